@@ -1,0 +1,250 @@
+"""The one write path for data points.
+
+The grid, the admin, imports, the API and the demo seed all change data through
+`datapoints_write`, so every change is validated the same way, keeps a revision, and
+bumps the series' `data_version` (what chart recomputation keys on).
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from measures.models import DataPoint, DataPointRevision, Measure, Series
+from measures.periods import is_period_start
+
+
+@dataclass(frozen=True)
+class PointChange:
+    """The new value of one period. `numerator=None` clears the point (its history stays)."""
+
+    period_start: dt.date
+    numerator: Decimal | int | str | None
+    denominator: Decimal | int | str | None = None
+
+
+@dataclass(frozen=True)
+class PointError:
+    period_start: dt.date
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%d %b %Y}, {self.field}: {self.reason}"
+
+
+class DataPointInvalid(ValueError):
+    """Some changes are not valid data; nothing was written."""
+
+    def __init__(self, errors: list[PointError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+class DataPointConflict(Exception):
+    """Someone else changed these periods since the caller read them; nothing was written."""
+
+    def __init__(self, periods: list[dt.date]):
+        self.periods = sorted(periods)
+        names = ", ".join(f"{p:%d %b %Y}" for p in self.periods)
+        super().__init__(f"Changed by someone else since you opened it: {names}")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    created: int
+    updated: int
+    cleared: int
+    unchanged: int
+    data_version: int
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.cleared
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    number = Decimal(value)
+    if not number.is_finite():
+        raise InvalidOperation
+    return number
+
+
+def _validate(
+    measure: Measure, change: PointChange, today: dt.date
+) -> tuple[list[PointError], Decimal | None, Decimal | None]:
+    errors = []
+    period = change.period_start
+
+    def error(field: str, reason: str) -> None:
+        errors.append(PointError(period, field, reason))
+
+    try:
+        numerator = _decimal(change.numerator)
+    except (InvalidOperation, ValueError, TypeError):
+        error("numerator", "is not a number")
+        numerator = None
+    try:
+        denominator = _decimal(change.denominator)
+    except (InvalidOperation, ValueError, TypeError):
+        error("denominator", "is not a number")
+        denominator = None
+
+    if not is_period_start(period, measure.frequency):
+        if measure.frequency == Measure.Frequency.WEEKLY:
+            error("period", "weekly periods start on a Monday")
+        else:
+            error("period", "monthly periods start on the 1st")
+    if period > today:
+        error("period", "is in the future")
+    if numerator is None:
+        if change.numerator not in (None, ""):
+            return errors, None, None
+        if denominator is not None:
+            error("numerator", "is missing while a denominator is given")
+        return errors, None, None
+    if numerator < 0:
+        error("numerator", "cannot be negative")
+    if denominator is not None and denominator < 0:
+        error("denominator", "cannot be negative")
+    if measure.has_denominator and denominator is None:
+        error("denominator", "is required for this measure")
+    if denominator == 0 and numerator > 0:
+        error("denominator", "is zero while the numerator is above zero")
+    if (
+        measure.chart_type in Measure.PROPORTION_CHARTS
+        and denominator is not None
+        and numerator > denominator
+    ):
+        error("numerator", "is above the denominator, which a proportion cannot be")
+    abs_limit = Decimal("1e10")
+    if numerator >= abs_limit or (denominator is not None and denominator >= abs_limit):
+        error("numerator" if numerator >= abs_limit else "denominator", "is too large")
+    return errors, numerator, denominator
+
+
+@transaction.atomic
+def datapoints_write(
+    *,
+    series: Series,
+    changes: Iterable[PointChange],
+    by,
+    source: str,
+    reason: str | None = None,
+    expected_versions: Mapping[dt.date, int] | None = None,
+    today: dt.date | None = None,
+) -> WriteResult:
+    """Write changes to one series' points, all or nothing.
+
+    Steps: validate every change (raise `DataPointInvalid` listing each period, field and
+    reason); compare each point's version with `expected_versions` (what the caller saw,
+    0 for "no point"), raising `DataPointConflict` naming the periods on a mismatch;
+    write the points with a conditional UPDATE so a concurrent writer cannot slip in
+    between; append one `DataPointRevision` per changed point; bump the series'
+    `data_version` once with an F() expression. Unchanged values write nothing.
+    """
+    changes = list(changes)
+    today = today or timezone.localdate()
+    by = by if by is not None and getattr(by, "is_authenticated", False) else None
+    measure = series.measure
+    if len({c.period_start for c in changes}) != len(changes):
+        raise ValueError("Each period may appear only once in a write")
+
+    errors, cleaned = [], []
+    for change in changes:
+        change_errors, numerator, denominator = _validate(measure, change, today)
+        errors.extend(change_errors)
+        cleaned.append((change.period_start, numerator, denominator))
+    if errors:
+        raise DataPointInvalid(errors)
+
+    existing = {
+        p.period_start: p
+        for p in DataPoint.objects.filter(
+            series=series, period_start__in=[period for period, _, _ in cleaned]
+        )
+    }
+    if expected_versions is not None:
+        stale = [
+            period
+            for period, _, _ in cleaned
+            if period in expected_versions
+            and expected_versions[period] != (existing[period].version if period in existing else 0)
+        ]
+        if stale:
+            raise DataPointConflict(stale)
+
+    now = timezone.now()
+    created = updated = cleared = unchanged = 0
+    new_points, revisions = [], []
+    for period, numerator, denominator in cleaned:
+        point = existing.get(period)
+        if point is None:
+            if numerator is None:
+                unchanged += 1
+                continue
+            new_points.append(
+                DataPoint(
+                    series=series,
+                    period_start=period,
+                    numerator=numerator,
+                    denominator=denominator,
+                    version=1,
+                )
+            )
+            old, new_version = (None, None), 1
+            created += 1
+        elif numerator is None:
+            deleted, _ = DataPoint.objects.filter(pk=point.pk, version=point.version).delete()
+            if not deleted:
+                raise DataPointConflict([period])
+            old, new_version = (point.numerator, point.denominator), 0
+            cleared += 1
+        elif (point.numerator, point.denominator) == (numerator, denominator):
+            unchanged += 1
+            continue
+        else:
+            new_version = point.version + 1
+            rows = DataPoint.objects.filter(pk=point.pk, version=point.version).update(
+                numerator=numerator, denominator=denominator, version=new_version, updated_at=now
+            )
+            if rows != 1:
+                raise DataPointConflict([period])
+            old = (point.numerator, point.denominator)
+            updated += 1
+        revisions.append(
+            DataPointRevision(
+                series=series,
+                period_start=period,
+                old_numerator=old[0],
+                old_denominator=old[1],
+                new_numerator=numerator,
+                new_denominator=denominator,
+                version=new_version,
+                changed_by=by,
+                changed_at=now,
+                source=source,
+                reason=reason or "",
+            )
+        )
+
+    if new_points:
+        try:
+            with transaction.atomic():
+                DataPoint.objects.bulk_create(new_points)
+        except IntegrityError:
+            # Another writer created one of these periods after we read them.
+            raise DataPointConflict([p.period_start for p in new_points]) from None
+    if revisions:
+        DataPointRevision.objects.bulk_create(revisions)
+        Series.objects.filter(pk=series.pk).update(data_version=F("data_version") + 1)
+        series.refresh_from_db(fields=["data_version"])
+    return WriteResult(created, updated, cleared, unchanged, series.data_version)
