@@ -1,0 +1,320 @@
+"""Who may see and do what: the one place that decides.
+
+Every view, partial, export and task asks here. The rules follow the role table of
+DESIGN.md and issue 2:
+
+| role                | scope                 | may                                              |
+|---------------------|-----------------------|--------------------------------------------------|
+| national_viewer     | none                  | read all that is not team-private; edit nothing  |
+| ahsn_director       | AHSN                  | read the AHSN's collaboratives; export its review|
+| improvement_manager | AHSN or collaborative | run the collaboratives in scope                  |
+| clinical_lead       | collaborative         | curate driver diagram and measures; rate teams   |
+| trust_lead          | team                  | read and edit the team's data, cycles and people |
+| team_member         | team                  | as trust_lead, without managing the team's people|
+
+An AHSN's collaboratives are those it leads or partners in; an improvement manager
+holding the AHSN scope runs those it leads and reads those it partners in.
+A team's own custom measures (and their series) are team-private.
+
+Another organisation's object answers 404 (not 403) so that its existence does not
+leak; a visible object the user may not change answers 403. Peers appear in
+collaborative-wide comparisons (later issues), not through each other's team pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from governance.models import Role, RoleAssignment
+
+# Actions
+VIEW = "view"
+EDIT_DATA = "edit_data"  # a team's measure data, cycles, annotations
+MANAGE_TEAM = "manage_team"  # a team's people
+MANAGE = "manage"  # a collaborative's set-up, teams, calendar
+CURATE = "curate"  # driver diagram, measure set
+RATE = "rate"  # faculty rating of teams
+EXPORT = "export"  # a collaborative's data and reports
+EXPORT_REVIEW = "export_review"  # an AHSN's contract review
+
+ACTIONS = (VIEW, EDIT_DATA, MANAGE_TEAM, MANAGE, CURATE, RATE, EXPORT, EXPORT_REVIEW)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What one user's role assignments add up to, read once per request."""
+
+    superuser: bool = False
+    national: bool = False
+    director_ahsns: frozenset[int] = field(default_factory=frozenset)
+    manager_ahsns: frozenset[int] = field(default_factory=frozenset)
+    manager_collaboratives: frozenset[int] = field(default_factory=frozenset)
+    faculty_collaboratives: frozenset[int] = field(default_factory=frozenset)
+    lead_teams: frozenset[int] = field(default_factory=frozenset)
+    member_teams: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def teams(self) -> frozenset[int]:
+        return self.lead_teams | self.member_teams
+
+    @property
+    def has_any_role(self) -> bool:
+        return (
+            self.superuser
+            or self.national
+            or bool(
+                self.director_ahsns
+                | self.manager_ahsns
+                | self.manager_collaboratives
+                | self.faculty_collaboratives
+                | self.teams
+            )
+        )
+
+
+ANONYMOUS = Principal()
+
+
+def principal(user) -> Principal:
+    """The user's roles, cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_collab_principal", None)
+    if cached is not None:
+        return cached
+    sets: dict[str, set[int]] = {
+        "director_ahsns": set(),
+        "manager_ahsns": set(),
+        "manager_collaboratives": set(),
+        "faculty_collaboratives": set(),
+        "lead_teams": set(),
+        "member_teams": set(),
+    }
+    national = False
+    assignments = RoleAssignment.objects.filter(person__user=user).values_list(
+        "role", "ahsn_id", "collaborative_id", "team_id"
+    )
+    for role, ahsn_id, collaborative_id, team_id in assignments:
+        if role == Role.NATIONAL_VIEWER:
+            national = True
+        elif role == Role.AHSN_DIRECTOR:
+            sets["director_ahsns"].add(ahsn_id)
+        elif role == Role.IMPROVEMENT_MANAGER and ahsn_id:
+            sets["manager_ahsns"].add(ahsn_id)
+        elif role == Role.IMPROVEMENT_MANAGER:
+            sets["manager_collaboratives"].add(collaborative_id)
+        elif role == Role.CLINICAL_LEAD:
+            sets["faculty_collaboratives"].add(collaborative_id)
+        elif role == Role.TRUST_LEAD:
+            sets["lead_teams"].add(team_id)
+        elif role == Role.TEAM_MEMBER:
+            sets["member_teams"].add(team_id)
+    result = Principal(
+        superuser=user.is_superuser,
+        national=national,
+        **{name: frozenset(ids) for name, ids in sets.items()},
+    )
+    user._collab_principal = result
+    return result
+
+
+# --- Which rows a user may read ----------------------------------------------------------
+
+
+def _collaboratives_q(p: Principal, prefix: str = "") -> Q:
+    """Collaboratives the principal may read, as a filter on `prefix` + collaborative fields."""
+    if p.superuser or p.national:
+        return Q()
+    ahsns = p.director_ahsns | p.manager_ahsns
+    q = Q(**{f"{prefix}lead_ahsn__in": ahsns}) | Q(**{f"{prefix}partner_ahsns__in": ahsns})
+    q |= Q(**{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives})
+    q |= Q(**{f"{prefix}teams__in": p.teams})
+    return q
+
+
+def _managed_collaborative_ids_q(p: Principal, prefix: str) -> Q:
+    """Collaboratives the principal runs or teaches in, where every team's detail is open."""
+    ahsns = p.director_ahsns | p.manager_ahsns
+    return (
+        Q(**{f"{prefix}lead_ahsn__in": ahsns})
+        | Q(**{f"{prefix}partner_ahsns__in": ahsns})
+        | Q(**{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives})
+    )
+
+
+def _teams_q(p: Principal, prefix: str = "") -> Q:
+    """Teams whose pages the principal may open: their own, or every team of a collaborative
+    they run, teach or direct."""
+    if p.superuser or p.national:
+        return Q()
+    return Q(**{f"{prefix}id__in": p.teams}) | _managed_collaborative_ids_q(
+        p, f"{prefix}collaborative__"
+    )
+
+
+def _measures_q(p: Principal, prefix: str = "") -> Q:
+    """Library measures are open to anyone signed in; a team's custom ones follow the team,
+    and are team-private for the national viewer."""
+    if p.superuser:
+        return Q()
+    library = Q(**{f"{prefix}team__isnull": True})
+    if p.national:
+        return library
+    return library | _teams_q(p, f"{prefix}team__")
+
+
+def visible(queryset: QuerySet, user) -> QuerySet:
+    """Filter `queryset` to the rows `user` may read."""
+    from collaboratives.models import Collaborative, DriverNode, PDSACycle, Team
+    from measures.models import Measure, Series
+
+    p = principal(user)
+    if not p.has_any_role:
+        return queryset.none()
+    model = queryset.model
+    if model is Collaborative:
+        q = _collaboratives_q(p)
+    elif model is Team:
+        q = _teams_q(p)
+    elif model is PDSACycle:
+        q = _teams_q(p, "team__")
+    elif model is DriverNode:
+        q = _collaboratives_q(p, "collaborative__") & (Q(team__isnull=True) | _teams_q(p, "team__"))
+    elif model is Measure:
+        q = _measures_q(p)
+    elif model is Series:
+        q = _teams_q(p, "team__") & _measures_q(p, "measure__")
+    else:
+        raise TypeError(f"The access module has no rule for {model.__name__}")
+    if q == Q():
+        return queryset
+    # Joins through many-to-many relations can repeat rows; filter by id to keep one each.
+    return queryset.filter(pk__in=model.objects.filter(q).values("pk"))
+
+
+# --- What a user may do to one object ------------------------------------------------------
+
+
+def _collaborative_of(obj):
+    from collaboratives.models import Collaborative
+
+    if isinstance(obj, Collaborative):
+        return obj
+    team = _team_of(obj)
+    if team is not None:
+        return team.collaborative
+    return getattr(obj, "collaborative", None)
+
+
+def _team_of(obj):
+    from collaboratives.models import PDSACycle, Team
+    from measures.models import Series
+
+    if isinstance(obj, Team):
+        return obj
+    if isinstance(obj, (PDSACycle, Series)):
+        return obj.team
+    return getattr(obj, "team", None)
+
+
+def _runs(p: Principal, collaborative) -> bool:
+    return (
+        collaborative.id in p.manager_collaboratives
+        or collaborative.lead_ahsn_id in p.manager_ahsns
+    )
+
+
+def _teaches(p: Principal, collaborative) -> bool:
+    return collaborative.id in p.faculty_collaboratives
+
+
+def can(user, action: str, obj) -> bool:
+    """Whether `user` may do `action` to `obj`, assuming they may see it.
+
+    Writes are refused on a closed collaborative, whoever asks.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    p = principal(user)
+    if action == VIEW:
+        return visible(type(obj).objects.filter(pk=obj.pk), user).exists()
+    collaborative = _collaborative_of(obj)
+    if collaborative is None:
+        return p.superuser
+    if action == EXPORT_REVIEW:
+        return p.superuser or collaborative.lead_ahsn_id in p.director_ahsns
+    if action == EXPORT:
+        return (
+            p.superuser
+            or _runs(p, collaborative)
+            or _teaches(p, collaborative)
+            or collaborative.lead_ahsn_id in p.director_ahsns
+        )
+    if collaborative.is_read_only:
+        return False
+    if p.superuser or _runs(p, collaborative):
+        return True
+    team = _team_of(obj)
+    if action == EDIT_DATA:
+        return team is not None and team.id in p.teams
+    if action == MANAGE_TEAM:
+        return team is not None and team.id in p.lead_teams
+    if action in (CURATE, RATE):
+        return _teaches(p, collaborative)
+    return False  # MANAGE: only those who run the collaborative
+
+
+def get_for_user(queryset_or_model, user, action: str = VIEW, **lookup):
+    """The object matching `lookup` if `user` may do `action` to it.
+
+    Raises Http404 when the user may not see it (so its existence does not leak) and
+    PermissionDenied when they may see it but not do `action`.
+    """
+    queryset = (
+        queryset_or_model
+        if isinstance(queryset_or_model, QuerySet)
+        else queryset_or_model.objects.all()
+    )
+    try:
+        obj = visible(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No {queryset.model._meta.verbose_name} here") from None
+    if action != VIEW and not can(user, action, obj):
+        raise PermissionDenied
+    return obj
+
+
+def collaborative_for(user, pk, action: str = VIEW):
+    from collaboratives.models import Collaborative
+
+    return get_for_user(
+        Collaborative.objects.select_related("lead_ahsn", "topic"), user, action, pk=pk
+    )
+
+
+def team_for(user, pk, action: str = VIEW):
+    from collaboratives.models import Team
+
+    return get_for_user(
+        Team.objects.select_related("collaborative", "organisation"), user, action, pk=pk
+    )
+
+
+def series_for(user, pk, action: str = VIEW):
+    from measures.models import Series
+
+    return get_for_user(
+        Series.objects.select_related("team__collaborative", "measure"), user, action, pk=pk
+    )
+
+
+def cycle_for(user, pk, action: str = VIEW):
+    from collaboratives.models import PDSACycle
+
+    return get_for_user(
+        PDSACycle.objects.select_related("team__collaborative", "change_idea"), user, action, pk=pk
+    )
