@@ -1,0 +1,65 @@
+"""Centre lines and sigma for each chart type, for many phases at once.
+
+The formulas are qicharts2 0.8.1's (``qic.run``, ``qic.i``, ``qic.p``, ``qic.pp``, ``qic.u``,
+``qic.up``, ``qic.c``, ``qic.g``, ``qic.t`` in ``R/helper.functions.R``), which cite
+Montgomery, Introduction to Statistical Quality Control: I chart 6.33, P chart 7.8, C chart
+7.17, U chart 7.19, G chart p. 319; Laney 2002 (Quality Engineering 14:531-537) for P' and U'.
+Every function takes flat arrays (one entry per point) and the phase id of each point.
+"""
+
+import numpy as np
+
+from . import constants as K
+
+
+def seg_sum(values: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
+    return np.bincount(seg, weights=values, minlength=n_seg)
+
+
+def seg_mean(values, mask, seg, n_seg):
+    """Mean of ``values[mask]`` per phase; NaN for a phase with no such point."""
+    s = np.bincount(seg[mask], weights=values[mask], minlength=n_seg)
+    c = np.bincount(seg[mask], minlength=n_seg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+
+
+def seg_median(values, mask, seg, n_seg):
+    """Median of ``values[mask]`` per phase (R's ``median``: mean of the two middle values)."""
+    idx = np.flatnonzero(mask)
+    v, s = values[idx], seg[idx]
+    order = np.lexsort((v, s))
+    v = v[order]
+    c = np.bincount(s, minlength=n_seg)
+    start = np.concatenate(([0], np.cumsum(c)[:-1]))
+    out = np.full(n_seg, np.nan)
+    has = c > 0
+    lo = start[has] + (c[has] - 1) // 2
+    hi = start[has] + c[has] // 2
+    out[has] = (v[lo] + v[hi]) / 2.0
+    return out
+
+
+def screened_amr(values, rows, seg, n_seg):
+    """Average moving range of ``values`` over the ``rows`` of each phase's baseline, screened.
+
+    qicharts2 ``qic.i``: moving ranges between consecutive baseline rows (a missing value
+    makes both of its moving ranges missing: no bridging over gaps; excluded points are
+    left out before the differences are taken); then, with screening on (qicharts2 attached,
+    NHSRplotthedots default), "remove moving ranges greater than ulmr and recalculate amr,
+    Nelson 1982": ranges of 3.267 x AMR or more are dropped (strict ``<`` keeps).
+    Returns (amr per phase, amr before screening per phase).
+    """
+    idx = np.flatnonzero(rows)
+    w = values[idx]
+    s = seg[idx]
+    if idx.shape[0] < 2:
+        nan = np.full(n_seg, np.nan)
+        return nan, nan.copy()
+    mr = np.abs(w[1:] - w[:-1])
+    ok = (s[1:] == s[:-1]) & np.isfinite(mr)
+    ms = s[1:]
+    amr0 = seg_mean(mr, ok, ms, n_seg)
+    with np.errstate(invalid="ignore"):
+        keep = ok & (mr < K.MR_SCREEN * amr0[ms])
+    return seg_mean(mr, keep, ms, n_seg), amr0

@@ -1,0 +1,136 @@
+"""What a chart is asked to compute: the input of one series, and the names of the codes
+the engine uses in its arrays."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import constants as K
+
+CHARTS = ("run", "i", "p", "pp", "u", "up", "c", "g", "t")
+#: charts whose points are y / n
+RATIO_CHARTS = ("p", "pp", "u", "up")
+CONVENTIONS = ("anhoej", "mdc", "ihi")
+IMPROVEMENTS = ("up", "down", None)
+
+RULES = (
+    None,
+    "outside_limits",
+    "trend",
+    "two_of_three",
+    "shift",
+    "inner_third",
+    "astronomical",
+    "runs",  # Anhoej's longest run, used only by the verdict (runs signals are per phase)
+)
+POINT_TYPES = ("common_cause", "improvement", "concern", "neutral_high", "neutral_low")
+VARIATIONS = (
+    "common_cause",
+    "improvement_high",
+    "improvement_low",
+    "concern_high",
+    "concern_low",
+    "neutral_high",
+    "neutral_low",
+)
+ASSURANCES = (None, "pass", "fail", "hit_or_miss")
+STATUSES = ("improved", "deteriorated", "none", "insufficient_data")
+
+
+def _floats(values, length=None) -> np.ndarray:
+    if values is None:
+        return np.full(length or 0, np.nan)
+    # numpy turns None into NaN when asked for floats
+    return np.asarray(values, dtype=float).reshape(-1)
+
+
+def _indices(values) -> tuple[int, ...]:
+    return tuple(sorted({int(v) for v in values or ()}))
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One series to chart.
+
+    ``y``: values, or numerators where there is a denominator ``n`` (None = missing).
+    ``freeze``: limits from the first k points of each phase. ``breaks``: 0-based index of the
+    first point of each new phase. ``exclude``: points kept on the chart but left out of
+    the calculation. ``astronomical``: points the user marks as astronomical (IHI run charts).
+    ``rules``: ``{"shift": 6|7, "trend": 6|7}`` for ``mdc``. ``improvement``: "up", "down" or
+    None. ``labels``: x labels, used only in the plain-words summary.
+    """
+
+    chart: str
+    y: Sequence
+    n: Sequence | None = None
+    freeze: int | None = None
+    breaks: Sequence[int] = ()
+    exclude: Sequence[int] = ()
+    astronomical: Sequence[int] = ()
+    convention: str = "mdc"
+    rules: dict | None = None
+    target: float | None = None
+    improvement: str | None = None
+    labels: Sequence | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        if self.chart not in CHARTS:
+            raise ValueError(f"unknown chart {self.chart!r}: use one of {', '.join(CHARTS)}")
+        if self.convention not in CONVENTIONS:
+            raise ValueError(
+                f"unknown convention {self.convention!r}: use one of {', '.join(CONVENTIONS)}"
+            )
+        if self.chart == "run" and self.convention == "mdc":
+            raise ValueError(
+                "Making Data Count has no run chart rules: chart a run chart with the ihi "
+                "or anhoej convention"
+            )
+        if self.improvement not in IMPROVEMENTS:
+            raise ValueError(f"improvement must be 'up', 'down' or null, not {self.improvement!r}")
+        y = _floats(self.y)
+        n = None if self.n is None else _floats(self.n)
+        if n is not None and n.shape != y.shape:
+            raise ValueError(f"y has {y.shape[0]} values but n has {n.shape[0]}")
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "n", n)
+        length = y.shape[0]
+        object.__setattr__(
+            self, "breaks", tuple(b for b in _indices(self.breaks) if 0 < b < length)
+        )
+        object.__setattr__(self, "exclude", _indices(self.exclude))
+        object.__setattr__(self, "astronomical", _indices(self.astronomical))
+        if self.freeze is not None:
+            object.__setattr__(self, "freeze", max(int(self.freeze), 1))
+        rules = dict(self.rules or {})
+        for key in ("shift", "trend"):
+            value = rules.get(key)
+            if value is not None and value not in K.MDC_ALLOWED_RUN_LENGTHS:
+                raise ValueError(f"rules.{key} must be 6 or 7, not {value!r}")
+        object.__setattr__(self, "rules", rules or None)
+        if self.target is not None:
+            object.__setattr__(self, "target", float(self.target))
+
+    @property
+    def shift_length(self) -> int:
+        if self.convention == "mdc":
+            return int((self.rules or {}).get("shift") or K.MDC_SHIFT)
+        if self.convention == "ihi":
+            return K.IHI_RUN_SHIFT if self.chart == "run" else K.IHI_CONTROL_SHIFT
+        return 0
+
+    @property
+    def trend_length(self) -> int:
+        if self.convention == "mdc":
+            return int((self.rules or {}).get("trend") or K.MDC_TREND)
+        if self.convention == "ihi":
+            return K.IHI_RUN_TREND if self.chart == "run" else K.IHI_CONTROL_TREND
+        return 0
+
+    def baseline_length(self) -> int | None:
+        """Points of the verdict's baseline: the frozen points, or phase 0 where there are
+        phases (the frozen points of phase 0 if both); None when neither is set."""
+        if not self.breaks and self.freeze is None:
+            return None
+        end = self.breaks[0] if self.breaks else self.y.shape[0]
+        return min(self.freeze, end) if self.freeze is not None else end
