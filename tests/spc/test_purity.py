@@ -7,7 +7,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 CHECK = (
-    "import sys, measures.spc, measures.spc.__main__; "
+    "import sys, measures.spc, measures.spc.funnel, measures.spc.__main__; "
     "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'plotly', 'matplotlib'));"
     "assert not bad, bad"
 )
