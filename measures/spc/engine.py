@@ -91,7 +91,7 @@ def compute(specs: list[SeriesSpec]) -> dict:
     baseline = posin < per_series[lay.sid]
     include = ~_mark(specs, "exclude", lay)
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if chart in RATIO_CHARTS:
             v = y / n
             valid = np.isfinite(v) & (n > 0) & (y >= 0)
@@ -130,7 +130,7 @@ def compute(specs: list[SeriesSpec]) -> dict:
     elif chart in RATIO_CHARTS:
         sy = np.bincount(seg[basev], weights=y[basev], minlength=G)
         sn = np.bincount(seg[basev], weights=n[basev], minlength=G)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             cl_seg = np.where(sn > 0, sy / sn, np.nan)
             c = cl_seg[seg]
             s_i = np.sqrt(c * (1 - c) / n) if chart in ("p", "pp") else np.sqrt(c / n)
@@ -194,11 +194,15 @@ def compute(specs: list[SeriesSpec]) -> dict:
     rule = np.zeros(P, dtype=np.int8)
     vrule = np.zeros(P, dtype=np.int8)  # what the verdict reads (adds Anhoej's long runs)
     side = np.zeros(P, dtype=np.int8)  # +1 high, -1 low: the direction of each signal
-    above = np.sign(np.nan_to_num(v - cl)).astype(np.int8)
+    with np.errstate(invalid="ignore"):
+        above = np.sign(np.nan_to_num(v - cl)).astype(np.int8)
 
     ri = np.flatnonzero(valid & include)  # the points the sequence rules look at
     rv, rs, rc = v[ri], seg[ri], cl[ri]
-    rside = np.sign(rv - rc).astype(np.int8)
+    with np.errstate(invalid="ignore"):
+        gap = rv - rc
+    # a phase without a centre line (no usable baseline point) has no side
+    rside = np.where(np.isfinite(gap), np.sign(np.nan_to_num(gap)), 0).astype(np.int8)
     nan_g = np.full(G, np.nan)
     ph = {
         k: nan_g.copy()

@@ -17,11 +17,19 @@ def seg_sum(values: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
 
 
 def seg_mean(values, mask, seg, n_seg):
-    """Mean of ``values[mask]`` per phase; NaN for a phase with no such point."""
-    s = np.bincount(seg[mask], weights=values[mask], minlength=n_seg)
-    c = np.bincount(seg[mask], minlength=n_seg)
+    """Mean of ``values[mask]`` per phase; NaN for a phase with no such point.
+
+    Two passes, as R's ``mean`` (summary.c): the mean of the residuals is added back, so
+    that the mean of a constant series is that constant and no point sits a rounding error
+    above or below its own centre line.
+    """
+    s_ = seg[mask]
+    x = values[mask]
+    c = np.bincount(s_, minlength=n_seg)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+        m = np.bincount(s_, weights=x, minlength=n_seg) / np.maximum(c, 1)
+        m = m + np.bincount(s_, weights=x - m[s_], minlength=n_seg) / np.maximum(c, 1)
+    return np.where(c > 0, m, np.nan)
 
 
 def seg_median(values, mask, seg, n_seg):

@@ -1,0 +1,32 @@
+"""The batch entry point gives exactly what the series-by-series path gives."""
+
+import numpy as np
+
+import measures.spc as spc
+
+from .strategies import PAIRS, random_options
+
+
+def test_it_gives_exactly_the_single_series_results_on_a_random_mix():
+    rng = np.random.default_rng(20240611)
+    specs = []
+    for k in range(600):
+        chart, convention = PAIRS[k % len(PAIRS)]
+        length = int(rng.integers(0, 60)) if k % 7 else int(rng.integers(0, 4))
+        specs.append(spc.SeriesSpec(chart=chart, **random_options(rng, chart, convention, length)))
+    order = rng.permutation(len(specs))  # mix chart types and conventions in the input
+    shuffled = [specs[i] for i in order]
+    batch = spc.compute_batch(shuffled)
+    assert len(batch) == len(specs)
+    for pos, i in enumerate(order):
+        s = specs[i]
+        alone = spc.chart(
+            s.chart, s.y, s.n, freeze=s.freeze, breaks=s.breaks, exclude=s.exclude,
+            astronomical=s.astronomical, convention=s.convention, rules=s.rules,
+            target=s.target, improvement=s.improvement,
+        )  # fmt: skip
+        assert batch.result(pos) == alone, (s.chart, s.convention, pos)
+
+
+def test_it_handles_an_empty_batch():
+    assert len(spc.compute_batch([])) == 0
