@@ -6,7 +6,7 @@ second pass over the series that have a baseline. Results stay in flat arrays un
 asks for one series with ``BatchResult.result(i)``.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -124,6 +124,17 @@ def _icons(res: dict) -> tuple[np.ndarray, np.ndarray]:
     return var, ass
 
 
+def _reference(spec: SeriesSpec, baseline: int) -> SeriesSpec:
+    """The verdict's chart: one phase, limits frozen on the baseline. Built without going
+    through validation again (the spec was validated when it was made)."""
+    ref = object.__new__(SeriesSpec)
+    fields = {f: getattr(spec, f) for f in spec.__dataclass_fields__}
+    fields.update(breaks=(), freeze=baseline, labels=None)
+    for name, value in fields.items():
+        object.__setattr__(ref, name, value)
+    return ref
+
+
 @dataclass
 class BatchResult:
     """The results of ``compute_batch``: per group engine arrays, per series summaries."""
@@ -181,10 +192,7 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
         verdict = _verdict(res, np.zeros_like(blen))
         with_base = np.flatnonzero(blen > 0)
         if with_base.size:
-            refs = [
-                replace(group_specs[j], breaks=(), freeze=int(blen[j]), labels=None)
-                for j in with_base
-            ]
+            refs = [_reference(group_specs[j], int(blen[j])) for j in with_base]
             ref_verdict = _verdict(E.compute(refs), blen[with_base])
             for key, arr in verdict.items():
                 arr[with_base] = ref_verdict[key]

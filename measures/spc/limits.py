@@ -36,15 +36,24 @@ def seg_median(values, mask, seg, n_seg):
     """Median of ``values[mask]`` per phase (R's ``median``: mean of the two middle values)."""
     idx = np.flatnonzero(mask)
     v, s = values[idx], seg[idx]
-    order = np.lexsort((v, s))
-    v = v[order]
     c = np.bincount(s, minlength=n_seg)
     start = np.concatenate(([0], np.cumsum(c)[:-1]))
     out = np.full(n_seg, np.nan)
     has = c > 0
-    lo = start[has] + (c[has] - 1) // 2
-    hi = start[has] + c[has] // 2
-    out[has] = (v[lo] + v[hi]) / 2.0
+    width = int(c.max()) if c.size else 0
+    if n_seg * width <= 4 * v.shape[0] + 1024:
+        # phases of similar length: sort each row of a padded table (NaN sorts last)
+        table = np.full((n_seg, width), np.nan)
+        table[s, np.arange(v.shape[0]) - start[s]] = v
+        table.sort(axis=1)
+        rows = np.flatnonzero(has)
+        lo = table[rows, (c[has] - 1) // 2]
+        hi = table[rows, c[has] // 2]
+    else:
+        v = v[np.lexsort((v, s))]
+        lo = v[start[has] + (c[has] - 1) // 2]
+        hi = v[start[has] + c[has] // 2]
+    out[has] = (lo + hi) / 2.0
     return out
 
 

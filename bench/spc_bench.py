@@ -1,0 +1,109 @@
+"""Benchmark of the statistics core (a benchmark, not a test: nothing is asserted).
+
+python bench/spc_bench.py [--series 10000]
+
+Builds 10,000 weekly series of 104 points with gaps (about 3% missing), denominators that
+vary from week to week and between series, and phases (a third of the series start a new
+phase once, a tenth freeze a 20-week baseline); then times, on one core, each batch from
+the input specs to the verdicts:
+
+- batch_run_p: every series as a run chart and as a P chart, Anhoej's rules (series/s counts
+  a series once for both charts);
+- batch_xmr_mdc: XmR charts with the four Making Data Count rules, icons and verdict;
+- batch_u: U charts (Anhoej's rules);
+- funnel_pr: funnel plots of 40 teams each (PR, adjusted automatically).
+"""
+
+import os
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from measures.spc import SeriesSpec, compute_batch  # noqa: E402
+from measures.spc.funnel import funnel  # noqa: E402
+
+WEEKS = 104
+
+
+def make_data(count: int, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    n = rng.integers(20, 400, size=(count, 1)) * rng.uniform(0.6, 1.4, size=(count, WEEKS))
+    n = np.round(n)
+    p = rng.uniform(0.05, 0.6, size=(count, 1))
+    y = rng.binomial(n.astype(int), p).astype(float)
+    gaps = rng.random((count, WEEKS)) < 0.03
+    y[gaps] = np.nan
+    level = rng.normal(60, 10, size=(count, 1))
+    x = np.round(level + rng.normal(0, 4, size=(count, WEEKS)), 1)
+    x[gaps] = np.nan
+    breaks = [[int(rng.integers(30, 90))] if rng.random() < 1 / 3 else [] for _ in range(count)]
+    freeze = [20 if rng.random() < 0.1 else None for _ in range(count)]
+    return y, n, x, breaks, freeze
+
+
+def specs(chart, convention, y, n, breaks, freeze, improvement="up"):
+    return [
+        SeriesSpec(
+            chart=chart,
+            y=y[i],
+            n=None if n is None else n[i],
+            breaks=breaks[i],
+            freeze=freeze[i],
+            convention=convention,
+            improvement=improvement,
+            target=None,
+        )
+        for i in range(y.shape[0])
+    ]
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=10_000)
+    parser.add_argument("--funnels", type=int, default=2_000)
+    args = parser.parse_args()
+    count = args.series
+    y, n, x, breaks, freeze = make_data(count)
+    compute_batch(specs("i", "mdc", x[:50], None, breaks, freeze))  # warm caches
+
+    def run_p():
+        compute_batch(specs("run", "anhoej", y, n, breaks, freeze))
+        compute_batch(specs("p", "anhoej", y, n, breaks, freeze))
+
+    t = timed(run_p)
+    print(f"batch_run_p: {count / t:.0f} series/s")
+    t = timed(lambda: compute_batch(specs("i", "mdc", x, None, breaks, freeze)))
+    print(f"batch_xmr_mdc: {count / t:.0f} series/s")
+    rate_y = np.where(np.isnan(y), np.nan, np.round(y / 10))
+    t = timed(lambda: compute_batch(specs("u", "anhoej", rate_y, n, breaks, freeze)))
+    print(f"batch_u: {count / t:.0f} series/s")
+
+    rng = np.random.default_rng(2)
+    teams = rng.integers(30, 500, size=(args.funnels, 40))
+    events = rng.binomial(teams, rng.uniform(0.1, 0.4, size=(args.funnels, 1)))
+
+    def funnels():
+        for k in range(args.funnels):
+            funnel(events[k], teams[k], data_type="PR")
+
+    t = timed(funnels)
+    print(f"funnel_pr: {args.funnels / t:.0f} plots/s")
+
+
+if __name__ == "__main__":
+    main()
