@@ -1,0 +1,99 @@
+# Collab: the two commands a new user needs are `make run` and `make test`.
+# Everything else here is what those two, CI (.ci/run) and the lock files are made of.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Rewritten after every successful install, so `make venv` re-installs only when the lock changed.
+VENV_STAMP := $(VENV)/.installed-from-requirements-dev.lock
+VENDOR := static/vendor/nhsuk
+ASSETS_STAMP := $(VENDOR)/.installed-from-package-lock.json
+NHSUK_DIST := node_modules/nhsuk-frontend/dist/nhsuk
+
+# Interpreters tried in order for the virtual environment; the first that is 3.11+ wins.
+# `make venv PYTHON=/path/to/python3.12` picks one explicitly.
+PYTHON_CANDIDATES := python3.11 python3.12 python3.13 python3
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+HOST_PORT ?= 127.0.0.1:8000
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+
+.PHONY: help venv assets run test lint migrations-check lock
+
+help:
+	@echo "make run               install, migrate, load demo data if empty, serve http://$(HOST_PORT)"
+	@echo "make test              install, then the whole test suite"
+	@echo "make lint              ruff check and ruff format --check"
+	@echo "make migrations-check  fail if a model change has no migration"
+	@echo "make lock              regenerate requirements.lock and requirements-dev.lock"
+	@echo "make venv / assets     just the Python environment / the NHS.UK frontend files"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements-dev.lock
+	@set -euo pipefail; \
+	ok() { "$$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }; \
+	if [ -x "$(PY)" ] && ! ok "$(PY)"; then \
+		echo "$(VENV) is not a working Python 3.11+ environment: recreating it"; rm -rf "$(VENV)"; \
+	fi; \
+	if [ ! -x "$(PY)" ]; then \
+		python="$(PYTHON)"; \
+		if [ -z "$$python" ]; then \
+			for candidate in $(PYTHON_CANDIDATES); do \
+				if command -v "$$candidate" >/dev/null && ok "$$candidate"; then python="$$candidate"; break; fi; \
+			done; \
+		fi; \
+		if [ -z "$$python" ] || ! ok "$$python"; then \
+			echo "Collab needs Python 3.11 or newer on PATH (tried: $(or $(PYTHON),$(PYTHON_CANDIDATES)))" >&2; exit 1; \
+		fi; \
+		echo "Creating $(VENV) with $$("$$python" --version)"; \
+		"$$python" -m venv "$(VENV)"; \
+	fi
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	@touch $@
+
+assets: $(ASSETS_STAMP)
+
+# The stylesheet asks for its icons at /assets/images/...; made relative, they resolve
+# next to it under /static/vendor/nhsuk/ and collectstatic can fingerprint them. Its
+# Frutiger @font-face rules load from assets.nhs.uk, which our content security policy
+# (fonts from 'self' only) blocks: without them the NHS.UK font stack falls back to Arial.
+# The source maps come along because collectstatic's manifest follows sourceMappingURL.
+$(ASSETS_STAMP): package.json package-lock.json Makefile
+	npm ci --no-audit --no-fund
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)
+	cp $(NHSUK_DIST)/nhsuk-frontend.min.js $(NHSUK_DIST)/nhsuk-frontend.min.js.map $(VENDOR)/
+	cp $(NHSUK_DIST)/nhsuk-frontend.min.css.map $(VENDOR)/
+	sed -e 's#url(/assets/#url(assets/#g' -e 's#@font-face{[^}]*assets\.nhs\.uk[^}]*}##g' \
+		$(NHSUK_DIST)/nhsuk-frontend.min.css > $(VENDOR)/nhsuk-frontend.min.css
+	! grep -q 'assets\.nhs\.uk' $(VENDOR)/nhsuk-frontend.min.css
+	cp -R $(NHSUK_DIST)/assets $(VENDOR)/assets
+	@touch $@
+
+run: venv assets
+	@mkdir -p "$${COLLAB_VAR_DIR:-var}"
+	$(PY) manage.py migrate --noinput
+	SITE_URL=http://$(HOST_PORT) $(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py runserver $(HOST_PORT)
+
+test: venv assets
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: venv
+	@mkdir -p "$${COLLAB_VAR_DIR:-var}"
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Keeps existing pins; `make lock PIP_COMPILE_ARGS=--upgrade` moves them to the newest releases.
+lock: venv
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(PIP_COMPILE_ARGS) \
+		--output-file=requirements.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(PIP_COMPILE_ARGS) --extra=dev \
+		--output-file=requirements-dev.lock pyproject.toml
