@@ -1,0 +1,39 @@
+"""Thin tasks: take ids and plain data, load the rows, call the plain function."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from measures.models import Series
+from measures.writes import PointChange, datapoints_write
+
+
+@shared_task
+def datapoints_write_task(
+    series_id: int, points: list[dict], *, by_id: int | None, source: str, reason: str = ""
+) -> dict:
+    """Write points to one series in a worker, through the one write path.
+
+    `points` is plain JSON: ``[{"period_start": "2024-01-01", "numerator": "3",
+    "denominator": "250"}]``. Safe to run twice, as late acknowledgement may make it:
+    writing the same values again changes nothing and records no revision.
+    """
+    series = Series.objects.select_related("measure").get(pk=series_id)
+    by = get_user_model().objects.get(pk=by_id) if by_id is not None else None
+    changes = [
+        PointChange(
+            period_start=dt.date.fromisoformat(point["period_start"]),
+            numerator=point["numerator"],
+            denominator=point.get("denominator"),
+        )
+        for point in points
+    ]
+    result = datapoints_write(series=series, changes=changes, by=by, source=source, reason=reason)
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "cleared": result.cleared,
+        "unchanged": result.unchanged,
+        "data_version": result.data_version,
+    }
