@@ -131,6 +131,13 @@ class Collaborative(models.Model):
     rule_convention = models.CharField(
         max_length=8, choices=RuleConvention.choices, default=RuleConvention.MDC
     )
+    # Making Data Count lets a collaborative choose 6 instead of 7 points for shift and trend.
+    shift_length = models.PositiveSmallIntegerField(
+        default=7, choices=[(6, "6 points"), (7, "7 points")], help_text="mdc convention only."
+    )
+    trend_length = models.PositiveSmallIntegerField(
+        default=7, choices=[(6, "6 points"), (7, "7 points")], help_text="mdc convention only."
+    )
     members_named_by_default = models.BooleanField(
         default=False,
         help_text="Whether member organisations are named to each other unless they decline.",
@@ -152,6 +159,10 @@ class Collaborative(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="collaborative_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(shift_length__in=[6, 7], trend_length__in=[6, 7]),
+                name="collaborative_rule_lengths_6_or_7",
             ),
         ]
 

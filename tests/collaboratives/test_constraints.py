@@ -139,6 +139,7 @@ def test_it_rejects_a_collaborative_that_ends_before_it_starts_or_has_no_known_p
     assert rejected(make(phase="paused"))
     assert rejected(make(rule_convention="magic"))
     assert rejected(make(slug="falls"))
+    assert rejected(make(shift_length=5))
 
 
 def test_it_rejects_a_second_team_for_the_same_organisation_and_unit(cast):
