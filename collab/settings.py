@@ -208,6 +208,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# The beat scheduler re-sends chart jobs whose message was lost or whose worker died.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-recompute-jobs": {"task": "measures.tasks.sweep_recompute_jobs", "schedule": 60.0},
+}
 
 CACHES = {
     "default": (

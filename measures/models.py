@@ -380,3 +380,179 @@ class PointMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.series} {self.period_start}"
+
+
+# --- Chart recomputation ------------------------------------------------------------------
+
+
+class RecomputeJobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a worker"
+    RUNNING = "running", "Being recomputed"
+    DONE = "done", "Up to date"
+    FAILED = "failed", "Failed"
+
+
+class RecomputeJob(models.Model):
+    """The one row of pending chart work for a series: PostgreSQL, not the broker, holds it.
+
+    Whatever changes a chart's inputs sets the row to pending (and bumps `generation`) in
+    the same transaction (`measures.recompute.series_mark_stale`); a task claims it with a
+    conditional UPDATE, recomputes from the newest inputs and marks it done only if the
+    generation it claimed is still the newest. The sweeper re-sends what is left pending
+    or whose worker went silent, and stops after `MAX_ATTEMPTS`.
+    """
+
+    Status = RecomputeJobStatus
+
+    series = models.OneToOneField(Series, on_delete=models.CASCADE, related_name="recompute_job")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    generation = models.PositiveIntegerField(default=1, help_text="Rises with every change.")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_generation = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "sent_at"], name="recompute_job_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RecomputeJobStatus.values), name="recompute_job_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id}: {self.status} (generation {self.generation})"
+
+
+class ChartResultQuerySet(models.QuerySet):
+    def latest_per_series(self):
+        """The newest result of each series (what dashboards and reports read)."""
+        newest = (
+            ChartResult.objects.filter(series=models.OuterRef("series"))
+            .order_by("-computed_at", "-id")
+            .values("id")[:1]
+        )
+        return self.filter(id=models.Subquery(newest))
+
+
+class ChartResult(models.Model):
+    """A series' computed chart, keyed on (series, hash of every input) and upserted.
+
+    The points are columnar, one JSON array per field as the statistics core returns them
+    (`y`, `cl`, `lcl` ... on the core's scale: rates before the measure's multiplier); the
+    summary columns are indexed for the dashboards and reports that filter on them.
+    """
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="chart_results")
+    inputs_hash = models.CharField(max_length=64)
+    computed_at = models.DateTimeField()
+    chart = models.CharField(max_length=4)
+    convention = models.CharField(max_length=8, db_index=True)
+    # Summary columns
+    status = models.CharField(max_length=20, db_index=True, help_text="The verdict.")
+    variation = models.CharField(max_length=20, blank=True, db_index=True)
+    assurance = models.CharField(max_length=20, blank=True, db_index=True)
+    enough_data = models.BooleanField(db_index=True)
+    last_period = models.DateField(null=True, blank=True, db_index=True)
+    n_points = models.PositiveIntegerField()
+    points_needed = models.PositiveIntegerField(default=0)
+    periods_to_detect = models.PositiveIntegerField(null=True, blank=True)
+    verdict_rule = models.CharField(max_length=20, blank=True)
+    verdict_first_index = models.IntegerField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    target = models.FloatField(null=True, blank=True, help_text="On the core's scale.")
+    improvement = models.CharField(max_length=4, blank=True)
+    # Columns, one value per point
+    x = models.JSONField(default=list, help_text="ISO period starts (or event dates).")
+    numerator = models.JSONField(default=list)
+    denominator = models.JSONField(default=list)
+    y = models.JSONField(default=list)
+    cl = models.JSONField(default=list)
+    lcl = models.JSONField(default=list)
+    ucl = models.JSONField(default=list)
+    lcl_2s = models.JSONField(default=list)
+    ucl_2s = models.JSONField(default=list)
+    mr = models.JSONField(default=list)
+    special_cause = models.JSONField(default=list)
+    point_type = models.JSONField(default=list)
+    phase = models.JSONField(default=list)
+    baseline = models.JSONField(default=list)
+    rule = models.JSONField(default=list)
+    excluded = models.JSONField(default=list, help_text="0-based indexes.")
+    astronomical = models.JSONField(default=list, help_text="0-based indexes.")
+    phases = models.JSONField(default=list, help_text="One object per phase, as the core's.")
+
+    objects = ChartResultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["series", "-computed_at"]
+        indexes = [models.Index(fields=["series", "-computed_at"], name="chart_result_latest")]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "inputs_hash"], name="chart_result_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id} {self.inputs_hash[:8]}: {self.status}"
+
+
+class MeasureSettingChange(models.Model):
+    """One change to a measure's direction or a collaborative's target for it. Append-only."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="setting_changes")
+    collaborative = models.ForeignKey(
+        "collaboratives.Collaborative",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set for a target, which belongs to the collaborative's measure set.",
+    )
+    field = models.CharField(max_length=20)
+    old_value = models.CharField(max_length=50, blank=True)
+    new_value = models.CharField(max_length=50, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.field}: {self.old_value} -> {self.new_value}"
+
+
+class ChartEditKind(models.TextChoices):
+    PHASE_ADDED = "phase_added", "Phase added"
+    PHASE_REMOVED = "phase_removed", "Phase removed"
+    MARK_ADDED = "mark_added", "Point marked"
+    MARK_REMOVED = "mark_removed", "Point mark removed"
+    ANNOTATION_ADDED = "annotation_added", "Annotation added"
+    ANNOTATION_REMOVED = "annotation_removed", "Annotation removed"
+
+
+class ChartEdit(models.Model):
+    """History of what shaped a chart: phases, point marks and annotations. Append-only."""
+
+    Kind = ChartEditKind
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="chart_edits")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    period_start = models.DateField()
+    detail = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.series_id} {self.period_start}"

@@ -37,3 +37,32 @@ def datapoints_write_task(
         "unchanged": result.unchanged,
         "data_version": result.data_version,
     }
+
+
+def _worker_name(task) -> str:
+    """Who holds a claimed job: the worker's host name and this run's task id."""
+    return f"{task.request.hostname or 'eager'}:{task.request.id or 'local'}"
+
+
+@shared_task(bind=True)
+def recompute_series(self, series_id: int) -> int:
+    """Recompute one series' chart if its job is still pending (see measures.recompute)."""
+    from measures.recompute import charts_recompute
+
+    return charts_recompute(series_ids=[series_id], worker=_worker_name(self))
+
+
+@shared_task(bind=True)
+def recompute_chunk(self, series_ids: list[int]) -> int:
+    """Recompute many series' charts in one batch of the statistics core."""
+    from measures.recompute import charts_recompute
+
+    return charts_recompute(series_ids=series_ids, worker=_worker_name(self))
+
+
+@shared_task
+def sweep_recompute_jobs() -> dict:
+    """Beat, every minute: re-send lost or abandoned chart jobs; fail the hopeless ones."""
+    from measures.recompute import jobs_sweep
+
+    return jobs_sweep()

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from measures.models import DataPoint, DataPointRevision, Measure, Series
 from measures.periods import is_period_start
+from measures.recompute import series_mark_stale
 
 
 @dataclass(frozen=True)
@@ -247,4 +248,6 @@ def datapoints_write(
         DataPointRevision.objects.bulk_create(revisions)
         Series.objects.filter(pk=series.pk).update(data_version=F("data_version") + 1)
         series.refresh_from_db(fields=["data_version"])
+        # The chart is out of date from this commit on; its recompute job says so.
+        series_mark_stale(series_ids=[series.pk])
     return WriteResult(created, updated, cleared, unchanged, series.data_version)

@@ -1,0 +1,247 @@
+"""The one boundary between QuerySets and arrays.
+
+`series_inputs(series_ids)` reads everything that shapes the charts of many series in a
+fixed number of queries per chunk (series, targets, points, phases, marks, annotations)
+and returns, per series, the statistics core's `SeriesSpec`, the x labels, the raw
+numerators and denominators, and a hash of every input. The hash keys the stored chart
+result, so a result is fresh exactly when its hash is the hash of today's inputs.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from measures.models import (
+    Annotation,
+    CollaborativeMeasure,
+    DataPoint,
+    Measure,
+    Phase,
+    PointMark,
+    Series,
+)
+from measures.periods import period_starts
+from measures.spc import SeriesSpec
+
+# Bump when the core or this mapping changes what a chart says: every stored result
+# then stops being fresh and the next view or sweep recomputes it.
+INPUTS_VERSION = 1
+CHUNK = 500
+CORE_CHART = {Measure.ChartType.XMR: "i"}
+RATIO_CHARTS = ("p", "pp", "u", "up")
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """One series, ready for the core: the spec plus what the figure and table show."""
+
+    series_id: int
+    spec: SeriesSpec | None  # None when the inputs are not a valid chart (`error` says why)
+    error: str
+    x: list[str]
+    numerator: list[float | None]
+    denominator: list[float | None]
+    annotations: list[dict]
+    inputs_hash: str
+    multiplier: int
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def core_chart(measure: Measure) -> str:
+    return CORE_CHART.get(measure.chart_type, measure.chart_type)
+
+
+def core_convention(collaborative, chart: str) -> str:
+    """The collaborative's convention; Making Data Count has no run chart rules, so a run
+    chart under it is read with the IHI rules (the core refuses run charts under mdc)."""
+    convention = collaborative.rule_convention
+    if chart == "run" and convention == "mdc":
+        return "ihi"
+    return convention
+
+
+def scaled_by_multiplier(measure: Measure) -> bool:
+    """Whether the measure's shown values are the core's rate times `multiplier`."""
+    chart = core_chart(measure)
+    return chart in RATIO_CHARTS or (chart == "run" and bool(measure.denominator_definition))
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def series_inputs(series_ids: Iterable[int]) -> dict[int, SeriesInput]:
+    """Every input of each series' chart, by series id (missing ids are left out)."""
+    out: dict[int, SeriesInput] = {}
+    for chunk in _chunks(sorted(set(series_ids))):
+        out.update(_series_inputs(chunk))
+    return out
+
+
+def _series_inputs(ids: list[int]) -> dict[int, SeriesInput]:
+    series = list(
+        Series.objects.filter(pk__in=ids)
+        .select_related("measure", "team__collaborative")
+        .order_by("pk")
+    )
+    if not series:
+        return {}
+    targets = {
+        (cm.collaborative_id, cm.measure_id): cm.target
+        for cm in CollaborativeMeasure.objects.filter(
+            collaborative_id__in={s.team.collaborative_id for s in series},
+            measure_id__in={s.measure_id for s in series},
+        ).order_by()
+    }
+    points = defaultdict(list)
+    for row in (
+        DataPoint.objects.filter(series_id__in=ids)
+        .order_by("series_id", "period_start")
+        .values_list("series_id", "period_start", "numerator", "denominator")
+    ):
+        points[row[0]].append(row[1:])
+    phases = defaultdict(list)
+    for sid, start in (
+        Phase.objects.filter(series_id__in=ids)
+        .order_by("series_id", "start_period")
+        .values_list("series_id", "start_period")
+    ):
+        phases[sid].append(start)
+    marks = defaultdict(list)
+    for sid, period, kind in (
+        PointMark.objects.filter(series_id__in=ids)
+        .order_by("series_id", "period_start", "kind")
+        .values_list("series_id", "period_start", "kind")
+    ):
+        marks[sid].append((period, kind))
+    by_series, by_team = defaultdict(list), defaultdict(list)
+    team_ids = {s.team_id for s in series}
+    for note in Annotation.objects.filter(Q(series_id__in=ids) | Q(team_id__in=team_ids)).order_by(
+        "date", "id"
+    ):
+        entry = {"id": note.id, "date": note.date.isoformat(), "text": note.text}
+        if note.series_id:
+            by_series[note.series_id].append(entry)
+        else:
+            by_team[note.team_id].append(entry)
+
+    out = {}
+    for s in series:
+        notes = sorted(by_series[s.pk] + by_team[s.team_id], key=lambda n: (n["date"], n["id"]))
+        out[s.pk] = build_input(
+            s,
+            target=targets.get((s.team.collaborative_id, s.measure_id)),
+            points=points[s.pk],
+            phase_starts=phases[s.pk],
+            marks=marks[s.pk],
+            annotations=notes,
+        )
+    return out
+
+
+def build_input(series: Series, *, target, points, phase_starts, marks, annotations):
+    """One series' core input from its rows (already loaded)."""
+    measure = series.measure
+    collaborative = series.team.collaborative
+    chart = core_chart(measure)
+    convention = core_convention(collaborative, chart)
+    values = {period: (_float(num), _float(den)) for period, num, den in points}
+    if points and not measure.is_event_dated:
+        periods = list(period_starts(measure.frequency, points[0][0], points[-1][0]))
+    else:
+        periods = [period for period, _, _ in points]
+    x = [p.isoformat() for p in periods]
+    numerator = [values.get(p, (None, None))[0] for p in periods]
+    denominator = [values.get(p, (None, None))[1] for p in periods]
+
+    n = None
+    if scaled_by_multiplier(measure):
+        y, n = numerator, denominator
+    elif chart == "g":
+        y = [
+            den if den is not None else _days_since(periods, i) for i, den in enumerate(denominator)
+        ]
+    elif chart == "t":
+        y = [_days_since(periods, i) for i in range(len(periods))]
+    else:
+        y = numerator
+    index = {p: i for i, p in enumerate(periods)}
+    breaks = sorted({_first_at_or_after(periods, start) for start in phase_starts} - {0, None})
+    exclude = sorted(index[p] for p, kind in marks if kind == "excluded" and p in index)
+    astronomical = sorted(index[p] for p, kind in marks if kind == "astronomical" and p in index)
+    multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
+    core_target = None if target is None else float(target) / multiplier
+    improvement = None if measure.direction == Measure.Direction.NEITHER else measure.direction
+    rules = (
+        {"shift": collaborative.shift_length, "trend": collaborative.trend_length}
+        if convention == "mdc"
+        else None
+    )
+    document = {
+        "version": INPUTS_VERSION,
+        "chart": chart,
+        "convention": convention,
+        "rules": rules,
+        "x": x,
+        "y": y,
+        "n": n,
+        "numerator": numerator,
+        "denominator": denominator,
+        "breaks": breaks,
+        "exclude": exclude,
+        "astronomical": astronomical,
+        "target": core_target,
+        "improvement": improvement,
+        "annotations": annotations,
+    }
+    inputs_hash = hashlib.sha256(
+        json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    spec, error = None, ""
+    try:
+        spec = SeriesSpec(
+            chart=chart,
+            y=y,
+            n=n,
+            breaks=breaks,
+            exclude=exclude,
+            astronomical=astronomical,
+            convention=convention,
+            rules=rules,
+            target=core_target,
+            improvement=improvement,
+            labels=x,
+        )
+    except ValueError as e:
+        error = str(e)
+    return SeriesInput(
+        series_id=series.pk,
+        spec=spec,
+        error=error,
+        x=x,
+        numerator=numerator,
+        denominator=denominator,
+        annotations=annotations,
+        inputs_hash=inputs_hash,
+        multiplier=multiplier,
+    )
+
+
+def _days_since(periods: list[dt.date], i: int) -> float | None:
+    return None if i == 0 else float((periods[i] - periods[i - 1]).days)
+
+
+def _first_at_or_after(periods: list[dt.date], start: dt.date) -> int | None:
+    for i, p in enumerate(periods):
+        if p >= start:
+            return i
+    return None

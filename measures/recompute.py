@@ -1,0 +1,285 @@
+"""Chart recomputation that never loses or repeats work.
+
+PostgreSQL holds the pending work: one `RecomputeJob` row per series.
+
+1. Whatever changes a chart's inputs calls `series_mark_stale(series_ids=...)` inside its
+   transaction: the job row becomes pending and its generation rises. After commit one
+   task per series is sent, once per transaction however many writes touched the series.
+2. A task claims the pending rows with a conditional UPDATE (a row another worker holds,
+   or that is already done, is left alone), reads the newest inputs, computes them in one
+   batch and upserts a `ChartResult` per series on (series, inputs hash). It marks a job
+   done only if it still holds it: a change made meanwhile has set it pending again.
+3. `jobs_sweep` (beat, every minute) re-sends jobs left pending (a lost message) or
+   running on a worker that went silent, and marks failed a job that used up its attempts.
+"""
+
+import logging
+import traceback
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from measures import spc
+from measures.data import SeriesInput, series_inputs
+from measures.models import ChartResult, RecomputeJob, Series
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A pending job whose message has not been picked up after this is sent again.
+RESEND_AFTER = timedelta(minutes=2)
+# A running job whose worker has not been heard of for longer than a task may run is
+# taken back (the broker redelivers the message too, after the visibility timeout).
+SILENT_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+CHUNK = 500  # series per batch task
+KEEP_RESULTS = 2  # per series: the newest, and the one before while it is recomputed
+
+Status = RecomputeJob.Status
+
+
+class _SendAfterCommit:
+    """The transaction's one on-commit callback that sends the recompute tasks."""
+
+    def __init__(self):
+        self.series_ids: set[int] = set()
+
+    def __call__(self):
+        recompute_send(sorted(self.series_ids))
+
+
+def _sender() -> _SendAfterCommit:
+    # Look for this transaction's sender among the pending on-commit callbacks, so that
+    # 500 writes to one series in one transaction send one task, not 500. Django drops
+    # the callbacks (and so the set) when the transaction rolls back.
+    for entry in connection.run_on_commit:
+        if isinstance(entry[1], _SendAfterCommit):
+            return entry[1]
+    sender = _SendAfterCommit()
+    # robust: the data is committed; if the broker is down the sweeper sends it later.
+    transaction.on_commit(sender, robust=True)
+    return sender
+
+
+def recompute_send(series_ids: list[int]) -> None:
+    """Send the tasks now: one per series (a few), or chunks of the batch task (many)."""
+    from measures.tasks import recompute_chunk, recompute_series
+
+    if len(series_ids) <= 3:
+        for series_id in series_ids:
+            recompute_series.delay(series_id)
+        return
+    for start in range(0, len(series_ids), CHUNK):
+        recompute_chunk.delay(series_ids[start : start + CHUNK])
+
+
+def series_mark_stale(*, series_ids: Iterable[int], send: bool = True) -> None:
+    """Set each series' job pending, in the caller's transaction; send after commit.
+
+    `send=False` leaves the sending to the caller (`recompute_charts` sends chunks).
+    """
+    ids = sorted(set(series_ids))
+    if not ids:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        # Insert the missing rows, then bump every row: the UPDATE locks them (in id
+        # order), so concurrent writers queue up and each raises the generation.
+        RecomputeJob.objects.bulk_create(
+            [RecomputeJob(series_id=i, generation=0, requested_at=now) for i in ids],
+            ignore_conflicts=True,
+        )
+        RecomputeJob.objects.filter(series_id__in=ids).update(
+            status=Status.PENDING,
+            generation=F("generation") + 1,
+            attempts=0,
+            last_error="",
+            requested_at=now,
+            sent_at=now if send else None,
+        )
+        if send:
+            _sender().series_ids.update(ids)
+
+
+def series_of_team_mark_stale(*, team_ids: Iterable[int]) -> None:
+    series_mark_stale(
+        series_ids=Series.objects.filter(team_id__in=list(team_ids)).values_list("pk", flat=True)
+    )
+
+
+def jobs_claim(series_ids: Iterable[int], worker: str) -> list[int]:
+    """Claim the jobs that are pending (or held by a silent worker); return their series."""
+    ids = sorted(set(series_ids))
+    now = timezone.now()
+    RecomputeJob.objects.filter(series_id__in=ids).filter(
+        Q(status=Status.PENDING) | Q(status=Status.RUNNING, heartbeat_at__lt=now - SILENT_AFTER)
+    ).update(
+        status=Status.RUNNING,
+        claimed_by=worker,
+        claimed_generation=F("generation"),
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
+    return list(
+        RecomputeJob.objects.filter(
+            series_id__in=ids, status=Status.RUNNING, claimed_by=worker
+        ).values_list("series_id", flat=True)
+    )
+
+
+def _held(series_ids, worker):
+    return RecomputeJob.objects.filter(
+        series_id__in=list(series_ids), status=Status.RUNNING, claimed_by=worker
+    )
+
+
+def jobs_finish(series_ids, worker: str) -> None:
+    _held(series_ids, worker).update(status=Status.DONE, finished_at=timezone.now())
+
+
+def jobs_fail(series_ids, worker: str, error: str) -> None:
+    """Give the jobs back for the sweeper to retry, or mark them failed when out of attempts."""
+    now = timezone.now()
+    held = _held(series_ids, worker)
+    held.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, last_error=error, finished_at=now
+    )
+    held.update(status=Status.PENDING, last_error=error, sent_at=now)
+
+
+def charts_recompute(*, series_ids: Iterable[int], worker: str) -> int:
+    """Claim, compute and store the charts of these series; the number stored."""
+    claimed = jobs_claim(series_ids, worker)
+    if not claimed:
+        return 0
+    try:
+        inputs = series_inputs(claimed)
+        invalid = {i: inp.error for i, inp in inputs.items() if inp.spec is None}
+        valid = [inp for inp in inputs.values() if inp.spec is not None]
+        results = charts_compute(valid)
+        with transaction.atomic():
+            chart_results_store(results)
+            RecomputeJob.objects.filter(series_id__in=claimed, claimed_by=worker).update(
+                heartbeat_at=timezone.now()
+            )
+    except Exception:
+        log.exception("Recomputing %d series failed", len(claimed))
+        jobs_fail(claimed, worker, traceback.format_exc(limit=5)[-2000:])
+        return 0
+    for series_id, error in invalid.items():
+        jobs_fail([series_id], worker, f"The data cannot be charted: {error}")
+    gone = set(claimed) - set(inputs)
+    jobs_finish((set(inputs) - set(invalid)) | gone, worker)
+    return len(results)
+
+
+def charts_compute(inputs: list[SeriesInput]) -> list[ChartResult]:
+    """Unsaved `ChartResult`s for valid inputs, computed in one batch."""
+    if not inputs:
+        return []
+    batch = spc.compute_batch([inp.spec for inp in inputs])
+    now = timezone.now()
+    return [chart_result_from(inp, batch.result(i), now) for i, inp in enumerate(inputs)]
+
+
+def chart_result_from(inp: SeriesInput, r: spc.ChartResult, now) -> ChartResult:
+    points = r.points
+    column = {
+        name: [getattr(p, name) for p in points]
+        for name in (
+            "y",
+            "cl",
+            "lcl",
+            "ucl",
+            "lcl_2s",
+            "ucl_2s",
+            "mr",
+            "special_cause",
+            "point_type",
+            "phase",
+            "baseline",
+            "rule",
+        )
+    }
+    return ChartResult(
+        series_id=inp.series_id,
+        inputs_hash=inp.inputs_hash,
+        computed_at=now,
+        chart=r.chart,
+        convention=r.convention,
+        status=r.verdict.status,
+        variation=r.variation or "",
+        assurance=r.assurance or "",
+        enough_data=r.enough_data,
+        last_period=inp.x[-1] if inp.x else None,
+        n_points=sum(1 for y in column["y"] if y is not None),
+        points_needed=r.points_needed,
+        periods_to_detect=r.periods_to_detect,
+        verdict_rule=r.verdict.rule or "",
+        verdict_first_index=r.verdict.first_index,
+        summary=r.summary,
+        target=inp.spec.target,
+        improvement=inp.spec.improvement or "",
+        x=inp.x,
+        numerator=inp.numerator,
+        denominator=inp.denominator,
+        excluded=list(inp.spec.exclude),
+        astronomical=list(inp.spec.astronomical),
+        phases=[{k: getattr(ph, k) for k in ph.__dataclass_fields__} for ph in r.phases],
+        **column,
+    )
+
+
+UPDATE_FIELDS = [
+    f.name
+    for f in ChartResult._meta.concrete_fields
+    if f.name not in ("id", "series", "inputs_hash")
+]
+
+
+def chart_results_store(results: list[ChartResult]) -> None:
+    """Upsert on (series, inputs hash); keep only the newest few results of each series."""
+    if not results:
+        return
+    ChartResult.objects.bulk_create(
+        results,
+        update_conflicts=True,
+        unique_fields=["series", "inputs_hash"],
+        update_fields=UPDATE_FIELDS,
+        batch_size=200,
+    )
+    series_ids = [r.series_id for r in results]
+    keep = set()
+    seen: dict[int, int] = {}
+    for pk, sid in (
+        ChartResult.objects.filter(series_id__in=series_ids)
+        .order_by("series_id", "-computed_at", "-id")
+        .values_list("pk", "series_id")
+    ):
+        seen[sid] = seen.get(sid, 0) + 1
+        if seen[sid] <= KEEP_RESULTS:
+            keep.add(pk)
+    ChartResult.objects.filter(series_id__in=series_ids).exclude(pk__in=keep).delete()
+
+
+def jobs_sweep(*, now=None) -> dict:
+    """Re-send jobs left pending or held by a silent worker; fail those out of attempts."""
+    now = now or timezone.now()
+    stuck = RecomputeJob.objects.filter(
+        Q(status=Status.PENDING, sent_at__lt=now - RESEND_AFTER)
+        | Q(status=Status.PENDING, sent_at__isnull=True, requested_at__lt=now - RESEND_AFTER)
+        | Q(status=Status.RUNNING, heartbeat_at__lt=now - SILENT_AFTER)
+    )
+    with transaction.atomic():
+        spent = stuck.filter(attempts__gte=MAX_ATTEMPTS)
+        spent.filter(last_error="").update(
+            last_error=f"No worker finished it in {MAX_ATTEMPTS} attempts."
+        )
+        failed = spent.update(status=Status.FAILED, finished_at=now)
+        ids = list(stuck.values_list("series_id", flat=True).order_by("series_id"))
+        RecomputeJob.objects.filter(series_id__in=ids).update(status=Status.PENDING, sent_at=now)
+        transaction.on_commit(lambda: recompute_send(ids), robust=True)
+    return {"resent": len(ids), "failed": failed}
