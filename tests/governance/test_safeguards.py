@@ -1,0 +1,76 @@
+"""The NHS-number check that keeps patient-identifiable data out of free text."""
+
+import pytest
+from django import forms
+from django.core.exceptions import ValidationError
+
+from governance.safeguards import (
+    NoNHSNumbersMixin,
+    find_nhs_numbers,
+    is_valid_nhs_number,
+    reject_nhs_numbers,
+)
+
+# 943 476 5919 is the NHS Data Dictionary's worked example; the others are computed the same way.
+VALID = ["9434765919", "4010232137", "9990001170"]
+# Wrong last digits, and one whose check digit would be 10 (never valid).
+INVALID = ["9434765918", "4010232138", "9990001171", "0000000060"]
+
+
+@pytest.mark.parametrize("digits", VALID)
+def test_it_accepts_a_valid_check_digit(digits):
+    assert is_valid_nhs_number(digits)
+
+
+@pytest.mark.parametrize("digits", INVALID)
+def test_it_rejects_a_wrong_check_digit(digits):
+    assert not is_valid_nhs_number(digits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patient 9434765919 fell twice.",
+        "NHS no. 943 476 5919, bay 3",
+        "943-476-5919",
+        "(401 023 2137)",
+    ],
+)
+def test_it_finds_nhs_numbers_with_or_without_spaces(text):
+    assert len(find_nhs_numbers(text)) == 1
+    with pytest.raises(ValidationError) as refused:
+        reject_nhs_numbers(text)
+    message = refused.value.messages[0]
+    assert "Remove the NHS number" in message
+    assert "identify a patient" in message
+    # The message does not repeat the whole number.
+    assert "5919" not in message and "2137" not in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Falls fell from 12 to 7 per 1,000 bed days.",
+        "Call 9434765918 for the ward.",  # ten digits, but the check digit fails
+        "Ref 19434765919",  # eleven digits: not an NHS number
+        "943 476 59190",
+        "",
+    ],
+)
+def test_it_lets_other_text_through(text):
+    assert find_nhs_numbers(text) == []
+    reject_nhs_numbers(text)
+
+
+class NoteForm(NoNHSNumbersMixin, forms.Form):
+    note = forms.CharField(widget=forms.Textarea)
+    email = forms.EmailField(required=False)
+    count = forms.IntegerField(required=False)
+
+
+def test_the_form_mixin_checks_every_free_text_field():
+    form = NoteForm({"note": "Seen: 943 476 5919", "email": "a@nhs.net", "count": "9434765919"})
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["note"]
+    assert NoteForm({"note": "Fine", "count": "9434765919"}).is_valid()
