@@ -142,6 +142,11 @@ class Collaborative(models.Model):
         default=False,
         help_text="Whether member organisations are named to each other unless they decline.",
     )
+    data_due_days = models.PositiveSmallIntegerField(
+        "data due after",
+        default=10,
+        help_text="Days after a reporting period ends that its data is due.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = VisibleQuerySet.as_manager()
@@ -218,6 +223,34 @@ class StretchTarget(models.Model):
         if self.pk is not None:
             raise ValueError("A stretch target is never edited: add a new setting with a reason.")
         super().save(*args, **kwargs)
+
+
+class PhaseChange(models.Model):
+    """One move of a collaborative from one phase to another, on a date. Append-only."""
+
+    collaborative = models.ForeignKey(
+        Collaborative, on_delete=models.CASCADE, related_name="phase_changes"
+    )
+    from_phase = models.CharField(max_length=12, choices=CollaborativePhase.choices)
+    to_phase = models.CharField(max_length=12, choices=CollaborativePhase.choices)
+    moved_on = models.DateField()
+    moved_at = models.DateTimeField(auto_now_add=True)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["collaborative", "moved_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_phase__in=CollaborativePhase.values)
+                & Q(to_phase__in=CollaborativePhase.values),
+                name="phase_change_phases_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collaborative}: {self.from_phase} to {self.to_phase} on {self.moved_on}"
 
 
 def _pseudonym_labels(seed: str):

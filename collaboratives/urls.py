@@ -4,4 +4,30 @@ from collaboratives import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("collaboratives/new/", views.collaborative_create, name="collaborative_create"),
+    path("collaboratives/<int:pk>/", views.collaborative_detail, name="collaborative"),
+    path("collaboratives/<int:pk>/edit/", views.collaborative_edit, name="collaborative_edit"),
+    path("collaboratives/<int:pk>/phase/", views.collaborative_phase, name="collaborative_phase"),
+    path("collaboratives/<int:pk>/target/", views.stretch_target, name="stretch_target"),
+    path("collaboratives/<int:pk>/measures/", views.measure_set, name="measure_set"),
+    path("collaboratives/<int:pk>/measures/new/", views.measure_create, name="measure_create"),
+    path(
+        "collaboratives/<int:pk>/measures/<int:entry_pk>/mandatory/",
+        views.measure_set_mandatory,
+        name="measure_set_mandatory",
+    ),
+    path("collaboratives/<int:pk>/overdue/", views.overdue, name="overdue"),
+    path("collaboratives/<int:pk>/teams/new/", views.team_create, name="team_create"),
+    path("teams/<int:pk>/", views.team_detail, name="team"),
+    path("teams/<int:pk>/withdraw/", views.team_withdraw, name="team_withdraw"),
+    path("teams/<int:pk>/consent/", views.team_consent, name="team_consent"),
+    path("teams/<int:pk>/people/new/", views.membership_create, name="membership_create"),
+    path(
+        "teams/<int:pk>/people/<int:membership_pk>/left/",
+        views.membership_end,
+        name="membership_end",
+    ),
+    path("teams/<int:pk>/measures/choose/", views.team_choose_measure, name="team_choose_measure"),
+    path("teams/<int:pk>/measures/new/", views.team_measure_create, name="team_measure_create"),
+    path("series/<int:pk>/goal/", views.series_goal, name="series_goal"),
 ]

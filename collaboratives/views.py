@@ -1,9 +1,30 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from collaboratives.models import Collaborative, Team
+from collaboratives import workflows
+from collaboratives.forms import (
+    CollaborativeForm,
+    ConsentForm,
+    DateForm,
+    GoalForm,
+    LibraryMeasureForm,
+    MeasureForm,
+    MeasureSetAddForm,
+    MembershipForm,
+    PhaseForm,
+    StretchTargetForm,
+    TeamForm,
+)
+from collaboratives.models import Collaborative, Organisation, Team
+from governance import access, reporting
+from governance.models import Role, RoleAssignment
 
 
 @login_required
@@ -21,4 +42,389 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("phase_order", "name")
     )
-    return render(request, "collaboratives/home.html", {"collaboratives": collaboratives})
+    return render(
+        request,
+        "collaboratives/home.html",
+        {
+            "collaboratives": collaboratives,
+            "can_create": access.ahsns_for_new_collaboratives(request.user).exists(),
+            "can_invite": access.may_invite(request.user),
+        },
+    )
+
+
+# --- Setting a collaborative up ------------------------------------------------------------
+
+
+def _bound(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+@login_required
+def collaborative_create(request: HttpRequest) -> HttpResponse:
+    ahsns = access.ahsns_for_new_collaboratives(request.user)
+    if not ahsns.exists():
+        raise PermissionDenied
+    form = CollaborativeForm(_bound(request), ahsns=ahsns)
+    if request.method == "POST" and form.is_valid():
+        collaborative = workflows.collaborative_create(
+            form=form, new_topic_name=form.cleaned_data["new_topic_name"].strip()
+        )
+        messages.success(request, f"{collaborative} was created. Next, build its measure set.")
+        return redirect("collaborative", pk=collaborative.pk)
+    return render(request, "collaboratives/collaborative_form.html", {"form": form})
+
+
+@login_required
+def collaborative_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    collaborative = access.collaborative_for(request.user, pk)
+    user = request.user
+    teams = (
+        Team.objects.visible_to(user)
+        .filter(collaborative=collaborative)
+        .select_related("organisation", "lead")
+        .order_by("status", "organisation__name", "unit")
+    )
+    context = {
+        "collaborative": collaborative,
+        "target": collaborative.current_stretch_target(),
+        "measure_set": collaborative.measure_set.select_related("measure"),
+        "teams": teams,
+        "partners": collaborative.partner_ahsns.all(),
+        "can_manage": access.can(user, access.MANAGE, collaborative),
+        "can_curate": access.can(user, access.CURATE, collaborative),
+        "can_monitor": access.can(user, access.MONITOR, collaborative),
+        "can_invite": any(
+            access.can_invite(user, role, collaborative=collaborative)
+            for role in (Role.CLINICAL_LEAD, Role.IMPROVEMENT_MANAGER)
+        ),
+    }
+    return render(request, "collaboratives/collaborative_detail.html", context)
+
+
+@login_required
+def collaborative_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    collaborative = access.collaborative_for(request.user, pk, access.MANAGE)
+    form = CollaborativeForm(_bound(request), instance=collaborative)
+    if request.method == "POST" and form.is_valid():
+        workflows.collaborative_save(form=form, new_topic_name=form.cleaned_data["new_topic_name"])
+        messages.success(request, "The collaborative's details were saved.")
+        return redirect("collaborative", pk=collaborative.pk)
+    return render(
+        request,
+        "collaboratives/collaborative_form.html",
+        {"form": form, "collaborative": collaborative},
+    )
+
+
+@login_required
+def collaborative_phase(request: HttpRequest, pk: int) -> HttpResponse:
+    collaborative = access.collaborative_for(request.user, pk, access.MANAGE)
+    form = PhaseForm(_bound(request), collaborative=collaborative)
+    if request.method == "POST" and form.is_valid():
+        workflows.collaborative_move_phase(
+            collaborative=collaborative,
+            to_phase=form.cleaned_data["phase"],
+            on=form.cleaned_data["moved_on"],
+            user=request.user,
+        )
+        messages.success(request, f"{collaborative} is now {collaborative.get_phase_display()}.")
+        return redirect("collaborative", pk=collaborative.pk)
+    return render(
+        request,
+        "collaboratives/phase_form.html",
+        {
+            "form": form,
+            "collaborative": collaborative,
+            "changes": collaborative.phase_changes.select_related("moved_by__person"),
+        },
+    )
+
+
+@login_required
+def stretch_target(request: HttpRequest, pk: int) -> HttpResponse:
+    """The target's history for anyone who sees the collaborative; a new setting for its runners."""
+    action = access.MANAGE if request.method == "POST" else access.VIEW
+    collaborative = access.collaborative_for(request.user, pk, action)
+    current = collaborative.current_stretch_target()
+    initial = {}
+    if current:
+        initial = {
+            name: getattr(current, name)
+            for name in StretchTargetForm.Meta.fields
+            if name not in ("reason",)
+        }
+        initial["measure"] = current.measure_id
+    form = StretchTargetForm(_bound(request), collaborative=collaborative, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        workflows.stretch_target_set(
+            collaborative=collaborative, data=form.cleaned_data, user=request.user
+        )
+        messages.success(request, "The stretch target was set. Its history keeps the reason.")
+        return redirect("stretch_target", pk=collaborative.pk)
+    history = collaborative.stretch_targets.select_related("measure", "set_by__person")
+    return render(
+        request,
+        "collaboratives/stretch_target.html",
+        {
+            "collaborative": collaborative,
+            "form": form,
+            "current": current,
+            "history": history,
+            "can_manage": access.can(request.user, access.MANAGE, collaborative),
+        },
+    )
+
+
+@login_required
+def measure_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """The collaborative's measures; faculty and managers add from the topic's library."""
+    action = access.CURATE if request.method == "POST" else access.VIEW
+    collaborative = access.collaborative_for(request.user, pk, action)
+    form = MeasureSetAddForm(_bound(request), collaborative=collaborative)
+    if request.method == "POST" and form.is_valid():
+        entry = workflows.measure_set_add(collaborative=collaborative, **form.cleaned_data)
+        kind = "mandatory: every team now has its series" if entry.mandatory else "optional"
+        messages.success(request, f"{entry.measure} was added, {kind}.")
+        return redirect("measure_set", pk=collaborative.pk)
+    return render(
+        request,
+        "collaboratives/measure_set.html",
+        {
+            "collaborative": collaborative,
+            "form": form,
+            "entries": collaborative.measure_set.select_related("measure"),
+            "can_curate": access.can(request.user, access.CURATE, collaborative),
+        },
+    )
+
+
+@login_required
+@require_POST
+def measure_set_mandatory(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    collaborative = access.collaborative_for(request.user, pk, access.CURATE)
+    entry = get_object_or_404(collaborative.measure_set, pk=entry_pk)
+    workflows.measure_set_make_mandatory(entry=entry)
+    messages.success(request, f"{entry.measure} is now mandatory: every team has its series.")
+    return redirect("measure_set", pk=collaborative.pk)
+
+
+@login_required
+def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new measure in the topic's library, added to this collaborative's set."""
+    collaborative = access.collaborative_for(request.user, pk, access.CURATE)
+    form = LibraryMeasureForm(_bound(request), topic=collaborative.topic)
+    if request.method == "POST" and form.is_valid():
+        measure = form.save(commit=False)
+        measure.topic = collaborative.topic
+        with transaction.atomic():
+            measure.save()
+            workflows.measure_set_add(
+                collaborative=collaborative,
+                measure=measure,
+                mandatory=form.cleaned_data["mandatory"],
+                target=form.cleaned_data["target"],
+            )
+        messages.success(request, f"{measure} was added to the {collaborative.topic} library.")
+        return redirect("measure_set", pk=collaborative.pk)
+    return render(
+        request,
+        "collaboratives/measure_form.html",
+        {"collaborative": collaborative, "form": form, "library": True},
+    )
+
+
+@login_required
+def overdue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Which teams owe which periods' data."""
+    collaborative = access.collaborative_for(request.user, pk, access.MONITOR)
+    today = timezone.localdate()
+    return render(
+        request,
+        "collaboratives/overdue.html",
+        {
+            "collaborative": collaborative,
+            "owed": reporting.overdue(collaborative, today),
+            "today": today,
+        },
+    )
+
+
+# --- Teams -------------------------------------------------------------------------------------
+
+
+def _search_organisations(query: str):
+    query = query.strip()
+    if len(query) < 2:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        Q(name__icontains=query) | Q(ods_code__iexact=query) | Q(ods_code__istartswith=query)
+    ).order_by("name")[:20]
+
+
+@login_required
+def team_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a member organisation as a team: search by name or ODS code, choose, add.
+
+    The search runs as you type with htmx (the `results` partial) and as a plain GET
+    form without JavaScript.
+    """
+    collaborative = access.collaborative_for(request.user, pk, access.MANAGE)
+    query = request.GET.get("q", "")
+    form = TeamForm(_bound(request), collaborative=collaborative)
+    if request.method == "POST" and form.is_valid():
+        team = workflows.team_create(form=form, collaborative=collaborative)
+        messages.success(request, f"{team} joined as {team.pseudonym}.")
+        return redirect("collaborative", pk=collaborative.pk)
+    if request.method == "POST" and form.cleaned_data.get("organisation"):
+        results = [form.cleaned_data["organisation"]]
+    else:
+        results = list(_search_organisations(query))
+    context = {"collaborative": collaborative, "form": form, "query": query, "results": results}
+    if request.htmx:
+        return render(request, "collaboratives/team_form.html#results", context)
+    return render(request, "collaboratives/team_form.html", context)
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk)
+    user = request.user
+    collaborative = team.collaborative
+    series = list(team.series.select_related("measure").order_by("measure__team", "measure__name"))
+    chosen = {s.measure_id for s in series}
+    entries = list(collaborative.measure_set.select_related("measure"))
+    targets = {e.measure_id: e.target for e in entries}
+    logins = (
+        RoleAssignment.objects.filter(team=team, person__user__isnull=False)
+        .select_related("person__user")
+        .order_by("person__name")
+    )
+    context = {
+        "team": team,
+        "collaborative": collaborative,
+        "memberships": team.memberships.select_related("person"),
+        "series": [(s, targets.get(s.measure_id)) for s in series],
+        "optional": [e for e in entries if not e.mandatory and e.measure_id not in chosen],
+        "logins": [(a, access.can_deactivate(user, a.person.user)) for a in logins],
+        "can_manage": access.can(user, access.MANAGE, team),
+        "can_manage_team": access.can(user, access.MANAGE_TEAM, team),
+        "can_edit_data": access.can(user, access.EDIT_DATA, team),
+        "can_invite": access.can_invite(user, Role.TEAM_MEMBER, team=team),
+        "invite_lead": access.can_invite(user, Role.TRUST_LEAD, team=team),
+        "consent_form": ConsentForm(instance=team),
+    }
+    return render(request, "collaboratives/team_detail.html", context)
+
+
+@login_required
+def team_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk, access.MANAGE)
+    form = DateForm(_bound(request), label="Date the team withdrew", not_before=team.joined_on)
+    if request.method == "POST" and form.is_valid():
+        workflows.team_withdraw(team=team, on=form.cleaned_data["on"])
+        messages.success(request, f"{team} was withdrawn. Its data is kept.")
+        return redirect("collaborative", pk=team.collaborative_id)
+    return render(
+        request,
+        "collaboratives/date_form.html",
+        {
+            "team": team,
+            "form": form,
+            "heading": "Withdraw the team",
+            "explanation": "It leaves the active lists and owes no more data. Its data, "
+            "cycles and people are kept and can still be read.",
+            "button": "Withdraw the team",
+            "warning": True,
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk, access.MANAGE_TEAM)
+    form = ConsentForm(request.POST, instance=team)
+    if form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            f"Saved: peers see {'its name' if team.named_to_peers else team.pseudonym}.",
+        )
+    return redirect("team", pk=team.pk)
+
+
+@login_required
+def membership_create(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk, access.MANAGE_TEAM)
+    form = MembershipForm(_bound(request))
+    if request.method == "POST" and form.is_valid():
+        membership = workflows.membership_add(team=team, data=form.cleaned_data)
+        messages.success(request, f"{membership.person} was added to the team.")
+        return redirect("team", pk=team.pk)
+    return render(request, "collaboratives/membership_form.html", {"team": team, "form": form})
+
+
+@login_required
+def membership_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    membership = access.membership_for(request.user, pk, membership_pk)
+    team = membership.team
+    form = DateForm(_bound(request), label="Date they left", not_before=membership.joined_on)
+    if request.method == "POST" and form.is_valid():
+        workflows.membership_end(membership=membership, on=form.cleaned_data["on"])
+        messages.success(request, f"{membership.person} left the team.")
+        return redirect("team", pk=team.pk)
+    return render(
+        request,
+        "collaboratives/date_form.html",
+        {
+            "team": team,
+            "form": form,
+            "heading": f"{membership.person} leaves the team",
+            "explanation": "They stay in the team's history, with the dates they were in it.",
+            "button": "Record leaving",
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_choose_measure(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk, access.MANAGE_TEAM)
+    entry = get_object_or_404(
+        team.collaborative.measure_set.select_related("measure"),
+        pk=request.POST.get("entry"),
+        mandatory=False,
+    )
+    workflows.team_choose_measure(team=team, measure=entry.measure)
+    messages.success(request, f"The team now reports {entry.measure}.")
+    return redirect("team", pk=team.pk)
+
+
+@login_required
+def team_measure_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team's own measure, beside the collaborative's."""
+    team = access.team_for(request.user, pk, access.MANAGE_TEAM)
+    form = MeasureForm(_bound(request), team=team)
+    if request.method == "POST" and form.is_valid():
+        series = workflows.team_add_custom_measure(team=team, form=form)
+        messages.success(request, f"{series.measure} was added to the team's measures.")
+        return redirect("team", pk=team.pk)
+    return render(
+        request,
+        "collaboratives/measure_form.html",
+        {"collaborative": team.collaborative, "team": team, "form": form},
+    )
+
+
+@login_required
+def series_goal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The team's own goal line for one measure."""
+    series = access.series_for(request.user, pk, access.EDIT_DATA)
+    form = GoalForm(_bound(request), initial={"goal": series.goal})
+    if request.method == "POST" and form.is_valid():
+        series.goal = form.cleaned_data["goal"]
+        series.save(update_fields=["goal"])
+        messages.success(request, f"The team's goal for {series.measure} was saved.")
+        return redirect("team", pk=series.team_id)
+    return render(request, "collaboratives/goal_form.html", {"series": series, "form": form})

@@ -40,8 +40,9 @@ CURATE = "curate"  # driver diagram, measure set
 RATE = "rate"  # faculty rating of teams
 EXPORT = "export"  # a collaborative's data and reports
 EXPORT_REVIEW = "export_review"  # an AHSN's contract review
+MONITOR = "monitor"  # every team's reporting status in a collaborative (the overdue list)
 
-ACTIONS = (VIEW, EDIT_DATA, MANAGE_TEAM, MANAGE, CURATE, RATE, EXPORT, EXPORT_REVIEW)
+ACTIONS = (VIEW, EDIT_DATA, MANAGE_TEAM, MANAGE, CURATE, RATE, EXPORT, EXPORT_REVIEW, MONITOR)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def can(user, action: str, obj) -> bool:
         return p.superuser
     if action == EXPORT_REVIEW:
         return p.superuser or collaborative.lead_ahsn_id in p.director_ahsns
-    if action == EXPORT:
+    if action in (EXPORT, MONITOR):
         return (
             p.superuser
             or _runs(p, collaborative)
@@ -318,3 +319,190 @@ def cycle_for(user, pk, action: str = VIEW):
     return get_for_user(
         PDSACycle.objects.select_related("team__collaborative", "change_idea"), user, action, pk=pk
     )
+
+
+def membership_for(user, team_pk, pk, action: str = MANAGE_TEAM):
+    """A team's membership, through the team's own rule."""
+    from collaboratives.models import TeamMembership
+
+    team = team_for(user, team_pk, action)
+    try:
+        return TeamMembership.objects.select_related("person").get(team=team, pk=pk)
+    except (TeamMembership.DoesNotExist, ValueError):
+        raise Http404("No membership here") from None
+
+
+# --- Setting up: new collaboratives, invitations, deactivation ----------------------------
+
+
+def ahsns_for_new_collaboratives(user) -> QuerySet:
+    """The AHSNs in whose name the user may start a collaborative: those they manage for."""
+    from collaboratives.models import AHSN
+
+    p = principal(user)
+    if p.superuser:
+        return AHSN.objects.all()
+    return AHSN.objects.filter(id__in=p.manager_ahsns)
+
+
+def can_invite(user, role: str, *, ahsn=None, collaborative=None, team=None) -> bool:
+    """Whether `user` may invite someone to `role` in the scope given, never above their own.
+
+    - an improvement manager: trust leads and team members for the teams of the
+      collaboratives they run, and clinical leads for those collaboratives;
+    - an AHSN director: improvement managers (AHSN-wide or for one collaborative) and
+      clinical leads for their AHSN, and the teams' people of the collaboratives it leads;
+    - a trust lead: team members for their own team;
+    - national viewers and directors are invited by a superuser only.
+    Nothing is invited into a closed collaborative or a withdrawn team.
+    """
+    from collaboratives.models import Team
+
+    p = principal(user)
+    if not p.has_any_role:
+        return False
+    if team is not None:
+        collaborative_ = team.collaborative
+        if role not in (Role.TRUST_LEAD, Role.TEAM_MEMBER) or ahsn or collaborative:
+            return False
+        if collaborative_.is_read_only or team.status != Team.Status.ACTIVE:
+            return False
+        if p.superuser or _runs(p, collaborative_):
+            return True
+        if collaborative_.lead_ahsn_id in p.director_ahsns:
+            return True
+        return role == Role.TEAM_MEMBER and team.id in p.lead_teams
+    if collaborative is not None:
+        if ahsn or collaborative.is_read_only:
+            return False
+        directs = collaborative.lead_ahsn_id in p.director_ahsns
+        if role == Role.CLINICAL_LEAD:
+            return p.superuser or _runs(p, collaborative) or directs
+        if role == Role.IMPROVEMENT_MANAGER:
+            return p.superuser or directs
+        return False
+    if ahsn is not None:
+        if role == Role.IMPROVEMENT_MANAGER:
+            return p.superuser or ahsn.id in p.director_ahsns
+        return role == Role.AHSN_DIRECTOR and p.superuser
+    return role == Role.NATIONAL_VIEWER and p.superuser
+
+
+@dataclass(frozen=True)
+class InvitationOption:
+    """One role in one scope that a user may invite someone to."""
+
+    value: str  # "role:kind:pk", what the invitation form posts
+    label: str
+    role: str
+    scope: dict
+
+
+def invitation_options(user) -> list[InvitationOption]:
+    """Every role-and-scope the user may invite to, for the invitation form's choices."""
+    from collaboratives.models import AHSN, Collaborative, Team
+
+    p = principal(user)
+    options = []
+    teams = (
+        Team.objects.visible_to(user)
+        .active()
+        .select_related("collaborative", "organisation")
+        .order_by("collaborative__name", "organisation__name", "unit")
+    )
+    for team in teams:
+        for role in (Role.TRUST_LEAD, Role.TEAM_MEMBER):
+            if can_invite(user, role, team=team):
+                options.append(
+                    InvitationOption(
+                        f"{role}:team:{team.pk}",
+                        f"{Role(role).label}, {team} ({team.collaborative})",
+                        role,
+                        {"team": team},
+                    )
+                )
+    collaboratives = (
+        Collaborative.objects.visible_to(user)
+        .exclude(phase=Collaborative.Phase.CLOSED)
+        .select_related("lead_ahsn")
+    )
+    for collaborative in collaboratives:
+        for role in (Role.CLINICAL_LEAD, Role.IMPROVEMENT_MANAGER):
+            if can_invite(user, role, collaborative=collaborative):
+                options.append(
+                    InvitationOption(
+                        f"{role}:collaborative:{collaborative.pk}",
+                        f"{Role(role).label}, {collaborative}",
+                        role,
+                        {"collaborative": collaborative},
+                    )
+                )
+    ahsns = AHSN.objects.all() if p.superuser else AHSN.objects.filter(id__in=p.director_ahsns)
+    for ahsn in ahsns:
+        for role in (Role.IMPROVEMENT_MANAGER, Role.AHSN_DIRECTOR):
+            if can_invite(user, role, ahsn=ahsn):
+                options.append(
+                    InvitationOption(
+                        f"{role}:ahsn:{ahsn.pk}",
+                        f"{Role(role).label}, {ahsn}",
+                        role,
+                        {"ahsn": ahsn},
+                    )
+                )
+    if can_invite(user, Role.NATIONAL_VIEWER):
+        options.append(
+            InvitationOption(
+                f"{Role.NATIONAL_VIEWER}::", "National viewer", Role.NATIONAL_VIEWER, {}
+            )
+        )
+    return options
+
+
+def can_deactivate(user, target) -> bool:
+    """Whether `user` may deactivate `target`: someone else, each of whose roles they could
+    have invited them to. A user with no role can be deactivated by a superuser only."""
+    p = principal(user)
+    if target.pk == getattr(user, "pk", None) or target.is_superuser or not p.has_any_role:
+        return False
+    assignments = RoleAssignment.objects.filter(person__user=target).select_related(
+        "ahsn", "collaborative__lead_ahsn", "team__collaborative"
+    )
+    if not assignments:
+        return p.superuser
+    return all(
+        can_invite(user, a.role, ahsn=a.ahsn, collaborative=a.collaborative, team=a.team)
+        for a in assignments
+    )
+
+
+def user_for_deactivation(user, pk):
+    """The user `pk` if `user` may deactivate them; 404 otherwise, so accounts do not leak."""
+    from django.contrib.auth import get_user_model
+
+    try:
+        target = get_user_model().objects.get(pk=pk)
+    except (get_user_model().DoesNotExist, ValueError):
+        raise Http404("No user here") from None
+    if not can_deactivate(user, target):
+        raise Http404("No user here")
+    return target
+
+
+def may_invite(user) -> bool:
+    """Whether the user holds a role that can invite anyone at all (for showing the link)."""
+    p = principal(user)
+    return p.superuser or bool(
+        p.director_ahsns | p.manager_ahsns | p.manager_collaboratives | p.lead_teams
+    )
+
+
+def can_set_measure(user, series) -> bool:
+    """Whether `user` may set the target and direction of `series`' measure.
+
+    A library measure's target belongs to the collaborative's measure set and its
+    direction to every collaborative on the topic: those who curate the measure set (or
+    run the collaborative) set them. A team's custom measure is the team's own.
+    """
+    if series.measure.team_id is not None and can(user, EDIT_DATA, series):
+        return True
+    return can(user, CURATE, series.team.collaborative)

@@ -122,3 +122,60 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.ahsn or self.collaborative or self.team or "England"
         return f"{self.person}: {self.get_role_display()} ({scope})"
+
+
+class Invitation(models.Model):
+    """An emailed invitation to take one role in one scope.
+
+    The link carries a random token; only its SHA-256 is stored, so a copy of the
+    database cannot be used to accept anyone's invitation. Accepting creates the user,
+    their Person and the RoleAssignment (`governance.invitations.invitation_accept`).
+    """
+
+    email = models.EmailField()
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    ahsn = models.ForeignKey(
+        "collaboratives.AHSN", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    collaborative = models.ForeignKey(
+        "collaboratives.Collaborative",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    team = models.ForeignKey(
+        "collaboratives.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=ROLE_SCOPES, name="invitation_scope_fits_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.get_role_display()} ({self.scope})"
+
+    @property
+    def scope(self):
+        return self.ahsn or self.collaborative or self.team or "England"

@@ -5,4 +5,21 @@ from governance import views
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("invitations/new/", views.invitation_create, name="invitation_create"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("password-reset/", views.password_reset_view, name="password_reset"),
+    path("password-reset/sent/", views.password_reset_sent_view, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.password_reset_confirm_view,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        views.password_reset_complete_view,
+        name="password_reset_complete",
+    ),
+    path("accessibility/", views.accessibility_view, name="accessibility"),
+    path("privacy/", views.privacy_view, name="privacy"),
 ]

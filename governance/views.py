@@ -1,7 +1,17 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 
-from governance.forms import LoginForm
+from governance import access, invitations
+from governance.forms import InvitationForm, LoginForm, NewPasswordForm, ResetRequestForm
 
 login_view = auth_views.LoginView.as_view(
     template_name="governance/login.html",
@@ -9,3 +19,95 @@ login_view = auth_views.LoginView.as_view(
     redirect_authenticated_user=True,
 )
 logout_view = require_POST(auth_views.LogoutView.as_view())
+
+
+@login_required
+def invitation_create(request: HttpRequest) -> HttpResponse:
+    """Invite someone to a role within the inviter's own scope."""
+    options = access.invitation_options(request.user)
+    if not options:
+        raise PermissionDenied
+    form = InvitationForm(
+        request.POST if request.method == "POST" else None,
+        options=options,
+        initial={"role_scope": request.GET.get("for", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        option = form.option
+        # The option list was built for this user, but check again at the moment of acting.
+        if not access.can_invite(request.user, option.role, **option.scope):
+            raise PermissionDenied
+        invitation = invitations.invitation_create(
+            option=option,
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            invited_by=request.user,
+            request=request,
+        )
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. The link works for "
+            f"{invitations.EXPIRES_AFTER.days} days.",
+        )
+        return redirect(_back(request, "home"))
+    return render(request, "governance/invitation_form.html", {"form": form})
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation by choosing a password; the account, person and role follow."""
+    invitation = invitations.invitation_find(token)
+    if invitation is None or not invitations.is_usable(invitation):
+        return render(
+            request, "governance/invitation_gone.html", {"invitation": invitation}, status=410
+        )
+    user = get_user_model()(username=invitation.email, email=invitation.email)
+    form = NewPasswordForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        form.save(commit=False)
+        invitations.invitation_accept(invitation=invitation, user=user)
+        messages.success(
+            request, f"Your account is ready. Log in with your email address, {user.username}."
+        )
+        return redirect("login")
+    return render(
+        request, "governance/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+@login_required
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop someone logging in; their name stays on everything they did."""
+    target = access.user_for_deactivation(request.user, pk)
+    target.is_active = False
+    target.save(update_fields=["is_active"])
+    name = getattr(getattr(target, "person", None), "name", "") or target.get_username()
+    messages.success(request, f"{name} can no longer log in.")
+    return redirect(_back(request, "home"))
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """The `next` address if it is on this site, else `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse(default)
+
+
+password_reset_view = auth_views.PasswordResetView.as_view(
+    template_name="governance/password_reset.html",
+    email_template_name="governance/password_reset_email.txt",
+    subject_template_name="governance/password_reset_subject.txt",
+    form_class=ResetRequestForm,
+)
+password_reset_sent_view = auth_views.PasswordResetDoneView.as_view(
+    template_name="governance/password_reset_sent.html"
+)
+password_reset_confirm_view = auth_views.PasswordResetConfirmView.as_view(
+    template_name="governance/password_reset_confirm.html", form_class=NewPasswordForm
+)
+password_reset_complete_view = auth_views.PasswordResetCompleteView.as_view(
+    template_name="governance/password_reset_complete.html"
+)
+accessibility_view = TemplateView.as_view(template_name="governance/accessibility.html")
+privacy_view = TemplateView.as_view(template_name="governance/privacy.html")

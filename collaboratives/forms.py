@@ -1,0 +1,563 @@
+"""Forms for setting a collaborative up, in the NHS.UK style: each error says what to do.
+
+Every form with free text inherits `NoNHSNumbersMixin` (governance/safeguards.py).
+`NHSFormMixin` gives the widgets NHS.UK frontend's classes; templates/_field.html
+renders a field with its label, hint and error.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from collaboratives.models import AHSN, Collaborative, StretchTarget, Team, TeamMembership, Topic
+from governance.safeguards import NoNHSNumbersMixin
+from measures.models import Measure
+
+YES_NO = [(True, "Yes"), (False, "No")]
+
+
+def _yes_no(value) -> bool | None:
+    return {"True": True, "False": False, True: True, False: False}.get(value)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "nhsuk-input nhsuk-date-input__input", **(attrs or {})})
+        self.format = "%Y-%m-%d"
+
+
+class NHSFormMixin:
+    """NHS.UK classes on every widget, with the error state and hint wired for screen readers."""
+
+    CLASSES = {
+        "textarea": "nhsuk-textarea",
+        "select": "nhsuk-select",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "nhsuk-checkboxes__input")
+                continue
+            kind = "textarea" if isinstance(widget, forms.Textarea) else ""
+            kind = "select" if isinstance(widget, forms.Select) else kind
+            css = self.CLASSES.get(kind, "nhsuk-input")
+            if css not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                continue
+            base = widget.attrs.get("class", "").split()[0] if widget.attrs.get("class") else ""
+            if base in ("nhsuk-input", "nhsuk-textarea", "nhsuk-select"):
+                widget.attrs["class"] += f" {base}--error"
+            described = widget.attrs.get("aria-describedby", "")
+            widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
+
+
+def _messages(form, messages: dict[str, dict[str, str]]) -> None:
+    for name, codes in messages.items():
+        form.fields[name].error_messages.update(codes)
+
+
+class CollaborativeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    """A collaborative's set-up: on creation also its lead AHSN and topic."""
+
+    new_topic_name = forms.CharField(
+        label="Or name a new local priority",
+        required=False,
+        max_length=200,
+        help_text="Only if the topic is not in the list.",
+    )
+    members_named_by_default = forms.TypedChoiceField(
+        label="Are member organisations named to each other?",
+        choices=YES_NO,
+        coerce=_yes_no,
+        widget=forms.RadioSelect,
+        help_text="Each organisation may still decline or agree for itself.",
+        error_messages={"required": "Say whether member organisations are named to each other"},
+    )
+
+    class Meta:
+        model = Collaborative
+        fields = [
+            "name",
+            "topic",
+            "lead_ahsn",
+            "partner_ahsns",
+            "aim_statement",
+            "starts_on",
+            "ends_on",
+            "rule_convention",
+            "shift_length",
+            "trend_length",
+            "members_named_by_default",
+            "data_due_days",
+        ]
+        labels = {
+            "name": "Name",
+            "topic": "Topic",
+            "lead_ahsn": "Lead AHSN",
+            "partner_ahsns": "Partner AHSNs",
+            "aim_statement": "Aim statement",
+            "starts_on": "Start date",
+            "ends_on": "End date (optional)",
+            "rule_convention": "Rules for reading charts",
+            "shift_length": "Points in a shift",
+            "trend_length": "Points in a trend",
+            "data_due_days": "Days after a period ends that its data is due",
+        }
+        help_texts = {
+            "aim_statement": "What will improve, by how much, by when, for whom.",
+            "partner_ahsns": "Other networks that run it with you, if any.",
+            "shift_length": "Making Data Count only: 7 by default, 6 if agreed.",
+            "trend_length": "Making Data Count only: 7 by default, 6 if agreed.",
+            "data_due_days": "For example 10: March's data is due by 10 April.",
+        }
+        widgets = {
+            "aim_statement": forms.Textarea(attrs={"rows": 4}),
+            "partner_ahsns": forms.CheckboxSelectMultiple,
+            "starts_on": DateInput,
+            "ends_on": DateInput,
+            "rule_convention": forms.RadioSelect,
+            "shift_length": forms.RadioSelect,
+            "trend_length": forms.RadioSelect,
+            "data_due_days": forms.NumberInput(attrs={"class": "nhsuk-input--width-3"}),
+        }
+
+    def __init__(self, *args, ahsns=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["lead_ahsn"]
+        else:
+            self.fields["lead_ahsn"].queryset = ahsns if ahsns is not None else AHSN.objects.none()
+            self.fields["lead_ahsn"].empty_label = None
+        self.fields["topic"].required = False
+        self.fields["topic"].empty_label = "Choose a topic"
+        self.fields["topic"].queryset = Topic.objects.order_by("name")
+        self.fields["partner_ahsns"].queryset = AHSN.objects.order_by("name")
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("starts_on", timezone.localdate())
+        _messages(
+            self,
+            {
+                "name": {"required": "Enter the collaborative's name"},
+                "aim_statement": {"required": "Enter the aim: what, by how much, by when"},
+                "starts_on": {
+                    "required": "Enter the start date",
+                    "invalid": "Start date must be a real date",
+                },
+                "ends_on": {"invalid": "End date must be a real date"},
+                "data_due_days": {
+                    "required": "Enter how many days after a period ends its data is due",
+                    "invalid": "Days must be a whole number, like 10",
+                },
+            },
+        )
+
+    def clean_data_due_days(self):
+        days = self.cleaned_data["data_due_days"]
+        if days is not None and not 0 <= days <= 90:
+            raise forms.ValidationError("Days must be between 0 and 90")
+        return days
+
+    def clean(self):
+        data = super().clean()
+        topic, new_topic = data.get("topic"), (data.get("new_topic_name") or "").strip()
+        if topic and new_topic:
+            self.add_error(
+                "new_topic_name", "Choose a topic from the list or name a new one, not both"
+            )
+        elif not topic and not new_topic and "new_topic_name" not in self.errors:
+            self.add_error("topic", "Choose a topic, or name a new local priority")
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "End date must be the same as or after the start date")
+        lead = data.get("lead_ahsn") or getattr(self.instance, "lead_ahsn", None)
+        if self.instance.pk:
+            lead = self.instance.lead_ahsn
+        if lead and lead in (data.get("partner_ahsns") or []):
+            self.add_error(
+                "partner_ahsns", f"{lead} leads this collaborative: it cannot also partner"
+            )
+        return data
+
+
+class PhaseForm(NHSFormMixin, forms.Form):
+    phase = forms.ChoiceField(
+        label="Move to",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the phase to move to"},
+    )
+    moved_on = forms.DateField(
+        label="Date of the move",
+        widget=DateInput,
+        error_messages={
+            "required": "Enter the date of the move",
+            "invalid": "Date must be a real date",
+        },
+    )
+
+    def __init__(self, *args, collaborative: Collaborative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.collaborative = collaborative
+        self.fields["phase"].choices = [
+            (value, label)
+            for value, label in Collaborative.Phase.choices
+            if value != collaborative.phase
+        ]
+        self.initial.setdefault("moved_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        on = data.get("moved_on")
+        if on and on < self.collaborative.starts_on:
+            self.add_error(
+                "moved_on",
+                f"Date must be on or after the start, {self.collaborative.starts_on:%-d %B %Y}",
+            )
+        return data
+
+
+class StretchTargetForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    class Meta:
+        model = StretchTarget
+        fields = [
+            "measure",
+            "baseline_value",
+            "baseline_period_start",
+            "baseline_period_end",
+            "target_value",
+            "target_date",
+            "reason",
+        ]
+        labels = {
+            "measure": "Outcome measure",
+            "baseline_value": "Baseline value",
+            "baseline_period_start": "Baseline from",
+            "baseline_period_end": "Baseline to",
+            "target_value": "Target value",
+            "target_date": "Target date",
+            "reason": "Why this target (or why it changed)",
+        }
+        help_texts = {"reason": "Everyone in the collaborative can read this in its history."}
+        widgets = {
+            "baseline_period_start": DateInput,
+            "baseline_period_end": DateInput,
+            "target_date": DateInput,
+            "reason": forms.Textarea(attrs={"rows": 3}),
+            "baseline_value": forms.TextInput(
+                attrs={"class": "nhsuk-input--width-10", "inputmode": "decimal"}
+            ),
+            "target_value": forms.TextInput(
+                attrs={"class": "nhsuk-input--width-10", "inputmode": "decimal"}
+            ),
+        }
+
+    def __init__(self, *args, collaborative: Collaborative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].queryset = Measure.objects.filter(
+            in_collaboratives__collaborative=collaborative
+        ).order_by("name")
+        self.fields["measure"].empty_label = "Choose a measure"
+        _messages(
+            self,
+            {
+                "measure": {"required": "Choose the measure the target is for"},
+                "baseline_value": {
+                    "required": "Enter the baseline value",
+                    "invalid": "Baseline value must be a number, like 8.5",
+                },
+                "target_value": {
+                    "required": "Enter the target value",
+                    "invalid": "Target value must be a number, like 6.2",
+                },
+                "baseline_period_start": {"required": "Enter when the baseline starts"},
+                "baseline_period_end": {"required": "Enter when the baseline ends"},
+                "target_date": {"required": "Enter the date the target is to be met"},
+                "reason": {"required": "Give the reason for this target"},
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("baseline_period_start"), data.get("baseline_period_end")
+        if start and end and end < start:
+            self.add_error("baseline_period_end", "Baseline must end on or after it starts")
+        if end and data.get("target_date") and data["target_date"] <= end:
+            self.add_error("target_date", "Target date must be after the baseline ends")
+        baseline, target = data.get("baseline_value"), data.get("target_value")
+        if baseline is not None and target is not None and baseline == target:
+            self.add_error("target_value", "Target value must differ from the baseline")
+        return data
+
+
+class MeasureSetAddForm(NHSFormMixin, forms.Form):
+    measure = forms.ModelChoiceField(
+        queryset=Measure.objects.none(),
+        label="Measure from the library",
+        empty_label="Choose a measure",
+        error_messages={"required": "Choose a measure from the library"},
+    )
+    mandatory = forms.TypedChoiceField(
+        label="Must every team report it?",
+        choices=[(True, "Yes, mandatory"), (False, "No, optional: teams choose")],
+        coerce=_yes_no,
+        widget=forms.RadioSelect,
+        initial=True,
+        error_messages={"required": "Say whether the measure is mandatory"},
+    )
+    target = forms.DecimalField(
+        label="Collaborative target (optional)",
+        required=False,
+        max_digits=14,
+        decimal_places=4,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10", "inputmode": "decimal"}),
+        error_messages={"invalid": "Target must be a number, like 6.2"},
+    )
+
+    def __init__(self, *args, collaborative: Collaborative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].queryset = (
+            Measure.objects.filter(topic=collaborative.topic, archived_at__isnull=True)
+            .exclude(in_collaboratives__collaborative=collaborative)
+            .order_by("name")
+        )
+
+
+class MeasureForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    """A new measure, for a topic's library or as a team's own."""
+
+    class Meta:
+        model = Measure
+        fields = [
+            "name",
+            "kind",
+            "operational_definition",
+            "numerator_definition",
+            "denominator_definition",
+            "unit",
+            "multiplier",
+            "frequency",
+            "direction",
+            "chart_type",
+        ]
+        labels = {
+            "kind": "Type of measure",
+            "operational_definition": "Operational definition",
+            "numerator_definition": "Numerator: what is counted",
+            "denominator_definition": "Denominator (for rates and proportions)",
+            "frequency": "How often it is reported",
+            "direction": "Direction of improvement",
+            "chart_type": "Chart",
+        }
+        help_texts = {
+            "operational_definition": (
+                "Exactly what is measured, where, and what is left out, so every team "
+                "counts the same thing."
+            ),
+            "unit": 'Optional, for example "per 1,000 bed days".',
+            "multiplier": "Shown values are the rate times this: 1 for none, 1000 per 1,000.",
+        }
+        widgets = {
+            "kind": forms.RadioSelect,
+            "operational_definition": forms.Textarea(attrs={"rows": 4}),
+            "numerator_definition": forms.Textarea(attrs={"rows": 2}),
+            "denominator_definition": forms.Textarea(attrs={"rows": 2}),
+            "frequency": forms.RadioSelect,
+            "direction": forms.RadioSelect,
+            "multiplier": forms.NumberInput(attrs={"class": "nhsuk-input--width-5"}),
+        }
+
+    def __init__(self, *args, topic: Topic | None = None, team: Team | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.topic, self.team = topic, team
+        self.fields["chart_type"].choices = [("", "Choose a chart"), *Measure.ChartType.choices]
+        _messages(
+            self,
+            {
+                "name": {"required": "Enter the measure's name"},
+                "kind": {"required": "Choose outcome, process or balancing"},
+                "operational_definition": {"required": "Enter the operational definition"},
+                "numerator_definition": {"required": "Enter what the numerator counts"},
+                "frequency": {"required": "Choose how often it is reported"},
+                "direction": {"required": "Choose which direction is better"},
+                "chart_type": {"required": "Choose the chart"},
+                "multiplier": {
+                    "required": "Enter the multiplier, 1 for none",
+                    "invalid": "Multiplier must be a whole number, like 1 or 1000",
+                },
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        chart, frequency = data.get("chart_type"), data.get("frequency")
+        event_chart = chart in Measure.EVENT_CHARTS
+        if chart and frequency and event_chart != (frequency == Measure.Frequency.EVENT):
+            self.add_error(
+                "chart_type",
+                "G and T charts need event-dated reporting; other charts need weekly or monthly",
+            )
+        if chart in Measure.RATIO_CHARTS and not (data.get("denominator_definition") or "").strip():
+            self.add_error(
+                "denominator_definition",
+                "Enter the denominator: this chart shows a rate or proportion",
+            )
+        name = data.get("name")
+        owner = {"topic": self.topic} if self.topic else {"team": self.team}
+        if name and Measure.objects.filter(name__iexact=name, **owner).exists():
+            where = "library" if self.topic else "team"
+            self.add_error("name", f"The {where} already has a measure called {name}")
+        return data
+
+
+class LibraryMeasureForm(MeasureForm):
+    """A new library measure, put straight into the collaborative's measure set."""
+
+    mandatory = MeasureSetAddForm.base_fields["mandatory"]
+    target = MeasureSetAddForm.base_fields["target"]
+
+
+class TeamForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    consents_to_be_named = forms.TypedChoiceField(
+        label="Has the organisation agreed to be named to the other teams?",
+        choices=[
+            ("", "Not recorded: use the collaborative's default"),
+            (True, "Yes, it agreed to be named"),
+            (False, "No, show it as a pseudonym"),
+        ],
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Team
+        fields = ["organisation", "unit", "joined_on", "consents_to_be_named"]
+        labels = {"unit": "Ward or service (optional)", "joined_on": "Date joined"}
+        help_texts = {"unit": "Only if one unit of the organisation takes part."}
+        widgets = {"organisation": forms.RadioSelect, "joined_on": DateInput}
+
+    def __init__(self, *args, collaborative: Collaborative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.collaborative = collaborative
+        self.initial.setdefault("joined_on", timezone.localdate())
+        _messages(
+            self,
+            {
+                "organisation": {
+                    "required": "Search for the organisation and choose it",
+                    "invalid_choice": "Search for the organisation and choose it",
+                },
+                "joined_on": {
+                    "required": "Enter the date the team joined",
+                    "invalid": "Date joined must be a real date",
+                },
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        organisation = data.get("organisation")
+        unit = (data.get("unit") or "").strip()
+        if (
+            organisation
+            and Team.objects.filter(
+                collaborative=self.collaborative, organisation=organisation, unit=unit
+            ).exists()
+        ):
+            what = f"{organisation.name}, {unit}," if unit else organisation.name
+            self.add_error("organisation", f"{what} is already a team in this collaborative")
+        return data
+
+    def validate_unique(self):
+        # The collaborative is set after validation; clean() checks the same constraint.
+        pass
+
+
+class ConsentForm(NHSFormMixin, forms.ModelForm):
+    consents_to_be_named = TeamForm.base_fields["consents_to_be_named"]
+
+    class Meta:
+        model = Team
+        fields = ["consents_to_be_named"]
+
+
+class DateForm(NHSFormMixin, forms.Form):
+    """One date: when a team withdrew, when someone left."""
+
+    on = forms.DateField(
+        widget=DateInput,
+        error_messages={"required": "Enter the date", "invalid": "Date must be a real date"},
+    )
+
+    def __init__(self, *args, label: str, not_before: dt.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].label = label
+        self.not_before = not_before
+        self.initial.setdefault("on", timezone.localdate())
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if self.not_before and on < self.not_before:
+            raise forms.ValidationError(f"Date must be on or after {self.not_before:%-d %B %Y}")
+        return on
+
+
+class MembershipForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Full name", max_length=200, error_messages={"required": "Enter the person's name"}
+    )
+    job_title = forms.CharField(label="Job title (optional)", max_length=200, required=False)
+    email = forms.EmailField(
+        label="Email address (optional)",
+        required=False,
+        help_text="Recording someone does not let them log in: invite them for that.",
+        error_messages={"invalid": "Enter an email address like name@nhs.net"},
+    )
+    role = forms.ChoiceField(
+        label="Role in the team",
+        choices=TeamMembership.Role.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the person's role in the team"},
+    )
+    joined_on = forms.DateField(
+        label="Date joined",
+        widget=DateInput,
+        error_messages={
+            "required": "Enter the date they joined",
+            "invalid": "Date joined must be a real date",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("joined_on", timezone.localdate())
+        self.initial.setdefault("role", TeamMembership.Role.MEMBER)
+
+
+class GoalForm(NHSFormMixin, forms.Form):
+    goal = forms.DecimalField(
+        label="Team goal",
+        required=False,
+        max_digits=14,
+        decimal_places=4,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5", "inputmode": "decimal"}),
+        error_messages={"invalid": "Goal must be a number, like 4.5"},
+    )

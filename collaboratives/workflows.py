@@ -1,0 +1,188 @@
+"""Setting a collaborative up: the steps that touch more than one row, each in one transaction.
+
+Views authorise first (governance/access.py), forms validate, and these act.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from collaboratives.models import (
+    Collaborative,
+    PhaseChange,
+    StretchTarget,
+    Team,
+    TeamMembership,
+    Topic,
+)
+from governance.models import Person
+from measures.models import CollaborativeMeasure, Measure, Series
+
+
+def _unique_slug(model, text: str, field: str = "slug") -> str:
+    base = slugify(text)[:180] or "item"
+    slug, n = base, 1
+    while model.objects.filter(**{field: slug}).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def topic_create_local(*, name: str) -> Topic:
+    """A new local priority, or the existing topic of that name."""
+    existing = Topic.objects.filter(name__iexact=name.strip()).first()
+    if existing:
+        return existing
+    return Topic.objects.create(
+        name=name.strip(), slug=_unique_slug(Topic, name), kind=Topic.Kind.LOCAL
+    )
+
+
+@transaction.atomic
+def collaborative_create(*, form, new_topic_name: str = "") -> Collaborative:
+    """Save a new collaborative from its form, with a new local topic if one was named."""
+    collaborative = form.save(commit=False)
+    if new_topic_name:
+        collaborative.topic = topic_create_local(name=new_topic_name)
+    collaborative.slug = _unique_slug(Collaborative, collaborative.name)
+    collaborative.save()
+    form.save_m2m()
+    return collaborative
+
+
+@transaction.atomic
+def collaborative_save(*, form, new_topic_name: str = "") -> Collaborative:
+    """Save an edited collaborative, with a new local topic if one was named."""
+    collaborative = form.save(commit=False)
+    if new_topic_name.strip():
+        collaborative.topic = topic_create_local(name=new_topic_name)
+    collaborative.save()
+    form.save_m2m()
+    return collaborative
+
+
+@transaction.atomic
+def collaborative_move_phase(*, collaborative: Collaborative, to_phase: str, on: dt.date, user):
+    """Move to another phase on a date and keep the move; closing sets the end date."""
+    PhaseChange.objects.create(
+        collaborative=collaborative,
+        from_phase=collaborative.phase,
+        to_phase=to_phase,
+        moved_on=on,
+        moved_by=user,
+    )
+    collaborative.phase = to_phase
+    fields = ["phase"]
+    if to_phase == Collaborative.Phase.CLOSED:
+        collaborative.ends_on = on
+        fields.append("ends_on")
+    collaborative.save(update_fields=fields)
+
+
+def stretch_target_set(*, collaborative: Collaborative, data: dict, user) -> StretchTarget:
+    """Add a new setting of the target; earlier ones stay as its history."""
+    return StretchTarget.objects.create(
+        collaborative=collaborative, set_by=user, set_at=timezone.now(), **data
+    )
+
+
+def _series_for_teams(measure: Measure, teams) -> int:
+    """Give each team a series of `measure` unless it has one. Returns how many were made."""
+    have = set(
+        Series.objects.filter(measure=measure, team__in=teams).values_list("team_id", flat=True)
+    )
+    new = [Series(team=team, measure=measure) for team in teams if team.id not in have]
+    Series.objects.bulk_create(new)
+    return len(new)
+
+
+@transaction.atomic
+def measure_set_add(
+    *, collaborative: Collaborative, measure: Measure, mandatory: bool, target=None
+) -> CollaborativeMeasure:
+    """Put a library measure in the measure set; a mandatory one gives every active team
+    its series at once."""
+    position = collaborative.measure_set.count()
+    entry, _ = CollaborativeMeasure.objects.update_or_create(
+        collaborative=collaborative,
+        measure=measure,
+        defaults={"mandatory": mandatory, "target": target, "position": position},
+    )
+    if mandatory:
+        _series_for_teams(measure, list(collaborative.teams.active()))
+    return entry
+
+
+@transaction.atomic
+def measure_set_make_mandatory(*, entry: CollaborativeMeasure) -> None:
+    entry.mandatory = True
+    entry.save(update_fields=["mandatory"])
+    _series_for_teams(entry.measure, list(entry.collaborative.teams.active()))
+
+
+@transaction.atomic
+def team_create(*, form, collaborative: Collaborative) -> Team:
+    """Add a member organisation as a team, with a series of every mandatory measure."""
+    team = form.save(commit=False)
+    team.collaborative = collaborative
+    team.save()
+    for entry in collaborative.measure_set.filter(mandatory=True).select_related("measure"):
+        _series_for_teams(entry.measure, [team])
+    return team
+
+
+def team_withdraw(*, team: Team, on: dt.date) -> None:
+    """Archive the team: it leaves the active lists; its series and data stay."""
+    team.status = Team.Status.WITHDRAWN
+    team.withdrawn_on = on
+    team.save(update_fields=["status", "withdrawn_on"])
+
+
+@transaction.atomic
+def membership_add(*, team: Team, data: dict) -> TeamMembership:
+    """Record a person in the team; a lead or senior sponsor becomes the team's own."""
+    person = Person.objects.create(
+        name=data["name"],
+        email=data.get("email", ""),
+        job_title=data.get("job_title", ""),
+        organisation=team.organisation,
+    )
+    membership = TeamMembership.objects.create(
+        team=team, person=person, role=data["role"], joined_on=data["joined_on"]
+    )
+    if data["role"] == TeamMembership.Role.LEAD:
+        team.lead = person
+        team.save(update_fields=["lead"])
+    elif data["role"] == TeamMembership.Role.SPONSOR:
+        team.senior_sponsor = person
+        team.save(update_fields=["senior_sponsor"])
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: TeamMembership, on: dt.date) -> None:
+    """Record the day someone left; a lead or sponsor who leaves is no longer the team's."""
+    membership.left_on = on
+    membership.save(update_fields=["left_on"])
+    team = membership.team
+    for field in ("lead", "senior_sponsor"):
+        if getattr(team, f"{field}_id") == membership.person_id:
+            setattr(team, field, None)
+            team.save(update_fields=[field])
+
+
+def team_choose_measure(*, team: Team, measure: Measure) -> Series:
+    series, _ = Series.objects.get_or_create(team=team, measure=measure)
+    return series
+
+
+@transaction.atomic
+def team_add_custom_measure(*, team: Team, form) -> Series:
+    """A team's own measure, private to the team, and its series."""
+    measure = form.save(commit=False)
+    measure.team = team
+    measure.topic = None
+    measure.save()
+    return Series.objects.create(team=team, measure=measure)

@@ -1,0 +1,99 @@
+"""Invitations: who may invite whom is in governance/access.py; this sends and accepts them.
+
+The emailed link carries a random token; the database keeps only its SHA-256, so the
+link works once and a copy of the database accepts nothing. Links expire after
+`EXPIRES_AFTER`.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from governance.models import Invitation, Person, RoleAssignment
+
+EXPIRES_AFTER = dt.timedelta(days=7)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, option, email: str, name: str, invited_by, request) -> Invitation:
+    """Store the invitation and email its link. `option` comes from access.invitation_options."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email.lower(),
+        name=name,
+        role=option.role,
+        token_hash=_hash(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + EXPIRES_AFTER,
+        **option.scope,
+    )
+    link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+    inviter = getattr(getattr(invited_by, "person", None), "name", "") or invited_by.get_username()
+    context = {"invitation": invitation, "link": link, "inviter": inviter}
+    send_mail(
+        subject=f"{inviter} invited you to Collab",
+        message=render_to_string("governance/invitation_email.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+    return invitation
+
+
+def invitation_find(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("team__organisation", "collaborative", "ahsn")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
+
+
+def is_usable(invitation: Invitation, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return invitation.accepted_at is None and invitation.expires_at > now
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user):
+    """Create the (unsaved, password set) `user`, their Person and the invited role.
+
+    A Person already recorded with this email and no login (a team member, say) gets the
+    login, so that they are not listed twice.
+    """
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not is_usable(locked):
+        raise ValueError("This invitation has been used or has expired")
+    user.username = user.email = invitation.email
+    user.save()
+    person = Person.objects.filter(email__iexact=invitation.email, user__isnull=True).first()
+    if person is None:
+        organisation = invitation.team.organisation if invitation.team else None
+        person = Person(name=invitation.name, email=invitation.email, organisation=organisation)
+    person.user = user
+    person.save()
+    RoleAssignment.objects.get_or_create(
+        person=person,
+        role=invitation.role,
+        ahsn=invitation.ahsn,
+        collaborative=invitation.collaborative,
+        team=invitation.team,
+    )
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = user
+    locked.save(update_fields=["accepted_at", "accepted_by"])
+    return user
+
+
+def email_has_account(email: str) -> bool:
+    return get_user_model().objects.filter(username__iexact=email).exists() or (
+        get_user_model().objects.filter(email__iexact=email).exists()
+    )

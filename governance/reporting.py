@@ -1,0 +1,58 @@
+"""Reporting periods and what is owed: a period's data is due some days after it ends.
+
+A weekly period runs Monday to Sunday and a monthly one the whole month
+(measures/periods.py); the collaborative's `data_due_days` says how long after its last
+day the data is due. A team owes every due period of each measure in the collaborative's
+set it reports (mandatory, or optional and chosen) that has no data point.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from measures import periods
+
+
+def due_on(period_start: dt.date, frequency: str, due_days: int) -> dt.date:
+    """The day a period's data is due: `due_days` after the period's last day."""
+    last_day = periods.next_period_start(period_start, frequency) - dt.timedelta(days=1)
+    return last_day + dt.timedelta(days=due_days)
+
+
+@dataclass(frozen=True)
+class Owed:
+    team: object
+    measure: object
+    periods: list[dt.date]
+
+
+def overdue(collaborative, today: dt.date) -> list[Owed]:
+    """Which active teams owe which periods of which measures, most owed first."""
+    from measures.models import DataPoint, Measure, Series
+
+    in_set = collaborative.measure_set.values("measure_id")
+    series = list(
+        Series.objects.filter(
+            team__collaborative=collaborative,
+            team__status="active",
+            measure__in=in_set,
+        )
+        .exclude(measure__frequency=Measure.Frequency.EVENT)
+        .select_related("measure", "team__organisation", "team__collaborative")
+    )
+    filled = set(
+        DataPoint.objects.filter(series__in=series).values_list("series_id", "period_start")
+    )
+    last_day = min(collaborative.ends_on or today, today)
+    owed = []
+    for s in series:
+        first = max(collaborative.starts_on, s.team.joined_on)
+        missing = [
+            start
+            for start in periods.period_starts(s.measure.frequency, first, last_day)
+            if due_on(start, s.measure.frequency, collaborative.data_due_days) < today
+            and (s.id, start) not in filled
+        ]
+        if missing:
+            owed.append(Owed(team=s.team, measure=s.measure, periods=missing))
+    owed.sort(key=lambda o: (-len(o.periods), str(o.team), o.measure.name))
+    return owed
