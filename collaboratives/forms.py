@@ -49,10 +49,10 @@ class NHSFormMixin:
             kind = "textarea" if isinstance(widget, forms.Textarea) else ""
             kind = "select" if isinstance(widget, forms.Select) else kind
             css = self.CLASSES.get(kind, "nhsuk-input")
-            if css not in widget.attrs.get("class", ""):
+            if css not in widget.attrs.get("class", "").split():
                 widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
             if field.help_text:
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+                widget.attrs["aria-describedby"] = f"{self._field_id(name)}-hint"
 
     def full_clean(self):
         super().full_clean()
@@ -66,7 +66,14 @@ class NHSFormMixin:
             if base in ("nhsuk-input", "nhsuk-textarea", "nhsuk-select"):
                 widget.attrs["class"] += f" {base}--error"
             described = widget.attrs.get("aria-describedby", "")
-            widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
+            widget.attrs["aria-describedby"] = f"{described} {self._field_id(name)}-error".strip()
+
+    def _field_id(self, name: str) -> str:
+        # Not self[name].auto_id: that caches the BoundField, and with it the label and
+        # help text, before subclasses have finished setting them.
+        if self.auto_id and "%s" in str(self.auto_id):
+            return str(self.auto_id) % self.add_prefix(name)
+        return self.add_prefix(name) if self.auto_id else ""
 
 
 def _messages(form, messages: dict[str, dict[str, str]]) -> None:
@@ -150,6 +157,11 @@ class CollaborativeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         self.fields["topic"].empty_label = "Choose a topic"
         self.fields["topic"].queryset = Topic.objects.order_by("name")
         self.fields["partner_ahsns"].queryset = AHSN.objects.order_by("name")
+        if not self.is_bound:
+            # Declared on the form, so the instance's value is not its initial by itself.
+            self.initial.setdefault(
+                "members_named_by_default", self.instance.members_named_by_default
+            )
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("starts_on", timezone.localdate())
         _messages(
