@@ -11,6 +11,20 @@ VENV_STAMP := $(VENV)/.installed-from-requirements-dev.lock
 VENDOR := static/vendor/nhsuk
 ASSETS_STAMP := $(VENDOR)/.installed-from-package-lock.json
 NHSUK_DIST := node_modules/nhsuk-frontend/dist/nhsuk
+# The strict bundle has no eval or new Function, so it runs under our content security policy.
+PLOTLY_VENDOR := static/vendor/plotly
+PLOTLY_DIST := node_modules/plotly.js-strict-dist-min
+# Plotly injects its style rules in a <style> element, which the policy (styles from 'self'
+# only) blocks; unless the page has an element with id plotly.js-style-global and class
+# no-inline-styles. This writes those rules, read from the bundle, to a stylesheet we serve.
+PLOTLY_CSS_JS := const fs = require("fs"); \
+	const s = fs.readFileSync(process.argv[1], "utf8"); \
+	const start = s.indexOf("{\"X,X div\":"); \
+	const rules = Function("return " + s.slice(start, s.indexOf(";for(", start)))(); \
+	const css = Object.entries(rules).map(([k, v]) => k.replace(/^,/, " ,") \
+		.replace(/X/g, ".js-plotly-plot .plotly").replace(/Y/g, ".plotly-notifier") + "{" + v + "}"); \
+	if (start < 0 || css.length < 20) throw new Error("Plotly style rules not found"); \
+	fs.writeFileSync(process.argv[2], css.join("\n") + "\n");
 
 # Interpreters tried in order for the virtual environment; the first that is 3.11+ wins.
 # `make venv PYTHON=/path/to/python3.12` picks one explicitly.
@@ -72,6 +86,10 @@ $(ASSETS_STAMP): package.json package-lock.json Makefile
 		$(NHSUK_DIST)/nhsuk-frontend.min.css > $(VENDOR)/nhsuk-frontend.min.css
 	! grep -q 'assets\.nhs\.uk' $(VENDOR)/nhsuk-frontend.min.css
 	cp -R $(NHSUK_DIST)/assets $(VENDOR)/assets
+	rm -rf $(PLOTLY_VENDOR)
+	mkdir -p $(PLOTLY_VENDOR)
+	cp $(PLOTLY_DIST)/plotly-strict.min.js $(PLOTLY_VENDOR)/
+	node -e '$(PLOTLY_CSS_JS)' $(PLOTLY_VENDOR)/plotly-strict.min.js $(PLOTLY_VENDOR)/plotly.css
 	@touch $@
 
 run: venv assets

@@ -5,4 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("collaboratives.urls")),
     path("", include("governance.urls")),
+    path("", include("measures.urls")),
 ]

@@ -1,0 +1,371 @@
+"""A stored chart result as a Plotly figure dict, in the Making Data Count look.
+
+No request objects and no Plotly import: the figure is plain data, tested as a dict and
+passed to the page with `json_script` (static/js/charts.js draws it).
+
+Colours follow NHS England's Making Data Count: common cause grey, improvement blue,
+concern orange, target red; neutral special cause (no direction) purple.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+GREY = "#7b7d7d"
+BLUE = "#289de0"
+ORANGE = "#fab428"
+RED = "#de1b1b"
+PURPLE = "#361475"
+INK = "#212b32"  # NHS.UK text colour
+POINT_COLOURS = {
+    "common_cause": GREY,
+    "improvement": BLUE,
+    "concern": ORANGE,
+    "neutral_high": PURPLE,
+    "neutral_low": PURPLE,
+}
+POINT_WORDS = {
+    "common_cause": "Common cause",
+    "improvement": "Special cause: improvement",
+    "concern": "Special cause: concern",
+    "neutral_high": "Special cause: high",
+    "neutral_low": "Special cause: low",
+}
+RULE_WORDS = {
+    "outside_limits": "outside the limits",
+    "trend": "a trend",
+    "two_of_three": "two of three near a limit",
+    "shift": "a shift",
+    "inner_third": "too close to the centre",
+    "astronomical": "astronomical point",
+    "runs": "a long run",
+}
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A PDSA cycle or an annotation shown on the chart."""
+
+    date: dt.date
+    text: str
+
+
+def _scale(values, k):
+    return [None if v is None else v * k for v in values]
+
+
+def _round(v, digits=4):
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    return round(v, digits)
+
+
+def _segments(x, values, phase):
+    """One line per phase: values with a gap (None) where a phase ends."""
+    xs, ys = [], []
+    for i, v in enumerate(values):
+        if i and phase[i] != phase[i - 1]:
+            xs.append(x[i])
+            ys.append(None)
+        xs.append(x[i])
+        ys.append(_round(v))
+    return xs, ys
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v:g}" if float(v).is_integer() else f"{v:.4g}"
+
+
+def point_rows(result, *, multiplier: int, annotations=()) -> list[dict]:
+    """The same numbers as the chart, one row per period, for the table and the hover."""
+    notes: dict[str, list[str]] = {}
+    for note in annotations:
+        notes.setdefault(note.date.isoformat(), []).append(note.text)
+    excluded, astronomical = set(result.excluded), set(result.astronomical)
+    rows = []
+    for i, day in enumerate(result.x):
+        y = result.y[i]
+        rows.append(
+            {
+                "date": dt.date.fromisoformat(day),
+                "numerator": result.numerator[i],
+                "denominator": result.denominator[i],
+                "value": None if y is None else y * multiplier,
+                "cl": None if result.cl[i] is None else result.cl[i] * multiplier,
+                "lcl": None if result.lcl[i] is None else result.lcl[i] * multiplier,
+                "ucl": None if result.ucl[i] is None else result.ucl[i] * multiplier,
+                "point_type": result.point_type[i],
+                "signal": POINT_WORDS[result.point_type[i]]
+                + (
+                    f" ({RULE_WORDS.get(result.rule[i], result.rule[i])})" if result.rule[i] else ""
+                ),
+                "excluded": i in excluded,
+                "astronomical": i in astronomical,
+                "phase": result.phase[i],
+                "notes": notes.get(day, []),
+            }
+        )
+    return rows
+
+
+def figure(
+    result,
+    *,
+    title: str,
+    unit: str = "",
+    multiplier: int = 1,
+    annotations=(),
+    cycles=(),
+) -> dict:
+    """The Plotly figure of a stored `ChartResult`.
+
+    `annotations` and `cycles` are `Marker`s (date, text); `multiplier` turns the core's
+    rates into the shown values (per 1,000 bed days...).
+    """
+    k = multiplier
+    x = list(result.x)
+    is_i = result.chart == "i"
+    rows = point_rows(result, multiplier=k, annotations=annotations)
+    y = [r["value"] for r in rows]
+    excluded = set(result.excluded)
+    hover = [
+        [
+            _fmt(r["numerator"]),
+            _fmt(r["denominator"]),
+            "<br>".join(r["notes"]) or "–",
+            r["signal"] + (" · excluded" if r["excluded"] else ""),
+        ]
+        for r in rows
+    ]
+    value_name = "Value"
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": value_name,
+            "x": x,
+            "y": [_round(v) for v in y],
+            "line": {"color": GREY, "width": 1.5},
+            "marker": {
+                "size": 8,
+                "color": [POINT_COLOURS[t] for t in result.point_type],
+                "symbol": ["circle-open" if i in excluded else "circle" for i in range(len(x))],
+                "line": {
+                    "width": 2,
+                    "color": [POINT_COLOURS[t] for t in result.point_type],
+                },
+            },
+            "customdata": hover,
+            "hovertemplate": (
+                "%{x|%d %b %Y}: <b>%{y}</b><br>Numerator: %{customdata[0]}"
+                "<br>Denominator: %{customdata[1]}<br>%{customdata[3]}"
+                "<br>Notes: %{customdata[2]}<extra></extra>"
+            ),
+            "connectgaps": True,
+        }
+    ]
+    centre_name = "Median" if result.chart == "run" else "Mean"
+    cx, cy = _segments(x, _scale(result.cl, k), result.phase)
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": centre_name,
+            "x": cx,
+            "y": cy,
+            "line": {"color": INK, "width": 1.5},
+            "hoverinfo": "skip",
+        }
+    )
+    if any(v is not None for v in result.ucl):
+        for name, values in (("Upper limit", result.ucl), ("Lower limit", result.lcl)):
+            lx, ly = _segments(x, _scale(values, k), result.phase)
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": name,
+                    "legendgroup": "limits",
+                    "showlegend": name == "Upper limit",
+                    "x": lx,
+                    "y": ly,
+                    "line": {"color": GREY, "width": 1.5, "dash": "dash", "shape": "hv"},
+                    "hoverinfo": "skip",
+                }
+            )
+    if result.target is not None and x:
+        target = result.target * k
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Target",
+                "x": [x[0], x[-1]],
+                "y": [_round(target)] * 2,
+                "line": {"color": RED, "width": 1.5, "dash": "dot"},
+                "hovertemplate": f"Target: {_fmt(target)}<extra></extra>",
+            }
+        )
+    finite = [v for v in y + _scale(result.ucl, k) + _scale(result.lcl, k) if v is not None]
+    top = max(finite) if finite else 1
+    bottom = min(finite) if finite else 0
+    if result.target is not None:
+        top, bottom = max(top, result.target * k), min(bottom, result.target * k)
+    span = (top - bottom) or abs(top) or 1
+    marker_rows = (
+        ("PDSA cycle", cycles, "triangle-up", BLUE, bottom - 0.08 * span),
+        ("Annotation", annotations, "diamond", INK, top + 0.08 * span),
+    )
+    for name, markers, symbol, colour, level in marker_rows:
+        markers = [m for m in markers if x and x[0] <= m.date.isoformat() <= x[-1]]
+        if markers:
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": name + "s",
+                    "x": [m.date.isoformat() for m in markers],
+                    "y": [_round(level)] * len(markers),
+                    "marker": {"symbol": symbol, "size": 11, "color": colour},
+                    "text": [m.text for m in markers],
+                    "hovertemplate": f"{name}, %{{x|%d %b %Y}}:<br>%{{text}}<extra></extra>",
+                }
+            )
+    shapes = []
+    for phase in result.phases[1:]:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x[phase["start"]],
+                "x1": x[phase["start"]],
+                "y0": 0.38 if is_i else 0,
+                "y1": 1,
+                "line": {"color": INK, "width": 1, "dash": "dot"},
+            }
+        )
+    layout = {
+        # The panel's heading names the chart; a title inside would repeat it.
+        "meta": {"title": title},
+        "font": {"family": "Frutiger W01, Arial, sans-serif", "color": INK, "size": 13},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 50, "r": 16, "t": 16, "b": 40},
+        "showlegend": True,
+        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        "hovermode": "closest",
+        "xaxis": {"type": "date", "showgrid": False, "linecolor": GREY, "ticks": "outside"},
+        "yaxis": {
+            "title": {"text": unit or "Value"},
+            "gridcolor": "#e8edee",
+            "zeroline": False,
+        },
+        "shapes": shapes,
+    }
+    if is_i:
+        data.extend(_moving_range_traces(result, x))
+        layout["yaxis"]["domain"] = [0.38, 1]
+        layout["yaxis2"] = {
+            "domain": [0, 0.26],
+            "title": {"text": "Moving range"},
+            "gridcolor": "#e8edee",
+            "zeroline": False,
+            "rangemode": "tozero",
+        }
+        layout["xaxis2"] = {"type": "date", "anchor": "y2", "matches": "x", "showgrid": False}
+        layout["xaxis"]["anchor"] = "y"
+        layout["xaxis"]["showticklabels"] = False
+    return {"data": data, "layout": layout}
+
+
+def _moving_range_traces(result, x) -> list[dict]:
+    phase_of = result.phase
+    mr_cl = [result.phases[p]["mr_cl"] for p in phase_of]
+    mr_ucl = [result.phases[p]["mr_ucl"] for p in phase_of]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Moving range",
+            "x": x,
+            "y": [_round(v) for v in result.mr],
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "line": {"color": GREY, "width": 1},
+            "marker": {"size": 5, "color": GREY},
+            "hovertemplate": "%{x|%d %b %Y}: moving range %{y}<extra></extra>",
+        }
+    ]
+    for name, values, dash in (
+        ("Average moving range", mr_cl, "solid"),
+        ("Moving range limit", mr_ucl, "dash"),
+    ):
+        sx, sy = _segments(x, values, phase_of)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "showlegend": False,
+                "x": sx,
+                "y": sy,
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "line": {"color": INK if dash == "solid" else GREY, "width": 1, "dash": dash},
+                "hoverinfo": "skip",
+            }
+        )
+    return traces
+
+
+VARIATION_WORDS = {
+    "common_cause": "Common cause variation: no significant change",
+    "improvement_high": "Special cause variation: improvement (high)",
+    "improvement_low": "Special cause variation: improvement (low)",
+    "concern_high": "Special cause variation: concern (high)",
+    "concern_low": "Special cause variation: concern (low)",
+    "neutral_high": "Special cause variation: higher (no direction of improvement set)",
+    "neutral_low": "Special cause variation: lower (no direction of improvement set)",
+}
+ASSURANCE_WORDS = {
+    "pass": "The process will consistently meet the target",
+    "fail": "The process will not meet the target without change",
+    "hit_or_miss": "The process will hit or miss the target at random",
+}
+STATUS_WORDS = {
+    "improved": "Improved",
+    "deteriorated": "Deteriorated",
+    "none": "No significant change",
+    "insufficient_data": "Not enough data yet",
+}
+CONVENTION_WORDS = {
+    "mdc": "NHS England Making Data Count rules",
+    "anhoej": "Anhøj rules (qicharts2)",
+    "ihi": "IHI run chart rules (Perla, Provost and Murray)",
+}
+CHART_WORDS = {
+    "run": "Run chart",
+    "i": "I chart (XmR)",
+    "p": "P chart",
+    "pp": "P′ chart (Laney)",
+    "u": "U chart",
+    "up": "U′ chart (Laney)",
+    "c": "C chart",
+    "g": "G chart",
+    "t": "T chart",
+}
+
+
+def words(result) -> dict:
+    """The plain-words labels of a stored result's icons, verdict, chart and convention."""
+    return {
+        "variation": VARIATION_WORDS.get(result.variation, ""),
+        "assurance": ASSURANCE_WORDS.get(result.assurance, ""),
+        "status": STATUS_WORDS.get(result.status, result.status),
+        "convention": CONVENTION_WORDS.get(result.convention, result.convention),
+        "chart": CHART_WORDS.get(result.chart, result.chart),
+        "rule": RULE_WORDS.get(result.verdict_rule, ""),
+    }
