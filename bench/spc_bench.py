@@ -12,6 +12,13 @@ the input specs to the verdicts:
 - batch_xmr_mdc: XmR charts with the four Making Data Count rules, icons and verdict;
 - batch_u: U charts (Anhoej's rules);
 - funnel_pr: funnel plots of 40 teams each (PR, adjusted automatically).
+
+python bench/spc_bench.py --national [--workers 2]
+
+Against the PostgreSQL in DATABASE_URL holding the national seed (`manage.py seed_demo
+--scale national`) and the Redis in REDIS_URL: starts two Celery workers on a queue of
+their own and times `manage.py recompute_charts` over every series, from marking the jobs
+pending to the last job done (national_recompute).
 """
 
 import os
@@ -76,7 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=10_000)
     parser.add_argument("--funnels", type=int, default=2_000)
+    parser.add_argument("--national", action="store_true", help="time recompute_charts")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    if args.national:
+        national(args.workers)
+        return
     count = args.series
     y, n, x, breaks, freeze = make_data(count)
     compute_batch(specs("i", "mdc", x[:50], None, breaks, freeze))  # warm caches
@@ -103,6 +115,59 @@ def main() -> None:
 
     t = timed(funnels)
     print(f"funnel_pr: {args.funnels / t:.0f} plots/s")
+
+
+def national(workers: int) -> None:
+    """Every series of the national seed recomputed by `workers` real Celery workers."""
+    import io
+    import signal
+    import subprocess
+    import uuid
+
+    for var in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(var):
+            sys.exit(f"--national needs {var} (PostgreSQL with the national seed, and Redis)")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from collab.celery import app
+    from measures.models import Series
+
+    root = Path(__file__).resolve().parent.parent
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    for name in ("measures.tasks.recompute_chunk", "measures.tasks.recompute_series"):
+        app.tasks[name].queue = queue
+        app.tasks[name]._exec_options = None
+    procs = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "collab", "worker", "--pool", "solo"),
+                *("--queues", queue, "--hostname", f"{queue}-{k}@%h", "--loglevel", "WARNING"),
+                *("--without-gossip", "--without-mingle"),
+            ],
+            cwd=root,
+        )
+        for k in range(workers)
+    ]
+    try:
+        names = {f"{queue}-{k}@{os.uname().nodename}" for k in range(workers)}
+        deadline = time.monotonic() + 60
+        while {n for reply in app.control.ping(timeout=1) for n in reply} < names:
+            if time.monotonic() > deadline:
+                sys.exit("the workers did not start within 60 s")
+        count = Series.objects.count()
+        t0 = time.perf_counter()
+        call_command("recompute_charts", stdout=io.StringIO())
+        t = time.perf_counter() - t0
+        print(f"national_recompute: {t:.1f} s ({count} series, {workers} workers)")
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,83 @@
+"""Recompute every chart (or one collaborative's) through the workers, with a progress bar.
+
+    python manage.py recompute_charts [--collaborative ID] [--chunk 500] [--timeout 3600]
+
+Marks each series' job pending (so the sweeper finishes the work if this command is
+stopped), then sends the batch task in chunks and follows the job rows until every one is
+done or failed. Without REDIS_URL the chunks run here, one after another.
+"""
+
+import time
+
+from celery import current_app
+from django.core.management.base import BaseCommand, CommandError
+
+from measures.models import RecomputeJob, Series
+from measures.recompute import CHUNK, series_mark_stale
+from measures.tasks import recompute_chunk
+
+BAR = 30
+
+
+class Command(BaseCommand):
+    help = "Recompute every chart, or one collaborative's, through the workers."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--collaborative", type=int, help="Only this collaborative's charts.")
+        parser.add_argument("--chunk", type=int, default=CHUNK, help="Series per batch task.")
+        parser.add_argument(
+            "--timeout", type=float, default=3600, help="Give up waiting after this many seconds."
+        )
+
+    def handle(self, *args, collaborative=None, chunk=CHUNK, timeout=3600, **options):
+        series = Series.objects.order_by("pk")
+        if collaborative is not None:
+            series = series.filter(team__collaborative_id=collaborative)
+        ids = list(series.values_list("pk", flat=True))
+        if not ids:
+            self.stdout.write("No series to recompute.")
+            return
+        started = time.monotonic()
+        series_mark_stale(series_ids=ids, send=False)
+        eager = current_app.conf.task_always_eager
+        for start in range(0, len(ids), chunk):
+            recompute_chunk.delay(ids[start : start + chunk])
+            if eager:
+                self.progress(min(start + chunk, len(ids)), len(ids), started)
+        if not eager:
+            self.wait(ids, started, timeout)
+        self.stdout.write("")
+        failed = RecomputeJob.objects.filter(
+            series_id__in=ids, status=RecomputeJob.Status.FAILED
+        ).count()
+        elapsed = time.monotonic() - started
+        self.stdout.write(f"Recomputed {len(ids) - failed} charts in {elapsed:.1f} s.")
+        if failed:
+            raise CommandError(f"{failed} charts failed: see their recompute jobs.")
+
+    def wait(self, ids, started, timeout):
+        finished = (RecomputeJob.Status.DONE, RecomputeJob.Status.FAILED)
+        while True:
+            done = 0
+            for start in range(0, len(ids), 5000):
+                done += RecomputeJob.objects.filter(
+                    series_id__in=ids[start : start + 5000], status__in=finished
+                ).count()
+            self.progress(done, len(ids), started)
+            if done == len(ids):
+                return
+            if time.monotonic() - started > timeout:
+                raise CommandError(
+                    f"{len(ids) - done} charts were still waiting after {timeout:.0f} s: "
+                    "are the workers running? The sweeper will send them again."
+                )
+            time.sleep(0.5)
+
+    def progress(self, done, total, started):
+        filled = BAR * done // total
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"\r[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total} charts, {elapsed:.0f} s",
+            ending="",
+        )
+        self.stdout.flush()
