@@ -248,6 +248,8 @@ def datapoints_write(
         DataPointRevision.objects.bulk_create(revisions)
         Series.objects.filter(pk=series.pk).update(data_version=F("data_version") + 1)
         series.refresh_from_db(fields=["data_version"])
-        # The chart is out of date from this commit on; its recompute job says so.
-        series_mark_stale(series_ids=[series.pk])
+        # The chart is out of date from this commit on; its recompute job says so. The demo
+        # seed recomputes every chart in batches at its end (recompute_charts), so its
+        # writes leave the job pending without sending a task per series.
+        series_mark_stale(series_ids=[series.pk], send=source != DataPointRevision.Source.SEED)
     return WriteResult(created, updated, cleared, unchanged, series.data_version)

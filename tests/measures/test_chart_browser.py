@@ -35,7 +35,7 @@ def measure(cast, name, chart_type, direction=Measure.Direction.UP, **extra):
 
 def write(series, changes):
     datapoints_write(
-        series=series, changes=changes, by=None, source=DataPointRevision.Source.SEED, today=TODAY
+        series=series, changes=changes, by=None, source=DataPointRevision.Source.IMPORT, today=TODAY
     )
 
 

@@ -262,3 +262,15 @@ def test_latest_per_series_gives_one_result_each(cast):
         [cast.alpha_series.pk, cast.beta_series.pk]
     )
     assert all(r.n_points == 3 for r in latest)
+
+
+def test_demo_seed_writes_wait_for_the_seeds_batch_recompute(cast, computed):
+    datapoints_write(
+        series=cast.alpha_series,
+        changes=[falls(i) for i in range(12)],
+        by=None,
+        source=DataPointRevision.Source.SEED,
+        today=TODAY,
+    )
+    assert computed == []
+    assert RecomputeJob.objects.get(series=cast.alpha_series).status == "pending"
