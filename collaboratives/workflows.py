@@ -19,6 +19,10 @@ from collaboratives.models import (
 )
 from governance.models import Person
 from measures.models import CollaborativeMeasure, Measure, Series
+from measures.recompute import series_mark_stale
+
+# Fields of a collaborative that change how its charts are read.
+CHART_FIELDS = {"rule_convention", "shift_length", "trend_length"}
 
 
 def _unique_slug(model, text: str, field: str = "slug") -> str:
@@ -60,6 +64,12 @@ def collaborative_save(*, form, new_topic_name: str = "") -> Collaborative:
         collaborative.topic = topic_create_local(name=new_topic_name)
     collaborative.save()
     form.save_m2m()
+    if CHART_FIELDS & set(form.changed_data):
+        series_mark_stale(
+            series_ids=Series.objects.filter(team__collaborative=collaborative).values_list(
+                "pk", flat=True
+            )
+        )
     return collaborative
 
 
@@ -112,6 +122,12 @@ def measure_set_add(
     )
     if mandatory:
         _series_for_teams(measure, list(collaborative.teams.active()))
+    # The target is a chart input: the measure's charts in this collaborative are redone.
+    series_mark_stale(
+        series_ids=Series.objects.filter(
+            measure=measure, team__collaborative=collaborative
+        ).values_list("pk", flat=True)
+    )
     return entry
 
 

@@ -274,3 +274,30 @@ def test_demo_seed_writes_wait_for_the_seeds_batch_recompute(cast, computed):
     )
     assert computed == []
     assert RecomputeJob.objects.get(series=cast.alpha_series).status == "pending"
+
+
+def test_the_collaborative_set_up_screens_mark_charts_stale(cast):
+    from collaboratives.workflows import collaborative_save, measure_set_add
+
+    series = cast.alpha_series
+    write(series, [falls(i) for i in range(12)])
+    first = current(series).inputs_hash
+
+    class EditedForm:  # what the collaborative form gives collaborative_save
+        changed_data = ["rule_convention"]
+
+        def save(self, commit=True):
+            cast.falls.rule_convention = "anhoej"
+            return cast.falls
+
+        def save_m2m(self):
+            pass
+
+    collaborative_save(form=EditedForm())
+    second = current(series)
+    assert second.convention == "anhoej" and second.inputs_hash != first
+
+    measure_set_add(
+        collaborative=cast.falls, measure=cast.falls_rate, mandatory=True, target=Decimal("2")
+    )
+    assert current(series).target == pytest.approx(0.002)
