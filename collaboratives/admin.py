@@ -70,6 +70,19 @@ class CollaborativeAdmin(admin.ModelAdmin):
     filter_horizontal = ["partner_ahsns"]
     inlines = [StretchTargetInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A new convention or rule length changes what every chart of the collaborative says.
+        if change and {"rule_convention", "shift_length", "trend_length"} & set(form.changed_data):
+            from measures.models import Series
+            from measures.recompute import series_mark_stale
+
+            series_mark_stale(
+                series_ids=Series.objects.filter(team__collaborative=obj).values_list(
+                    "pk", flat=True
+                )
+            )
+
 
 class TeamMembershipInline(admin.TabularInline):
     model = TeamMembership

@@ -11,11 +11,41 @@ from measures.models import (
     PointMark,
     Series,
 )
+from measures.recompute import series_mark_stale
 from measures.writes import DataPointConflict, DataPointInvalid, PointChange, datapoints_write
 
 
+class MarksChartsStale(admin.ModelAdmin):
+    """Saving or deleting a row that shapes charts here marks those charts stale."""
+
+    def affected_series(self, obj):
+        if isinstance(obj, Measure):
+            return Series.objects.filter(measure=obj).values_list("pk", flat=True)
+        if isinstance(obj, CollaborativeMeasure):
+            return Series.objects.filter(
+                measure_id=obj.measure_id, team__collaborative_id=obj.collaborative_id
+            ).values_list("pk", flat=True)
+        if isinstance(obj, Annotation) and obj.team_id:
+            return Series.objects.filter(team_id=obj.team_id).values_list("pk", flat=True)
+        return [obj.series_id]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        series_mark_stale(series_ids=self.affected_series(obj))
+
+    def delete_model(self, request, obj):
+        series = list(self.affected_series(obj))
+        super().delete_model(request, obj)
+        series_mark_stale(series_ids=series)
+
+    def delete_queryset(self, request, queryset):
+        series = [s for obj in queryset for s in self.affected_series(obj)]
+        super().delete_queryset(request, queryset)
+        series_mark_stale(series_ids=series)
+
+
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(MarksChartsStale):
     list_display = ["name", "kind", "topic", "team", "frequency", "chart_type", "direction"]
     list_filter = ["kind", "frequency", "chart_type", "topic"]
     search_fields = ["name", "operational_definition"]
@@ -23,7 +53,7 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollaborativeMeasure)
-class CollaborativeMeasureAdmin(admin.ModelAdmin):
+class CollaborativeMeasureAdmin(MarksChartsStale):
     list_display = ["measure", "collaborative", "mandatory", "target", "position"]
     list_filter = ["mandatory", "collaborative"]
     autocomplete_fields = ["measure", "collaborative"]
@@ -105,19 +135,19 @@ class DataPointRevisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(MarksChartsStale):
     list_display = ["date", "text", "series", "team"]
     autocomplete_fields = ["series", "team"]
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(MarksChartsStale):
     list_display = ["series", "start_period", "reason"]
     autocomplete_fields = ["series"]
 
 
 @admin.register(PointMark)
-class PointMarkAdmin(admin.ModelAdmin):
+class PointMarkAdmin(MarksChartsStale):
     list_display = ["series", "period_start", "kind", "reason"]
     list_filter = ["kind"]
     autocomplete_fields = ["series"]

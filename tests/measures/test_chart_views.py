@@ -209,3 +209,20 @@ def test_a_team_lead_may_not_set_a_library_measures_target(client, cast):
         {"settings-target": "5", "settings-direction": "down", "settings-reason": "x"},
     )
     assert response.status_code == 403
+
+
+def test_admin_edits_of_chart_inputs_mark_the_charts_stale(client, cast, monkeypatch):
+    from django.contrib.auth.models import User
+
+    from measures import recompute
+
+    monkeypatch.setattr(recompute, "recompute_send", lambda ids: None)
+    admin = User.objects.create_superuser("root", password="x")
+    client.force_login(admin)
+    RecomputeJob.objects.update(status="done")
+    response = client.post(
+        reverse("admin:measures_phase_add"),
+        {"series": cast.alpha_series.pk, "start_period": "2024-01-01", "reason": "Admin"},
+    )
+    assert response.status_code == 302
+    assert RecomputeJob.objects.get(series=cast.alpha_series).status == "pending"
