@@ -133,6 +133,7 @@ def national(workers: int) -> None:
     django.setup()
     from django.core.management import call_command
 
+    import measures.tasks  # noqa: F401  (registers the tasks)
     from collab.celery import app
     from measures.models import Series
 
