@@ -1,0 +1,206 @@
+"""Load realistic, deterministic demo data and print one login per role.
+
+    python manage.py seed_demo [--today YYYY-MM-DD] [--scale demo|tiny|national]
+                               [--if-empty] [--force] [--workers N]
+
+`make run` uses `--if-empty`, so a second run keeps what users entered. Data points are
+written through `measures.writes.datapoints_write` like any other data (source "seed").
+"""
+
+import argparse
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
+
+from collaboratives.models import AHSN
+from governance.demo import builder, scenarios
+from governance.models import Role
+
+
+def iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2025-06-30") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Build demo AHSNs, organisations, collaboratives, teams, measures, PDSA cycles and "
+        "two years of data, then print one login per role."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            type=iso_date,
+            help="The date the data end at (default: today). Same date, same data.",
+        )
+        parser.add_argument(
+            "--scale",
+            choices=("demo", "tiny", "national"),
+            default="demo",
+            help="demo (default, for make run), tiny (for tests) or national "
+            "(40,000+ series and 4 million+ points, for performance work; use PostgreSQL)",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing to the data if any AHSN exists; still print the logins.",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with COLLAB_ENV=production (demo users then get no password).",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help="Processes writing data at national scale on PostgreSQL (default: CPUs, "
+            "at most 4). SQLite always uses one.",
+        )
+
+    def handle(self, *args, **options):
+        production = getattr(settings, "COLLAB_ENV", "embedded") == "production"
+        if production and not options["force"]:
+            raise CommandError(
+                "COLLAB_ENV=production: refusing to load demo data into a live installation. "
+                "Pass --force if you really mean it (demo users will have no password)."
+            )
+        if AHSN.objects.exists():
+            if options["if_empty"]:
+                self.stdout.write("The database already has data: seed_demo left it as it is.")
+                self.print_logins()
+                return
+            raise CommandError(
+                "The database already has data. Use --if-empty to keep it, or empty it first "
+                "with `python manage.py flush`."
+            )
+
+        scale = scenarios.scale(options["scale"])
+        today = options["today"] or timezone.localdate()
+        workers = 1
+        if scale.name == "national":
+            workers = options["workers"] or builder.default_workers()
+            if connection.vendor != "postgresql":
+                workers = 1
+        self.stdout.write(
+            f"Seeding demo data at {scale.name} scale: {scale.history_months} months of "
+            f"history ending {today:%d %B %Y}."
+        )
+        seeder = builder.Builder(
+            scale,
+            today,
+            say=self.stdout.write,
+            usable_passwords=not production,
+            workers=workers,
+        )
+        try:
+            summary = seeder.seed()
+        except builder.PartlyWritten as e:
+            raise CommandError(
+                f"Writing the data failed part way: {e}. The workers commit as they go, so "
+                "the data written so far stays: empty the database with `python manage.py "
+                "flush` before seeding again."
+            ) from e
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {summary.collaboratives} collaboratives, {summary.teams} teams, "
+                f"{summary.series:,} series and {summary.points:,} data points "
+                f"in {summary.seconds:.1f} s."
+            )
+        )
+        self.compute_charts(national=scale.name == "national")
+        if production:
+            self.stdout.write(
+                self.style.WARNING(
+                    "COLLAB_ENV=production: the demo users have no usable password. Set one "
+                    "with `python manage.py changepassword <username>` if you need them."
+                )
+            )
+        self.print_logins()
+
+    def compute_charts(self, *, national: bool) -> None:
+        """The seed's writes leave every chart's recompute job pending (measures/writes.py);
+        compute them in batches now, or say how to at national scale (its own benchmark)."""
+        if national:
+            self.stdout.write(
+                "Charts: every series' recompute job is pending. Compute them with "
+                "`python manage.py recompute_charts` (Celery workers running, or in this "
+                "process without REDIS_URL)."
+            )
+            return
+        self.stdout.write("Charts: computing every series' chart in batches.")
+        try:
+            call_command("recompute_charts", timeout=300, stdout=self.stdout)
+        except CommandError as e:
+            self.stdout.write(
+                self.style.WARNING(f"Charts: {e} The workers will finish them when they run.")
+            )
+
+    def print_logins(self) -> None:
+        rows = []
+        usable = True
+        for demo in builder.DEMO_USERS:
+            user = User.objects.filter(username=demo.username).select_related("person").first()
+            if user is None:
+                rows.append((demo.username, "", "(not in this database)", ""))
+                continue
+            usable = usable and user.has_usable_password()
+            rows.extend(describe(user))
+        url = settings.SITE_URL.rstrip("/") + "/"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Collab is at {url}"))
+        if usable:
+            self.stdout.write(f"Demo logins (password: {builder.DEMO_PASSWORD}):")
+        else:
+            self.stdout.write(
+                "Demo logins (no usable password: set one with "
+                "`python manage.py changepassword <username>`):"
+            )
+        header = ("username", "person", "role", "scope")
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+        for row in [header, tuple("-" * w for w in widths) + ("-----",), *rows]:
+            self.stdout.write(
+                f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}"
+            )
+
+
+def describe(user: User) -> list[tuple[str, str, str, str]]:
+    """(username, person, role, scope in words) for each role the user holds."""
+    person = getattr(user, "person", None)
+    name = person.name if person else ""
+    if user.is_superuser:
+        return [(user.username, name, "Superuser", "everything, and the admin at /admin/")]
+    assignments = (
+        list(
+            person.roles.select_related(
+                "ahsn", "collaborative__lead_ahsn", "team__collaborative", "team__organisation"
+            )
+        )
+        if person
+        else []
+    )
+    if not assignments:
+        return [(user.username, name, "(no role)", "")]
+    out = []
+    for ra in assignments:
+        if ra.role == Role.NATIONAL_VIEWER:
+            scope = "all of England, read only"
+        elif ra.ahsn_id:
+            ahsn = ra.ahsn.later_name or ra.ahsn.name
+            if ra.role == Role.IMPROVEMENT_MANAGER:
+                scope = f"{ahsn}: runs the collaboratives it leads"
+            else:
+                scope = f"{ahsn}: all its collaboratives and its contract review"
+        elif ra.collaborative_id:
+            scope = f"{ra.collaborative.name} ({ra.collaborative.lead_ahsn.code})"
+        else:
+            scope = f"team {ra.team}, in {ra.team.collaborative.name}"
+        out.append((user.username, name, ra.get_role_display(), scope))
+    return out
