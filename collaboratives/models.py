@@ -376,7 +376,7 @@ class TeamMembership(models.Model):
     left_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["team", "joined_on", "person__name"]
+        ordering = ["team_id", "joined_on", "person__name"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=TeamMembershipRole.values), name="membership_role_valid"
@@ -577,7 +577,7 @@ class PDSACycle(models.Model):
     objects = PDSACycleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["team", "planned_start", "id"]
+        ordering = ["team_id", "planned_start", "id"]
         verbose_name = "PDSA cycle"
         constraints = [
             models.CheckConstraint(
@@ -639,7 +639,7 @@ class TeamAssessment(models.Model):
     )
 
     class Meta:
-        ordering = ["team", "month"]
+        ordering = ["team_id", "month"]
         constraints = [
             models.UniqueConstraint(fields=["team", "month"], name="assessment_one_per_month"),
             models.CheckConstraint(

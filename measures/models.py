@@ -216,7 +216,7 @@ class DataPoint(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["series", "period_start"]
+        ordering = ["series_id", "period_start"]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "period_start"], name="datapoint_one_per_period"
@@ -279,7 +279,7 @@ class DataPointRevision(models.Model):
     objects = RevisionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["series", "period_start", "changed_at", "id"]
+        ordering = ["series_id", "period_start", "changed_at", "id"]
         indexes = [models.Index(fields=["series", "period_start"], name="revision_series_period")]
         constraints = [
             models.CheckConstraint(
@@ -341,7 +341,7 @@ class Phase(models.Model):
     reason = models.CharField(max_length=500)
 
     class Meta:
-        ordering = ["series", "start_period"]
+        ordering = ["series_id", "start_period"]
         constraints = [
             models.UniqueConstraint(fields=["series", "start_period"], name="phase_unique_start"),
             models.CheckConstraint(condition=~Q(reason=""), name="phase_reason_given"),
@@ -367,7 +367,7 @@ class PointMark(models.Model):
     reason = models.CharField(max_length=500)
 
     class Meta:
-        ordering = ["series", "period_start"]
+        ordering = ["series_id", "period_start"]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "period_start", "kind"], name="point_mark_unique"
@@ -489,7 +489,7 @@ class ChartResult(models.Model):
     objects = ChartResultQuerySet.as_manager()
 
     class Meta:
-        ordering = ["series", "-computed_at"]
+        ordering = ["series_id", "-computed_at"]
         indexes = [models.Index(fields=["series", "-computed_at"], name="chart_result_latest")]
         constraints = [
             models.UniqueConstraint(fields=["series", "inputs_hash"], name="chart_result_unique"),

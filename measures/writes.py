@@ -171,7 +171,7 @@ def datapoints_write(
         p.period_start: p
         for p in DataPoint.objects.filter(
             series=series, period_start__in=[period for period, _, _ in cleaned]
-        ).order_by()  # the default ordering joins five tables to sort by name
+        )
     }
     if expected_versions is not None:
         stale = [
