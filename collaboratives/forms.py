@@ -8,9 +8,19 @@ renders a field with its label, hint and error.
 import datetime as dt
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
-from collaboratives.models import AHSN, Collaborative, StretchTarget, Team, TeamMembership, Topic
+from collaboratives.models import (
+    AHSN,
+    Collaborative,
+    DriverNode,
+    PDSACycle,
+    StretchTarget,
+    Team,
+    TeamMembership,
+    Topic,
+)
 from governance.safeguards import NoNHSNumbersMixin
 from measures.models import Measure
 
@@ -573,3 +583,247 @@ class GoalForm(NHSFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5", "inputmode": "decimal"}),
         error_messages={"invalid": "Goal must be a number, like 4.5"},
     )
+
+
+# --- PDSA cycles ---------------------------------------------------------------------------
+
+
+class CyclePlanForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    """Plan: the change idea, the question and prediction, who, what, when, where, the data.
+
+    The hints prompt for what a well-documented cycle has (a prediction, a small scale,
+    iteration, data over time: Taylor et al. 2014).
+    """
+
+    class Meta:
+        model = PDSACycle
+        fields = [
+            "change_idea",
+            "parent",
+            "title",
+            "question",
+            "prediction",
+            "scale",
+            "plan_who",
+            "plan_what",
+            "plan_when",
+            "plan_where",
+            "data_to_collect",
+            "measures",
+            "planned_start",
+            "planned_end",
+        ]
+        labels = {
+            "change_idea": "Change idea",
+            "parent": "Builds on (optional)",
+            "title": "Name of the test",
+            "question": "What question will this test answer?",
+            "prediction": "What do you predict will happen?",
+            "scale": "How small is the test?",
+            "plan_who": "Who will do it",
+            "plan_what": "What will they do",
+            "plan_when": "When",
+            "plan_where": "Where",
+            "data_to_collect": "What data will you collect?",
+            "measures": "Measures it should move",
+            "planned_start": "Planned start",
+            "planned_end": "Planned end",
+        }
+        help_texts = {
+            "parent": "The earlier cycle this one learns from, so the ramp shows how it grew.",
+            "title": "For example: Falls huddle on one shift.",
+            "prediction": "Predict before you test: the study compares the result with this.",
+            "scale": "Start small: one patient, one nurse, one shift. Scale up cycle by cycle.",
+            "data_to_collect": "Data over time shows whether the change is an improvement.",
+            "measures": "The cycle is marked on these measures' charts.",
+        }
+        widgets = {
+            "question": forms.Textarea(attrs={"rows": 2}),
+            "prediction": forms.Textarea(attrs={"rows": 2}),
+            "plan_who": forms.TextInput,
+            "plan_what": forms.Textarea(attrs={"rows": 2}),
+            "plan_when": forms.TextInput,
+            "plan_where": forms.TextInput,
+            "data_to_collect": forms.Textarea(attrs={"rows": 2}),
+            "measures": forms.CheckboxSelectMultiple,
+            "planned_start": DateInput,
+            "planned_end": DateInput,
+        }
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+        ideas = DriverNode.objects.filter(
+            collaborative=team.collaborative,
+            kind=DriverNode.Kind.CHANGE_IDEA,
+            archived_at__isnull=True,
+        ).filter(Q(team__isnull=True) | Q(team=team))
+        self.fields["change_idea"].queryset = ideas.order_by("position", "id")
+        self.fields["change_idea"].empty_label = "Choose a change idea"
+        parents = team.cycles.current()
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents.order_by("-planned_start", "-id")
+        self.fields["parent"].empty_label = "None: this is a first test"
+        self.fields["measures"].queryset = Measure.objects.filter(series__team=team).order_by(
+            "name"
+        )
+        self.fields["measures"].required = False
+        self.fields["measures"].label_from_instance = lambda m: m.name
+        if not self.is_bound and not self.instance.pk:
+            today = timezone.localdate()
+            self.initial.setdefault("planned_start", today)
+            self.initial.setdefault("planned_end", today + dt.timedelta(days=7))
+        _messages(
+            self,
+            {
+                "change_idea": {
+                    "required": "Choose the change idea the cycle tests",
+                    "invalid_choice": "Choose a change idea from the driver diagram",
+                },
+                "title": {"required": "Enter a name for the test"},
+                "planned_start": {
+                    "required": "Enter the planned start",
+                    "invalid": "Planned start must be a real date",
+                },
+                "planned_end": {
+                    "required": "Enter the planned end",
+                    "invalid": "Planned end must be a real date",
+                },
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", "Planned end must be the same as or after the start")
+        return data
+
+
+class CycleDoForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    class Meta:
+        model = PDSACycle
+        fields = ["do_notes"]
+        labels = {"do_notes": "Do: what happened?"}
+        help_texts = {"do_notes": "Include anything that did not go to plan."}
+        widgets = {"do_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["do_notes"].required = True
+        _messages(self, {"do_notes": {"required": "Enter what happened when you ran the test"}})
+
+
+class CycleStudyForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    class Meta:
+        model = PDSACycle
+        fields = ["study_result"]
+        labels = {"study_result": "Study: how did the result compare with the prediction?"}
+        widgets = {"study_result": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study_result"].required = True
+        if self.instance.prediction:
+            self.fields["study_result"].help_text = f"You predicted: {self.instance.prediction}"
+        _messages(self, {"study_result": {"required": "Enter the result against the prediction"}})
+
+
+class CycleActForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    class Meta:
+        model = PDSACycle
+        fields = ["act_decision", "act_notes", "completed_on"]
+        labels = {
+            "act_decision": "Act: what will you do with the change?",
+            "act_notes": "Why, and what next (optional)",
+            "completed_on": "Date the cycle finished",
+        }
+        widgets = {
+            "act_decision": forms.RadioSelect,
+            "act_notes": forms.Textarea(attrs={"rows": 2}),
+            "completed_on": DateInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["act_decision"].required = True
+        self.fields["act_decision"].choices = PDSACycle.Decision.choices
+        self.fields["completed_on"].required = True
+        self.initial.setdefault("completed_on", timezone.localdate())
+        _messages(
+            self,
+            {
+                "act_decision": {"required": "Choose adopt, adapt or abandon"},
+                "completed_on": {
+                    "required": "Enter the date the cycle finished",
+                    "invalid": "Date must be a real date",
+                },
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.study_result.strip():
+            raise forms.ValidationError("Record the study before deciding what to do")
+        on = data.get("completed_on")
+        if on and on < self.instance.planned_start:
+            self.add_error(
+                "completed_on",
+                f"Date must be on or after the start, {self.instance.planned_start:%-d %B %Y}",
+            )
+        return data
+
+
+CYCLE_STEPS = {
+    "plan": CyclePlanForm,
+    "do": CycleDoForm,
+    "study": CycleStudyForm,
+    "act": CycleActForm,
+}
+
+
+class CycleFilterForm(NHSFormMixin, forms.Form):
+    """The collaborative's cycle list: by change idea, decision and date."""
+
+    change_idea = forms.ModelChoiceField(
+        queryset=DriverNode.objects.none(), required=False, empty_label="All change ideas"
+    )
+    decision = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any decision"), ("none", "Not decided yet"), *PDSACycle.Decision.choices],
+    )
+    since = forms.DateField(
+        label="Started on or after",
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": "Date must be a real date"},
+    )
+    until = forms.DateField(
+        label="Started on or before",
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": "Date must be a real date"},
+    )
+
+    def __init__(self, *args, collaborative: Collaborative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change_idea"].queryset = DriverNode.objects.filter(
+            collaborative=collaborative, kind=DriverNode.Kind.CHANGE_IDEA
+        ).order_by("position", "id")
+
+    def filter(self, cycles):
+        if not self.is_valid():
+            return cycles
+        data = self.cleaned_data
+        if data["change_idea"]:
+            cycles = cycles.filter(change_idea=data["change_idea"])
+        if data["decision"] == "none":
+            cycles = cycles.filter(act_decision="")
+        elif data["decision"]:
+            cycles = cycles.filter(act_decision=data["decision"])
+        if data["since"]:
+            cycles = cycles.filter(planned_start__gte=data["since"])
+        if data["until"]:
+            cycles = cycles.filter(planned_start__lte=data["until"])
+        return cycles

@@ -510,6 +510,15 @@ class PDSACycleQuerySet(VisibleQuerySet):
     def current(self):
         return self.filter(archived_at__isnull=True)
 
+    def with_fidelity(self):
+        """Annotate what `PDSACycle.fidelity()` needs, so a list asks once, not per row."""
+        return self.annotate(
+            measure_count=models.Count("measures", distinct=True),
+            follow_count=models.Count(
+                "next_cycles", filter=Q(next_cycles__archived_at__isnull=True), distinct=True
+            ),
+        )
+
 
 class PDSACycleStatus(models.TextChoices):
     PLANNING = "planning", "Planning"
@@ -601,6 +610,41 @@ class PDSACycle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def has_study(self) -> bool:
+        return bool(self.study_result.strip())
+
+    def is_overdue(self, today) -> bool:
+        """Past its planned end without a study or an act, and not archived."""
+        return (
+            self.archived_at is None
+            and self.planned_end < today
+            and not (self.has_study and self.act_decision)
+        )
+
+    def fidelity(self, *, iterated: bool | None = None, measured: bool | None = None):
+        """Which of the four features of a well-documented cycle it has (Taylor et al. 2014):
+        a prediction, a small scale, iteration (it follows or is followed by a cycle), and
+        data over time (it names a measure whose chart shows it)."""
+        if iterated is None:
+            follows = getattr(self, "follow_count", None)
+            if follows is None:
+                follows = self.next_cycles.filter(archived_at__isnull=True).count()
+            iterated = self.parent_id is not None or follows > 0
+        if measured is None:
+            count = getattr(self, "measure_count", None)
+            measured = (self.measures.count() if count is None else count) > 0
+        return {
+            "prediction": bool(self.prediction.strip()),
+            "small scale": bool(self.scale.strip()),
+            "iteration": iterated,
+            "data over time": measured,
+        }
+
+    def fidelity_count(self) -> int:
+        """How many of the four features of a well-documented cycle it has."""
+        return sum(self.fidelity().values())
 
 
 # The IHI assessment scale for collaboratives: 0.5 to 5.0 in half steps (qi-reference.md).

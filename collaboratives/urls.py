@@ -31,3 +31,14 @@ urlpatterns = [
     path("teams/<int:pk>/measures/new/", views.team_measure_create, name="team_measure_create"),
     path("series/<int:pk>/goal/", views.series_goal, name="series_goal"),
 ]
+
+urlpatterns += [
+    path("teams/<int:pk>/cycles/new/", views.cycle_create, name="cycle_create"),
+    path("cycles/<int:pk>/", views.cycle_detail, name="cycle"),
+    path("cycles/<int:pk>/archive/", views.cycle_archive, name="cycle_archive"),
+    path("cycles/<int:pk>/restore/", views.cycle_restore, name="cycle_restore"),
+    path("cycles/<int:pk>/<slug:step>/", views.cycle_step, name="cycle_step"),
+    path(
+        "collaboratives/<int:pk>/cycles/", views.collaborative_cycles, name="collaborative_cycles"
+    ),
+]

@@ -3,15 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from collaboratives import workflows
 from collaboratives.forms import (
+    CYCLE_STEPS,
     CollaborativeForm,
     ConsentForm,
+    CycleFilterForm,
+    CyclePlanForm,
     DateForm,
     GoalForm,
     LibraryMeasureForm,
@@ -22,7 +26,7 @@ from collaboratives.forms import (
     StretchTargetForm,
     TeamForm,
 )
-from collaboratives.models import Collaborative, Organisation, Team
+from collaboratives.models import Collaborative, Organisation, PDSACycle, Team
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
 
@@ -300,9 +304,17 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("person__user")
         .order_by("person__name")
     )
+    today = timezone.localdate()
+    cycles = list(
+        team.cycles.with_fidelity().select_related("change_idea").order_by("planned_start", "id")
+    )
+    current = [c for c in cycles if c.archived_at is None]
     context = {
         "team": team,
         "collaborative": collaborative,
+        "ramps": workflows.cycle_ramps(current),
+        "overdue_cycles": [c for c in current if c.is_overdue(today)],
+        "archived_cycles": [c for c in cycles if c.archived_at is not None],
         "memberships": team.memberships.select_related("person"),
         "series": [(s, targets.get(s.measure_id)) for s in series],
         "optional": [e for e in entries if not e.mandatory and e.measure_id not in chosen],
@@ -428,3 +440,150 @@ def series_goal(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"The team's goal for {series.measure} was saved.")
         return redirect("team", pk=series.team_id)
     return render(request, "collaboratives/goal_form.html", {"series": series, "form": form})
+
+
+# --- PDSA cycles -----------------------------------------------------------------------------
+
+STEP_LABELS = {
+    "plan": ("Plan", "Save the plan"),
+    "do": ("Do", "Save what happened"),
+    "study": ("Study", "Save the study"),
+    "act": ("Act", "Save the decision"),
+}
+
+
+@login_required
+def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan a new cycle for the team; `?after=<cycle>` plans a follow-on cycle in its ramp."""
+    team = access.team_for(request.user, pk, access.EDIT_DATA)
+    initial = {}
+    parent = None
+    if request.GET.get("after"):
+        parent = get_object_or_404(team.cycles.current(), pk=request.GET["after"])
+        initial = {
+            "parent": parent.pk,
+            "change_idea": parent.change_idea_id,
+            "question": parent.question,
+            "data_to_collect": parent.data_to_collect,
+            "measures": list(parent.measures.values_list("pk", flat=True)),
+        }
+    form = CyclePlanForm(_bound(request), team=team, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        cycle = workflows.cycle_create(form=form, team=team, user=request.user)
+        messages.success(request, f"The plan for {cycle} was saved. Record the rest as you go.")
+        return redirect("cycle", pk=cycle.pk)
+    return render(
+        request,
+        "collaboratives/cycle_form.html",
+        {"team": team, "collaborative": team.collaborative, "form": form, "parent": parent},
+    )
+
+
+def _cycle_steps(cycle: PDSACycle, bound_step: str = "", data=None) -> list[dict]:
+    steps = []
+    for name, form_class in CYCLE_STEPS.items():
+        kwargs = {"instance": cycle}
+        if name == "plan":
+            kwargs["team"] = cycle.team
+        form = form_class(data if name == bound_step else None, **kwargs)
+        label, button = STEP_LABELS[name]
+        steps.append({"name": name, "label": label, "button": button, "form": form})
+    return steps
+
+
+def _cycle_context(request: HttpRequest, cycle: PDSACycle, steps: list[dict]) -> dict:
+    return {
+        "cycle": cycle,
+        "team": cycle.team,
+        "collaborative": cycle.team.collaborative,
+        "steps": steps,
+        "fidelity": cycle.fidelity(),
+        "follow_ons": cycle.next_cycles.current(),
+        "overdue": cycle.is_overdue(timezone.localdate()),
+        "can_edit": access.can(request.user, access.EDIT_DATA, cycle),
+    }
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One cycle: its four steps, each with its own form, and which fidelity features it has."""
+    cycle = access.cycle_for(request.user, pk)
+    return render(
+        request,
+        "collaboratives/cycle_detail.html",
+        _cycle_context(request, cycle, _cycle_steps(cycle)),
+    )
+
+
+@login_required
+@require_POST
+def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Save one step of a cycle. htmx gets the step's section back; without it, the page."""
+    cycle = access.cycle_for(request.user, pk, access.EDIT_DATA)
+    if step not in CYCLE_STEPS:
+        raise Http404("No such step")
+    steps = _cycle_steps(cycle, step, request.POST)
+    current = next(s for s in steps if s["name"] == step)
+    saved = current["form"].is_valid()
+    if saved:
+        cycle = workflows.cycle_save_step(form=current["form"], step=step)
+        if not request.htmx:
+            messages.success(request, f"{current['label']} was saved.")
+            return redirect(f"{reverse('cycle', args=[cycle.pk])}#step-{step}")
+        current = _cycle_steps(cycle)[list(CYCLE_STEPS).index(step)]
+    context = _cycle_context(request, cycle, steps)
+    if request.htmx:
+        context.update(step=current, saved=saved, partial=True)
+        return render(request, "collaboratives/cycle_detail.html#step", context)
+    return render(request, "collaboratives/cycle_detail.html", context)
+
+
+@login_required
+@require_POST
+def cycle_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = access.cycle_for(request.user, pk, access.EDIT_DATA)
+    workflows.cycle_archive(cycle=cycle)
+    messages.success(request, f"{cycle} was archived. You can restore it from the team page.")
+    return redirect("team", pk=cycle.team_id)
+
+
+@login_required
+@require_POST
+def cycle_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = access.cycle_for(request.user, pk, access.EDIT_DATA)
+    workflows.cycle_restore(cycle=cycle)
+    messages.success(request, f"{cycle} was restored.")
+    return redirect("cycle", pk=cycle.pk)
+
+
+@login_required
+def collaborative_cycles(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every team's cycles, filtered by change idea, decision and date; the share of complete
+    cycles per team, so faculty can coach."""
+    collaborative = access.collaborative_for(request.user, pk, access.MONITOR)
+    form = CycleFilterForm(request.GET or None, collaborative=collaborative)
+    everything = (
+        PDSACycle.objects.visible_to(request.user)
+        .current()
+        .filter(team__collaborative=collaborative)
+        .with_fidelity()
+        .select_related("team__organisation", "change_idea")
+        .order_by("-planned_start", "-id")
+    )
+    cycles = list(form.filter(everything))
+    shares: dict[int, dict] = {}
+    for c in everything:
+        share = shares.setdefault(c.team_id, {"team": c.team, "cycles": 0, "complete": 0})
+        share["cycles"] += 1
+        share["complete"] += all(c.fidelity().values())
+    for share in shares.values():
+        share["percent"] = round(100 * share["complete"] / share["cycles"])
+    context = {
+        "collaborative": collaborative,
+        "form": form,
+        "cycles": [(c, c.fidelity()) for c in cycles],
+        "shares": sorted(shares.values(), key=lambda s: str(s["team"])),
+    }
+    if request.htmx:
+        return render(request, "collaboratives/cycle_list.html#results", context)
+    return render(request, "collaboratives/cycle_list.html", context)

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from collaboratives.models import (
     Collaborative,
+    PDSACycle,
     PhaseChange,
     StretchTarget,
     Team,
@@ -202,3 +203,95 @@ def team_add_custom_measure(*, team: Team, form) -> Series:
     measure.topic = None
     measure.save()
     return Series.objects.create(team=team, measure=measure)
+
+
+# --- PDSA cycles -----------------------------------------------------------------------------
+
+# Saving a step moves the cycle on to at least this status (never back).
+STEP_STATUS = {
+    "plan": PDSACycle.Status.PLANNING,
+    "do": PDSACycle.Status.DOING,
+    "study": PDSACycle.Status.STUDYING,
+    "act": PDSACycle.Status.DONE,
+}
+_STATUS_ORDER = list(PDSACycle.Status.values)
+
+
+def _mark_cycle_charts_stale(team: Team, measure_ids) -> None:
+    """A cycle is a marker on its measures' charts: those charts are drawn again."""
+    series_mark_stale(
+        series_ids=Series.objects.filter(team=team, measure_id__in=set(measure_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def cycle_create(*, form, team: Team, user) -> PDSACycle:
+    """A new cycle from its plan form, for `team`."""
+    cycle = form.save(commit=False)
+    cycle.team = team
+    cycle.created_by = user
+    cycle.save()
+    form.save_m2m()
+    _mark_cycle_charts_stale(team, cycle.measures.values_list("pk", flat=True))
+    return cycle
+
+
+@transaction.atomic
+def cycle_save_step(*, form, step: str) -> PDSACycle:
+    """Save one step's form; the cycle's status moves on to that step, never back."""
+    before = set(form.instance.measures.values_list("pk", flat=True)) if step == "plan" else set()
+    cycle = form.save(commit=False)
+    wanted = STEP_STATUS[step]
+    if _STATUS_ORDER.index(wanted) > _STATUS_ORDER.index(cycle.status):
+        cycle.status = wanted
+    cycle.save()
+    form.save_m2m()
+    if step == "plan" or "planned_start" in form.changed_data:
+        after = set(cycle.measures.values_list("pk", flat=True))
+        _mark_cycle_charts_stale(cycle.team, before | after)
+    return cycle
+
+
+@transaction.atomic
+def cycle_archive(*, cycle: PDSACycle) -> None:
+    """Hide the cycle from the team's lists and charts; it can be restored."""
+    cycle.archived_at = timezone.now()
+    cycle.save(update_fields=["archived_at", "updated_at"])
+    _mark_cycle_charts_stale(cycle.team, cycle.measures.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def cycle_restore(*, cycle: PDSACycle) -> None:
+    cycle.archived_at = None
+    cycle.save(update_fields=["archived_at", "updated_at"])
+    _mark_cycle_charts_stale(cycle.team, cycle.measures.values_list("pk", flat=True))
+
+
+def cycle_ramps(cycles) -> list[tuple]:
+    """Group a team's cycles into ramps: (change idea, [chain, ...]), each chain oldest first.
+
+    A chain starts at a cycle whose parent is not among `cycles` and follows each cycle's
+    follow-on cycles in date order, depth first, so a branch reads as one line.
+    """
+    cycles = list(cycles)
+    by_id = {c.pk: c for c in cycles}
+    children: dict[int, list] = {}
+    for c in cycles:
+        if c.parent_id in by_id:
+            children.setdefault(c.parent_id, []).append(c)
+
+    def walk(cycle, chain):
+        chain.append(cycle)
+        for child in sorted(children.get(cycle.pk, []), key=lambda c: (c.planned_start, c.pk)):
+            walk(child, chain)
+        return chain
+
+    ideas: dict[int, tuple] = {}
+    for c in sorted(cycles, key=lambda c: (c.planned_start, c.pk)):
+        if c.parent_id in by_id:
+            continue
+        idea = ideas.setdefault(c.change_idea_id, (c.change_idea, []))
+        idea[1].append(walk(c, []))
+    return list(ideas.values())
