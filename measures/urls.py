@@ -1,6 +1,6 @@
 from django.urls import path
 
-from measures import views
+from measures import entry_views, export_views, views
 
 app_name = "measures"
 
@@ -18,4 +18,20 @@ urlpatterns = [
     ),
     path("series/<int:pk>/chart/annotations/", views.annotation_add, name="annotation_add"),
     path("series/<int:pk>/chart/settings/", views.settings_set, name="settings_set"),
+    # Data entry (issue 7)
+    path("teams/<int:pk>/data/", entry_views.team_grid, name="team_grid"),
+    path("series/<int:pk>/data/", entry_views.series_grid, name="series_grid"),
+    path("series/<int:pk>/data/<str:period>/", entry_views.cell_save, name="cell_save"),
+    path(
+        "series/<int:pk>/data/<str:period>/history/",
+        entry_views.cell_history,
+        name="cell_history",
+    ),
+    path("series/<int:pk>/export.<str:fmt>", export_views.series_export, name="series_export"),
+    path("teams/<int:pk>/export.<str:fmt>", export_views.team_export, name="team_export"),
+    path(
+        "collaboratives/<int:pk>/export.<str:fmt>",
+        export_views.collaborative_export,
+        name="collaborative_export",
+    ),
 ]

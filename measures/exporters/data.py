@@ -1,0 +1,106 @@
+"""Measure data out: the points of some series, with their measures' definitions."""
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils.text import slugify
+
+from measures.exporters.formats import render_csv, render_xlsx
+from measures.models import DataPoint, Measure, Series
+
+DATA_HEADER = [
+    "team",
+    "organisation_code",
+    "measure",
+    "period_start",
+    "numerator",
+    "denominator",
+    "version",
+]
+DEFINITION_HEADER = [
+    "measure",
+    "kind",
+    "frequency",
+    "chart",
+    "operational_definition",
+    "numerator_definition",
+    "denominator_definition",
+    "unit",
+    "multiplier",
+    "direction",
+]
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class MeasureDataExporter:
+    """A series, a team or a collaborative's data: the caller picks which series (already
+    filtered to what the user may see) and names the file."""
+
+    identifier = "measure_data"
+    verbose_name = "Measure data"
+    formats = tuple(CONTENT_TYPES)
+
+    def __init__(self, series: QuerySet[Series], *, name: str, today: dt.date | None = None):
+        self.series = series
+        self.name = name
+        self.today = today or dt.date.today()
+
+    def rows(self):
+        """The header, then one row per data point: team, measure, period and values."""
+        yield DATA_HEADER
+        points = (
+            DataPoint.objects.filter(series__in=self.series)
+            .select_related("series__team__organisation", "series__measure")
+            .order_by("series__team_id", "series__measure__name", "period_start")
+        )
+        for p in points.iterator(chunk_size=2000):
+            team = p.series.team
+            yield [
+                str(team),
+                team.organisation.ods_code,
+                p.series.measure.name,
+                p.period_start,
+                p.numerator,
+                p.denominator,
+                p.version,
+            ]
+
+    def definition_rows(self):
+        """The header, then one row per measure in the export."""
+        yield DEFINITION_HEADER
+        measures = Measure.objects.filter(series__in=self.series).distinct().order_by("name")
+        for m in measures:
+            yield [
+                m.name,
+                m.get_kind_display(),
+                m.get_frequency_display(),
+                m.get_chart_type_display(),
+                m.operational_definition,
+                m.numerator_definition,
+                m.denominator_definition,
+                m.unit,
+                m.multiplier,
+                m.get_direction_display(),
+            ]
+
+    def render(self, fmt: str, *, sheet: str = "data") -> tuple[str, str, bytes]:
+        """(filename, content type, bytes). CSV has one sheet: `sheet` picks data or definitions."""
+        base = f"{slugify(self.name) or 'export'}-{self.today:%Y-%m-%d}"
+        if fmt == "csv":
+            if sheet == "definitions":
+                return (
+                    f"{base}-definitions.csv",
+                    CONTENT_TYPES["csv"],
+                    render_csv(self.definition_rows()),
+                )
+            return f"{base}.csv", CONTENT_TYPES["csv"], render_csv(self.rows())
+        if fmt == "xlsx":
+            content = render_xlsx(
+                [("Data", self.rows()), ("Measure definitions", self.definition_rows())]
+            )
+            return f"{base}.xlsx", CONTENT_TYPES["xlsx"], content
+        raise ValueError(f"Unknown format {fmt!r}")

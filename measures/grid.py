@@ -1,0 +1,154 @@
+"""The data-entry grid: a team's measures down, their last periods across.
+
+Plain data for the template: one `GridTable` per frequency (weekly and monthly measures
+have different columns), one `GridRow` per series, one `GridCell` per period.
+Event-dated series (one row per event) have no periods to lay out and are left out.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count
+
+from measures.models import DataPoint, DataPointRevision, Measure, Series
+from measures.periods import next_period_start, period_start_for
+
+PERIODS = 12
+
+
+@dataclass
+class GridCell:
+    series: Series
+    period_start: dt.date
+    numerator: Decimal | str | None = None
+    denominator: Decimal | str | None = None
+    version: int = 0
+    edited: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflict: str = ""
+    saved: bool = False
+    row_index: int = 0
+    col_index: int = 0
+    editable: bool = False
+
+    @property
+    def has_denominator(self) -> bool:
+        return self.series.measure.has_denominator
+
+    @property
+    def numerator_text(self) -> str:
+        return _text(self.numerator)
+
+    @property
+    def denominator_text(self) -> str:
+        return _text(self.denominator)
+
+    @property
+    def denominator_row(self) -> int:
+        return self.row_index + 1
+
+
+def _text(value) -> str:
+    """A saved number without trailing zeros (12, not 12.0000); typed text as it was."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+@dataclass
+class GridRow:
+    series: Series
+    cells: list[GridCell]
+
+
+@dataclass
+class GridTable:
+    frequency: str
+    label: str
+    periods: list[dt.date]
+    rows: list[GridRow]
+
+
+def last_periods(frequency: str, today: dt.date, count: int = PERIODS) -> list[dt.date]:
+    """The `count` periods up to and including the one containing `today`, oldest first."""
+    current = period_start_for(today, frequency)
+    periods = [current]
+    while len(periods) < count:
+        previous = period_start_for(periods[0] - dt.timedelta(days=1), frequency)
+        periods.insert(0, previous)
+    assert next_period_start(periods[-1], frequency) > today
+    return periods
+
+
+def edited_periods(series_ids, periods) -> set[tuple[int, dt.date]]:
+    """(series, period) pairs changed after they were first entered: more than one revision."""
+    return set(
+        DataPointRevision.objects.filter(series_id__in=series_ids, period_start__in=periods)
+        .order_by()
+        .values("series_id", "period_start")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("series_id", "period_start")
+    )
+
+
+def cell_for(series: Series, period_start: dt.date, *, editable: bool) -> GridCell:
+    """One cell as it is saved now."""
+    point = DataPoint.objects.filter(series=series, period_start=period_start).first()
+    edited = bool(edited_periods([series.pk], [period_start]))
+    cell = GridCell(series=series, period_start=period_start, edited=edited, editable=editable)
+    if point is not None:
+        cell.numerator, cell.denominator, cell.version = (
+            point.numerator,
+            point.denominator,
+            point.version,
+        )
+    return cell
+
+
+def grid_tables(series_list, *, today: dt.date, editable) -> list[GridTable]:
+    """The grid of `series_list`, one table per frequency; `editable(series)` says which rows
+    take input."""
+    by_frequency: dict[str, list[Series]] = defaultdict(list)
+    for series in series_list:
+        if series.measure.frequency != Measure.Frequency.EVENT:
+            by_frequency[series.measure.frequency].append(series)
+    tables = []
+    for frequency in (Measure.Frequency.MONTHLY, Measure.Frequency.WEEKLY):
+        members = by_frequency.get(frequency)
+        if not members:
+            continue
+        periods = last_periods(frequency, today)
+        ids = [s.pk for s in members]
+        points = {
+            (p.series_id, p.period_start): p
+            for p in DataPoint.objects.filter(series_id__in=ids, period_start__in=periods)
+        }
+        edited = edited_periods(ids, periods)
+        rows, line = [], 0
+        for series in members:
+            may_edit = editable(series)
+            cells = []
+            for col, period in enumerate(periods):
+                point = points.get((series.pk, period))
+                cell = GridCell(
+                    series=series,
+                    period_start=period,
+                    edited=(series.pk, period) in edited,
+                    row_index=line,
+                    col_index=col,
+                    editable=may_edit,
+                )
+                if point is not None:
+                    cell.numerator, cell.denominator = point.numerator, point.denominator
+                    cell.version = point.version
+                cells.append(cell)
+            line += 2 if series.measure.has_denominator else 1
+            rows.append(GridRow(series=series, cells=cells))
+        label = "Monthly measures" if frequency == Measure.Frequency.MONTHLY else "Weekly measures"
+        tables.append(GridTable(frequency=frequency, label=label, periods=periods, rows=rows))
+    return tables
