@@ -750,7 +750,8 @@ class CycleActForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         self.fields["act_decision"].required = True
         self.fields["act_decision"].choices = PDSACycle.Decision.choices
         self.fields["completed_on"].required = True
-        self.initial.setdefault("completed_on", timezone.localdate())
+        if not self.instance.completed_on:
+            self.initial["completed_on"] = timezone.localdate()
         _messages(
             self,
             {
