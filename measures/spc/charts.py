@@ -242,8 +242,16 @@ def _unit(labels) -> tuple[str, str]:
 
 
 def _label(spec, index) -> str:
+    """A point's label for a sentence: ISO dates read as "3 Mar 2025"."""
+    import datetime as dt
+
     if spec.labels is not None and index < len(spec.labels) and spec.labels[index] is not None:
-        return str(spec.labels[index])
+        label = str(spec.labels[index])
+        try:
+            day = dt.date.fromisoformat(label)
+        except ValueError:
+            return label
+        return f"{day.day} {day:%b %Y}"
     return f"point {index + 1}"
 
 
@@ -268,8 +276,12 @@ def summary(spec: SeriesSpec, points, result) -> str:
         rule = verdict.rule
         later = [p for p in points[i:] if p.rule == rule or rule == "runs"]
         if rule in ("shift", "runs"):
-            where = "above" if points[i].y is not None and points[i].y > points[i].cl else "below"
-            count = _run_length(points, i)
+            # The verdict judges against the baseline's centre line (phase 0), which a later
+            # phase may have moved away from: count the run against the baseline's.
+            centre_line = next((p.cl for p in points if p.cl is not None), points[i].cl)
+            above = points[i].y is not None and points[i].y > centre_line
+            where = "above" if above else "below"
+            count = _run_length(points, i, centre_line)
             return (
                 f"{count} {many} in a row {where} the {centre} since {since}: "
                 f"a shift in the direction of {way}."
@@ -307,13 +319,13 @@ def summary(spec: SeriesSpec, points, result) -> str:
     return text
 
 
-def _run_length(points, i) -> int:
-    side = points[i].y > points[i].cl
+def _run_length(points, i, centre_line) -> int:
+    side = points[i].y > centre_line
     count = 0
     for p in points[i:]:
-        if p.y is None or p.y == p.cl:
+        if p.y is None or p.y == centre_line:
             continue
-        if (p.y > p.cl) != side:
+        if (p.y > centre_line) != side:
             break
         count += 1
     return count

@@ -90,10 +90,23 @@ def test_it_flags_ihi_control_chart_rules():
     assert result.verdict.status == "none"  # no direction in a run of small variation
 
 
+def test_it_counts_a_shift_in_words_against_the_baseline_after_a_new_phase():
+    """A team that starts a new phase after its shift is still told how long the shift is."""
+    x = [f"2024-{m:02d}-01" for m in range(1, 13)] + [f"2025-{m:02d}-01" for m in range(1, 9)]
+    base = [50.1, 50.3, 50.2, 50.4, 50.0, 50.3, 50.1, 50.2, 50.4, 50.0, 50.3, 50.2]
+    better = [49.9, 49.8, 49.95, 49.85, 49.9, 49.8, 49.9, 49.85]
+    result = spc.i_chart(base + better, breaks=[12], improvement="down", labels=x)
+    assert result.verdict.status == "improved" and result.verdict.rule == "shift"
+    assert result.summary == (
+        "8 months in a row below the mean since 1 Jan 2025: "
+        "a shift in the direction of improvement."
+    )
+
+
 def test_it_reads_the_result_in_plain_words():
     x = [f"2024-{m:02d}-01" for m in range(1, 13)] + [f"2025-{m:02d}-01" for m in range(1, 9)]
     result = spc.i_chart(BASE + BETTER, freeze=12, improvement="down", labels=x)
     assert result.summary.endswith("of improvement.")
-    assert "2025-01-01" in result.summary
+    assert result.summary.startswith("1 Jan 2025 is below the lower limit")
     quiet = spc.i_chart(BASE, improvement="up", target=60)
     assert "No signal" in quiet.summary and "target" in quiet.summary
