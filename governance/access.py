@@ -506,3 +506,19 @@ def can_set_measure(user, series) -> bool:
     if series.measure.team_id is not None and can(user, EDIT_DATA, series):
         return True
     return can(user, CURATE, series.team.collaborative)
+
+
+def import_batch_for(user, pk):
+    """A spreadsheet import: only its uploader (or a superuser) sees it, and only while they
+    may still see its collaborative; 404 otherwise."""
+    from measures.models import ImportBatch
+
+    try:
+        batch = ImportBatch.objects.select_related("collaborative").get(pk=pk)
+    except (ImportBatch.DoesNotExist, ValueError, TypeError):
+        raise Http404("No import here") from None
+    p = principal(user)
+    if not (p.superuser or batch.uploaded_by_id == getattr(user, "pk", None)):
+        raise Http404("No import here")
+    collaborative_for(user, batch.collaborative_id)
+    return batch

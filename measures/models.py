@@ -556,3 +556,60 @@ class ChartEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.series_id} {self.period_start}"
+
+
+# --- Spreadsheet imports ------------------------------------------------------------------
+
+
+class ImportBatchStatus(models.TextChoices):
+    REJECTED = "rejected", "Rejected: the file could not be read"
+    PREVIEW = "preview", "Waiting for confirmation"
+    IMPORTING = "importing", "Being imported"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed: nothing was written"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: what parsing found, and how far its import has gone.
+
+    Kept in the database (the file's bytes too) so that web and worker processes share it
+    and nothing lives in memory between the preview and the confirmation.
+    `findings` holds the preview: rows to add, rows to change (old and new), unchanged
+    rows, and errors naming the row, the column and the reason.
+    """
+
+    Status = ImportBatchStatus
+
+    collaborative = models.ForeignKey(
+        "collaboratives.Collaborative", on_delete=models.CASCADE, related_name="import_batches"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    content_sha256 = models.CharField(max_length=64)
+    file_type = models.CharField(max_length=8, blank=True, help_text="Found from the content.")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    file_error = models.TextField(blank=True, help_text="A message about the file as a whole.")
+    findings = models.JSONField(default=dict)
+    total = models.PositiveIntegerField(default=0)
+    progress = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportBatchStatus.values), name="import_batch_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def error_count(self) -> int:
+        return len(self.findings.get("errors", []))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from measures import entry_views, export_views, views
+from measures import entry_views, export_views, import_views, views
 
 app_name = "measures"
 
@@ -34,4 +34,12 @@ urlpatterns = [
         export_views.collaborative_export,
         name="collaborative_export",
     ),
+    path("collaboratives/<int:pk>/import/", import_views.import_upload, name="import_upload"),
+    path(
+        "collaboratives/<int:pk>/import/template.<str:fmt>",
+        import_views.import_template,
+        name="import_template",
+    ),
+    path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
+    path("imports/<int:pk>/confirm/", import_views.import_batch_confirm, name="import_confirm"),
 ]

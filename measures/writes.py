@@ -253,3 +253,10 @@ def datapoints_write(
         # writes leave the job pending without sending a task per series.
         series_mark_stale(series_ids=[series.pk], send=source != DataPointRevision.Source.SEED)
     return WriteResult(created, updated, cleared, unchanged, series.data_version)
+
+
+def point_errors(measure: Measure, change: PointChange, today: dt.date | None = None):
+    """The reasons `change` is not valid data for `measure`, as `datapoints_write` would
+    raise them, and the cleaned (numerator, denominator): for previews that write nothing."""
+    errors, numerator, denominator = _validate(measure, change, today or timezone.localdate())
+    return errors, numerator, denominator

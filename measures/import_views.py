@@ -1,0 +1,112 @@
+"""Spreadsheet imports: the template, the upload, its preview and the confirmation."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from collaboratives.models import Team
+from governance import access
+from measures.exporters.template import ImportTemplateExporter
+from measures.imports import (
+    MAX_UPLOAD_BYTES,
+    ImportNotReady,
+    import_batch_create,
+    import_confirm,
+)
+from measures.models import Series
+from measures.writes import DataPointConflict
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a CSV or Excel (.xlsx) file",
+        help_text="Columns: team, measure, period, numerator, denominator. Up to 5 MB.",
+        error_messages={"required": "Choose a CSV or XLSX file to upload"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: "
+                "split it into smaller files."
+            )
+        return upload
+
+
+def _collaborative_to_import(user, pk):
+    collaborative = access.collaborative_for(user, pk)
+    teams = access.visible(Team.objects.filter(collaborative=collaborative), user)
+    teams = teams.select_related("collaborative")
+    if not any(access.can(user, access.EDIT_DATA, t) for t in teams):
+        raise PermissionDenied
+    return collaborative
+
+
+@login_required
+def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    collaborative = _collaborative_to_import(request.user, pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = import_batch_create(
+            collaborative=collaborative,
+            user=request.user,
+            filename=upload.name,
+            content=upload.read(),
+        )
+        return redirect("measures:import_batch", pk=batch.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "measures/import_upload.html",
+        {"collaborative": collaborative, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def import_template(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    collaborative = _collaborative_to_import(request.user, pk)
+    series = access.visible(Series.objects.filter(team__collaborative=collaborative), request.user)
+    exporter = ImportTemplateExporter(series, name=collaborative.name, today=timezone.localdate())
+    if fmt not in exporter.formats:
+        raise Http404("No such format")
+    filename, content_type, content = exporter.render(fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = access.import_batch_for(request.user, pk)
+    return render(request, "measures/import_batch.html", {"batch": batch})
+
+
+@login_required
+@require_POST
+def import_batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = access.import_batch_for(request.user, pk)
+    _collaborative_to_import(request.user, batch.collaborative_id)
+    try:
+        result = import_confirm(batch=batch, user=request.user)
+    except ImportNotReady as e:
+        messages.error(request, str(e))
+    except DataPointConflict as e:
+        messages.error(
+            request,
+            f"Nothing was imported: some values changed since the preview ({e}). "
+            "Upload the file again to see the new preview.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Imported: {result['created']} values added and {result['updated']} changed.",
+        )
+    return redirect("measures:import_batch", pk=batch.pk)
