@@ -8,6 +8,7 @@ renders a field with its label, hint and error.
 import datetime as dt
 
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -828,3 +829,63 @@ class CycleFilterForm(NHSFormMixin, forms.Form):
         if data["until"]:
             cycles = cycles.filter(planned_start__lte=data["until"])
         return cycles
+
+
+# --- The driver diagram ----------------------------------------------------------------------
+
+# What a node under each kind of node is.
+CHILD_KIND = {
+    DriverNode.Kind.AIM: DriverNode.Kind.PRIMARY,
+    DriverNode.Kind.PRIMARY: DriverNode.Kind.SECONDARY,
+    DriverNode.Kind.SECONDARY: DriverNode.Kind.CHANGE_IDEA,
+}
+
+
+class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    """A node of the driver diagram; a new one names its parent, and its kind follows."""
+
+    class Meta:
+        model = DriverNode
+        fields = ["parent", "title", "description"]
+        labels = {
+            "parent": "Under",
+            "title": "Title",
+            "description": "Description (optional)",
+        }
+        help_texts = {
+            "parent": "A primary driver goes under the aim, a secondary driver under a "
+            "primary driver, a change idea under a secondary driver.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, collaborative: Collaborative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.collaborative = collaborative
+        if self.instance.pk:
+            del self.fields["parent"]
+        else:
+            parents = DriverNode.objects.filter(
+                collaborative=collaborative,
+                kind__in=list(CHILD_KIND),
+                archived_at__isnull=True,
+                team__isnull=True,
+            ).order_by("kind", "position", "id")
+            self.fields["parent"].queryset = parents
+            self.fields["parent"].required = True
+            self.fields["parent"].empty_label = "Choose where it goes"
+            self.fields["parent"].label_from_instance = lambda n: (
+                f"{n.get_kind_display()}: {n.title}"
+            )
+            _messages(self, {"parent": {"required": "Choose where the node goes"}})
+        _messages(self, {"title": {"required": "Enter the node's title"}})
+
+    def save(self, commit=True):
+        node = super().save(commit=False)
+        if not node.pk:
+            node.collaborative = self.collaborative
+            node.kind = CHILD_KIND[node.parent.kind]
+            siblings = node.parent.children.filter(archived_at__isnull=True)
+            node.position = (siblings.aggregate(m=models.Max("position"))["m"] or 0) + 1
+        if commit:
+            node.save()
+        return node

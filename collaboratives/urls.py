@@ -42,3 +42,17 @@ urlpatterns += [
         "collaboratives/<int:pk>/cycles/", views.collaborative_cycles, name="collaborative_cycles"
     ),
 ]
+
+urlpatterns += [
+    path("collaboratives/<int:pk>/driver-diagram/", views.driver_diagram, name="driver_diagram"),
+    path(
+        "collaboratives/<int:pk>/driver-diagram/<int:node_pk>/edit/",
+        views.driver_node_edit,
+        name="driver_node_edit",
+    ),
+    path(
+        "collaboratives/<int:pk>/driver-diagram/<int:node_pk>/<slug:action>/",
+        views.driver_node_action,
+        name="driver_node_action",
+    ),
+]

@@ -17,6 +17,7 @@ from collaboratives.forms import (
     CycleFilterForm,
     CyclePlanForm,
     DateForm,
+    DriverNodeForm,
     GoalForm,
     LibraryMeasureForm,
     MeasureForm,
@@ -26,7 +27,7 @@ from collaboratives.forms import (
     StretchTargetForm,
     TeamForm,
 )
-from collaboratives.models import Collaborative, Organisation, PDSACycle, Team
+from collaboratives.models import Collaborative, DriverNode, Organisation, PDSACycle, Team
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
 
@@ -587,3 +588,107 @@ def collaborative_cycles(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "collaboratives/cycle_list.html#results", context)
     return render(request, "collaboratives/cycle_list.html", context)
+
+
+# --- The driver diagram and the change package ---------------------------------------------------
+
+
+def _diagram_context(request: HttpRequest, collaborative: Collaborative, form=None) -> dict:
+    """The tree, each change idea's spread (teams testing, cycles, teams adopting), the form."""
+    current = Q(cycles__archived_at__isnull=True)
+    nodes = (
+        DriverNode.objects.visible_to(request.user)
+        .filter(collaborative=collaborative)
+        .select_related("team")
+        .annotate(
+            teams_testing=Count("cycles__team", filter=current, distinct=True),
+            cycle_count=Count("cycles", filter=current, distinct=True),
+            teams_adopting=Count(
+                "cycles__team", filter=current & Q(cycles__act_decision="adopt"), distinct=True
+            ),
+        )
+    )
+    tree, retired = workflows.driver_tree(nodes)
+    can_curate = access.can(request.user, access.CURATE, collaborative)
+    if can_curate and form is None:
+        form = DriverNodeForm(collaborative=collaborative)
+    return {
+        "collaborative": collaborative,
+        "tree": tree,
+        "retired": retired,
+        "form": form,
+        "can_curate": can_curate,
+        "change_ideas": sorted(
+            (n for n in nodes if n.kind == DriverNode.Kind.CHANGE_IDEA and not n.archived_at),
+            key=lambda n: (-n.teams_adopting, -n.teams_testing, n.title),
+        ),
+    }
+
+
+def _diagram_response(request: HttpRequest, collaborative: Collaborative, form=None):
+    context = _diagram_context(request, collaborative, form)
+    if request.htmx:
+        return render(request, "collaboratives/driver_diagram.html#diagram", context)
+    return render(request, "collaboratives/driver_diagram.html", context)
+
+
+@login_required
+def driver_diagram(request: HttpRequest, pk: int) -> HttpResponse:
+    """The driver diagram, left to right, with each change idea's spread; faculty add nodes."""
+    action = access.CURATE if request.method == "POST" else access.VIEW
+    collaborative = access.collaborative_for(request.user, pk, action)
+    if request.method == "POST" and collaborative.driver_nodes.filter(kind="aim").exists():
+        form = DriverNodeForm(request.POST, collaborative=collaborative)
+        if form.is_valid():
+            node = form.save()
+            if not request.htmx:
+                messages.success(request, f"{node.get_kind_display()} {node} was added.")
+                return redirect("driver_diagram", pk=collaborative.pk)
+            form = None
+        return _diagram_response(request, collaborative, form)
+    if request.method == "POST":
+        DriverNode.objects.create(
+            collaborative=collaborative, kind=DriverNode.Kind.AIM, title=collaborative.aim_statement
+        )
+        return redirect("driver_diagram", pk=collaborative.pk)
+    return _diagram_response(request, collaborative)
+
+
+def _node_for(request: HttpRequest, pk: int, node_pk: int) -> DriverNode:
+    collaborative = access.collaborative_for(request.user, pk, access.CURATE)
+    return get_object_or_404(
+        collaborative.driver_nodes.select_related("collaborative"), pk=node_pk, team__isnull=True
+    )
+
+
+@login_required
+def driver_node_edit(request: HttpRequest, pk: int, node_pk: int) -> HttpResponse:
+    node = _node_for(request, pk, node_pk)
+    form = DriverNodeForm(_bound(request), instance=node, collaborative=node.collaborative)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"{node.get_kind_display()} {node} was saved.")
+        return redirect("driver_diagram", pk=node.collaborative_id)
+    return render(
+        request,
+        "collaboratives/driver_node_form.html",
+        {"collaborative": node.collaborative, "node": node, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def driver_node_action(request: HttpRequest, pk: int, node_pk: int, action: str) -> HttpResponse:
+    """Move a node up or down among its siblings, retire it or restore it."""
+    node = _node_for(request, pk, node_pk)
+    if action in ("up", "down"):
+        workflows.driver_node_move(node=node, up=action == "up")
+    elif action == "retire":
+        workflows.driver_node_retire(node=node)
+    elif action == "restore":
+        workflows.driver_node_restore(node=node)
+    else:
+        raise Http404("No such action")
+    if request.htmx:
+        return _diagram_response(request, node.collaborative)
+    return redirect("driver_diagram", pk=node.collaborative_id)

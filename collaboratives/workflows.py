@@ -295,3 +295,56 @@ def cycle_ramps(cycles) -> list[tuple]:
         idea = ideas.setdefault(c.change_idea_id, (c.change_idea, []))
         idea[1].append(walk(c, []))
     return list(ideas.values())
+
+
+# --- The driver diagram ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def driver_node_move(*, node, up: bool) -> None:
+    """Swap the node with its previous (or next) current sibling, numbering siblings 0..n."""
+    from collaboratives.models import DriverNode
+
+    siblings = list(
+        DriverNode.objects.select_for_update()
+        .filter(parent=node.parent, collaborative=node.collaborative, archived_at__isnull=True)
+        .order_by("position", "id")
+    )
+    index = next(i for i, n in enumerate(siblings) if n.pk == node.pk)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings):
+        if sibling.position != position:
+            sibling.position = position
+            sibling.save(update_fields=["position"])
+
+
+def driver_node_retire(*, node) -> None:
+    """Retire the node (and so its branch) from the diagram; cycles keep their change idea."""
+    node.archived_at = timezone.now()
+    node.save(update_fields=["archived_at"])
+
+
+def driver_node_restore(*, node) -> None:
+    node.archived_at = None
+    node.save(update_fields=["archived_at"])
+
+
+def driver_tree(nodes) -> tuple[list, list]:
+    """The current nodes as a tree of (node, children) from the aims, and the retired nodes.
+
+    A node under a retired node is not drawn: retiring a driver retires its branch.
+    """
+    nodes = list(nodes)
+    children: dict[int | None, list] = {}
+    for n in nodes:
+        if n.archived_at is None:
+            children.setdefault(n.parent_id, []).append(n)
+
+    def branch(node):
+        kids = sorted(children.get(node.pk, []), key=lambda n: (n.position, n.pk))
+        return (node, [branch(k) for k in kids])
+
+    roots = sorted(children.get(None, []), key=lambda n: (n.position, n.pk))
+    return [branch(r) for r in roots], [n for n in nodes if n.archived_at is not None]

@@ -135,4 +135,16 @@ def test_a_manager_logs_a_cycle_and_a_follow_on_and_sees_the_ramp(
     assert "Huddle on every shift" in steps.nth(1).inner_text()
     page.locator("#cycles").scroll_into_view_if_needed()
     shoot(page, "team")
+
+    # The driver diagram shows the idea's spread; a manager adds a change idea with htmx.
+    page.goto(f"/collaboratives/{team.collaborative_id}/driver-diagram/")
+    assert (
+        "1 team testing · 2 cycles · 0 adopted"
+        in page.locator(".dd-node--change_idea", has_text="Safety huddle").inner_text()
+    )
+    page.get_by_label("Under").select_option(label="Secondary driver: Risk known to all")
+    page.get_by_label("Title").fill("Hourly rounding")
+    page.get_by_role("button", name="Add the node").click()
+    page.locator(".dd-node--change_idea", has_text="Hourly rounding").wait_for()
+    shoot(page, "driver-diagram")
     assert problems == [], "\n".join(problems)
