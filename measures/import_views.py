@@ -14,11 +14,13 @@ from governance import access
 from measures.exporters.template import ImportTemplateExporter
 from measures.imports import (
     MAX_UPLOAD_BYTES,
+    WORKER_ROWS,
     ImportNotReady,
     import_batch_create,
     import_confirm,
+    import_queue,
 )
-from measures.models import Series
+from measures.models import ImportBatch, Series
 from measures.writes import DataPointConflict
 
 
@@ -83,10 +85,25 @@ def import_template(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
+STOP_POLLING = 286  # htmx stops polling on this status
+
+
 @login_required
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview of an upload; while a worker imports it, the progress panel polls here."""
     batch = access.import_batch_for(request.user, pk)
-    return render(request, "measures/import_batch.html", {"batch": batch})
+    running = batch.confirmed_at is not None and batch.status in (
+        ImportBatch.Status.PREVIEW,
+        ImportBatch.Status.IMPORTING,
+    )
+    context = {"batch": batch, "running": running}
+    if request.htmx:
+        response = render(request, "measures/import_batch.html#progress", context)
+        if not running:
+            response["HX-Refresh"] = "true"
+            response.status_code = STOP_POLLING
+        return response
+    return render(request, "measures/import_batch.html", context)
 
 
 @login_required
@@ -94,6 +111,10 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 def import_batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access.import_batch_for(request.user, pk)
     _collaborative_to_import(request.user, batch.collaborative_id)
+    if batch.total > WORKER_ROWS and not batch.findings.get("errors"):
+        if import_queue(batch=batch, user=request.user):
+            messages.success(request, f"Importing {batch.total:,} values: this page shows when.")
+        return redirect("measures:import_batch", pk=batch.pk)
     try:
         result = import_confirm(batch=batch, user=request.user)
     except ImportNotReady as e:

@@ -33,6 +33,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # An XLSX is a zip: its parts are capped unzipped too, so a small file cannot unpack to GBs.
 MAX_XLSX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 100_000
+# Confirmed imports with more values than this run in a Celery worker, with a progress page.
+WORKER_ROWS = 2_000
 COLUMNS = ("team", "measure", "period", "numerator", "denominator")
 REQUIRED = ("team", "measure", "period", "numerator")
 FORMULA_STARTS = ("=", "+", "@")
@@ -370,17 +372,13 @@ class ImportNotReady(Exception):
 def import_confirm(*, batch: ImportBatch, user) -> dict:
     """Write a previewed batch through the one write path, in one transaction.
 
-    Claims the batch with a conditional UPDATE (a second confirmation does nothing), then
-    writes each series' rows expecting the versions the preview saw: a value changed since
-    then raises DataPointConflict and the whole import is rolled back.
+    Claims the batch with a conditional UPDATE inside the transaction (a second
+    confirmation waits, then finds it claimed; a worker that dies leaves it to claim
+    again), then writes each series' rows expecting the versions the preview saw: a value
+    changed since then raises DataPointConflict and the whole import is rolled back.
     """
     if batch.findings.get("errors"):
         raise ImportNotReady("Fix the errors in the file and upload it again.")
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-        status=ImportBatch.Status.IMPORTING
-    )
-    if not claimed:
-        raise ImportNotReady("This file has been imported already or is being imported.")
     items = batch.findings.get("add", []) + batch.findings.get("change", [])
     by_series = defaultdict(list)
     for item in items:
@@ -388,6 +386,11 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
     created = updated = 0
     try:
         with transaction.atomic():
+            claimed = ImportBatch.objects.filter(
+                pk=batch.pk, status=ImportBatch.Status.PREVIEW
+            ).update(status=ImportBatch.Status.IMPORTING)
+            if not claimed:
+                raise ImportNotReady("This file has been imported already.")
             series_map = Series.objects.select_related("measure").in_bulk(list(by_series))
             for series_pk, series_items in by_series.items():
                 result = datapoints_write(
@@ -407,17 +410,32 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
                 )
                 created += result.created
                 updated += result.updated
+            result = {"created": created, "updated": updated}
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportBatch.Status.DONE,
+                progress=len(items),
+                result=result,
+                confirmed_at=timezone.now(),
+            )
+    except ImportNotReady:
+        raise
     except Exception as e:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.FAILED, result={"error": str(e)}
         )
         raise
-    result = {"created": created, "updated": updated}
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.DONE,
-        progress=len(items),
-        result=result,
-        confirmed_at=timezone.now(),
-    )
     batch.refresh_from_db()
     return result
+
+
+def import_queue(*, batch: ImportBatch, user) -> bool:
+    """Send a large batch to a worker once, after this transaction commits; False if it was
+    sent already. The page polls the batch until the worker has finished."""
+    from measures.tasks import import_batch_confirm_task
+
+    queued = ImportBatch.objects.filter(
+        pk=batch.pk, status=ImportBatch.Status.PREVIEW, confirmed_at__isnull=True
+    ).update(confirmed_at=timezone.now())
+    if queued:
+        transaction.on_commit(lambda: import_batch_confirm_task.delay(batch.pk, user.pk))
+    return bool(queued)

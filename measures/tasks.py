@@ -66,3 +66,19 @@ def sweep_recompute_jobs() -> dict:
     from measures.recompute import jobs_sweep
 
     return jobs_sweep()
+
+
+@shared_task
+def import_batch_confirm_task(batch_id: int, by_id: int) -> dict:
+    """Import a previewed batch in a worker. Running it twice imports once: the second run
+    finds the batch claimed."""
+    from measures.imports import ImportNotReady, import_confirm
+    from measures.models import ImportBatch
+    from measures.writes import DataPointConflict
+
+    batch = ImportBatch.objects.get(pk=batch_id)
+    by = get_user_model().objects.get(pk=by_id)
+    try:
+        return import_confirm(batch=batch, user=by)
+    except (ImportNotReady, DataPointConflict) as e:
+        return {"error": str(e)}

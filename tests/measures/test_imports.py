@@ -201,3 +201,31 @@ def test_import_access(client, cast):
     batch = upload(cast, csv_file(("Alpha Hospitals", "2024-01-01", 3, 1000)))
     client.force_login(cast.users["member"])  # not the uploader
     assert client.get(reverse("measures:import_batch", kwargs={"pk": batch.pk})).status_code == 404
+
+
+def test_a_large_import_runs_in_a_worker_while_the_page_polls(
+    client, cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("measures.import_views.WORKER_ROWS", 1)
+    client.force_login(cast.users["lead"])
+    batch = upload(
+        cast,
+        csv_file(("Alpha Hospitals", "2024-01-01", 3, 1000), ("RA1", "2024-02-01", 4, 900)),
+    )
+    url = reverse("measures:import_batch", kwargs={"pk": batch.pk})
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("measures:import_confirm", kwargs={"pk": batch.pk}))
+    assert len(callbacks) == 1 and not DataPoint.objects.exists()
+    polling = client.get(url, HTTP_HX_REQUEST="true")
+    assert polling.status_code == 200 and 'hx-trigger="every 2s"' in polling.content.decode()
+
+    callbacks[0]()  # the worker's turn (Celery runs eagerly in tests)
+    assert DataPoint.objects.count() == 2
+    done = client.get(url, HTTP_HX_REQUEST="true")
+    assert done.status_code == 286 and done["HX-Refresh"] == "true"
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE
+    # Confirming again neither queues nor imports a second time.
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        client.post(reverse("measures:import_confirm", kwargs={"pk": batch.pk}))
+    assert again == [] and DataPointRevision.objects.count() == 2
