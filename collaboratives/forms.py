@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from collaboratives.models import (
     AHSN,
+    CONTRIBUTION_CHOICES,
     Collaborative,
+    DesignFeature,
     DriverNode,
     PDSACycle,
     StretchTarget,
@@ -22,7 +24,7 @@ from collaboratives.models import (
     TeamMembership,
     Topic,
 )
-from governance.safeguards import NoNHSNumbersMixin
+from governance.safeguards import NoNHSNumbersMixin, reject_nhs_numbers
 from measures.models import Measure
 
 YES_NO = [(True, "Yes"), (False, "No")]
@@ -889,3 +891,82 @@ class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         if commit:
             node.save()
         return node
+
+
+# --- The design record -----------------------------------------------------------------------
+
+
+class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+    """At the start: for each feature of successful collaboratives, in place or not, and a note."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in DesignFeature.choices:
+            self.fields[f"{value}_in_place"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"{value}_note"] = forms.CharField(
+                label=f"Note: {label.lower()}",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        # Added after the mixins ran: give these fields their classes and the check here.
+        self._apply_classes()
+
+    def _apply_classes(self):
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "nhsuk-checkboxes__input")
+            elif isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("class", "nhsuk-textarea")
+            if isinstance(field, forms.CharField) and reject_nhs_numbers not in field.validators:
+                field.validators.append(reject_nhs_numbers)
+
+    def rows(self):
+        """(feature label, in-place field, note field) per feature, for the template."""
+        return [
+            (label, self[f"{value}_in_place"], self[f"{value}_note"])
+            for value, label in DesignFeature.choices
+        ]
+
+
+class DesignChangeForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+    entered_on = forms.DateField(
+        label="Date of the change",
+        widget=DateInput,
+        error_messages={
+            "required": "Enter the date of the change",
+            "invalid": "Date must be a real date",
+        },
+    )
+    text = forms.CharField(
+        label="What changed in the design, and why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter what changed and why"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("entered_on", timezone.localdate())
+
+
+class DesignCloseForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+    """At the close: how much each feature contributed, and the lessons learned."""
+
+    lessons = forms.CharField(
+        label="Lessons learned for spread",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in DesignFeature.choices:
+            self.fields[value] = forms.TypedChoiceField(
+                label=label,
+                choices=CONTRIBUTION_CHOICES,
+                coerce=int,
+                required=False,
+                empty_value=None,
+                widget=forms.RadioSelect,
+            )
+        self.order_fields([*DesignFeature.values, "lessons"])

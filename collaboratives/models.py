@@ -719,13 +719,47 @@ class DesignRecordEntryKind(models.TextChoices):
     LESSON = "lesson", "Lesson for spread"
 
 
+class DesignFeature(models.TextChoices):
+    """The features of successful collaboratives that a design record checks (issue 6)."""
+
+    TOPIC = "topic", "Topic matched to local priorities"
+    EVIDENCE = "evidence", "Evidence appraised"
+    AIM = "aim", "Aim and stretch target set early"
+    MEASURES = "measures", "Measures defined before launch"
+    LEADERS = "leaders", "Senior leaders engaged"
+    FACULTY = "faculty", "Faculty with improvement expertise"
+    TEAMS = "teams", "Team composition and protected time"
+    SESSIONS = "sessions", "Preparation of learning sessions"
+
+
+CONTRIBUTION_CHOICES = [
+    (0, "Did not contribute"),
+    (1, "Contributed a little"),
+    (2, "Contributed"),
+    (3, "Contributed most"),
+]
+
+
 class DesignRecordEntry(models.Model):
+    """One line of a design record.
+
+    At the start, one `initial` entry per feature: whether it is in place, with a note.
+    During the collaborative, dated `change` entries. At the close, one `success_factor`
+    entry per feature with how much it contributed, and `lesson` entries.
+    """
+
     Kind = DesignRecordEntryKind
+    Feature = DesignFeature
 
     record = models.ForeignKey(DesignRecord, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    feature = models.CharField(max_length=12, choices=Feature.choices, blank=True)
+    in_place = models.BooleanField(null=True, blank=True)
+    contribution = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=CONTRIBUTION_CHOICES
+    )
     entered_on = models.DateField()
-    text = models.TextField()
+    text = models.TextField(blank=True)
     author = models.ForeignKey(
         "governance.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -736,6 +770,10 @@ class DesignRecordEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=DesignRecordEntryKind.values), name="design_entry_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(feature__in=["", *DesignFeature.values]),
+                name="design_entry_feature_valid",
             ),
         ]
 

@@ -56,3 +56,8 @@ urlpatterns += [
         name="driver_node_action",
     ),
 ]
+
+urlpatterns += [
+    path("collaboratives/<int:pk>/design/", views.design_record, name="design_record"),
+    path("design-records/", views.design_records_compare, name="design_records_compare"),
+]

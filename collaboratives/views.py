@@ -17,6 +17,9 @@ from collaboratives.forms import (
     CycleFilterForm,
     CyclePlanForm,
     DateForm,
+    DesignChangeForm,
+    DesignCloseForm,
+    DesignStartForm,
     DriverNodeForm,
     GoalForm,
     LibraryMeasureForm,
@@ -27,7 +30,16 @@ from collaboratives.forms import (
     StretchTargetForm,
     TeamForm,
 )
-from collaboratives.models import Collaborative, DriverNode, Organisation, PDSACycle, Team
+from collaboratives.models import (
+    Collaborative,
+    DesignFeature,
+    DesignRecord,
+    DesignRecordEntry,
+    DriverNode,
+    Organisation,
+    PDSACycle,
+    Team,
+)
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
 
@@ -692,3 +704,95 @@ def driver_node_action(request: HttpRequest, pk: int, node_pk: int, action: str)
     if request.htmx:
         return _diagram_response(request, node.collaborative)
     return redirect("driver_diagram", pk=node.collaborative_id)
+
+
+# --- The design record -----------------------------------------------------------------------
+
+DESIGN_FORMS = {"start": DesignStartForm, "change": DesignChangeForm, "close": DesignCloseForm}
+DESIGN_SAVES = {
+    "start": workflows.design_record_save_start,
+    "change": workflows.design_record_add_change,
+    "close": workflows.design_record_save_close,
+}
+
+
+def _design_initial(entries: dict) -> dict:
+    initial = {}
+    for feature, entry in entries["start"].items():
+        initial[f"{feature}_in_place"] = bool(entry.in_place)
+        initial[f"{feature}_note"] = entry.text
+    for feature, entry in entries["close"].items():
+        initial[feature] = entry.contribution
+    return initial
+
+
+@login_required
+def design_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The collaborative's design record: the start checklist, dated changes, the close.
+
+    Each part posts on its own (`?part=start|change|close`); those who run the
+    collaborative write it, everyone who sees the collaborative reads it.
+    """
+    action = access.MANAGE if request.method == "POST" else access.VIEW
+    collaborative = access.collaborative_for(request.user, pk, action)
+    record = getattr(collaborative, "design_record", None) or DesignRecord(
+        collaborative=collaborative
+    )
+    part = request.GET.get("part", "")
+    if request.method == "POST" and part not in DESIGN_FORMS:
+        raise Http404("No such part")
+    entries = workflows.design_record_entries(record)
+    initial = _design_initial(entries)
+    forms_ = {
+        name: form_class(request.POST if name == part else None, initial=initial)
+        for name, form_class in DESIGN_FORMS.items()
+    }
+    if request.method == "POST" and forms_[part].is_valid():
+        DESIGN_SAVES[part](
+            collaborative=collaborative,
+            data=forms_[part].cleaned_data,
+            person=getattr(request.user, "person", None),
+        )
+        messages.success(request, "The design record was saved.")
+        return redirect(f"{reverse('design_record', args=[collaborative.pk])}#{part}")
+    return render(
+        request,
+        "collaboratives/design_record.html",
+        {
+            "collaborative": collaborative,
+            "entries": entries,
+            "forms": forms_,
+            "errors": [f for f in forms_.values() if f.errors],
+            "can_manage": access.can(request.user, access.MANAGE, collaborative),
+        },
+    )
+
+
+@login_required
+def design_records_compare(request: HttpRequest) -> HttpResponse:
+    """Design records side by side across the collaboratives the user sees: which features
+    were in place at the start, and which were said to contribute."""
+    collaboratives = list(
+        Collaborative.objects.visible_to(request.user)
+        .filter(design_record__isnull=False)
+        .select_related("lead_ahsn")
+        .order_by("name")
+    )
+    entries = DesignRecordEntry.objects.filter(
+        record__collaborative__in=collaboratives,
+        kind__in=[DesignRecordEntry.Kind.INITIAL_DESIGN, DesignRecordEntry.Kind.SUCCESS_FACTOR],
+    ).select_related("record")
+    cells = {(e.record.collaborative_id, e.kind, e.feature): e for e in entries}
+    rows = []
+    for value, label in DesignFeature.choices:
+        row = []
+        for c in collaboratives:
+            start = cells.get((c.pk, "initial", value))
+            close = cells.get((c.pk, "success_factor", value))
+            row.append((start, close))
+        rows.append((label, row))
+    return render(
+        request,
+        "collaboratives/design_compare.html",
+        {"collaboratives": collaboratives, "rows": rows},
+    )

@@ -348,3 +348,78 @@ def driver_tree(nodes) -> tuple[list, list]:
 
     roots = sorted(children.get(None, []), key=lambda n: (n.position, n.pk))
     return [branch(r) for r in roots], [n for n in nodes if n.archived_at is not None]
+
+
+# --- The design record -----------------------------------------------------------------------
+
+
+def design_record_entries(record) -> dict:
+    """The record's entries: the start and close per feature, changes and lessons in date order."""
+    from collaboratives.models import DesignRecordEntry
+
+    entries = list(record.entries.select_related("author")) if record.pk else []
+    Kind = DesignRecordEntry.Kind
+    return {
+        "start": {e.feature: e for e in entries if e.kind == Kind.INITIAL_DESIGN},
+        "close": {e.feature: e for e in entries if e.kind == Kind.SUCCESS_FACTOR},
+        "changes": [e for e in entries if e.kind == Kind.CHANGE],
+        "lessons": [e for e in entries if e.kind == Kind.LESSON],
+    }
+
+
+@transaction.atomic
+def design_record_save_start(*, collaborative, data: dict, person) -> None:
+    """Overwrite the start checklist: one entry per feature, in place or not, with its note."""
+    from collaboratives.models import DesignFeature, DesignRecord, DesignRecordEntry
+
+    record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
+    for feature in DesignFeature.values:
+        DesignRecordEntry.objects.update_or_create(
+            record=record,
+            kind=DesignRecordEntry.Kind.INITIAL_DESIGN,
+            feature=feature,
+            defaults={
+                "in_place": data[f"{feature}_in_place"],
+                "text": data[f"{feature}_note"].strip(),
+                "entered_on": timezone.localdate(),
+                "author": person,
+            },
+        )
+
+
+@transaction.atomic
+def design_record_add_change(*, collaborative, data: dict, person) -> None:
+    from collaboratives.models import DesignRecord, DesignRecordEntry
+
+    record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
+    DesignRecordEntry.objects.create(
+        record=record,
+        kind=DesignRecordEntry.Kind.CHANGE,
+        entered_on=data["entered_on"],
+        text=data["text"],
+        author=person,
+    )
+
+
+@transaction.atomic
+def design_record_save_close(*, collaborative, data: dict, person) -> None:
+    """Overwrite how much each feature contributed; add the lessons, if any, as an entry."""
+    from collaboratives.models import DesignFeature, DesignRecord, DesignRecordEntry
+
+    record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
+    today = timezone.localdate()
+    for feature in DesignFeature.values:
+        DesignRecordEntry.objects.update_or_create(
+            record=record,
+            kind=DesignRecordEntry.Kind.SUCCESS_FACTOR,
+            feature=feature,
+            defaults={"contribution": data[feature], "entered_on": today, "author": person},
+        )
+    if data["lessons"].strip():
+        DesignRecordEntry.objects.create(
+            record=record,
+            kind=DesignRecordEntry.Kind.LESSON,
+            entered_on=today,
+            text=data["lessons"].strip(),
+            author=person,
+        )

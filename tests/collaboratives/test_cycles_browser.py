@@ -147,4 +147,12 @@ def test_a_manager_logs_a_cycle_and_a_follow_on_and_sees_the_ramp(
     page.get_by_role("button", name="Add the node").click()
     page.locator(".dd-node--change_idea", has_text="Hourly rounding").wait_for()
     shoot(page, "driver-diagram")
+
+    # The design record: the start checklist, saved.
+    page.goto(f"/collaboratives/{team.collaborative_id}/design/")
+    page.get_by_label("In place: Senior leaders engaged").check()
+    page.get_by_label("Note: senior leaders engaged").fill("The chief nurse sponsors it.")
+    page.get_by_role("button", name="Save the start").click()
+    page.get_by_text("The design record was saved.").wait_for()
+    shoot(page, "design-record")
     assert problems == [], "\n".join(problems)
