@@ -211,7 +211,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # The beat scheduler re-sends chart jobs whose message was lost or whose worker died.
 CELERY_BEAT_SCHEDULE = {
     "sweep-recompute-jobs": {"task": "measures.tasks.sweep_recompute_jobs", "schedule": 60.0},
+    # Once a day: email each team lead whose data has become COLLAB_REMINDER_DAYS_LATE late.
+    "data-reminders": {"task": "measures.tasks.data_reminders_send", "schedule": 24 * 60 * 60.0},
 }
+# Days after a period's data was due before its team lead gets a reminder (issue 7).
+COLLAB_REMINDER_DAYS_LATE = envint("COLLAB_REMINDER_DAYS_LATE", 7)
 
 CACHES = {
     "default": (

@@ -42,3 +42,19 @@ def collaborative_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
     qs = access.visible(Series.objects.filter(team__collaborative=collaborative), request.user)
     exporter = MeasureDataExporter(qs, name=collaborative.name, today=timezone.localdate())
     return _download(request, exporter, fmt)
+
+
+@login_required
+def completeness(request: HttpRequest, pk: int) -> HttpResponse:
+    """Teams by month, coloured by complete, partial and missing data."""
+    from django.shortcuts import render
+
+    from measures.completeness import completeness_matrix
+
+    collaborative = access.collaborative_for(request.user, pk, access.MONITOR)
+    months, rows = completeness_matrix(collaborative, today=timezone.localdate())
+    return render(
+        request,
+        "measures/completeness.html",
+        {"collaborative": collaborative, "months": months, "rows": rows},
+    )

@@ -613,3 +613,26 @@ class ImportBatch(models.Model):
     @property
     def error_count(self) -> int:
         return len(self.findings.get("errors", []))
+
+
+class DataReminder(models.Model):
+    """A reminder sent to a team lead about one late period of one measure: sent once."""
+
+    team = models.ForeignKey(
+        "collaboratives.Team", on_delete=models.CASCADE, related_name="data_reminders"
+    )
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    sent_to = models.EmailField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["team_id", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "measure", "period_start"], name="data_reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.measure_id} {self.period_start} to {self.sent_to}"

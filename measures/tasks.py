@@ -82,3 +82,11 @@ def import_batch_confirm_task(batch_id: int, by_id: int) -> dict:
         return import_confirm(batch=batch, user=by)
     except (ImportNotReady, DataPointConflict) as e:
         return {"error": str(e)}
+
+
+@shared_task
+def data_reminders_send() -> int:
+    """Daily (beat): email team leads whose data is late. Safe to run twice a day."""
+    from measures.completeness import data_reminders_send as send
+
+    return send()

@@ -40,6 +40,11 @@ urlpatterns = [
         import_views.import_template,
         name="import_template",
     ),
+    path(
+        "collaboratives/<int:pk>/completeness/",
+        export_views.completeness,
+        name="completeness",
+    ),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
     path("imports/<int:pk>/confirm/", import_views.import_batch_confirm, name="import_confirm"),
 ]
