@@ -6,6 +6,7 @@ renders a field with its label, hint and error.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.db import models
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from collaboratives.models import (
     AHSN,
+    ASSESSMENT_LEVELS,
     CONTRIBUTION_CHOICES,
     Collaborative,
     DesignFeature,
@@ -970,3 +972,53 @@ class DesignCloseForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
                 widget=forms.RadioSelect,
             )
         self.order_fields([*DesignFeature.values, "lessons"])
+
+
+# --- Team assessments on the IHI scale -------------------------------------------------------
+
+# Each level with its one-line description beside it, as the choice's label.
+ASSESSMENT_CHOICES_EXPLAINED = [
+    (str(score), f"{score} {name}: {what}") for score, (name, what) in ASSESSMENT_LEVELS.items()
+]
+
+
+class AssessmentForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+    """One month's rating: the team's own (`who="self"`) or the faculty's, with a note."""
+
+    month = forms.DateField(
+        label="Month rated",
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        error_messages={
+            "required": "Enter the month rated",
+            "invalid": "Month must be a real month, like 2026-03",
+        },
+    )
+    rating = forms.TypedChoiceField(
+        choices=ASSESSMENT_CHOICES_EXPLAINED,
+        coerce=Decimal,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a score on the scale"},
+    )
+    note = forms.CharField(
+        label="Why this score (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, who: str, suggested=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].label = (
+            "The team's own score" if who == "self" else "The faculty's score"
+        )
+        if suggested is not None:
+            self.fields[
+                "rating"
+            ].help_text = f"Suggested from the evidence: {suggested}. You decide."
+        if who == "self":
+            del self.fields["note"]
+        today = timezone.localdate()
+        self.initial.setdefault("month", today.replace(day=1))
+
+    def clean_month(self):
+        return self.cleaned_data["month"].replace(day=1)

@@ -61,3 +61,12 @@ urlpatterns += [
     path("collaboratives/<int:pk>/design/", views.design_record, name="design_record"),
     path("design-records/", views.design_records_compare, name="design_records_compare"),
 ]
+
+urlpatterns += [
+    path("teams/<int:pk>/assessments/", views.team_assessments, name="team_assessments"),
+    path(
+        "collaboratives/<int:pk>/assessments/",
+        views.collaborative_assessments,
+        name="collaborative_assessments",
+    ),
+]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from collaboratives import workflows
 from collaboratives.forms import (
     CYCLE_STEPS,
+    AssessmentForm,
     CollaborativeForm,
     ConsentForm,
     CycleFilterForm,
@@ -31,6 +32,7 @@ from collaboratives.forms import (
     TeamForm,
 )
 from collaboratives.models import (
+    ASSESSMENT_LEVELS,
     Collaborative,
     DesignFeature,
     DesignRecord,
@@ -39,6 +41,7 @@ from collaboratives.models import (
     Organisation,
     PDSACycle,
     Team,
+    TeamAssessment,
 )
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
@@ -795,4 +798,68 @@ def design_records_compare(request: HttpRequest) -> HttpResponse:
         request,
         "collaboratives/design_compare.html",
         {"collaboratives": collaboratives, "rows": rows},
+    )
+
+
+# --- Team assessments ------------------------------------------------------------------------
+
+ASSESSMENT_ACTIONS = {"self": access.EDIT_DATA, "faculty": access.RATE}
+
+
+@login_required
+def team_assessments(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team's monthly scores on the IHI scale: its own and the faculty's side by side,
+    over time, with a score suggested from the evidence. `?who=self|faculty` posts one."""
+    who = request.GET.get("who", "")
+    if request.method == "POST" and who not in ASSESSMENT_ACTIONS:
+        raise Http404("No such rating")
+    action = ASSESSMENT_ACTIONS[who] if request.method == "POST" else access.VIEW
+    team = access.team_for(request.user, pk, action)
+    suggested = workflows.assessment_suggest(team=team)
+    forms_ = {
+        name: AssessmentForm(
+            request.POST if name == who else None, who=name, suggested=suggested, prefix=name
+        )
+        for name, permission in ASSESSMENT_ACTIONS.items()
+        if access.can(request.user, permission, team)
+    }
+    if request.method == "POST" and forms_[who].is_valid():
+        workflows.assessment_save(
+            team=team, who=who, data=forms_[who].cleaned_data, user=request.user
+        )
+        messages.success(request, "The score was saved.")
+        return redirect("team_assessments", pk=team.pk)
+    assessments = list(team.assessments.select_related("rated_by__person"))
+    return render(
+        request,
+        "collaboratives/team_assessments.html",
+        {
+            "team": team,
+            "collaborative": team.collaborative,
+            "assessments": assessments,
+            "chart": workflows.assessment_chart(assessments) if assessments else None,
+            "forms": forms_,
+            "errors": [f for f in forms_.values() if f.errors],
+            "suggested": suggested,
+            "levels": ASSESSMENT_LEVELS.items(),
+        },
+    )
+
+
+@login_required
+def collaborative_assessments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The distribution of the teams' latest scores on the IHI scale, self and faculty."""
+    collaborative = access.collaborative_for(request.user, pk, access.MONITOR)
+    latest: dict[int, TeamAssessment] = {}
+    for a in TeamAssessment.objects.filter(team__collaborative=collaborative).order_by("month"):
+        latest[a.team_id] = a
+    rows = []
+    for score, (name, what) in ASSESSMENT_LEVELS.items():
+        own = sum(1 for a in latest.values() if a.self_rating == score)
+        faculty = sum(1 for a in latest.values() if a.faculty_rating == score)
+        rows.append({"score": score, "name": name, "what": what, "self": own, "faculty": faculty})
+    return render(
+        request,
+        "collaboratives/collaborative_assessments.html",
+        {"collaborative": collaborative, "rows": rows, "teams_rated": len(latest)},
     )

@@ -423,3 +423,82 @@ def design_record_save_close(*, collaborative, data: dict, person) -> None:
             text=data["lessons"].strip(),
             author=person,
         )
+
+
+# --- Team assessments --------------------------------------------------------------------------
+
+
+def assessment_suggest(*, team: Team):
+    """A score to start from, from the evidence; the people decide (qi-reference.md scale).
+
+    1.0: a team but no data; 2.0: data but no cycles; 2.5: cycles but nothing adopted;
+    3.0: a change adopted. Signals on the charts are not read yet.
+    """
+    from decimal import Decimal
+
+    from measures.models import DataPoint
+
+    cycles = team.cycles.current()
+    if cycles.filter(act_decision=PDSACycle.Decision.ADOPT).exists():
+        return Decimal("3.0")
+    if cycles.exists():
+        return Decimal("2.5")
+    if DataPoint.objects.filter(series__team=team).exists():
+        return Decimal("2.0")
+    return Decimal("1.0")
+
+
+def assessment_save(*, team: Team, who: str, data: dict, user):
+    """Set the team's own or the faculty's score for a month, keeping the other."""
+    from collaboratives.models import TeamAssessment
+
+    if who == "self":
+        defaults = {"self_rating": data["rating"]}
+    else:
+        defaults = {
+            "faculty_rating": data["rating"],
+            "faculty_note": data["note"],
+            "rated_by": user,
+        }
+    assessment, _ = TeamAssessment.objects.update_or_create(
+        team=team, month=data["month"], defaults=defaults
+    )
+    return assessment
+
+
+def assessment_chart(assessments) -> dict:
+    """Coordinates for a small SVG line chart of both ratings over time (no script needed)."""
+    width, height, left, top = 600, 220, 40, 10
+    plot_w, plot_h = width - left - 10, height - top - 30
+    months = [a.month for a in assessments]
+    n = max(len(months) - 1, 1)
+
+    def x(i):
+        return round(left + plot_w * i / n, 1)
+
+    def y(score):
+        return round(top + plot_h * (1 - (float(score) - 0.5) / 4.5), 1)
+
+    def points(attr):
+        return [
+            (x(i), y(getattr(a, attr)))
+            for i, a in enumerate(assessments)
+            if getattr(a, attr) is not None
+        ]
+
+    def line(attr):
+        return " ".join(f"{px},{py}" for px, py in points(attr))
+
+    return {
+        "width": width,
+        "height": height,
+        "self": line("self_rating"),
+        "faculty": line("faculty_rating"),
+        "self_points": points("self_rating"),
+        "faculty_points": points("faculty_rating"),
+        "grid": [(y(s), s) for s in (1, 2, 3, 4, 5)],
+        "labels": [(x(i), m) for i, m in enumerate(months)],
+        "left": left,
+        "right": width - 10,
+        "bottom": height - 12,
+    }

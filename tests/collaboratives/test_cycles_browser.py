@@ -155,4 +155,14 @@ def test_a_manager_logs_a_cycle_and_a_follow_on_and_sees_the_ramp(
     page.get_by_role("button", name="Save the start").click()
     page.get_by_text("The design record was saved.").wait_for()
     shoot(page, "design-record")
+
+    # The monthly assessment: the team's own score and the faculty's, side by side.
+    page.goto(f"/teams/{team.pk}/assessments/")
+    page.locator("#rate-self + form").get_by_label("2.5 Changes tested").check()
+    page.locator("#rate-self + form").get_by_role("button", name="Save the score").click()
+    page.get_by_text("The score was saved.").wait_for()
+    page.locator("#rate-faculty + form").get_by_label("2.0 Activity").check()
+    page.locator("#rate-faculty + form").get_by_role("button", name="Save the score").click()
+    page.get_by_text("The score was saved.").wait_for()
+    shoot(page, "assessments")
     assert problems == [], "\n".join(problems)
