@@ -522,3 +522,37 @@ def import_batch_for(user, pk):
         raise Http404("No import here")
     collaborative_for(user, batch.collaborative_id)
     return batch
+
+
+def api_token_for(key: str | None):
+    """The live API token with this key, or None (a wrong, malformed or revoked key)."""
+    import hashlib
+
+    from measures.models import ApiToken
+
+    if not key or len(key) > 200:
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return (
+        ApiToken.objects.select_related("team__collaborative", "created_by")
+        .filter(key_hash=digest, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def series_for_token(token, pk, action: str = VIEW):
+    """A series of the token's own team; 404 for any other. Writes are refused (403) on a
+    closed collaborative or a withdrawn team."""
+    from measures.models import Series
+
+    try:
+        series = Series.objects.select_related("team__collaborative", "measure").get(
+            pk=pk, team=token.team
+        )
+    except (Series.DoesNotExist, ValueError, TypeError):
+        raise Http404("No series here") from None
+    if action != VIEW and (
+        series.team.collaborative.is_read_only or series.team.status != "active"
+    ):
+        raise PermissionDenied
+    return series

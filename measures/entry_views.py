@@ -53,7 +53,13 @@ def team_grid(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "measures/grid.html",
-        {"team": team, "tables": tables, "may_edit": may_edit, "series": None},
+        {
+            "team": team,
+            "tables": tables,
+            "may_edit": may_edit,
+            "series": None,
+            "may_manage": access.can(request.user, access.MANAGE_TEAM, team),
+        },
     )
 
 

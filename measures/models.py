@@ -636,3 +636,27 @@ class DataReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id} {self.measure_id} {self.period_start} to {self.sent_to}"
+
+
+class ApiToken(models.Model):
+    """A key a trust's own systems use to push one team's data and read its charts.
+
+    Only a hash of the key is stored; the key is shown once, when it is made.
+    """
+
+    team = models.ForeignKey("collaboratives.Team", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, help_text="Which system uses it.")
+    prefix = models.CharField(max_length=12, help_text="The key's start, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team_id", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from measures import entry_views, export_views, import_views, views
+from measures import api, entry_views, export_views, import_views, token_views, views
 
 app_name = "measures"
 
@@ -47,4 +47,15 @@ urlpatterns = [
     ),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
     path("imports/<int:pk>/confirm/", import_views.import_batch_confirm, name="import_confirm"),
+    # The API for trusts' own systems, and a team's tokens for it
+    path("teams/<int:pk>/api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path(
+        "teams/<int:pk>/api-tokens/<int:token_pk>/revoke/",
+        token_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
+    path("api/v1/openapi.json", api.openapi, name="api_openapi"),
+    path("api/v1/series/", api.series_list, name="api_series"),
+    path("api/v1/series/<int:pk>/points/", api.series_points, name="api_points"),
+    path("api/v1/series/<int:pk>/chart/", api.series_chart, name="api_chart"),
 ]

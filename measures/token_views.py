@@ -1,0 +1,51 @@
+"""A team's API tokens: list, make (the key shown once) and revoke."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from governance import access
+from measures.api import api_token_create
+from measures.models import ApiToken
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label="Which system will use it",
+        max_length=100,
+        error_messages={"required": "Say which system will use the token"},
+    )
+
+
+@login_required
+def api_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk, access.MANAGE_TEAM)
+    form = TokenForm(request.POST or None)
+    key = None
+    if request.method == "POST" and form.is_valid():
+        _, key = api_token_create(team=team, name=form.cleaned_data["name"], by=request.user)
+    tokens = ApiToken.objects.filter(team=team)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "measures/api_tokens.html",
+        {"team": team, "form": form, "tokens": tokens, "key": key},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk, access.MANAGE_TEAM)
+    revoked = ApiToken.objects.filter(team=team, pk=token_pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not revoked and not ApiToken.objects.filter(team=team, pk=token_pk).exists():
+        raise Http404("No such token")
+    messages.success(request, "Token revoked: it no longer works.")
+    return redirect("measures:api_tokens", pk=team.pk)
