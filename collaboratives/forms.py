@@ -20,6 +20,7 @@ from collaboratives.models import (
     Collaborative,
     DesignFeature,
     DriverNode,
+    LearningEvent,
     PDSACycle,
     StretchTarget,
     Team,
@@ -1022,3 +1023,45 @@ class AssessmentForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
 
     def clean_month(self):
         return self.cleaned_data["month"].replace(day=1)
+
+
+# --- The calendar ------------------------------------------------------------------------------
+
+
+class LearningEventForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+    class Meta:
+        model = LearningEvent
+        fields = ["kind", "title", "starts_on", "ends_on"]
+        labels = {
+            "kind": "Type of event",
+            "title": "Title",
+            "starts_on": "Starts",
+            "ends_on": "Ends",
+        }
+        help_texts = {"ends_on": "The same day for a one-day event."}
+        widgets = {"kind": forms.RadioSelect, "starts_on": DateInput, "ends_on": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _messages(
+            self,
+            {
+                "kind": {"required": "Choose the type of event"},
+                "title": {"required": "Enter the event's title"},
+                "starts_on": {
+                    "required": "Enter the start date",
+                    "invalid": "Start date must be a real date",
+                },
+                "ends_on": {
+                    "required": "Enter the end date",
+                    "invalid": "End date must be a real date",
+                },
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "End date must be the same as or after the start")
+        return data

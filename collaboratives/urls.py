@@ -70,3 +70,12 @@ urlpatterns += [
         name="collaborative_assessments",
     ),
 ]
+
+urlpatterns += [
+    path("collaboratives/<int:pk>/calendar/", views.calendar, name="calendar"),
+    path(
+        "collaboratives/<int:pk>/calendar/<int:event_pk>/",
+        views.event_attendance,
+        name="event_attendance",
+    ),
+]

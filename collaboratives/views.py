@@ -23,6 +23,7 @@ from collaboratives.forms import (
     DesignStartForm,
     DriverNodeForm,
     GoalForm,
+    LearningEventForm,
     LibraryMeasureForm,
     MeasureForm,
     MeasureSetAddForm,
@@ -329,6 +330,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "team": team,
         "collaborative": collaborative,
         "ramps": workflows.cycle_ramps(current),
+        "health": workflows.team_health(team=team, today=today),
         "overdue_cycles": [c for c in current if c.is_overdue(today)],
         "archived_cycles": [c for c in cycles if c.archived_at is not None],
         "memberships": team.memberships.select_related("person"),
@@ -862,4 +864,64 @@ def collaborative_assessments(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "collaboratives/collaborative_assessments.html",
         {"collaborative": collaborative, "rows": rows, "teams_rated": len(latest)},
+    )
+
+
+# --- The calendar and attendance -----------------------------------------------------------------
+
+
+@login_required
+def calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Learning sessions, action periods and webinars by month; those who run it add events."""
+    action = access.MANAGE if request.method == "POST" else access.VIEW
+    collaborative = access.collaborative_for(request.user, pk, action)
+    can_manage = access.can(request.user, access.MANAGE, collaborative)
+    form = LearningEventForm(_bound(request)) if can_manage else None
+    if request.method == "POST" and form.is_valid():
+        event = form.save(commit=False)
+        event.collaborative = collaborative
+        event.save()
+        messages.success(request, f"{event.title} was added to the calendar.")
+        return redirect("calendar", pk=collaborative.pk)
+    events = collaborative.events.annotate(attending=Count("attendance")).order_by(
+        "starts_on", "title"
+    )
+    months: dict = {}
+    for event in events:
+        months.setdefault(event.starts_on.replace(day=1), []).append(event)
+    return render(
+        request,
+        "collaboratives/calendar.html",
+        {
+            "collaborative": collaborative,
+            "months": months.items(),
+            "form": form,
+            "can_manage": can_manage,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def event_attendance(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+    """Who attended an event, person by person, each for their team."""
+    action = access.MANAGE if request.method == "POST" else access.VIEW
+    collaborative = access.collaborative_for(request.user, pk, action)
+    event = get_object_or_404(collaborative.events, pk=event_pk)
+    memberships = workflows.event_people(event=event)
+    if request.method == "POST":
+        present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
+        workflows.attendance_set(event=event, memberships=memberships, present_ids=present)
+        messages.success(request, f"Attendance at {event.title} was saved.")
+        return redirect("calendar", pk=collaborative.pk)
+    attended = set(event.attendance.values_list("person_id", flat=True))
+    return render(
+        request,
+        "collaboratives/event_attendance.html",
+        {
+            "collaborative": collaborative,
+            "event": event,
+            "rows": [(m, m.person_id in attended) for m in memberships],
+            "can_manage": access.can(request.user, access.MANAGE, collaborative),
+        },
     )

@@ -502,3 +502,65 @@ def assessment_chart(assessments) -> dict:
         "right": width - 10,
         "bottom": height - 12,
     }
+
+
+# --- The calendar and attendance -----------------------------------------------------------------
+
+
+def event_people(*, event) -> list:
+    """Who could attend: the people of the collaborative's active teams, as (membership)
+    rows in the event's time (joined by its end, not left before its start)."""
+    return list(
+        TeamMembership.objects.filter(
+            team__collaborative_id=event.collaborative_id,
+            team__status=Team.Status.ACTIVE,
+            joined_on__lte=event.ends_on,
+        )
+        .exclude(left_on__lt=event.starts_on)
+        .select_related("person", "team__organisation")
+        .order_by("team__organisation__name", "team__unit", "person__name")
+    )
+
+
+@transaction.atomic
+def attendance_set(*, event, memberships, present_ids: set[int]) -> None:
+    """Record who attended: the ticked memberships' people, each for their team."""
+    from collaboratives.models import Attendance
+
+    wanted = {m.person_id: m.team_id for m in memberships if m.pk in present_ids}
+    Attendance.objects.filter(event=event).exclude(person_id__in=wanted).delete()
+    for person_id, team_id in wanted.items():
+        Attendance.objects.update_or_create(
+            event=event, person_id=person_id, defaults={"team_id": team_id}
+        )
+
+
+def team_health(*, team: Team, today: dt.date) -> dict:
+    """What the review found predicts success: stability (members who left in the last six
+    months) and whether the senior sponsor attended anything this quarter."""
+    from collaboratives.models import Attendance
+
+    six_months_ago = today - dt.timedelta(days=183)
+    left = team.memberships.filter(left_on__gte=six_months_ago, left_on__lte=today).count()
+    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    sponsors = set(
+        team.memberships.filter(role=TeamMembership.Role.SPONSOR).values_list(
+            "person_id", flat=True
+        )
+    )
+    if team.senior_sponsor_id:
+        sponsors.add(team.senior_sponsor_id)
+    attended = Attendance.objects.filter(
+        person_id__in=sponsors,
+        event__collaborative_id=team.collaborative_id,
+        event__starts_on__gte=quarter_start,
+        event__starts_on__lte=today,
+    ).exists()
+    team_attendance = Attendance.objects.filter(team=team).count()
+    return {
+        "left_recently": left,
+        "has_sponsor": bool(sponsors),
+        "sponsor_attended": attended,
+        "quarter_start": quarter_start,
+        "attendance": team_attendance,
+    }
