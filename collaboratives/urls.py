@@ -46,6 +46,11 @@ urlpatterns += [
 urlpatterns += [
     path("collaboratives/<int:pk>/driver-diagram/", views.driver_diagram, name="driver_diagram"),
     path(
+        "collaboratives/<int:pk>/change-package.csv",
+        views.change_package_csv,
+        name="change_package_csv",
+    ),
+    path(
         "collaboratives/<int:pk>/driver-diagram/<int:node_pk>/edit/",
         views.driver_node_edit,
         name="driver_node_edit",

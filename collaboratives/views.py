@@ -46,6 +46,7 @@ from collaboratives.models import (
 )
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
+from measures.exporters.formats import render_csv
 
 
 @login_required
@@ -635,6 +636,7 @@ def _diagram_context(request: HttpRequest, collaborative: Collaborative, form=No
         "retired": retired,
         "form": form,
         "can_curate": can_curate,
+        "can_export": access.can(request.user, access.EXPORT, collaborative),
         "change_ideas": sorted(
             (n for n in nodes if n.kind == DriverNode.Kind.CHANGE_IDEA and not n.archived_at),
             key=lambda n: (-n.teams_adopting, -n.teams_testing, n.title),
@@ -925,3 +927,59 @@ def event_attendance(request: HttpRequest, pk: int, event_pk: int) -> HttpRespon
             "can_manage": access.can(request.user, access.MANAGE, collaborative),
         },
     )
+
+
+@login_required
+def change_package_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The change package as CSV: each change idea under its drivers, with its spread and the
+    cycles that adopted it, as the evidence for spread."""
+    collaborative = access.collaborative_for(request.user, pk, access.EXPORT)
+    context = _diagram_context(request, collaborative)
+    adopted: dict[int, list[str]] = {}
+    for cycle in (
+        PDSACycle.objects.visible_to(request.user)
+        .current()
+        .filter(team__collaborative=collaborative, act_decision=PDSACycle.Decision.ADOPT)
+        .select_related("team")
+        .order_by("planned_start", "id")
+    ):
+        adopted.setdefault(cycle.change_idea_id, []).append(
+            f"{cycle.team.name_for_peers()}: {cycle.title} ({cycle.study_result})"
+        )
+    rows = [
+        [
+            "Primary driver",
+            "Secondary driver",
+            "Change idea",
+            "Local to",
+            "Teams testing",
+            "Cycles",
+            "Teams adopting",
+            "Evidence: cycles that adopted it",
+        ]
+    ]
+
+    def walk(branch, trail):
+        node, children = branch
+        if node.kind == DriverNode.Kind.CHANGE_IDEA:
+            rows.append(
+                [
+                    *(trail + ["", ""])[:2],
+                    node.title,
+                    node.team.pseudonym if node.team else "",
+                    node.teams_testing,
+                    node.cycle_count,
+                    node.teams_adopting,
+                    " | ".join(adopted.get(node.pk, [])),
+                ]
+            )
+        for child in children:
+            walk(child, trail if node.kind == DriverNode.Kind.AIM else [*trail, node.title])
+
+    for branch in context["tree"]:
+        walk(branch, [])
+    response = HttpResponse(render_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="change-package-{collaborative.slug}.csv"'
+    )
+    return response

@@ -320,6 +320,7 @@ def test_faculty_read_a_cycle_but_do_not_edit_it(cast):
 
     assert page.status_code == 200
     assert "Save what happened" not in page.content.decode()
+    assert "None named: the cycle is on no chart" in page.content.decode()
     assert edit.status_code == 403
     assert plan_page.status_code == 403
 

@@ -150,3 +150,21 @@ def test_only_curators_change_the_diagram(cast):
     other = f"/collaboratives/{cast.maternity.pk}/driver-diagram/"
     assert client_for(cast.users["faculty"]).get(other).status_code == 404
     assert client_for(cast.users["faculty"]).post(url(cast, idea.pk, "nap")).status_code == 404
+
+
+def test_it_exports_the_change_package_with_its_evidence(cast):
+    cast.beta_cycle.study_result, cast.beta_cycle.act_decision = "Falls halved", "adopt"
+    cast.beta_cycle.status = "done"
+    cast.beta_cycle.save()
+
+    response = client_for(cast.users["faculty"]).get(
+        f"/collaboratives/{cast.falls.pk}/change-package.csv"
+    )
+
+    lines = response.content.decode().splitlines()
+    assert response["Content-Type"].startswith("text/csv")
+    assert lines[0].lstrip("\ufeff").startswith("Primary driver,Secondary driver,Change idea")
+    assert lines[1].startswith("Primary,Secondary,Idea,,2,2,1,")
+    assert "Falls halved" in lines[1]
+    lead = client_for(cast.users["lead"])
+    assert lead.get(f"/collaboratives/{cast.falls.pk}/change-package.csv").status_code == 403
