@@ -47,3 +47,8 @@ document.addEventListener("focusout", (event) => {
   if (!form || form.contains(event.relatedTarget)) return;
   if (changed(form)) form.dispatchEvent(new Event("cell-save"));
 });
+
+// The newest periods are on the right and matter most: start each wide grid scrolled there.
+for (const wrapper of document.querySelectorAll(".collab-grid-wrapper")) {
+  wrapper.scrollLeft = wrapper.scrollWidth;
+}
