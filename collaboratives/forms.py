@@ -863,15 +863,17 @@ class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, collaborative: Collaborative, **kwargs):
+    def __init__(self, *args, collaborative: Collaborative, team: Team | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.collaborative = collaborative
+        self.collaborative, self.team = collaborative, team
         if self.instance.pk:
             del self.fields["parent"]
         else:
+            # A team adds its own local change ideas, under the collaborative's secondary drivers.
+            kinds = [DriverNode.Kind.SECONDARY] if team else list(CHILD_KIND)
             parents = DriverNode.objects.filter(
                 collaborative=collaborative,
-                kind__in=list(CHILD_KIND),
+                kind__in=kinds,
                 archived_at__isnull=True,
                 team__isnull=True,
             ).order_by("kind", "position", "id")
@@ -888,6 +890,7 @@ class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         node = super().save(commit=False)
         if not node.pk:
             node.collaborative = self.collaborative
+            node.team = self.team
             node.kind = CHILD_KIND[node.parent.kind]
             siblings = node.parent.children.filter(archived_at__isnull=True)
             node.position = (siblings.aggregate(m=models.Max("position"))["m"] or 0) + 1

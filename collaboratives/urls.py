@@ -84,3 +84,11 @@ urlpatterns += [
         name="event_attendance",
     ),
 ]
+
+urlpatterns += [
+    path(
+        "teams/<int:pk>/change-ideas/new/",
+        views.team_change_idea_create,
+        name="team_change_idea_create",
+    ),
+]

@@ -983,3 +983,19 @@ def change_package_csv(request: HttpRequest, pk: int) -> HttpResponse:
         f'attachment; filename="change-package-{collaborative.slug}.csv"'
     )
     return response
+
+
+@login_required
+def team_change_idea_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team's own local change idea, under one of the collaborative's secondary drivers."""
+    team = access.team_for(request.user, pk, access.EDIT_DATA)
+    form = DriverNodeForm(_bound(request), collaborative=team.collaborative, team=team)
+    if request.method == "POST" and form.is_valid():
+        idea = form.save()
+        messages.success(request, f"{idea} was added as the team's own change idea.")
+        return redirect("cycle_create", pk=team.pk)
+    return render(
+        request,
+        "collaboratives/change_idea_form.html",
+        {"team": team, "collaborative": team.collaborative, "form": form},
+    )

@@ -357,3 +357,42 @@ def test_the_collaborative_list_is_for_those_who_run_or_teach_it(cast):
     assert client_for(cast.users["lead"]).get(url).status_code == 403
     assert client_for(cast.users["outsider"]).get(url).status_code == 404
     assert client_for(cast.users["falls_manager"]).get(url).status_code == 200
+
+
+# --- Local change ideas ------------------------------------------------------------------------
+
+
+def test_a_team_adds_its_own_change_idea_and_tests_it(cast):
+    secondary = idea(cast).parent
+    client = client_for(cast.users["lead"])
+
+    errors = client.post(f"/teams/{cast.alpha.pk}/change-ideas/new/", {"parent": "", "title": ""})
+    wrong = client.post(
+        f"/teams/{cast.alpha.pk}/change-ideas/new/",
+        {"parent": secondary.parent_id, "title": "Under a primary"},
+    )
+    added = client.post(
+        f"/teams/{cast.alpha.pk}/change-ideas/new/", {"parent": secondary.pk, "title": "Bed alarms"}
+    )
+
+    local = DriverNode.objects.get(title="Bed alarms")
+    assert "Choose where the node goes" in errors.content.decode()
+    assert wrong.status_code == 200
+    assert added.status_code == 302
+    assert (local.team, local.kind, local.parent) == (cast.alpha, "change_idea", secondary)
+    planned = client.post(f"/teams/{cast.alpha.pk}/cycles/new/", plan(cast, change_idea=local.pk))
+    assert planned.status_code == 302
+    beta = client_for(cast.users["beta_lead"]).get(
+        f"/collaboratives/{cast.falls.pk}/driver-diagram/"
+    )
+    assert "Bed alarms" not in beta.content.decode()
+    faculty = client_for(cast.users["faculty"]).get(
+        f"/collaboratives/{cast.falls.pk}/driver-diagram/"
+    )
+    assert "Bed alarms" in faculty.content.decode()
+    assert (
+        client_for(cast.users["faculty"])
+        .post(f"/teams/{cast.alpha.pk}/change-ideas/new/", {"parent": secondary.pk, "title": "x"})
+        .status_code
+        == 403
+    )
