@@ -359,9 +359,12 @@ def design_record_entries(record) -> dict:
 
     entries = list(record.entries.select_related("author")) if record.pk else []
     Kind = DesignRecordEntry.Kind
+    by_feature = (Kind.INITIAL_DESIGN, Kind.SUCCESS_FACTOR)
     return {
-        "start": {e.feature: e for e in entries if e.kind == Kind.INITIAL_DESIGN},
-        "close": {e.feature: e for e in entries if e.kind == Kind.SUCCESS_FACTOR},
+        "start": {e.feature: e for e in entries if e.kind == Kind.INITIAL_DESIGN and e.feature},
+        "close": {e.feature: e for e in entries if e.kind == Kind.SUCCESS_FACTOR and e.feature},
+        # Entries written before the checklist (or by the demo seed) name no feature.
+        "notes": [e for e in entries if e.kind in by_feature and not e.feature],
         "changes": [e for e in entries if e.kind == Kind.CHANGE],
         "lessons": [e for e in entries if e.kind == Kind.LESSON],
     }

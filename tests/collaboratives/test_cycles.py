@@ -396,3 +396,34 @@ def test_a_team_adds_its_own_change_idea_and_tests_it(cast):
         .status_code
         == 403
     )
+
+
+# --- Query counts ------------------------------------------------------------------------------
+
+
+def more_cycles(cast, n: int) -> None:
+    for i in range(n):
+        parent = PDSACycle.objects.filter(team=cast.alpha).order_by("-id").first()
+        cycle = PDSACycle.objects.create(
+            team=cast.alpha,
+            change_idea=idea(cast),
+            parent=parent,
+            title=f"Cycle {i}",
+            planned_start=dt.date(2024, 2, 1) + dt.timedelta(days=i),
+            planned_end=dt.date(2024, 2, 8) + dt.timedelta(days=i),
+        )
+        cycle.measures.add(cast.falls_rate)
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_the_team_page_and_the_cycle_list_ask_a_fixed_number_of_queries(
+    cast, n, django_assert_max_num_queries
+):
+    more_cycles(cast, n)
+    lead = client_for(cast.users["lead"])
+    faculty = client_for(cast.users["faculty"])
+
+    with django_assert_max_num_queries(16):
+        assert lead.get(f"/teams/{cast.alpha.pk}/").status_code == 200
+    with django_assert_max_num_queries(9):
+        assert faculty.get(f"/collaboratives/{cast.falls.pk}/cycles/").status_code == 200

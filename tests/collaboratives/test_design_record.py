@@ -105,3 +105,16 @@ def test_team_people_read_it_and_only_those_who_run_it_write_it(cast):
     )
     assert client_for(cast.users["outsider"]).get(url).status_code == 404
     assert client_for(cast.users["manager"]).post(url + "?part=nap").status_code == 404
+
+
+def test_it_shows_entries_that_name_no_feature_as_notes(cast):
+    from collaboratives.models import DesignRecord
+
+    record = DesignRecord.objects.create(collaborative=cast.falls)
+    DesignRecordEntry.objects.create(
+        record=record, kind="initial", entered_on="2024-01-01", text="Three learning sessions"
+    )
+
+    body = client_for(cast.users["lead"]).get(f"/collaboratives/{cast.falls.pk}/design/")
+
+    assert "Three learning sessions" in body.content.decode()
