@@ -1016,9 +1016,9 @@ class AssessmentForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
             "The team's own score" if who == "self" else "The faculty's score"
         )
         if suggested is not None:
-            self.fields[
-                "rating"
-            ].help_text = f"Suggested from the evidence: {suggested}. You decide."
+            score, why = suggested
+            hint = f"Suggested from the evidence: {score} ({why}). You decide."
+            self.fields["rating"].help_text = hint
         if who == "self":
             del self.fields["note"]
         today = timezone.localdate()

@@ -432,23 +432,33 @@ def design_record_save_close(*, collaborative, data: dict, person) -> None:
 
 
 def assessment_suggest(*, team: Team):
-    """A score to start from, from the evidence; the people decide (qi-reference.md scale).
+    """A score to start from, with why, from the evidence; the people decide (the IHI scale
+    in qi-reference.md).
 
-    1.0: a team but no data; 2.0: data but no cycles; 2.5: cycles but nothing adopted;
-    3.0: a change adopted. Signals on the charts are not read yet.
+    1.0: a team but no data; 2.0: data but no cycles; 2.5: cycles but no measure improving;
+    3.0: a process measure shows improvement on its chart; 3.5: an outcome measure does;
+    4.0: most of the team's measures do, the outcome among them.
     """
     from decimal import Decimal
 
-    from measures.models import DataPoint
+    from measures.models import ChartResult, DataPoint, Measure
 
+    latest = ChartResult.objects.filter(series__team=team).latest_per_series()
+    results = list(latest.values_list("series__measure__kind", "variation"))
+    improving = [kind for kind, variation in results if variation.startswith("improvement")]
+    outcome = Measure.Kind.OUTCOME in improving
+    if outcome and len(improving) * 2 > len(results):
+        return Decimal("4.0"), "most of the team's measures, the outcome among them, improve"
+    if outcome:
+        return Decimal("3.5"), "an outcome measure shows improvement"
+    if Measure.Kind.PROCESS in improving:
+        return Decimal("3.0"), "a process measure shows improvement"
     cycles = team.cycles.current()
-    if cycles.filter(act_decision=PDSACycle.Decision.ADOPT).exists():
-        return Decimal("3.0")
     if cycles.exists():
-        return Decimal("2.5")
+        return Decimal("2.5"), "cycles are run, but no chart shows improvement yet"
     if DataPoint.objects.filter(series__team=team).exists():
-        return Decimal("2.0")
-    return Decimal("1.0")
+        return Decimal("2.0"), "measures are collected, but no cycle is logged"
+    return Decimal("1.0"), "no data and no cycles yet"
 
 
 def assessment_save(*, team: Team, who: str, data: dict, user):

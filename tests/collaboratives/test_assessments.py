@@ -56,7 +56,7 @@ def test_it_shows_the_scales_descriptions_and_a_suggested_score(cast):
 
     assert "2.5 Changes tested, no improvement: PDSA cycles run; measures not moving" in text
     # Alpha has a cycle and nothing adopted.
-    assert "Suggested from the evidence: 2.5" in text
+    assert "Suggested from the evidence: 2.5 (cycles are run" in text
     assert "Faculty rating" not in text
 
 
@@ -102,3 +102,28 @@ def test_the_collaborative_sees_the_distribution_of_latest_scores(cast):
         .status_code
         == 403
     )
+
+
+def test_the_suggestion_reads_the_charts_signals(cast):
+    from django.utils import timezone
+
+    from collaboratives import workflows
+    from measures.models import ChartResult
+
+    def result(series, variation):
+        ChartResult.objects.create(
+            series=series,
+            inputs_hash=f"{series.pk}{variation}",
+            computed_at=timezone.now(),
+            chart="u",
+            convention="mdc",
+            status="signal",
+            variation=variation,
+            enough_data=True,
+            n_points=20,
+        )
+
+    result(cast.alpha_custom_series, "improvement_high")  # a process measure
+    assert workflows.assessment_suggest(team=cast.alpha)[0] == Decimal("3.0")
+    result(cast.alpha_series, "improvement_low")  # the outcome
+    assert workflows.assessment_suggest(team=cast.alpha)[0] == Decimal("4.0")
