@@ -136,6 +136,14 @@ def test_a_manager_logs_a_cycle_and_a_follow_on_and_sees_the_ramp(
     page.locator("#cycles").scroll_into_view_if_needed()
     shoot(page, "team")
 
+    # The collaborative's list filters in place with htmx.
+    page.goto(f"/collaboratives/{team.collaborative_id}/cycles/")
+    page.get_by_text("2 cycles").wait_for()
+    page.get_by_label("Decision").select_option(label="Adapt")
+    page.get_by_text("1 cycle", exact=True).wait_for()
+    assert "decision=adapt" in page.url
+    shoot(page, "cycle-list")
+
     # The driver diagram shows the idea's spread; a manager adds a change idea with htmx.
     page.goto(f"/collaboratives/{team.collaborative_id}/driver-diagram/")
     assert (
