@@ -865,7 +865,12 @@ def collaborative_assessments(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "collaboratives/collaborative_assessments.html",
-        {"collaborative": collaborative, "rows": rows, "teams_rated": len(latest)},
+        {
+            "collaborative": collaborative,
+            "rows": rows,
+            "teams_rated": len(latest),
+            "most": max([1, *(max(r["self"], r["faculty"]) for r in rows)]),
+        },
     )
 
 

@@ -94,6 +94,7 @@ def test_the_collaborative_sees_the_distribution_of_latest_scores(cast):
 
     body = response.content.decode()
     assert "2 teams rated" in body
+    assert "<rect" in body
     row = body[body.index("3.0 Modest improvement") :]
     assert row.split("</tr>")[0].count(">1</td>") == 2
     assert (

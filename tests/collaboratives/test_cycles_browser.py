@@ -173,4 +173,7 @@ def test_a_manager_logs_a_cycle_and_a_follow_on_and_sees_the_ramp(
     page.locator("#rate-faculty + form").get_by_role("button", name="Save the score").click()
     page.get_by_text("The score was saved.").wait_for()
     shoot(page, "assessments")
+    page.goto(f"/collaboratives/{team.collaborative_id}/assessments/")
+    assert page.locator("svg rect").count() == 20
+    shoot(page, "assessment-distribution")
     assert problems == [], "\n".join(problems)
