@@ -20,6 +20,7 @@ urlpatterns = [
     path("collaboratives/<int:pk>/teams/new/", views.team_create, name="team_create"),
     path("teams/<int:pk>/", views.team_detail, name="team"),
     path("teams/<int:pk>/withdraw/", views.team_withdraw, name="team_withdraw"),
+    path("teams/<int:pk>/restore/", views.team_restore, name="team_restore"),
     path("teams/<int:pk>/consent/", views.team_consent, name="team_consent"),
     path("teams/<int:pk>/people/new/", views.membership_create, name="membership_create"),
     path(

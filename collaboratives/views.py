@@ -349,6 +349,16 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def team_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.team_for(request.user, pk, access.MANAGE)
+    if team.status == Team.Status.WITHDRAWN:
+        workflows.team_restore(team=team)
+        messages.success(request, f"{team} is active again.")
+    return redirect("team", pk=team.pk)
+
+
+@login_required
 def team_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     team = access.team_for(request.user, pk, access.MANAGE)
     form = DateForm(_bound(request), label="Date the team withdrew", not_before=team.joined_on)

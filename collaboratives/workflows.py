@@ -157,6 +157,13 @@ def team_withdraw(*, team: Team, on: dt.date) -> None:
     team.save(update_fields=["status", "withdrawn_on"])
 
 
+def team_restore(*, team: Team) -> None:
+    """Bring a withdrawn team back: active again, owing data from now on."""
+    team.status = Team.Status.ACTIVE
+    team.withdrawn_on = None
+    team.save(update_fields=["status", "withdrawn_on"])
+
+
 @transaction.atomic
 def membership_add(*, team: Team, data: dict) -> TeamMembership:
     """Record a person in the team; a lead or senior sponsor becomes the team's own."""

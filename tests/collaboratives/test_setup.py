@@ -423,6 +423,24 @@ def test_it_withdraws_a_team_keeping_its_data(cast):
     assert lead.post(f"/teams/{cast.alpha.pk}/withdraw/", {"on": "2024-09-30"}).status_code == 403
 
 
+def test_it_restores_a_withdrawn_team_for_those_who_run_the_collaborative(cast):
+    manager = client_for(cast.users["manager"])
+    manager.post(f"/teams/{cast.beta.pk}/withdraw/", {"on": "2024-09-30"})
+    assert "Restore the team" in manager.get(f"/teams/{cast.beta.pk}/").content.decode()
+
+    # Only those who run the collaborative restore teams, and only by POST.
+    beta_lead = client_for(cast.users["beta_lead"])
+    assert beta_lead.post(f"/teams/{cast.beta.pk}/restore/").status_code == 403
+    assert manager.get(f"/teams/{cast.beta.pk}/restore/").status_code == 405
+    assert Team.objects.get(pk=cast.beta.pk).status == "withdrawn"
+
+    response = manager.post(f"/teams/{cast.beta.pk}/restore/")
+    assert response.status_code == 302
+    beta = Team.objects.get(pk=cast.beta.pk)
+    assert (beta.status, beta.withdrawn_on) == ("active", None)
+    assert "Restore the team" not in manager.get(f"/teams/{beta.pk}/").content.decode()
+
+
 def test_a_trust_lead_records_consent_and_the_teams_people(cast):
     lead = client_for(cast.users["lead"])
     team_url = f"/teams/{cast.alpha.pk}/"
