@@ -53,6 +53,10 @@ def world(transactional_db):
 
 def add_team(page, search: str, name: str) -> None:
     page.get_by_role("link", name="Add a team").click()
+    # Type only once htmx has started on the new page, as a person would: under load the
+    # field can appear before the scripts run, and a search typed then goes unheard.
+    page.wait_for_url(re.compile(r"/teams/new/"))
+    page.wait_for_load_state("load")
     page.get_by_label("Find the member organisation").fill(search)
     radio = page.get_by_label(name)
     radio.check()  # waits for htmx to bring the result in
