@@ -44,7 +44,7 @@ class Rollback(Exception):
 def build(rows: int):
     teams_needed = -(-rows // (PERIODS * MEASURES))
     stamp = f"bench{time.time_ns()}"
-    ahsn = AHSN.objects.create(code=stamp[-10:], name=f"Bench AHSN {stamp}", nhs_region="Bench")
+    ahsn = AHSN.objects.create(code=stamp[-8:], name=f"Bench AHSN {stamp}", nhs_region="Bench")
     topic = Topic.objects.create(name=f"Bench {stamp}", slug=stamp)
     collaborative = Collaborative.objects.create(
         name=f"Bench {stamp}",
