@@ -39,3 +39,15 @@ def test_it_moves_like_a_spreadsheet_and_saves_on_leaving_a_cell(page, log_in):
     page.keyboard.press("Enter")  # no row below: leaving the cell saves it
     page.get_by_text("The numerator cannot be negative").wait_for()
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_grid_scrolls_inside_its_box_and_not_the_page_on_a_phone(page, log_in):
+    cast = build_cast()
+    log_in(cast.users["lead"])
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"/teams/{cast.alpha.pk}/data/")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    grid = page.locator(".collab-grid-wrapper").first
+    assert grid.evaluate("box => box.scrollWidth > box.clientWidth")  # periods scroll...
+    assert page_width <= 320  # ...but the page itself does not scroll sideways
