@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.test import Client
 
 from collaboratives.models import (
     AHSN,
@@ -56,6 +57,13 @@ def user_with_role(username: str, role: str | None = None, **scope) -> User:
     if role:
         RoleAssignment.objects.create(person=person, role=role, **scope)
     return user
+
+
+def client_for(user: User) -> Client:
+    """A test client already logged in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def organisation(ods: str, name: str, ahsn: AHSN) -> Organisation:

@@ -7,10 +7,9 @@ Uses the cast of tests/cast.py: `lead` is in alpha, `faculty` teaches falls.
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from collaboratives.models import TeamAssessment
-from tests.cast import build_cast
+from tests.cast import build_cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast():
     return build_cast()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_team_and_the_faculty_rate_the_same_month_side_by_side(cast):

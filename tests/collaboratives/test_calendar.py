@@ -4,12 +4,11 @@ sponsor attendance. Uses the cast of tests/cast.py."""
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from collaboratives import workflows
 from collaboratives.models import Attendance, LearningEvent, TeamMembership
 from governance.models import Person
-from tests.cast import build_cast
+from tests.cast import build_cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast():
     return build_cast()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def event(cast, on=dt.date(2024, 3, 5)) -> LearningEvent:

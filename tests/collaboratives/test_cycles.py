@@ -7,12 +7,11 @@ Uses the cast of tests/cast.py: alpha and beta are teams of falls, each with one
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from collaboratives.models import DriverNode, PDSACycle
 from governance.safeguards import MESSAGE
 from measures.models import RecomputeJob
-from tests.cast import build_cast
+from tests.cast import build_cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +21,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def cast():
     return build_cast()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def idea(cast) -> DriverNode:

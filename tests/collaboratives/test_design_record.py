@@ -4,10 +4,9 @@ Uses the cast of tests/cast.py: `manager` runs falls; `lead` is in its team alph
 """
 
 import pytest
-from django.test import Client
 
 from collaboratives.models import DesignFeature, DesignRecordEntry
-from tests.cast import build_cast
+from tests.cast import build_cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -15,12 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast():
     return build_cast()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def start(**overrides):

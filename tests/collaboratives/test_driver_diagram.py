@@ -6,10 +6,9 @@ alpha and beta in one cycle each.
 """
 
 import pytest
-from django.test import Client
 
 from collaboratives.models import DriverNode
-from tests.cast import build_cast
+from tests.cast import build_cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +18,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def cast():
     return build_cast()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def node(cast, kind) -> DriverNode:

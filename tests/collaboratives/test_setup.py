@@ -9,12 +9,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from collaboratives.models import Collaborative, PhaseChange, StretchTarget, Team, Topic
 from governance.safeguards import MESSAGE
 from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
-from tests.cast import build_cast, organisation
+from tests.cast import build_cast, client_for, organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast():
     return build_cast()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def library_measure(topic, name="Falls with harm", frequency="monthly", chart="p"):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from collaboratives.models import Collaborative, Team
 from governance import access
 from governance.models import Invitation, Person, Role, RoleAssignment
-from tests.cast import PASSWORD, build_cast
+from tests.cast import PASSWORD, build_cast, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast():
     return build_cast()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # (inviter, role, scope attribute of the cast or None): may they invite?
