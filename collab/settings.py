@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "governance",
     "collaboratives",
     "measures",
+    "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [

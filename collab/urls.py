@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("collaboratives.urls")),
     path("", include("governance.urls")),
     path("", include("measures.urls")),
+    path("", include("dashboards.urls")),
+    path("", include("reports.urls")),
 ]
