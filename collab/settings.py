@@ -218,6 +218,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Days after a period's data was due before its team lead gets a reminder (issue 7).
 COLLAB_REMINDER_DAYS_LATE = envint("COLLAB_REMINDER_DAYS_LATE", 7)
+# Small-number rules for counts of people shown beyond their collaborative (NHS Digital's
+# sub-national method; see governance/disclosure.py for the keys and the source).
+COLLAB_DISCLOSURE = {"suppress_up_to": 7, "round_to": 5, "symbol": "*"}
 
 CACHES = {
     "default": (
