@@ -41,8 +41,20 @@ RATE = "rate"  # faculty rating of teams
 EXPORT = "export"  # a collaborative's data and reports
 EXPORT_REVIEW = "export_review"  # an AHSN's contract review
 MONITOR = "monitor"  # every team's reporting status in a collaborative (the overdue list)
+AUDIT = "audit"  # read a collaborative's audit trail: its lead AHSN's staff, national viewers
 
-ACTIONS = (VIEW, EDIT_DATA, MANAGE_TEAM, MANAGE, CURATE, RATE, EXPORT, EXPORT_REVIEW, MONITOR)
+ACTIONS = (
+    VIEW,
+    EDIT_DATA,
+    MANAGE_TEAM,
+    MANAGE,
+    CURATE,
+    RATE,
+    EXPORT,
+    EXPORT_REVIEW,
+    MONITOR,
+    AUDIT,
+)
 
 
 @dataclass(frozen=True)
@@ -248,6 +260,13 @@ def can(user, action: str, obj) -> bool:
         return p.superuser
     if action == EXPORT_REVIEW:
         return p.superuser or collaborative.lead_ahsn_id in p.director_ahsns
+    if action == AUDIT:
+        return (
+            p.superuser
+            or p.national
+            or _runs(p, collaborative)
+            or collaborative.lead_ahsn_id in p.director_ahsns
+        )
     if action in (EXPORT, MONITOR):
         return (
             p.superuser
@@ -330,6 +349,21 @@ def membership_for(user, team_pk, pk, action: str = MANAGE_TEAM):
         return TeamMembership.objects.select_related("person").get(team=team, pk=pk)
     except (TeamMembership.DoesNotExist, ValueError):
         raise Http404("No membership here") from None
+
+
+def ahsn_for_audit(user, pk):
+    """An AHSN whose whole audit trail `user` may read: its director or AHSN-wide
+    improvement manager, a national viewer or a superuser; 404 for anyone else."""
+    from collaboratives.models import AHSN
+
+    p = principal(user)
+    try:
+        ahsn = AHSN.objects.get(pk=pk)
+    except (AHSN.DoesNotExist, ValueError, TypeError):
+        raise Http404("No AHSN here") from None
+    if not (p.superuser or p.national or ahsn.id in p.director_ahsns | p.manager_ahsns):
+        raise Http404("No AHSN here")
+    return ahsn
 
 
 # --- Setting up: new collaboratives, invitations, deactivation ----------------------------
