@@ -366,6 +366,39 @@ def ahsn_for_audit(user, pk):
     return ahsn
 
 
+def may_review(user, ahsn_id) -> bool:
+    """Whether `user` may build, read and sign off the AHSN's contract review (EXPORT_REVIEW):
+    its directors and a superuser."""
+    p = principal(user)
+    return p.superuser or ahsn_id in p.director_ahsns
+
+
+def ahsn_for_review(user, pk):
+    """An AHSN whose contract review `user` may build and read; 404 for anyone else."""
+    from collaboratives.models import AHSN
+
+    try:
+        ahsn = AHSN.objects.get(pk=pk)
+    except (AHSN.DoesNotExist, ValueError, TypeError):
+        raise Http404("No AHSN here") from None
+    if not may_review(user, ahsn.id):
+        raise Http404("No AHSN here")
+    return ahsn
+
+
+def review_for(user, pk):
+    """A contract review `user` may read, sign off or download; 404 for anyone else."""
+    from reports.models import ContractReview
+
+    try:
+        review = ContractReview.objects.select_related("ahsn").get(pk=pk)
+    except (ContractReview.DoesNotExist, ValueError, TypeError):
+        raise Http404("No report here") from None
+    if not may_review(user, review.ahsn_id):
+        raise Http404("No report here")
+    return review
+
+
 # --- Setting up: new collaboratives, invitations, deactivation ----------------------------
 
 
