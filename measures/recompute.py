@@ -173,7 +173,20 @@ def charts_recompute(*, series_ids: Iterable[int], worker: str) -> int:
         jobs_fail([series_id], worker, f"The data cannot be charted: {error}")
     gone = set(claimed) - set(inputs)
     jobs_finish((set(inputs) - set(invalid)) | gone, worker)
+    _sustain_alerts([r.series_id for r in results])
     return len(results)
+
+
+def _sustain_alerts(series_ids: list[int]) -> None:
+    """Raise sustain alerts from the new charts; a failure here never fails the charts
+    (the daily sweep checks again)."""
+    from measures.sustain import alerts_detect
+
+    try:
+        with transaction.atomic():
+            alerts_detect(series_ids=series_ids)
+    except Exception:
+        log.exception("Sustain alerts for %d series failed", len(series_ids))
 
 
 def charts_compute(inputs: list[SeriesInput]) -> list[ChartResult]:

@@ -90,3 +90,12 @@ def data_reminders_send() -> int:
     from measures.completeness import data_reminders_send as send
 
     return send()
+
+
+@shared_task
+def sustain_alerts_sweep() -> int:
+    """Daily (beat): check every chart in the sustain phase for a fading gain, and send any
+    alert email still owed. Safe to run twice: alerts and emails happen once."""
+    from measures.sustain import alerts_sweep
+
+    return alerts_sweep()

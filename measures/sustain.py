@@ -1,0 +1,166 @@
+"""Sustain alerts: a gain fading after a collaborative's improvement phase.
+
+In the sustain phase teams keep reporting their measures. When a chart that had shown an
+improvement (a point of improvement, or a new phase at a better level than the first)
+later shows a signal in the direction of concern, or its verdict turns to deteriorated,
+a `SustainAlert` is raised once for that signal, shown on the team's and the AHSN's
+pages, and its team lead is emailed once.
+
+`alerts_detect(series_ids=...)` runs where charts are recomputed (measures.recompute)
+and daily for every series in the sustain phase (measures.tasks.sustain_alerts_sweep),
+so a collaborative that moves into the phase is checked without waiting for new data.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from measures.figures import RULE_WORDS
+from measures.models import ChartResult, Series, SustainAlert
+
+log = logging.getLogger(__name__)
+
+
+def _better(a, b, improvement: str) -> bool:
+    return a < b if improvement == "down" else a > b
+
+
+def fading_signal(result) -> tuple[int, str] | None:
+    """(index, rule) of the first signal of concern after an improvement, or None.
+
+    `result` is a stored chart result (columnar). An improvement is a point of
+    improvement, or a phase whose centre line is better than the first phase's (teams
+    re-baseline after improving); the concern is a point of concern after it, or a verdict
+    of deteriorated.
+    """
+    if result.improvement not in ("up", "down"):
+        return None
+    types = result.point_type
+    improved_at = next((i for i, t in enumerate(types) if t == "improvement"), None)
+    phases = result.phases or []
+    if len(phases) > 1 and phases[0].get("cl") is not None:
+        for phase in phases[1:]:
+            if phase.get("cl") is not None and _better(
+                phase["cl"], phases[0]["cl"], result.improvement
+            ):
+                start = phase["start"]
+                improved_at = start if improved_at is None else min(improved_at, start)
+                break
+    if improved_at is None:
+        return None
+    for i in range(improved_at + 1, len(types)):
+        if types[i] == "concern":
+            return i, (result.rule[i] or "")
+    if result.status == "deteriorated":
+        first = result.verdict_first_index
+        index = first if first is not None and first > improved_at else len(types) - 1
+        return index, result.verdict_rule or ""
+    return None
+
+
+def alert_message(series, result, index: int, rule: str) -> str:
+    day = dt.date.fromisoformat(result.x[index])
+    how = RULE_WORDS.get(rule, "a signal")
+    return (
+        f"{series.measure.name} had improved, and from {day:%-d %b %Y} shows {how} "
+        f"in the direction of concern: the gain may be fading."
+    )
+
+
+def alerts_detect(*, series_ids, now=None) -> list[SustainAlert]:
+    """Raise (once) the alerts of these series' newest charts; clear those no longer shown.
+    Returns the alerts raised now; their team leads are emailed after commit."""
+    from collaboratives.models import Collaborative, Team
+
+    now = now or timezone.now()
+    series = {
+        s.pk: s
+        for s in Series.objects.filter(
+            pk__in=list(series_ids),
+            team__collaborative__phase=Collaborative.Phase.SUSTAIN,
+            team__status=Team.Status.ACTIVE,
+        ).select_related("measure", "team__lead", "team__collaborative")
+    }
+    if not series:
+        return []
+    results = ChartResult.objects.filter(series_id__in=list(series)).latest_per_series()
+    raised = []
+    for result in results:
+        s = series[result.series_id]
+        signal = fading_signal(result)
+        open_alerts = SustainAlert.objects.filter(series=s, cleared_at__isnull=True)
+        if signal is None:
+            open_alerts.update(cleared_at=now)
+            continue
+        index, rule = signal
+        period = dt.date.fromisoformat(result.x[index])
+        open_alerts.exclude(period_start=period).update(cleared_at=now)
+        if SustainAlert.objects.filter(series=s, period_start=period).exists():
+            continue
+        try:
+            with transaction.atomic():
+                alert = SustainAlert.objects.create(
+                    series=s,
+                    team=s.team,
+                    period_start=period,
+                    rule=rule,
+                    status=result.status,
+                    message=alert_message(s, result, index, rule),
+                    raised_at=now,
+                )
+        except IntegrityError:  # another worker raised it meanwhile
+            continue
+        raised.append(alert)
+    if raised:
+        ids = [a.pk for a in raised]
+        transaction.on_commit(lambda: alerts_email(alert_ids=ids), robust=True)
+    return raised
+
+
+def alerts_email(*, alert_ids=None) -> int:
+    """Email each alert's team lead once: claim the alert with a conditional UPDATE, then
+    send in the same transaction, so a failed send is retried by the next sweep and a
+    sent one never repeats. Returns the emails sent."""
+    alerts = SustainAlert.objects.filter(emailed_at__isnull=True, cleared_at__isnull=True)
+    if alert_ids is not None:
+        alerts = alerts.filter(pk__in=list(alert_ids))
+    sent = 0
+    for alert in alerts.select_related("team__lead", "team__collaborative", "series__measure"):
+        lead = alert.team.lead
+        if lead is None or not lead.email:
+            continue
+        with transaction.atomic():
+            claimed = SustainAlert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now(), emailed_to=lead.email
+            )
+            if not claimed:
+                continue
+            send_mail(
+                subject=f"Collab: {alert.series.measure.name} at {alert.team} may be slipping",
+                message=(
+                    f"Dear {lead.name},\n\n{alert.message}\n\n"
+                    f"{alert.team.collaborative} is in its sustain and spread phase. "
+                    f"See the team's dashboard: "
+                    f"{settings.SITE_URL}/teams/{alert.team_id}/dashboard/\n"
+                ),
+                from_email=None,
+                recipient_list=[lead.email],
+            )
+        sent += 1
+    return sent
+
+
+def alerts_sweep() -> int:
+    """Check every series in the sustain phase; send any email still owed."""
+    from collaboratives.models import Collaborative
+
+    ids = Series.objects.filter(team__collaborative__phase=Collaborative.Phase.SUSTAIN).values_list(
+        "pk", flat=True
+    )
+    raised = alerts_detect(series_ids=list(ids))
+    alerts_email()
+    return len(raised)

@@ -1,0 +1,146 @@
+"""Sustain alerts: a gain fading in the sustain phase is raised once, shown on the team's and
+the AHSN's pages, and emailed to the team lead once."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from collaboratives.models import Collaborative
+from dashboards.alerts import alerts_for_ahsn, alerts_for_team
+from measures import recompute
+from measures.models import CollaborativeMeasure, DataPoint, SustainAlert
+from measures.periods import period_starts
+from measures.sustain import alerts_sweep
+from measures.tasks import sustain_alerts_sweep
+from tests.cast import build_cast
+
+pytestmark = pytest.mark.django_db
+
+MONTHS = list(period_starts("monthly", dt.date(2022, 1, 1), dt.date(2023, 11, 1)))
+# falls per 2,000 bed days: 12 months about 5 per 1,000, 8 months at 1.5 (an improvement),
+# then 3 months back at 12 per 1,000 (above the limits: the gain fading)
+BASELINE = [10, 11, 9, 10, 12, 9, 10, 11, 10, 9, 11, 10]
+IMPROVED = [3, 3, 2, 3, 4, 3, 3, 3]
+FADING = [24, 25, 23]
+
+
+def fill(series, falls):
+    DataPoint.objects.filter(series=series).delete()
+    DataPoint.objects.bulk_create(
+        DataPoint(series=series, period_start=m, numerator=n, denominator=2000)
+        for m, n in zip(MONTHS, falls, strict=False)
+    )
+
+
+def recompute_now(series):
+    recompute.series_mark_stale(series_ids=[series.pk], send=False)
+    return recompute.charts_recompute(series_ids=[series.pk], worker="test")
+
+
+@pytest.fixture
+def cast():
+    cast = build_cast()
+    CollaborativeMeasure.objects.create(collaborative=cast.falls, measure=cast.falls_rate)
+    cast.falls.phase = Collaborative.Phase.SUSTAIN
+    cast.falls.save()
+    lead = cast.users["lead"].person
+    lead.email = "lead@example.nhs.uk"
+    lead.save()
+    cast.alpha.lead = lead
+    cast.alpha.save()
+    return cast
+
+
+def test_a_fading_gain_raises_one_alert_and_emails_the_lead_once(
+    cast, django_capture_on_commit_callbacks
+):
+    fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_now(cast.alpha_series)
+    alert = SustainAlert.objects.get()
+    assert alert.team == cast.alpha and alert.series == cast.alpha_series
+    assert alert.period_start == MONTHS[20]  # the first month back above the limit
+    assert "had improved" in alert.message and "concern" in alert.message
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["lead@example.nhs.uk"]
+    assert f"/teams/{cast.alpha.pk}/dashboard/" in mail.outbox[0].body
+    alert.refresh_from_db()
+    assert alert.emailed_to == "lead@example.nhs.uk" and alert.emailed_at is not None
+
+    # recomputed again (another change), and swept: still one alert, one email
+    DataPoint.objects.filter(series=cast.alpha_series, period_start=MONTHS[0]).update(numerator=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_now(cast.alpha_series)
+        alerts_sweep()
+    assert SustainAlert.objects.count() == 1 and len(mail.outbox) == 1
+
+
+def test_no_alert_without_an_earlier_improvement(cast, django_capture_on_commit_callbacks):
+    # one month above the limit, but nothing had improved before it
+    fill(cast.alpha_series, BASELINE + BASELINE[:8] + [25])
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_now(cast.alpha_series)
+    assert not SustainAlert.objects.exists() and not mail.outbox
+
+
+def test_no_alert_outside_the_sustain_phase(cast, django_capture_on_commit_callbacks):
+    cast.falls.phase = Collaborative.Phase.ACTIVE
+    cast.falls.save()
+    fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_now(cast.alpha_series)
+    assert not SustainAlert.objects.exists()
+
+
+def test_the_alert_clears_when_the_chart_no_longer_shows_it(
+    cast, django_capture_on_commit_callbacks
+):
+    fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
+    recompute_now(cast.alpha_series)
+    assert len(alerts_for_team(cast.alpha)) == 1
+    fill(cast.alpha_series, BASELINE + IMPROVED + [3, 2, 3])  # the figures were corrected
+    recompute_now(cast.alpha_series)
+    assert alerts_for_team(cast.alpha) == []
+    assert SustainAlert.objects.get().cleared_at is not None
+
+
+def test_the_daily_sweep_finds_a_collaborative_that_moved_into_sustain(
+    cast, django_capture_on_commit_callbacks
+):
+    cast.falls.phase = Collaborative.Phase.ACTIVE
+    cast.falls.save()
+    fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
+    recompute_now(cast.alpha_series)
+    assert not SustainAlert.objects.exists()
+    cast.falls.phase = Collaborative.Phase.SUSTAIN
+    cast.falls.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sustain_alerts_sweep.delay().get() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_lead_without_email_is_emailed_once_they_have_one(
+    cast, django_capture_on_commit_callbacks
+):
+    lead = cast.alpha.lead
+    lead.email = ""
+    lead.save()
+    fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_now(cast.alpha_series)
+    assert SustainAlert.objects.get().emailed_at is None and not mail.outbox
+    lead.email = "lead@example.nhs.uk"
+    lead.save()
+    alerts_sweep()
+    assert len(mail.outbox) == 1
+
+
+def test_alerts_show_for_the_ahsn_whose_collaboratives_they_are_in(cast):
+    fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
+    recompute_now(cast.alpha_series)
+    assert [a.team for a in alerts_for_ahsn(cast.east)] == [cast.alpha]
+    assert alerts_for_ahsn(cast.west) == []
+    cast.falls.partner_ahsns.add(cast.west)
+    assert len(alerts_for_ahsn(cast.west)) == 1
+    assert alerts_for_team(cast.beta) == []
