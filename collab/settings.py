@@ -128,7 +128,11 @@ TEMPLATES = [
 VAR_DIR = Path(envstr("COLLAB_VAR_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection PostgreSQL dropped (a restart) is replaced at the next
+    # request instead of failing it.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 elif DEPLOYED:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when deployed")
 else:

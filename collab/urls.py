@@ -9,3 +9,6 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("reports.urls")),
 ]
+
+# A lost database connection answers 503 "try again", not a 500 (collab/errors.py).
+handler500 = "collab.errors.server_error"
