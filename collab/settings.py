@@ -217,6 +217,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # The beat scheduler re-sends chart jobs whose message was lost or whose worker died.
 CELERY_BEAT_SCHEDULE = {
     "sweep-recompute-jobs": {"task": "measures.tasks.sweep_recompute_jobs", "schedule": 60.0},
+    # Reporting summaries (dashboards): those whose inputs changed, every two minutes; all of
+    # them once a day, which also starts each month's snapshot.
+    "summaries-changed": {"task": "dashboards.tasks.summaries_refresh_changed", "schedule": 120.0},
+    "summaries-nightly": {"task": "dashboards.tasks.summaries_compute_all", "schedule": 86400.0},
     # Once a day: email each team lead whose data has become COLLAB_REMINDER_DAYS_LATE late.
     "data-reminders": {"task": "measures.tasks.data_reminders_send", "schedule": 24 * 60 * 60.0},
 }

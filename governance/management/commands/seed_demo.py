@@ -132,12 +132,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Charts: every series' recompute job is pending. Compute them with "
                 "`python manage.py recompute_charts` (Celery workers running, or in this "
-                "process without REDIS_URL)."
+                "process without REDIS_URL), then the dashboards' summaries with "
+                "`python manage.py compute_summaries --with-last-month`."
             )
             return
         self.stdout.write("Charts: computing every series' chart in batches.")
         try:
             call_command("recompute_charts", timeout=300, stdout=self.stdout)
+            # The dashboards read summaries of the charts; last month's gives "what changed".
+            call_command("compute_summaries", with_last_month=True, stdout=self.stdout)
         except CommandError as e:
             self.stdout.write(
                 self.style.WARNING(f"Charts: {e} The workers will finish them when they run.")
