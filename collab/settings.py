@@ -223,9 +223,9 @@ CELERY_BEAT_SCHEDULE = {
     "summaries-nightly": {"task": "dashboards.tasks.summaries_compute_all", "schedule": 86400.0},
     # Once a day: email each team lead whose data has become COLLAB_REMINDER_DAYS_LATE late.
     "data-reminders": {"task": "measures.tasks.data_reminders_send", "schedule": 24 * 60 * 60.0},
-}
     # Once a day: sustain alerts for charts in the sustain phase (a gain fading).
     "sustain-alerts": {"task": "measures.tasks.sustain_alerts_sweep", "schedule": 24 * 60 * 60.0},
+}
 # Days after a period's data was due before its team lead gets a reminder (issue 7).
 COLLAB_REMINDER_DAYS_LATE = envint("COLLAB_REMINDER_DAYS_LATE", 7)
 # Small-number rules for counts of people shown beyond their collaborative (NHS Digital's
