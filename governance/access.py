@@ -399,6 +399,28 @@ def review_for(user, pk):
     return review
 
 
+def ahsn_for_portfolio(user, pk):
+    """An AHSN whose portfolio dashboard `user` may read: its directors, a national viewer
+    or a superuser; 404 for anyone else."""
+    from collaboratives.models import AHSN
+
+    p = principal(user)
+    try:
+        ahsn = AHSN.objects.get(pk=pk)
+    except (AHSN.DoesNotExist, ValueError, TypeError):
+        raise Http404("No AHSN here") from None
+    if not (p.superuser or p.national or ahsn.id in p.director_ahsns):
+        raise Http404("No AHSN here")
+    return ahsn
+
+
+def may_view_national(user) -> bool:
+    """Whether `user` may read the national dashboard (every AHSN side by side): national
+    viewers and superusers."""
+    p = principal(user)
+    return p.superuser or p.national
+
+
 # --- Setting up: new collaboratives, invitations, deactivation ----------------------------
 
 
