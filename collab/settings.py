@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "governance.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -217,6 +218,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # The beat scheduler re-sends chart jobs whose message was lost or whose worker died.
 CELERY_BEAT_SCHEDULE = {
     "sweep-recompute-jobs": {"task": "measures.tasks.sweep_recompute_jobs", "schedule": 60.0},
+    "sweep-report-builds": {"task": "reports.tasks.sweep_report_builds", "schedule": 60.0},
     # Reporting summaries (dashboards): those whose inputs changed, every two minutes; all of
     # them once a day, which also starts each month's snapshot.
     "summaries-changed": {"task": "dashboards.tasks.summaries_refresh_changed", "schedule": 120.0},
