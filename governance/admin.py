@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from governance.models import Person, RoleAssignment
+from governance.models import AuditEntry, Person, RoleAssignment
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -23,3 +23,22 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["person__name"]
     autocomplete_fields = ["person", "ahsn", "collaborative", "team"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail is read-only everywhere, the admin included."""
+
+    list_display = ["at", "actor_name", "action", "object_type", "object_repr", "source"]
+    list_filter = ["action", "source", "object_type"]
+    search_fields = ["actor_name", "object_repr"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

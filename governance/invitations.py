@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from governance import audit
 from governance.models import Invitation, Person, RoleAssignment
 
 EXPIRES_AFTER = dt.timedelta(days=7)
@@ -74,6 +75,13 @@ def invitation_accept(*, invitation: Invitation, user):
         raise ValueError("This invitation has been used or has expired")
     user.username = user.email = invitation.email
     user.save()
+    # The new user acts for themself: the audit trail names them as taking the role.
+    with audit.acting_as(user):
+        _accept(locked, invitation, user)
+    return user
+
+
+def _accept(locked: Invitation, invitation: Invitation, user) -> None:
     person = Person.objects.filter(email__iexact=invitation.email, user__isnull=True).first()
     if person is None:
         organisation = invitation.team.organisation if invitation.team else None
@@ -90,7 +98,6 @@ def invitation_accept(*, invitation: Invitation, user):
     locked.accepted_at = timezone.now()
     locked.accepted_by = user
     locked.save(update_fields=["accepted_at", "accepted_by"])
-    return user
 
 
 def email_has_account(email: str) -> bool:

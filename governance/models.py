@@ -179,3 +179,102 @@ class Invitation(models.Model):
     @property
     def scope(self):
         return self.ahsn or self.collaborative or self.team or "England"
+
+
+# --- The audit trail ----------------------------------------------------------------------
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Added"
+    UPDATE = "update", "Changed"
+    DELETE = "delete", "Deleted"
+
+
+class AuditSource(models.TextChoices):
+    WEB = "web", "Web"
+    ADMIN = "admin", "Admin"
+    API = "api", "API"
+    IMPORT = "import", "Spreadsheet import"
+    TASK = "task", "Background task"
+    COMMAND = "command", "Command line"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit entries are never changed.")
+
+    def delete(self):
+        raise TypeError("Audit entries are never deleted.")
+
+
+def _kept(model: str):
+    """A reference that outlives what it points at: the history keeps the id of a deleted
+    collaborative or a removed user, and deleting them never touches the history."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
+class AuditEntry(models.Model):
+    """One change to one row that matters: who, when, from where, what before and after.
+
+    Append-only: written by `governance.audit` as rows are saved or deleted, never
+    edited or deleted through the app (the model, its QuerySet and the admin refuse).
+    `ahsn`, `collaborative` and `team` say whose trail the entry is in, as they were when
+    it was written, so that the trail is read through the access rules.
+    """
+
+    Action = AuditAction
+    Source = AuditSource
+
+    at = models.DateTimeField()
+    actor = _kept(settings.AUTH_USER_MODEL)
+    actor_name = models.CharField(max_length=200, blank=True, help_text="As it was then.")
+    action = models.CharField(max_length=8, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60, help_text="app_label.model")
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=300)
+    ahsn = _kept("collaboratives.AHSN")
+    collaborative = _kept("collaboratives.Collaborative")
+    team = _kept("collaboratives.Team")
+    changes = models.JSONField(
+        default=dict, help_text='{"field": [before, after]}; null where there was none.'
+    )
+    reason = models.TextField(blank=True)
+    source = models.CharField(max_length=8, choices=AuditSource.choices)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["collaborative", "-at"], name="audit_collaborative_at"),
+            models.Index(fields=["ahsn", "-at"], name="audit_ahsn_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values), name="audit_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=AuditSource.values), name="audit_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_name or "system"
+        return f"{self.at:%Y-%m-%d %H:%M} {who}: {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are never deleted.")
