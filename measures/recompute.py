@@ -46,6 +46,9 @@ class _SendAfterCommit:
 
     def __init__(self):
         self.series_ids: set[int] = set()
+        # Django names a failing robust callback by its __qualname__ when it logs the
+        # failure (broker down); without one, the logging itself raised after the commit.
+        self.__qualname__ = "recompute_send after commit"
 
     def __call__(self):
         recompute_send(sorted(self.series_ids))

@@ -1,0 +1,38 @@
+"""With the broker down, data entry still commits and answers; the job waits in PostgreSQL."""
+
+import datetime as dt
+
+import pytest
+
+from measures.models import DataPoint, DataPointRevision, RecomputeJob
+from measures.writes import PointChange, datapoints_write
+from tests.cast import build_cast
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_commits_and_returns_when_the_broker_refuses_the_task(monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    cast = build_cast()
+    series = cast.alpha_series
+    sent = []
+
+    def broker_down(series_ids):
+        sent.append(series_ids)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("measures.recompute.recompute_send", broker_down)
+
+    result = datapoints_write(
+        series=series,
+        changes=[PointChange(dt.date(2024, 1, 1), 3, 250)],
+        by=None,
+        source=DataPointRevision.Source.IMPORT,
+        today=dt.date(2025, 1, 1),
+    )
+
+    assert result.created == 1
+    assert sent == [[series.pk]]
+    assert DataPoint.objects.filter(series=series, period_start=dt.date(2024, 1, 1)).exists()
+    # The sweeper finds it here and sends it again once the broker is back.
+    assert RecomputeJob.objects.get(series=series).status == RecomputeJob.Status.PENDING
