@@ -43,6 +43,9 @@ EXPORT_REVIEW = "export_review"  # an AHSN's contract review
 MONITOR = "monitor"  # every team's reporting status in a collaborative (the overdue list)
 AUDIT = "audit"  # read a collaborative's audit trail: its lead AHSN's staff, national viewers
 
+# What a withdrawn team refuses: everything that changes the team's own records.
+TEAM_WRITES = (EDIT_DATA, MANAGE_TEAM, RATE)
+
 ACTIONS = (
     VIEW,
     EDIT_DATA,
@@ -248,7 +251,9 @@ def _teaches(p: Principal, collaborative) -> bool:
 def can(user, action: str, obj) -> bool:
     """Whether `user` may do `action` to `obj`, assuming they may see it.
 
-    Writes are refused on a closed collaborative, whoever asks.
+    Writes are refused on a closed collaborative, whoever asks, and a withdrawn team's
+    data is read-only: its data, cycles, people and ratings cannot be changed until it is
+    restored.
     """
     if action not in ACTIONS:
         raise ValueError(f"Unknown action {action!r}")
@@ -276,9 +281,13 @@ def can(user, action: str, obj) -> bool:
         )
     if collaborative.is_read_only:
         return False
+    team = _team_of(obj)
+    if team is not None and team.status != "active" and action in TEAM_WRITES:
+        # A withdrawn team's data, cycles, people and ratings are kept as they were; those
+        # who run the collaborative may still restore it (MANAGE).
+        return False
     if p.superuser or _runs(p, collaborative):
         return True
-    team = _team_of(obj)
     if action == EDIT_DATA:
         return team is not None and team.id in p.teams
     if action == MANAGE_TEAM:

@@ -8,7 +8,7 @@ from django.http import Http404
 from collaboratives.models import Collaborative, PDSACycle, Team
 from governance import access
 from measures.models import Series
-from tests.cast import build_cast
+from tests.cast import START, build_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +179,19 @@ def test_it_reads_roles_once_per_request(cast, django_assert_num_queries):
     access.principal(user)
     with django_assert_num_queries(0):
         access.principal(user)
+
+
+def test_it_makes_a_withdrawn_teams_records_read_only_but_restorable(cast):
+    Team.objects.filter(pk=cast.beta.pk).update(status="withdrawn", withdrawn_on=START)
+    beta = Team.objects.get(pk=cast.beta.pk)
+    for username in ("manager", "beta_lead", "faculty"):
+        user = cast.users[username]
+        assert access.can(user, access.VIEW, beta)
+        assert not access.can(user, access.EDIT_DATA, beta)
+        assert not access.can(user, access.MANAGE_TEAM, beta)
+        assert not access.can(user, access.RATE, beta)
+    series = Series.objects.get(pk=cast.beta_series.pk)
+    assert not access.can(cast.users["beta_lead"], access.EDIT_DATA, series)
+    # Those who run the collaborative may still restore it.
+    assert access.can(cast.users["manager"], access.MANAGE, beta)
+    assert access.can(cast.users["lead"], access.EDIT_DATA, cast.alpha)
