@@ -1,0 +1,594 @@
+"""The contract review as an A4 PDF: fpdf2 with matplotlib's SVG charts, no browser, no
+system library.
+
+A cover, a contents page, the portfolio summary, a section per collaborative, the
+lessons learned and a note on method; real tables, charts as vector graphics, page
+numbers. The DejaVu fonts come with matplotlib, so any text (°C, –, ≥) prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import matplotlib
+from fpdf import FPDF
+from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf.fonts import FontFace
+
+from reports.charts import draw_pdf
+
+# fpdf2 subsets the fonts with fontTools, which logs every table at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+NHS_BLUE = (0, 94, 184)
+DARK_BLUE = (0, 48, 135)
+INK = (33, 43, 50)
+GREY = (66, 84, 98)
+PALE = (240, 244, 245)
+WHITE = (255, 255, 255)
+WIDTH = 180  # A4 210 mm less 15 mm margins
+
+DECISION_LABELS = {"adopt": "Adopted", "adapt": "Adapted", "abandon": "Abandoned"}
+
+
+def _date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(iso[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def _month(iso: str) -> str:
+    return dt.date.fromisoformat(iso[:10]).strftime("%b %Y")
+
+
+def _num(v, places: int = 1) -> str:
+    if v is None:
+        return "–"
+    if abs(v - round(v)) < 1e-9:
+        return f"{round(v):,}"
+    return f"{v:,.{places}f}"
+
+
+def _pct(v) -> str:
+    return "–" if v is None else f"{v * 100:.0f}%"
+
+
+class ReviewPDF(FPDF):
+    def __init__(self, title: str, running_head: str):
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.title_text = title
+        self.running_head = running_head
+        for style, name in (("", "DejaVuSans"), ("B", "DejaVuSans-Bold"),
+                            ("I", "DejaVuSans-Oblique")):  # fmt: skip
+            self.add_font("DejaVu", style, str(FONT_DIR / f"{name}.ttf"))
+        self.set_margins(15, 18, 15)
+        self.set_auto_page_break(True, margin=18)
+        self.set_title(title)
+        self.set_author("Collab")
+        self.set_creator("Collab contract review")
+        self.set_lang("en-GB")
+        self.alias_nb_pages()
+
+    def header(self):
+        if self.page_no() == 1:
+            return
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(*GREY)
+        self.set_y(8)
+        self.cell(0, 5, self.running_head, align="L")
+        self.set_draw_color(*NHS_BLUE)
+        self.set_line_width(0.4)
+        self.line(15, 14, 195, 14)
+        self.set_xy(self.l_margin, 18)
+
+    def footer(self):
+        if self.page_no() == 1:
+            return
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+
+    # --- building blocks -----------------------------------------------------------------
+
+    def heading(self, text: str, level: int = 0, *, new_page: bool = False, keep: float = 0):
+        """A heading kept with the `keep` mm that follow it (a chart, a table's first rows)."""
+        fresh = self.get_y() <= self.t_margin + 1
+        if (new_page and not fresh) or self.will_page_break({0: 30, 1: 22, 2: 16}[level] + keep):
+            self.add_page()
+        if level < 2:
+            self.start_section(text, level=level)
+        size, gap = {0: (17, 4), 1: (13, 3), 2: (10.5, 2)}[level]
+        self.set_font("DejaVu", "B", size)
+        self.set_text_color(*(DARK_BLUE if level == 0 else INK))
+        self.ln(gap if self.get_y() > 25 else 0)
+        self.multi_cell(WIDTH, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        self.ln(1.5)
+        self.set_text_color(*INK)
+
+    def para(self, text: str, *, size: float = 9.5, style: str = "", colour=INK, gap=2.0):
+        if not text:
+            return
+        self.set_font("DejaVu", style, size)
+        self.set_text_color(*colour)
+        self.multi_cell(WIDTH, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        self.ln(gap)
+        self.set_text_color(*INK)
+
+    def bullets(self, items: list[str], *, size: float = 9.5):
+        self.set_font("DejaVu", "", size)
+        for item in items:
+            self.set_x(self.l_margin)
+            self.cell(5, size * 0.5, "•")
+            self.multi_cell(
+                WIDTH - 5, size * 0.5, item, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
+            )
+            self.ln(0.8)
+        self.ln(1.2)
+
+    def table(self, header: list[str], rows: list[list[str]], widths: list[float],
+              align: list[str] | None = None, *, size: float = 8.5):  # fmt: skip
+        if not rows:
+            return
+        self.set_font("DejaVu", "", size)
+        self.set_text_color(*INK)
+        self.set_fill_color(*PALE)
+        self.set_draw_color(*(200, 207, 211))
+        self.set_line_width(0.2)
+        if self.will_page_break(8 + 6 * min(len(rows), 3)):
+            self.add_page()
+        with super().table(
+            col_widths=widths,
+            width=sum(widths),
+            align="LEFT",
+            text_align=align or ["LEFT"] * len(header),
+            line_height=size * 0.52,
+            padding=(1.2, 1.5),
+            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+            headings_style=FontFace(emphasis="BOLD", color=WHITE, fill_color=NHS_BLUE),
+            cell_fill_color=PALE,
+            cell_fill_mode="ROWS",
+            repeat_headings=1,
+        ) as t:
+            row = t.row()
+            for h in header:
+                row.cell(h)
+            for r in rows:
+                row = t.row()
+                for v in r:
+                    row.cell("" if v is None else str(v))
+        self.ln(3)
+
+    def plot(self, plot):
+        if self.will_page_break(plot.height + 2):
+            self.add_page()
+        y = self.get_y()
+        draw_pdf(self, plot, self.l_margin, y)
+        self.set_y(y + plot.height + 2)
+
+    def figures(self, items: list[tuple[str, str]]):
+        """Key figures as boxes in a row: (number, words)."""
+        if self.will_page_break(24):
+            self.add_page()
+        n = len(items)
+        gap = 3
+        w = (WIDTH - gap * (n - 1)) / n
+        y = self.get_y()
+        for i, (number, words) in enumerate(items):
+            x = self.l_margin + i * (w + gap)
+            self.set_fill_color(*PALE)
+            self.set_draw_color(*NHS_BLUE)
+            self.set_line_width(0.8)
+            self.rect(x, y, w, 21, style="F")
+            self.line(x, y, x, y + 21)
+            self.set_xy(x + 3, y + 2.5)
+            self.set_font("DejaVu", "B", 15)
+            self.set_text_color(*DARK_BLUE)
+            self.cell(w - 5, 7, number)
+            self.set_xy(x + 3, y + 10.5)
+            self.set_font("DejaVu", "", 7.5)
+            self.set_text_color(*INK)
+            self.multi_cell(w - 5, 3.6, words, align="L")
+        self.set_xy(self.l_margin, y + 25)
+
+    def commentary(self, text: str):
+        if not text:
+            return
+        if self.will_page_break(20):
+            self.add_page()
+        self.set_font("DejaVu", "B", 9.5)
+        self.set_text_color(*DARK_BLUE)
+        self.cell(WIDTH, 6, "Commentary", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        y0 = self.get_y()
+        self.set_x(self.l_margin + 4)
+        self.set_font("DejaVu", "", 9.5)
+        self.set_text_color(*INK)
+        self.multi_cell(WIDTH - 4, 4.9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        y1 = self.get_y()
+        if y1 > y0:  # the rule beside it, on this page
+            self.set_draw_color(*NHS_BLUE)
+            self.set_line_width(1)
+            self.line(self.l_margin + 0.5, y0, self.l_margin + 0.5, y1)
+        self.ln(3)
+
+
+def _toc(pdf: ReviewPDF, outline):
+    pdf.set_x(pdf.l_margin)
+    pdf.set_font("DejaVu", "B", 17)
+    pdf.set_text_color(*DARK_BLUE)
+    pdf.cell(WIDTH, 10, "Contents", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    pdf.ln(3)
+    for section in outline:
+        level = section.level
+        pdf.set_font("DejaVu", "B" if level == 0 else "", 10 if level == 0 else 9)
+        pdf.set_text_color(*INK)
+        indent = 6 * level
+        pdf.set_x(pdf.l_margin + indent)
+        link = pdf.add_link(page=section.page_number)
+        name = section.name if len(section.name) < 95 else section.name[:92] + "…"
+        pdf.cell(WIDTH - indent - 14, 6.2 if level == 0 else 5.4, name, link=link)
+        pdf.cell(14, 6.2 if level == 0 else 5.4, str(section.page_number), align="R", link=link,
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+
+
+def render_pdf(document: dict, commentary: dict, charts: dict, *, signed: dict | None) -> bytes:
+    ahsn = document["ahsn"]["name"]
+    period = f"{_date(document['period']['start'])} to {_date(document['period']['end'])}"
+    pdf = ReviewPDF(
+        title=f"Contract review: {ahsn}, {period}",
+        running_head=f"Contract review · {ahsn} · {period}" + ("" if signed else " · DRAFT"),
+    )
+    _cover(pdf, document, period, signed)
+    pdf.add_page()
+    pdf.insert_toc_placeholder(_toc, pages=_toc_pages(document))
+    _summary(pdf, document, commentary)
+    for c in document["collaboratives"]:
+        _collaborative(pdf, c, commentary, charts)
+    _lessons(pdf, document, commentary)
+    _method(pdf, document)
+    return bytes(pdf.output())
+
+
+def _toc_pages(document) -> int:
+    entries = 4 + sum(1 + 7 for _ in document["collaboratives"])
+    return max(1, -(-entries // 40))
+
+
+def _cover(pdf: ReviewPDF, document, period, signed):
+    pdf.add_page()
+    pdf.set_fill_color(*NHS_BLUE)
+    pdf.rect(0, 0, 210, 92, style="F")
+    pdf.set_text_color(*WHITE)
+    pdf.set_xy(15, 30)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(WIDTH, 6, "CONTRACT REVIEW", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    pdf.set_font("DejaVu", "B", 24)
+    pdf.multi_cell(
+        WIDTH, 11, document["ahsn"]["name"], new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
+    )
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "", 13)
+    pdf.multi_cell(WIDTH, 7, "Improvement collaboratives, " + period,
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")  # fmt: skip
+    pdf.set_text_color(*INK)
+    pdf.set_xy(15, 105)
+    s = document["summary"]
+    pdf.figures(
+        [
+            (str(s["collaboratives"]), "collaboratives in the period"),
+            (str(s["teams_active"]), "teams taking part"),
+            (str(s["cycles_completed"]), "PDSA cycles completed"),
+            (f"{s['measures_improved']} of {s['measures']}", "measures improved"),
+        ]
+    )
+    pdf.set_y(150)
+    if signed:
+        pdf.para(f"Signed off by {signed['name']} on {_date(signed['at'])}.", size=11, style="B")
+    else:
+        pdf.para("DRAFT: not yet signed off.", size=11, style="B", colour=(212, 53, 28))
+    pdf.para(
+        f"Built from the data as at {_date(document['built_at'])}: "
+        f"{document['data_versions']['points']:,} data points "
+        f"(data version total {document['data_versions']['total']:,}).",
+        size=9,
+        colour=GREY,
+    )
+    d = document["disclosure"]
+    if d["enabled"]:
+        pdf.para(
+            f"Counts of people follow NHS Digital's small-number rules: 1 to "
+            f"{d['suppress_up_to']} shown as {d['symbol']}, others rounded to the nearest "
+            f"{d['round_to']}, percentages from the rounded figures.",
+            size=9,
+            colour=GREY,
+        )
+
+
+def _summary(pdf: ReviewPDF, document, commentary):
+    s = document["summary"]
+    pdf.heading("1. Portfolio summary", 0, new_page=True)
+    pdf.para(
+        f"{document['ahsn']['name']} led or partnered in {s['collaboratives']} improvement "
+        f"collaborative{'s' if s['collaboratives'] != 1 else ''} in the period: "
+        f"{s['national_topics']} on national topics and {s['local_topics']} on local "
+        f"priorities. {s['teams_active']} teams took part; {s['teams_joined']} joined and "
+        f"{s['teams_withdrawn']} withdrew during the period. Teams completed "
+        f"{s['cycles_completed']} PDSA cycles and adopted {s['change_ideas_adopted']} change "
+        f"ideas. Of {s['measures']} outcome and process measures, {s['measures_improved']} "
+        f"show improvement by the charts' rules"
+        + (
+            f" and {s['measures_deteriorated']} deterioration."
+            if s["measures_deteriorated"]
+            else "."
+        )  # fmt: skip
+    )
+    d = s["cycles_by_decision"]
+    pdf.figures(
+        [
+            (str(d["adopt"]), "cycles ended in adopting the change"),
+            (str(d["adapt"]), "cycles ended in adapting it"),
+            (str(d["abandon"]), "cycles ended in abandoning it"),
+        ]
+    )
+    pdf.heading("The collaboratives", 2)
+    pdf.table(
+        [
+            "Collaborative",
+            "Topic",
+            "Role",
+            "Phase",
+            "Teams",
+            "Outcomes improved",
+            "Cycles",
+            "Median score",
+        ],  # fmt: skip
+        [
+            [
+                r["name"],
+                f"{r['topic']} ({'national' if r['topic_kind'] == 'national' else 'local'})",
+                r["role"],
+                r["phase"],
+                f"{r['teams_active']}",
+                f"{r['outcomes_improved']} of {r['outcomes']}",
+                str(r["cycles"]),
+                _num(r["assessment_median"]),
+            ]
+            for r in s["rows"]
+        ],
+        [48, 34, 15, 16, 15, 20, 14, 18],
+        ["LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
+        size=7.8,
+    )
+    pdf.commentary(commentary.get("summary", ""))
+
+
+def _collaborative(pdf: ReviewPDF, c, commentary, charts):
+    number = c["_number"]
+    pdf.heading(f"{number}. {c['name']}", 0, new_page=True)
+    pdf.table(
+        ["Topic", "Our role", "Phase", "Runs"],
+        [[
+            f"{c['topic']} ({c['topic_kind_label'].lower()})",
+            c["role"] + ("" if c["role"] == "Lead" else f" (led by {c['lead_ahsn']})"),
+            c["phase"],
+            f"{_date(c['starts_on'])} to {_date(c['ends_on']) or 'open'}",
+        ]],
+        [62, 46, 22, 50],
+    )  # fmt: skip
+    pdf.heading("Aim and stretch target", 1)
+    pdf.para(c["aim"], style="I")
+    t = c["target"]
+    if t:
+        progress = ""
+        if t["latest"] is not None:
+            progress = (
+                f" The latest month ({_month(t['latest']['period'])}) stood at "
+                f"{_num(t['latest']['value'], 2)}"
+                + (
+                    f", {t['progress'] * 100:.0f}% of the way from baseline to target."
+                    if t["progress"] is not None
+                    else "."
+                )  # fmt: skip
+            )
+        pdf.para(
+            f"Stretch target: {t['measure']} from {_num(t['baseline'], 2)} (baseline "
+            f"{_month(t['baseline_from'])} to {_month(t['baseline_to'])}) to "
+            f"{_num(t['target'], 2)} by {_date(t['target_date'])}.{progress}"
+        )
+        when = "set early" if t["set_early"] else "set late"
+        moved = (
+            "and never moved"
+            if not t["moves"]
+            else f"and moved {t['moves']} time{'s' if t['moves'] != 1 else ''} since"
+        )
+        pdf.para(f"The target was {when} (first set on {_date(t['first_set_on'])}) {moved}.")
+        if len(t["history"]) > 1:
+            pdf.table(
+                ["Set on", "Measure", "Baseline", "Target", "By", "Reason"],
+                [
+                    [
+                        _date(h["set_on"]),
+                        h["measure"],
+                        _num(h["baseline"], 2),
+                        _num(h["target"], 2),
+                        _date(h["target_date"]),
+                        h["reason"],
+                    ]
+                    for h in t["history"]
+                ],  # fmt: skip
+                [24, 40, 16, 16, 24, 60],
+                size=7.8,
+            )
+    else:
+        pdf.para("No stretch target was set by the end of the period.", style="B")
+
+    pdf.heading("Teams and engagement", 1)
+    teams = c["teams"]
+    text = f"{teams['in_period']} teams took part in the period; {teams['active']} are active now."
+    if teams["joined"]:
+        text += f" Joined in the period: {len(teams['joined'])}."
+    text += (
+        f" Withdrew in the period: {', '.join(teams['withdrawn'])}."
+        if teams["withdrawn"]
+        else " No team withdrew."
+    )
+    pdf.para(text)
+    e = c["engagement"]
+    pdf.table(
+        ["Engagement", "In the period"],
+        [
+            ["Data completeness (due values sent)", _pct(e["completeness"])],
+            [
+                "Team stability (teams where someone left)",
+                f"{e['teams_with_leavers']} of {e['teams']} teams; {e['people_left']} people left",
+            ],
+            [
+                "Senior sponsor attended an event",
+                f"{e['sponsors_attended']} of {e['teams_with_sponsor']} teams with a sponsor",
+            ],
+        ],  # fmt: skip
+        [100, 80],
+    )
+    if e["sessions"]:
+        pdf.table(
+            ["Learning session", "Date", "Teams present", "People"],
+            [
+                [
+                    s["title"],
+                    _date(s["date"]),
+                    f"{s['teams_present']} of {s['teams_expected']}",
+                    s["people"],
+                ]
+                for s in e["sessions"]
+            ],  # fmt: skip
+            [90, 35, 30, 25],
+            ["LEFT", "LEFT", "RIGHT", "RIGHT"],
+        )
+    else:
+        pdf.para("No learning session fell in the period.")
+
+    if c["measures"]:
+        pdf.heading("Measures", 1)
+        pdf.para(
+            "Each measure as one chart of the whole collaborative (every team's figures "
+            "summed by month) and one funnel plot comparing the teams over the period. "
+            "Improvement is claimed only where the chart's rules say so.",
+            size=8.5,
+            colour=GREY,
+        )
+    for m in c["measures"]:
+        pdf.heading(f"{m['name']} ({m['kind_label'].lower()} measure)", 2, keep=75)
+        pdf.para(m["reading"], style="B", size=9)
+        key = f"{c['id']}-{m['id']}"
+        if f"agg-{key}" in charts:
+            pdf.plot(charts[f"agg-{key}"])
+            words = m["words"]
+            pdf.para(f"{words.get('chart', '')}, {words.get('convention', '')}.", size=7.5,
+                     colour=GREY)  # fmt: skip
+        if f"funnel-{key}" in charts:
+            pdf.plot(charts[f"funnel-{key}"])
+            outside = m["funnel"]["outside"]
+            pdf.para(
+                ("Outside the 99.8% limits: " + ", ".join(outside) + ".")
+                if outside else "Every team is within the 99.8% limits.",
+                size=8.5,
+            )  # fmt: skip
+        elif m["funnel_reason"]:
+            pdf.para(f"No funnel plot: {m['funnel_reason']}", size=8.5, colour=GREY)
+
+    pdf.heading("PDSA cycles and change ideas", 1)
+    cy = c["cycles"]
+    pdf.table(
+        ["Cycles completed", "Adopted", "Adapted", "Abandoned", "No decision", "Still running"],
+        [[str(cy["completed"]), str(cy["by_decision"]["adopt"]), str(cy["by_decision"]["adapt"]),
+          str(cy["by_decision"]["abandon"]), str(cy["no_decision"]), str(cy["running"])]],
+        [35, 27, 27, 27, 30, 34],
+        ["RIGHT"] * 6,
+    )  # fmt: skip
+    if c["change_ideas"]:
+        pdf.table(
+            ["Change idea adopted", "Driver", "Teams adopting"],
+            [
+                [
+                    i["title"] + (" (a team's own idea)" if i["local"] else ""),
+                    i["driver"],
+                    str(i["teams"]),
+                ]
+                for i in c["change_ideas"]
+            ],  # fmt: skip
+            [80, 75, 25],
+            ["LEFT", "LEFT", "RIGHT"],
+            size=8,
+        )
+    else:
+        pdf.para("No change idea was adopted in the period.")
+
+    pdf.heading("Assessment scores", 1)
+    a = c["assessment"]
+    if a["rated"]:
+        pdf.para(
+            f"{a['rated']} teams rated in the period; median score {_num(a['median'])} on the "
+            "IHI scale (the faculty's rating where given, otherwise the team's own)."
+        )
+        pdf.plot(charts[f"assess-{c['id']}"])
+    else:
+        pdf.para("No team was rated in the period.")
+
+    d = c["design"]
+    pdf.heading("Design record highlights", 1)
+    items = []
+    if d["in_place"]:
+        items.append("In place from the start: " + "; ".join(d["in_place"]) + ".")
+    if d["missing"]:
+        items.append("Missing at the start: " + "; ".join(d["missing"]) + ".")
+    items += [f"{_date(ch['date'])}: {ch['text']}" for ch in d["changes"]]
+    items += [f"{f['feature']} ({f['contribution'].lower()}): {f['text']}".strip(": ")
+              for f in d["factors"]]  # fmt: skip
+    if d["summary"]:
+        pdf.para(d["summary"])
+    if items:
+        pdf.bullets(items)
+    elif not d["summary"]:
+        pdf.para("The design record has no entries yet.")
+    pdf.commentary(commentary.get(c["key"], ""))
+
+
+def _lessons(pdf: ReviewPDF, document, commentary):
+    n = len(document["collaboratives"]) + 2
+    pdf.heading(f"{n}. Lessons learned across the collaboratives", 0, new_page=True)
+    lessons = document["lessons"]
+    if lessons:
+        by = {}
+        for lesson in lessons:
+            by.setdefault(lesson["collaborative"], []).append(lesson["text"])
+        for name, texts in by.items():
+            pdf.heading(name, 2)
+            pdf.bullets(texts)
+    else:
+        pdf.para("No lessons were recorded in the design records by the end of the period.")
+    pdf.commentary(commentary.get("lessons", ""))
+
+
+def _method(pdf: ReviewPDF, document):
+    n = len(document["collaboratives"]) + 3
+    pdf.heading(f"{n}. About the figures", 0)
+    d = document["disclosure"]
+    pdf.bullets(
+        [
+            "Charts follow each collaborative's rules (NHS England's Making Data Count unless "
+            "the collaborative chose otherwise): a point outside the limits, a shift, a trend "
+            "or two of three near a limit is special cause variation.",
+            "Funnel plots compare teams over the whole period against 95% and 99.8% limits, "
+            "adjusted for overdispersion where needed (Spiegelhalter 2005).",
+            "Small numbers: counts of people follow NHS Digital's disclosure control for "
+            f"sub-national figures: 1 to {d['suppress_up_to']} shown as {d['symbol']}, other "
+            f"counts rounded to the nearest {d['round_to']}, rates from the rounded figures. "
+            "Months and teams with a suppressed count are left off the charts.",
+            "Each team's detail is in the spreadsheet that comes with this report.",
+        ],
+        size=8.5,
+    )

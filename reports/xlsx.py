@@ -1,0 +1,221 @@
+"""The contract review's spreadsheet: each team's detail, which the PDF leaves out.
+
+Sheets: About, Collaboratives, Teams (one row per team), Team measures (one row per team
+and measure over the period), Measures by month (the aggregate charts' figures). Every
+count of people is as published (governance/disclosure.py); text a spreadsheet would run
+is made inert.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from measures.exporters.formats import neutralise
+
+HEADER_FILL = PatternFill("solid", fgColor="005EB8")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def _sheet(wb, title, header, rows, widths):
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for cell in ws[1]:
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        ws.append([neutralise(v) for v in row])
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.freeze_panes = "A2"
+    if rows:
+        ws.auto_filter.ref = ws.dimensions
+    return ws
+
+
+def _yes(v) -> str:
+    return "Yes" if v else "No"
+
+
+def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    d = document["disclosure"]
+    for row in [
+        ["Contract review", document["ahsn"]["name"]],
+        ["Period", f"{document['period']['start']} to {document['period']['end']}"],
+        ["Status", f"Signed off by {signed['name']} on {signed['at'][:10]}" if signed else "Draft"],
+        ["Built from the data as at", document["built_at"][:19].replace("T", " ")],
+        ["Data points", document["data_versions"]["points"]],
+        ["Data version total", document["data_versions"]["total"]],
+        [
+            "Small numbers",
+            f"Counts of people: 1 to {d['suppress_up_to']} shown as {d['symbol']}, others "
+            f"rounded to the nearest {d['round_to']}; rates from the rounded figures "
+            "(NHS Digital's method for sub-national figures).",
+        ],
+    ]:
+        about.append(row)
+    about.column_dimensions["A"].width = 26
+    about.column_dimensions["B"].width = 100
+    for cell in about["A"]:
+        cell.font = Font(bold=True)
+
+    _sheet(
+        wb,
+        "Collaboratives",
+        [
+            "Collaborative",
+            "Topic",
+            "Topic kind",
+            "Role",
+            "Phase",
+            "Teams active",
+            "Joined",
+            "Withdrawn",
+            "Outcome measures improved",
+            "Outcome measures",
+            "Cycles completed",
+            "Median assessment",
+        ],  # fmt: skip
+        [
+            [
+                r["name"],
+                r["topic"],
+                r["topic_kind"],
+                r["role"],
+                r["phase"],
+                r["teams_active"],
+                r["teams_joined"],
+                r["teams_withdrawn"],
+                r["outcomes_improved"],
+                r["outcomes"],
+                r["cycles"],
+                r["assessment_median"],
+            ]  # fmt: skip
+            for r in document["summary"]["rows"]
+        ],
+        [50, 30, 12, 10, 12, 12, 10, 10, 14, 14, 14, 14],
+    )
+    _sheet(
+        wb,
+        "Teams",
+        [
+            "Collaborative",
+            "Team",
+            "Status",
+            "Joined",
+            "Withdrawn",
+            "Data completeness",
+            "Learning sessions attended",
+            "Learning sessions held",
+            "People who left",
+            "Has a senior sponsor",
+            "Sponsor attended",
+            "Cycles adopted",
+            "Cycles adapted",
+            "Cycles abandoned",
+            "Cycles running",
+            "Latest assessment",
+            "Assessed in",
+            "Rated by",
+        ],  # fmt: skip
+        [
+            [
+                t["collaborative"],
+                t["team"],
+                t["status"],
+                t["joined_on"],
+                t["withdrawn_on"],
+                t.get("completeness"),
+                t.get("sessions_attended"),
+                t.get("sessions_held"),
+                t.get("members_left"),
+                _yes(t.get("has_sponsor")),
+                _yes(t.get("sponsor_attended")),
+                t["cycles"]["adopt"],
+                t["cycles"]["adapt"],
+                t["cycles"]["abandon"],
+                t["cycles"]["running"],
+                t.get("assessment"),
+                t.get("assessment_month"),
+                t.get("assessment_by", ""),
+            ]  # fmt: skip
+            for t in document["teams"]
+        ],
+        [45, 45, 10, 12, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 12, 12, 10],
+    )
+    for cell in wb["Teams"]["F"][1:]:
+        cell.number_format = "0%"
+    _sheet(
+        wb,
+        "Team measures",
+        [
+            "Collaborative",
+            "Team",
+            "Measure",
+            "Numerator",
+            "Denominator",
+            "Rate",
+            "Against the funnel limits",
+        ],  # fmt: skip
+        [
+            [
+                t["collaborative"],
+                t["team"],
+                m["measure"],
+                m["numerator"],
+                m["denominator"],
+                None if m["rate"] is None else round(m["rate"], 3),
+                m["position"],
+            ]  # fmt: skip
+            for t in document["teams"]
+            for m in t["measures"]
+        ],
+        [45, 45, 50, 12, 12, 10, 24],
+    )
+    _sheet(
+        wb,
+        "Measures by month",
+        [
+            "Collaborative",
+            "Measure",
+            "Kind",
+            "Period",
+            "Numerator",
+            "Denominator",
+            "Value",
+            "Centre line",
+            "Lower limit",
+            "Upper limit",
+            "Reading",
+        ],  # fmt: skip
+        [
+            [
+                c["name"],
+                m["name"],
+                m["kind"],
+                p["x"],
+                p["numerator"],
+                p["denominator"],
+                None if p["y"] is None else round(p["y"], 3),
+                None if p["cl"] is None else round(p["cl"], 3),
+                None if p["lcl"] is None else round(p["lcl"], 3),
+                None if p["ucl"] is None else round(p["ucl"], 3),
+                m["reading"],
+            ]  # fmt: skip
+            for c in document["collaboratives"]
+            for m in c["measures"]
+            if m["chart"]
+            for p in m["chart"]["points"]
+        ],
+        [40, 45, 10, 12, 12, 12, 10, 10, 10, 10, 60],
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

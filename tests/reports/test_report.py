@@ -1,0 +1,318 @@
+"""The contract-review report: built for the demo AHSN, read back from its PDF, XLSX and
+HTML; signed off and frozen; reachable only by the AHSN's directors."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from collaboratives.models import AHSN, Collaborative, Team
+from governance.models import Person, Role, RoleAssignment
+from measures.models import Measure, Series
+from measures.writes import PointChange, datapoints_write
+from reports.build import review_request
+from reports.models import ContractReview
+from tests.cast import client_for
+
+pytestmark = pytest.mark.django_db
+
+TODAY = "2026-11-27"
+START, END = dt.date(2025, 12, 1), dt.date(2026, 10, 31)
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", "--scale", "tiny", "--today", TODAY, stdout=io.StringIO())
+    director = User.objects.get(username="director")
+    ahsn = AHSN.objects.get(pk=RoleAssignment.objects.get(person__user=director).ahsn_id)
+    return ahsn, director
+
+
+def build(ahsn, user, django_capture_on_commit_callbacks, start=START, end=END):
+    with django_capture_on_commit_callbacks(execute=True):
+        review = review_request(ahsn=ahsn, start=start, end=end, user=user)
+    review.refresh_from_db()
+    return review
+
+
+def pdf_text(review) -> str:
+    reader = PdfReader(io.BytesIO(bytes(review.pdf)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_it_builds_the_demo_ahsns_report_with_every_section_in_the_pdf(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+
+    assert review.status == ContractReview.Status.READY
+    assert review.progress == 100
+    reader = PdfReader(io.BytesIO(bytes(review.pdf)))
+    pages = len(reader.pages)
+    assert pages >= 5
+    text = _squash(pdf_text(review))
+    assert ahsn.name in text
+    assert "Contents" in text
+    assert "1. Portfolio summary" in text
+    assert f"Page 2 of {pages}" in text
+    collaboratives = Collaborative.objects.filter(lead_ahsn=ahsn)
+    assert collaboratives.exists()
+    for c in collaboratives:
+        assert c.name in text
+        assert c.topic.name in text
+        for cm in c.measure_set.exclude(measure__kind="balancing"):
+            assert _squash(cm.measure.name) in text
+    for heading in ("Aim and stretch target", "Teams and engagement", "Measures",
+                    "PDSA cycles and change ideas", "Assessment scores",
+                    "Design record highlights", "Lessons learned across the collaboratives",
+                    "About the figures"):  # fmt: skip
+        assert heading in text
+    assert "DRAFT" in text
+    # The contents page links each section to its page.
+    assert reader.outline
+
+
+def test_improvement_is_claimed_only_where_the_chart_verdict_says_improved(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    measures = [m for c in review.document["collaboratives"] for m in c["measures"]]
+    assert measures
+    for m in measures:
+        claims = m["reading"].startswith("Improved")
+        assert claims == (m["status"] == "improved"), m["name"]
+    summary = review.document["summary"]
+    assert summary["measures_improved"] == sum(m["status"] == "improved" for m in measures)
+
+
+def test_the_xlsx_has_each_teams_detail_which_the_pdf_leaves_out(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    book = load_workbook(io.BytesIO(bytes(review.xlsx)), read_only=True)
+    assert {"About", "Collaboratives", "Teams", "Team measures", "Measures by month"} <= set(
+        book.sheetnames
+    )
+    rows = list(book["Teams"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ("Collaborative", "Team", "Status")
+    teams = Team.objects.filter(collaborative__lead_ahsn=ahsn, joined_on__lte=END)
+    assert sorted(r[1] for r in body) == sorted(t.name_for_peers() for t in teams)
+    measure_rows = list(book["Team measures"].iter_rows(values_only=True))[1:]
+    assert measure_rows
+    assert {r[1] for r in measure_rows} <= {t.name_for_peers() for t in teams}
+    about = dict(book["About"].iter_rows(values_only=True))
+    assert about["Status"] == "Draft"
+    # The team-level rows are not in the PDF.
+    text = pdf_text(review)
+    assert "Against the funnel limits" not in text
+
+
+def test_the_html_version_is_the_same_report_on_an_nhs_page(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    response = client_for(director).get(reverse("review_detail", args=[review.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="nhsuk-header' in html
+    for c in review.document["collaboratives"]:
+        assert f'id="{c["key"]}"' in html
+        for m in c["measures"]:
+            if m["chart"]:
+                assert "figures as a table" in html
+    assert "<svg" in html and 'role="img"' in html
+    assert "style=" not in review.html  # the strict CSP blocks inline styles
+
+
+def test_commentary_goes_into_every_rendering_and_sign_off_freezes_the_report(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    client = client_for(director)
+    key = review.document["collaboratives"][0]["key"]
+    response = client.post(
+        reverse("review_commentary", args=[review.pk]),
+        {"summary": "A year of steady progress in falls.", key: "Teams kept going."},
+    )
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert "A year of steady progress in falls." in pdf_text(review)
+    assert "Teams kept going." in review.html
+
+    response = client.post(reverse("review_sign_off", args=[review.pk]), {})
+    assert response.status_code == 400  # the confirmation box is required
+    response = client.post(reverse("review_sign_off", args=[review.pk]), {"confirm": "on"})
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.status == ContractReview.Status.SIGNED_OFF
+    assert review.signed_off_by == director
+    frozen = (bytes(review.pdf), bytes(review.xlsx), review.html, review.data_versions)
+    assert "Signed off by" in pdf_text(review)
+
+    # Later data changes, rebuilds and commentary do not alter it.
+    series = Series.objects.filter(
+        team__collaborative__lead_ahsn=ahsn, measure__frequency="monthly"
+    ).first()
+    datapoints_write(
+        series=series,
+        changes=[PointChange(period_start=dt.date(2026, 1, 1), numerator="1", denominator="2")],
+        by=None,
+        source="admin",
+        today=dt.date.fromisoformat(TODAY),
+    )  # fmt: skip
+    assert client.post(reverse("review_rebuild", args=[review.pk])).status_code == 404
+    client.post(reverse("review_commentary", args=[review.pk]), {"summary": "Changed"})
+    review.refresh_from_db()
+    assert (bytes(review.pdf), bytes(review.xlsx), review.html, review.data_versions) == frozen
+    assert review.period_start == START and review.period_end == END
+    download = client.get(reverse("review_download", args=[review.pk, "pdf"]))
+    assert download.status_code == 200
+    assert download.content == frozen[0]
+    assert download["Content-Type"] == "application/pdf"
+
+
+def test_signed_off_report_keeps_the_data_versions_it_was_built_from(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    versions = review.data_versions["series"]
+    expected = {
+        str(pk): v
+        for pk, v in Series.objects.filter(team__collaborative__lead_ahsn=ahsn).values_list(
+            "pk", "data_version"
+        )
+    }
+    assert {k: versions[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("other_director", 404),
+        ("manager", 404),
+        ("national", 404),
+        ("member", 404),
+        ("anonymous", 302),
+    ],  # fmt: skip
+)
+def test_only_the_ahsns_directors_reach_its_reviews(
+    demo, django_capture_on_commit_callbacks, client, who, expected
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    other = AHSN.objects.exclude(pk=ahsn.pk).first()
+    users = {
+        "other_director": _user_with("other_director", Role.AHSN_DIRECTOR, ahsn=other),
+        "manager": User.objects.get(username="manager"),
+        "national": User.objects.get(username="national"),
+        "member": User.objects.get(username="member"),
+    }
+    c = client if who == "anonymous" else client_for(users[who])
+    urls = [
+        reverse("review_list", args=[ahsn.pk]),
+        reverse("review_detail", args=[review.pk]),
+        reverse("review_commentary", args=[review.pk]),
+        reverse("review_download", args=[review.pk, "pdf"]),
+        reverse("review_download", args=[review.pk, "xlsx"]),
+    ]
+    for url in urls:
+        assert c.get(url).status_code == expected, url
+    for name in ("review_sign_off", "review_rebuild"):
+        assert c.post(reverse(name, args=[review.pk]), {"confirm": "on"}).status_code == expected
+    review.refresh_from_db()
+    assert review.status == ContractReview.Status.READY
+    # A guessed id answers the same as another AHSN's review.
+    assert c.get(reverse("review_detail", args=[review.pk + 100])).status_code == expected
+
+
+def _user_with(username, role, **scope):
+    user = User.objects.create_user(username, password="x")
+    person = Person.objects.create(name=username.title(), user=user)
+    RoleAssignment.objects.create(person=person, role=role, **scope)
+    return user
+
+
+def test_a_director_asks_for_a_report_and_watches_its_progress(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    client = client_for(director)
+    page = client.get(reverse("review_list", args=[ahsn.pk]))
+    assert page.status_code == 200
+    assert "Build the draft report" in page.content.decode()
+    # Without running the task: the review waits, and its page polls.
+    response = client.post(
+        reverse("review_list", args=[ahsn.pk]),
+        {"period_start": "2025-12-01", "period_end": "2026-10-31"},
+    )
+    review = ContractReview.objects.get(ahsn=ahsn)
+    assert response.url == reverse("review_detail", args=[review.pk])
+    assert review.status == ContractReview.Status.DRAFT
+    partial = client.get(reverse("review_detail", args=[review.pk]), headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert 'hx-trigger="every 2s"' in partial.content.decode()
+    assert "<progress" in partial.content.decode()
+
+    from reports.build import review_build
+
+    assert review_build(review.pk, worker="w1")
+    partial = client.get(reverse("review_detail", args=[review.pk]), headers={"HX-Request": "true"})
+    assert partial.status_code == 286  # htmx stops polling
+    assert partial["HX-Refresh"] == "true"
+
+
+def test_the_period_form_refuses_an_end_before_the_start(demo):
+    ahsn, director = demo
+    response = client_for(director).post(
+        reverse("review_list", args=[ahsn.pk]),
+        {"period_start": "2026-10-31", "period_end": "2026-01-01"},
+    )
+    assert response.status_code == 400
+    assert "The last day must be on or after the first day" in response.content.decode()
+    assert not ContractReview.objects.exists()
+
+
+def test_counts_of_people_in_the_demo_report_follow_the_small_number_rules(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    people = Measure.objects.filter(counts_people=True).values_list("name", flat=True)
+    checked = 0
+    for c in review.document["collaboratives"]:
+        for m in c["measures"]:
+            if m["name"] not in people:
+                continue
+            for p in (m["chart"] or {}).get("points", []):
+                for text in (p["numerator"], p["denominator"]):
+                    checked += 1
+                    assert _published(text), (m["name"], text)
+            for u in (m["funnel"] or {}).get("units", []):
+                for text in (u["numerator"], u["denominator"]):
+                    assert _published(text), (m["name"], text)
+    assert checked
+
+
+def _published(text: str) -> bool:
+    """'*', '0', '' or a multiple of 5 from 10 up."""
+    if text in ("*", "0", ""):
+        return True
+    n = int(text.replace(",", ""))
+    return n >= 10 and n % 5 == 0
