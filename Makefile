@@ -35,11 +35,13 @@ HOST_PORT ?= 127.0.0.1:8000
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: help venv assets run test lint migrations-check lock
+.PHONY: help venv assets run test lint migrations-check lock audit soak
 
 help:
 	@echo "make run               install, migrate, load demo data if empty, serve http://$(HOST_PORT)"
-	@echo "make test              install, then the whole test suite"
+	@echo "make test              install, then the whole test suite (the fault tests last, alone)"
+	@echo "make audit             known advisories against the locked dependencies (pip-audit)"
+	@echo "make soak              10 minutes of steady load on a running server (bench/soak.py)"
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make lock              regenerate requirements.lock and requirements-dev.lock"
@@ -98,8 +100,12 @@ run: venv assets
 	SITE_URL=http://$(HOST_PORT) $(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver $(HOST_PORT)
 
+# The main suite in parallel; then the fault tests (tests/reliability, marker `faults`),
+# one at a time on their own private PostgreSQL and Redis, since they kill workers and
+# restart databases. Exit status 5 is "no test selected", e.g. PYTEST_ARGS naming one folder.
 test: venv assets
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:xdist -m faults $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -115,3 +121,13 @@ lock: venv
 		--output-file=requirements.lock pyproject.toml
 	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(PIP_COMPILE_ARGS) --extra=dev \
 		--output-file=requirements-dev.lock pyproject.toml
+
+# Reports known advisories against requirements.lock (what production installs) and
+# requirements-dev.lock. Needs PyPI's advisory API; says so plainly when it cannot reach
+# it. Exits 1 when an advisory is found; `make audit AUDIT_ARGS=--report-only` (CI) never fails.
+audit: venv
+	$(PY) bin/audit $(AUDIT_ARGS) requirements.lock requirements-dev.lock
+
+# Against a server already running (see bench/soak.py --help); SOAK_ARGS="--minutes 3".
+soak: venv
+	$(PY) bench/soak.py $(SOAK_ARGS)
