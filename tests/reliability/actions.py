@@ -170,7 +170,50 @@ def state(*ids: str) -> dict:
     }
 
 
+def review_request(username: str, start: str, end: str) -> dict:
+    """A contract review of the user's AHSN, requested as the director's page does: the
+    build task goes to the broker after commit."""
+    from django.contrib.auth import get_user_model
+
+    from collaboratives.models import AHSN
+    from reports.build import review_request as request
+
+    user = get_user_model().objects.get(username=username)
+    ahsn = AHSN.objects.filter(collaboratives__isnull=False).order_by("pk").first()
+    review = request(
+        ahsn=ahsn, start=date.fromisoformat(start), end=date.fromisoformat(end), user=user
+    )
+    return {"review": review.pk}
+
+
+def review_build_here(review_id: str) -> dict:
+    """Build the review in this process (to time it), as a worker would."""
+    import time
+
+    from reports.build import review_build
+
+    t = time.monotonic()
+    stored = review_build(int(review_id), worker="timing")
+    return {"stored": stored, "seconds": round(time.monotonic() - t, 2)}
+
+
+def reviews_sweep(when: str = "now") -> dict:
+    """The reports' sweeper; `later` as it would run once a killed build has been silent."""
+    from django.utils import timezone
+
+    from reports.build import RESEND_AFTER, SILENT_AFTER
+    from reports.build import reviews_sweep as sweep_now
+
+    now = timezone.now()
+    if when == "later":
+        now += SILENT_AFTER + RESEND_AFTER + timedelta(seconds=1)
+    return sweep_now(now=now)
+
+
 ACTIONS = {
+    "review_request": review_request,
+    "review_build_here": review_build_here,
+    "reviews_sweep": reviews_sweep,
     "grow": grow,
     "session": session,
     "api_token": api_token,

@@ -69,3 +69,64 @@ def test_ten_worker_kills_lose_no_chart_and_compute_none_twice(cluster, redis, t
     assert set(after["charts"].values()) == {1}, context
     assert set(after["of_current"].values()) == {1}, context
     assert again == {"resent": 0, "failed": 0}, context
+
+
+def review_state(cluster, db, review):
+    return cluster.pg.query(
+        db,
+        "SELECT status, progress, attempts, build_generation, pdf IS NOT NULL "
+        "FROM reports_contractreview WHERE id = %s",
+        (review,),
+    )[0]
+
+
+def test_a_worker_killed_mid_way_through_a_contract_review_leaves_it_to_be_built_once(
+    cluster, redis, tmp_path
+):
+    rng = random.Random(services.SEED + 1)
+    db = "faults_review_kill"
+    env = services.django_env(cluster.database(db), redis.url)
+    review = services.action(env, "review_request", "director", "2024-07-01", "2025-06-30")[
+        "review"
+    ]
+    assert redis.queued() == 1
+
+    worker = services.Worker(env, tmp_path / "worker.log", concurrency=1).start()
+    try:
+        # A moment in the build: once its progress has passed a point drawn at random.
+        point = rng.randint(2, 60)
+
+        def under_way():
+            state = review_state(cluster, db, review)
+            if (
+                state[0] == "building"
+                and state[1] >= point
+                or state[0] not in ("draft", "building")
+            ):
+                return state
+            return None
+
+        seen = services.wait_for(under_way, 120, "the build under way", every=0.02)
+        worker.kill_all()
+        killed = review_state(cluster, db, review)
+        print(f"seed {services.SEED + 1}: killed at {seen}, left {killed}")
+        assert killed[0] == "building", f"the build was not under way when killed: {killed}"
+
+        worker = services.Worker(env, worker.log, concurrency=1, started=worker.started).start()
+        worker.wait_ready()
+        swept = services.action(env, "reviews_sweep", "later")
+        services.wait_for(
+            lambda: review_state(cluster, db, review)[0] not in ("draft", "building"),
+            180,
+            "the review built",
+            every=0.5,
+        )
+        status, progress, attempts, generation, has_pdf = review_state(cluster, db, review)
+        again = services.action(env, "reviews_sweep", "later")
+    finally:
+        worker.stop()
+
+    assert swept["resent"] == 1
+    assert (status, progress, has_pdf) == ("ready", 100, True)
+    assert (attempts, generation) == (2, 2)
+    assert again == {"resent": 0, "failed": 0}
