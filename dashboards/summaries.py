@@ -35,7 +35,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from collaboratives.models import Collaborative, PDSACycle, Team, TeamAssessment, Topic
+from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
 from dashboards.models import ReportingSummary
 from measures.completeness import completeness_matrix
 from measures.models import ChartResult, Measure, Series
@@ -420,7 +420,29 @@ def ahsn_payload(collaborative_payloads: dict[int, dict], phases: dict[int, str]
     payload["collaboratives"] = len(collaborative_payloads)
     payload["phases"] = dict(Counter(phases[c] for c in collaborative_payloads))
     payload["data_version"] = sum(p["data_version"] for p in collaborative_payloads.values())
+    payload.update(_pooled_outcome(collaborative_payloads.values()))
     return payload
+
+
+def _pooled_outcome(payloads) -> dict:
+    """The outcome rate pooled across collaboratives, when they all share one outcome
+    measure (the usual case within a topic); nothing otherwise."""
+    payloads = [p for p in payloads if p.get("outcome_measure")]
+    measures = {p["outcome_measure"]["id"] for p in payloads}
+    if len(measures) != 1:
+        return {"outcome_measure": None, "outcome_rate": None}
+    rates = [p["outcome_rate"] for p in payloads if p.get("outcome_rate")]
+    if not rates:
+        return {"outcome_measure": payloads[0]["outcome_measure"], "outcome_rate": None}
+    return {
+        "outcome_measure": payloads[0]["outcome_measure"],
+        "outcome_rate": {
+            "numerator": sum(r["numerator"] for r in rates),
+            "denominator": sum(r["denominator"] for r in rates),
+            "points": sum(r["points"] for r in rates),
+            "since": min(r["since"] for r in rates),
+        },
+    }
 
 
 def programme_payload(by_ahsn: dict[int, dict[int, dict]], phases: dict[int, str]) -> dict:
@@ -530,10 +552,13 @@ def summaries_compute(
             )
         counts["team"] += len(team_payloads)
         counts["collaborative"] += 1
-    if collaboratives:
+    if collaboratives or collaborative_ids is None:
+        every_ahsn = collaborative_ids is None  # so an AHSN leading nothing yet says so
         counts.update(
             rollups_compute(
-                ahsn_ids={c.lead_ahsn_id for c in collaboratives},
+                ahsn_ids=set(AHSN.objects.values_list("pk", flat=True))
+                if every_ahsn
+                else {c.lead_ahsn_id for c in collaboratives},
                 topic_ids={c.topic_id for c in collaboratives},
                 month=month,
                 today=today,

@@ -1,0 +1,482 @@
+"""The AHSN portfolio, the national view and the collaborative's teams table.
+
+Each page reads stored reporting summaries (dashboards.summaries), a fixed number of
+queries whatever the number of teams, and adds up at most the handful of collaborative
+rows a filter leaves; nothing is aggregated from data points in a request. Filters are
+GET parameters, so a view can be bookmarked; htmx swaps the results in place and pushes
+the URL, and the same URL without htmx renders the whole page.
+
+Counts of people leave the collaborative here (portfolio, national): they go through
+governance.disclosure. Inside the collaborative (the teams table) teams are named as its
+data-sharing terms say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from collaboratives.forms import NHSFormMixin
+from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
+from dashboards.alerts import alerts_for_ahsn
+from dashboards.models import ReportingSummary
+from dashboards.summaries import (
+    ahsn_payload,
+    latest_rows,
+    month_of,
+    programme_topic_ids,
+    snapshot_months,
+    summaries_for_month,
+)
+from governance import access, disclosure
+
+Level = ReportingSummary.Level
+PHASES = Collaborative.Phase
+
+
+# --- Shared ---------------------------------------------------------------------------------
+
+
+def _percent(value) -> int | None:
+    return None if value is None else round(value * 100)
+
+
+def _change(now, before, *, scale: float = 1, places: int = 0):
+    """now - before (scaled), or None when either is missing."""
+    if now is None or before is None:
+        return None
+    delta = (now - before) * scale
+    return round(delta, places) if places else round(delta)
+
+
+def _outcome_rate(payload: dict) -> dict | None:
+    """The pooled outcome rate of a collaborative's last three months, fit to leave it: a
+    measure that counts people follows the small-number rules."""
+    measure = payload.get("outcome_measure")
+    rate = payload.get("outcome_rate")
+    if not measure or not rate or not rate["points"]:
+        return None
+    chart = measure["chart_type"]
+    has_denominator = chart in ("p", "pp", "u", "up") and rate["denominator"]
+    multiplier = measure["multiplier"] if chart in ("u", "up") else 100
+    shown = disclosure.disclose_for(
+        SimpleNamespace(counts_people=measure["counts_people"], multiplier=multiplier),
+        rate["numerator"],
+        rate["denominator"] if has_denominator else None,
+        multiplier=multiplier,
+    )
+    if not measure["counts_people"] and shown["value"] is not None:
+        shown["percent"] = f"{shown['value']:.1f}"  # not people: no rounding rules apply
+    unit = "%" if chart in ("p", "pp") else f" {measure['unit']}".rstrip()
+    return {
+        **shown,
+        "measure": measure["name"],
+        "unit": unit,
+        "since": dt.date.fromisoformat(rate["since"]),
+        "has_denominator": bool(has_denominator),
+    }
+
+
+def _row(payload: dict | None, before: dict | None) -> dict:
+    """What one table row shows of a collaborative, AHSN or region payload."""
+    if payload is None:
+        return {"missing": True}
+    teams = payload["teams"] or 0
+    cycles = payload.get("cycles") or {}
+    assessment = payload.get("assessment") or {}
+    row = {
+        "missing": False,
+        "teams": teams,
+        "withdrawn": payload.get("withdrawn"),
+        "improved": payload["outcome_improved"],
+        "judged": payload["outcome_judged"],
+        "improved_percent": _percent(payload["improved_share"]),
+        "completeness_percent": _percent(payload["completeness"]),
+        "cycles_recent": cycles.get("recent", 0),
+        "cycles_active": cycles.get("active", 0),
+        "cycles_adopted": cycles.get("adopt", 0),
+        "cycles_per_team": payload.get("cycles_recent_per_team"),
+        "score_mean": assessment.get("mean"),
+        "rated": assessment.get("rated", 0),
+        "concern": payload["signals"]["concern"],
+        "teams_with_concern": payload.get("teams_with_concern", 0),
+        "outcome": _outcome_rate(payload),
+    }
+    if before is not None:
+        before_assessment = before.get("assessment") or {}
+        row["change"] = {
+            "improved": _words(
+                _change(payload["improved_share"], before["improved_share"], scale=100),
+                "percentage points",
+            ),
+            "completeness": _words(
+                _change(payload["completeness"], before["completeness"], scale=100),
+                "percentage points",
+            ),
+            "score": _words(
+                _change(assessment.get("mean"), before_assessment.get("mean"), places=2), ""
+            ),
+            "teams": _words(teams - (before["teams"] or 0), "teams"),
+        }
+    return row
+
+
+def _words(delta, unit: str) -> dict | None:
+    """A change as the page says it: {"text": "up 5 percentage points", "way": "up"}."""
+    if delta is None:
+        return None
+    if delta == 0:
+        return {"text": "no change", "way": "same"}
+    way = "up" if delta > 0 else "down"
+    size = abs(delta)
+    return {"text": f"{way} {size:g}{' ' + unit if unit else ''}", "way": way}
+
+
+def _compare_month(requested: str | None, months: list[dt.date], current: dt.date):
+    """The snapshot month to compare with: the one asked for if it exists, else the newest
+    before the current one (normally last month)."""
+    earlier = [m for m in months if m < current]
+    for m in earlier:
+        if requested == m.isoformat():
+            return m, earlier
+    return (earlier[0] if earlier else None), earlier
+
+
+class _FilterForm(NHSFormMixin, forms.Form):
+    pass
+
+
+def _filters(form_class, data, defaults: dict, **kwargs):
+    """(form, chosen): the valid filters asked for, a bad or missing value falling back to
+    its default (never an error page), and a form showing exactly those."""
+    asked = form_class(data, **kwargs)
+    asked.is_valid()
+    chosen = {}
+    for name in asked.fields:
+        value = asked.cleaned_data.get(name)
+        chosen[name] = defaults.get(name, "") if value in (None, "") else value
+    form = form_class({k: v for k, v in chosen.items() if v not in (None, "")}, **kwargs)
+    form.is_valid()
+    return form, chosen
+
+
+# --- The AHSN portfolio -------------------------------------------------------------------
+
+
+class PortfolioFilterForm(_FilterForm):
+    phase = forms.ChoiceField(
+        label="Phase", required=False, choices=[("", "Every phase"), *PHASES.choices]
+    )
+    kind = forms.ChoiceField(
+        label="Topic",
+        required=False,
+        choices=[("", "National and local"), *Topic.Kind.choices],
+    )
+    role = forms.ChoiceField(
+        label="Led or partnered",
+        required=False,
+        choices=[("", "Led or partnered"), ("lead", "Led by us"), ("partner", "Partner")],
+    )
+    compare = forms.ChoiceField(label="Compare with", required=False, choices=[])
+
+    def __init__(self, data, *, months: list[dt.date]):
+        super().__init__(data)
+        self.fields["compare"].choices = [(m.isoformat(), f"{m:%B %Y}") for m in months] or [
+            ("", "No earlier snapshot yet")
+        ]
+
+
+@login_required
+def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
+    """An AHSN's collaboratives: phase, teams, outcome improved, completeness, PDSA
+    activity, scores and what changed since the month compared with; sustain alerts."""
+    ahsn = access.ahsn_for_portfolio(request.user, pk)
+    collaboratives = list(
+        Collaborative.objects.filter(Q(lead_ahsn=ahsn) | Q(partner_ahsns=ahsn))
+        .distinct()
+        .select_related("topic", "lead_ahsn")
+        .order_by("name")
+    )
+    ids = [c.pk for c in collaboratives]
+    current = month_of(timezone.localdate())
+    months = snapshot_months(Level.AHSN, [ahsn.pk])
+    compare, earlier = _compare_month(request.GET.get("compare"), months, current)
+    form, chosen = _filters(
+        PortfolioFilterForm,
+        request.GET,
+        {"compare": compare.isoformat() if compare else ""},
+        months=earlier,
+    )
+    rows_now = latest_rows(Level.COLLABORATIVE, ids)
+    before = summaries_for_month(Level.COLLABORATIVE, ids, compare) if compare else {}
+    ahsn_now = latest_rows(Level.AHSN, [ahsn.pk]).get(ahsn.pk)
+    ahsn_before = (
+        summaries_for_month(Level.AHSN, [ahsn.pk], compare).get(ahsn.pk) if compare else None
+    )
+
+    shown = []
+    for c in collaboratives:
+        led = c.lead_ahsn_id == ahsn.pk
+        if chosen["phase"] and c.phase != chosen["phase"]:
+            continue
+        if chosen["kind"] and c.topic.kind != chosen["kind"]:
+            continue
+        if chosen["role"] == "lead" and not led or chosen["role"] == "partner" and led:
+            continue
+        now = rows_now.get(c.pk)
+        shown.append(
+            {
+                "collaborative": c,
+                "led": led,
+                **_row(now.payload if now else None, before.get(c.pk)),
+            }
+        )
+    alerts = alerts_for_ahsn(ahsn)
+    context = {
+        "ahsn": ahsn,
+        "form": form,
+        "rows": shown,
+        "total": len(collaboratives),
+        "compare": compare,
+        "summary": _row(ahsn_now.payload if ahsn_now else None, ahsn_before),
+        "phases": _phase_counts(ahsn_now.payload if ahsn_now else None),
+        "computed_at": ahsn_now.computed_at if ahsn_now else None,
+        "alerts": [
+            {
+                "alert": a,
+                "team": str(a.team)
+                if access.can(request.user, access.MONITOR, a.team.collaborative)
+                else a.team.name_for_peers(),
+            }
+            for a in alerts[:10]
+        ],
+        "alert_count": len(alerts),
+        "query": request.GET.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "dashboards/portfolio.html#results", context)
+    return render(request, "dashboards/portfolio.html", context)
+
+
+def _phase_counts(payload: dict | None) -> list[tuple[str, int]]:
+    phases = (payload or {}).get("phases", {})
+    return [(label, phases[value]) for value, label in PHASES.choices if phases.get(value)]
+
+
+# --- National -------------------------------------------------------------------------------
+
+
+class NationalFilterForm(_FilterForm):
+    topic = forms.TypedChoiceField(label="Programme", required=False, coerce=int, choices=[])
+    phase = forms.ChoiceField(
+        label="Phase", required=False, choices=[("", "Every phase"), *PHASES.choices]
+    )
+
+    def __init__(self, data, *, topics):
+        super().__init__(data)
+        self.fields["topic"].choices = [(t.pk, t.name) for t in topics]
+
+
+@login_required
+def national(request: HttpRequest) -> HttpResponse:
+    """The national programmes (and any topic run in several regions) side by side, one
+    programme region by region across every AHSN, and every AHSN's totals."""
+    if not access.may_view_national(request.user):
+        raise Http404("No page here")
+    ahsns = list(AHSN.objects.order_by("name"))
+    topics = list(Topic.objects.filter(pk__in=programme_topic_ids()).order_by("-kind", "name"))
+    form, chosen = _filters(
+        NationalFilterForm, request.GET, {"topic": topics[0].pk if topics else ""}, topics=topics
+    )
+    topic = next((t for t in topics if t.pk == chosen["topic"]), None)
+
+    programmes = latest_rows(Level.PROGRAMME, [t.pk for t in topics])
+    programme_rows = [
+        {
+            "topic": t,
+            "regions": len(
+                (programmes[t.pk].payload if t.pk in programmes else {}).get("regions", {})
+            ),
+            "collaboratives": (programmes[t.pk].payload if t.pk in programmes else {}).get(
+                "collaboratives", 0
+            ),
+            **_row(programmes[t.pk].payload if t.pk in programmes else None, None),
+        }
+        for t in topics
+    ]
+    ahsn_rows = latest_rows(Level.AHSN, [a.pk for a in ahsns])
+    regions = _regions(topic, ahsns, chosen["phase"]) if topic else []
+    context = {
+        "form": form,
+        "topic": topic,
+        "programme_rows": programme_rows,
+        "regions": [r for r in regions if not r["missing"]],
+        "not_running": [r["ahsn"] for r in regions if r["missing"]],
+        "ahsn_count": len(ahsns),
+        "phase_label": dict(PHASES.choices).get(chosen["phase"], ""),
+        "ahsn_rows": [
+            {
+                "ahsn": a,
+                "collaboratives": (ahsn_rows[a.pk].payload if a.pk in ahsn_rows else {}).get(
+                    "collaboratives", 0
+                ),
+                "phases": _phase_counts(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None),
+                **_row(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None, None),
+            }
+            for a in ahsns
+        ],
+        "computed_at": max((r.computed_at for r in ahsn_rows.values()), default=None),
+    }
+    if request.htmx:
+        return render(request, "dashboards/national.html#results", context)
+    return render(request, "dashboards/national.html", context)
+
+
+def _regions(topic, ahsns, phase: str) -> list[dict]:
+    """One row per AHSN for the topic: its collaboratives on the topic (in `phase`, if
+    given) added up from their stored summaries; AHSNs not running it say so."""
+    collaboratives = list(
+        Collaborative.objects.filter(topic=topic)
+        .order_by("name")
+        .values("id", "name", "lead_ahsn_id", "phase")
+    )
+    if phase:
+        collaboratives = [c for c in collaboratives if c["phase"] == phase]
+    stored = latest_rows(Level.COLLABORATIVE, [c["id"] for c in collaboratives])
+    phases = {c["id"]: c["phase"] for c in collaboratives}
+    rows = []
+    for ahsn in ahsns:
+        mine = [c for c in collaboratives if c["lead_ahsn_id"] == ahsn.pk]
+        payloads = {c["id"]: stored[c["id"]].payload for c in mine if c["id"] in stored}
+        rows.append(
+            {
+                "ahsn": ahsn,
+                "collaboratives": mine,
+                **(_row(ahsn_payload(payloads, phases), None) if payloads else {"missing": True}),
+            }
+        )
+    return rows
+
+
+# --- The collaborative's teams table ------------------------------------------------------
+
+
+SORTS = {
+    "attention": "Needs attention first",
+    "name": "Name",
+    "completeness": "Data completeness (lowest first)",
+    "score": "Assessment score (highest first)",
+    "activity": "PDSA activity (most first)",
+}
+
+
+class TeamsFilterForm(_FilterForm):
+    kind = forms.ChoiceField(
+        label="Team type",
+        required=False,
+        choices=[("", "Every type"), *OrganisationKind.choices],
+    )
+    status = forms.ChoiceField(
+        label="Teams",
+        required=False,
+        choices=[("active", "Active"), ("withdrawn", "Withdrawn"), ("all", "All")],
+        initial="active",
+    )
+    sort = forms.ChoiceField(
+        label="Sort by", required=False, choices=list(SORTS.items()), initial="attention"
+    )
+
+
+def _team_url(team_id: int) -> str:
+    try:
+        return reverse("dashboard_team", args=[team_id])
+    except NoReverseMatch:  # the my-team page is not wired up
+        return reverse("team", args=[team_id])
+
+
+def _sort_key(sort: str):
+    def key(row):
+        p = row["p"] or {}
+        completeness = p.get("completeness")
+        score = (p.get("assessment") or {}).get("score")
+        recent = (p.get("cycles") or {}).get("recent", 0)
+        if sort == "name":
+            return (row["label"].lower(),)
+        if sort == "completeness":
+            return (completeness is None, completeness or 0, row["label"].lower())
+        if sort == "score":
+            return (score is None, -(score or 0), row["label"].lower())
+        if sort == "activity":
+            return (-recent, row["label"].lower())
+        concern = (p.get("signals") or {}).get("concern", 0)
+        return (-concern, -(p.get("missing") or 0), row["label"].lower())
+
+    return key
+
+
+@login_required
+def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
+    """The collaborative's teams with their signals, data completeness, PDSA activity and
+    assessment score. Named to those who run, teach or direct the collaborative; to the
+    teams, by name where the organisation agreed and otherwise by pseudonym, their own
+    team always by name."""
+    collaborative = access.collaborative_for(request.user, pk)
+    form, chosen = _filters(TeamsFilterForm, request.GET, {"status": "active", "sort": "attention"})
+    teams = Team.objects.filter(collaborative=collaborative).select_related("organisation")
+    if chosen["kind"]:
+        teams = teams.filter(organisation__kind=chosen["kind"])
+    if chosen["status"] != "all":
+        teams = teams.filter(status=chosen["status"])
+    teams = list(teams)
+    # Named_to_peers reads the collaborative; give each team the one already loaded.
+    for team in teams:
+        team.collaborative = collaborative
+    names_all = access.can(request.user, access.MONITOR, collaborative)
+    own = access.principal(request.user).teams
+    openable = set(
+        Team.objects.visible_to(request.user)
+        .filter(collaborative=collaborative)
+        .values_list("pk", flat=True)
+    )
+    summaries = latest_rows(Level.TEAM, [t.pk for t in teams])
+    rows = []
+    for team in teams:
+        row = summaries.get(team.pk)
+        p = row.payload if row else None
+        rows.append(
+            {
+                "team": team,
+                "label": str(team) if names_all or team.pk in own else team.name_for_peers(),
+                "own": team.pk in own,
+                "url": _team_url(team.pk) if team.pk in openable else "",
+                "p": p,
+                "completeness_percent": _percent(p["completeness"]) if p else None,
+                "assessment_month": dt.date.fromisoformat(p["assessment"]["month"])
+                if p and p["assessment"]
+                else None,
+                "computed_at": row.computed_at if row else None,
+            }
+        )
+    rows.sort(key=_sort_key(chosen["sort"]))
+    computed = [r["computed_at"] for r in rows if r["computed_at"]]
+    context = {
+        "collaborative": collaborative,
+        "form": form,
+        "rows": rows,
+        "names_all": names_all,
+        "computed_at": max(computed) if computed else None,
+        "teams_url": reverse("dashboard_collaborative_teams", args=[collaborative.pk]),
+    }
+    if request.htmx and request.htmx.target == "teams-results":
+        return render(request, "dashboards/_teams_table.html#results", context)  # a filter
+    if request.htmx:
+        return render(request, "dashboards/_teams_table.html", context)  # the dashboard
+    return render(request, "dashboards/_teams_table_page.html", context)
