@@ -36,6 +36,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from governance.models import AuditEntry, AuditSource
 
@@ -476,3 +477,538 @@ def connect() -> None:
     post_save.connect(_history_written, dispatch_uid="collab-audit-history")
     task_prerun.connect(_task_started, dispatch_uid="collab-audit-task-start", weak=False)
     task_postrun.connect(_task_finished, dispatch_uid="collab-audit-task-end", weak=False)
+
+
+# --- Reading the trail -----------------------------------------------------------------------
+
+KINDS = {
+    "data": "Data points",
+    "cycle": "PDSA cycles",
+    "measure": "Measures and targets for them",
+    "target": "Stretch target",
+    "phase": "Collaborative phase",
+    "chart": "Chart edits and annotations",
+    "team": "Teams and their people",
+    "role": "Roles and invitations",
+    "setup": "Collaborative set-up",
+    "assessment": "Team assessments",
+}
+# Where each history that is not an AuditEntry sits, and the kind of change it is.
+HISTORIES = {
+    "revision": "data",
+    "target": "target",
+    "phase": "phase",
+    "setting": "measure",
+    "chart": "chart",
+}
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    """Which part of the trail to read: always a set of collaboratives (and for an AHSN's
+    trail its AHSN-wide entries), narrowed by who, kind, dates and team."""
+
+    collaborative_ids: tuple[int, ...]
+    ahsn_id: int | None = None
+    actor_id: int | None = None
+    kind: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    team_id: int | None = None
+
+
+@dataclass
+class TrailRow:
+    """One change, whichever history it came from, as the trail page and exports show it."""
+
+    at: dt.datetime
+    who: str
+    source: str
+    kind: str
+    action: str
+    what: str
+    collaborative: str = ""
+    team: str = ""
+    changes: list = field(default_factory=list)  # [(label, before, after)]
+    reason: str = ""
+    detail: str = ""
+
+
+def _day_bounds(filters: TrailFilter):
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(filters.since, dt.time.min, tzinfo=tz) if filters.since else None
+    end = (
+        dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        if filters.until
+        else None
+    )
+    return start, end
+
+
+def _sources(filters: TrailFilter) -> dict[str, models.QuerySet]:
+    """Each history, filtered to the trail asked for; keys name the history."""
+    from django.db.models import Q
+
+    from collaboratives.models import PhaseChange, StretchTarget
+    from measures.models import (
+        ChartEdit,
+        CollaborativeMeasure,
+        DataPointRevision,
+        MeasureSettingChange,
+    )
+
+    ids = list(filters.collaborative_ids)
+    library = CollaborativeMeasure.objects.filter(collaborative_id__in=ids).values("measure_id")
+    entry_scope = Q(collaborative_id__in=ids) | Q(
+        object_type="measures.measure", collaborative__isnull=True, object_id__in=library
+    )
+    if filters.ahsn_id is not None:
+        entry_scope |= Q(ahsn_id=filters.ahsn_id, collaborative__isnull=True)
+    sources = {
+        "entry": (AuditEntry.objects.filter(entry_scope), "at", "actor_id", "team_id"),
+        "revision": (
+            DataPointRevision.objects.filter(series__team__collaborative_id__in=ids),
+            "changed_at",
+            "changed_by_id",
+            "series__team_id",
+        ),
+        "target": (
+            StretchTarget.objects.filter(collaborative_id__in=ids),
+            "set_at",
+            "set_by_id",
+            None,
+        ),
+        "phase": (
+            PhaseChange.objects.filter(collaborative_id__in=ids),
+            "moved_at",
+            "moved_by_id",
+            None,
+        ),
+        "setting": (
+            MeasureSettingChange.objects.filter(
+                Q(collaborative_id__in=ids)
+                | Q(collaborative__isnull=True, measure__team__collaborative_id__in=ids)
+                | Q(collaborative__isnull=True, measure__team__isnull=True, measure__in=library)
+            ),
+            "changed_at",
+            "changed_by_id",
+            "measure__team_id",
+        ),
+        "chart": (
+            ChartEdit.objects.filter(series__team__collaborative_id__in=ids),
+            "changed_at",
+            "changed_by_id",
+            "series__team_id",
+        ),
+    }
+    start, end = _day_bounds(filters)
+    out = {}
+    for name, (qs, at, actor, team) in sources.items():
+        if filters.kind:
+            if name == "entry":
+                types = [t for t, (_, kind) in TRACKED.items() if kind == filters.kind]
+                if not types:
+                    continue
+                qs = qs.filter(object_type__in=types)
+            elif HISTORIES[name] != filters.kind:
+                continue
+        if filters.team_id is not None:
+            if team is None:
+                continue
+            qs = qs.filter(**{team: filters.team_id})
+        if filters.actor_id is not None:
+            qs = qs.filter(**{actor: filters.actor_id})
+        if start is not None:
+            qs = qs.filter(**{f"{at}__gte": start})
+        if end is not None:
+            qs = qs.filter(**{f"{at}__lt": end})
+        out[name] = (qs, at, actor)
+    return out
+
+
+def trail(filters: TrailFilter):
+    """The trail as one QuerySet of (history, id, when), newest first: a UNION of every
+    history, so that the database sorts and pages it; `trail_rows` turns a page into rows."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Cast
+
+    parts = [
+        qs.order_by()
+        .annotate(
+            history=Value(name, output_field=models.CharField()),
+            key=Cast("pk", models.BigIntegerField()),
+            when=F(at),
+        )
+        .values_list("history", "key", "when")
+        for name, (qs, at, _) in _sources(filters).items()
+    ]
+    if not parts:
+        return AuditEntry.objects.none().values_list("object_type", "object_id", "at")
+    first, *rest = parts
+    return first.union(*rest, all=True).order_by("-when", "-key")
+
+
+def trail_actors(filters: TrailFilter) -> list[tuple[int, str]]:
+    """Everyone who changed anything in the trail (ignoring the who filter), by name."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import F
+
+    everyone = TrailFilter(**{**filters.__dict__, "actor_id": None})
+    parts = [
+        qs.order_by().annotate(who=F(actor)).values_list("who", flat=True).distinct()
+        for qs, _, actor in _sources(everyone).values()
+    ]
+    if not parts:
+        return []
+    first, *rest = parts
+    ids = {pk for pk in first.union(*rest) if pk is not None}
+    users = get_user_model().objects.filter(pk__in=ids).select_related("person")
+    return sorted(((u.pk, _user_name(u)) for u in users), key=lambda pair: pair[1].lower())
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return ""
+    try:
+        name = user.person.name
+    except AttributeError:
+        name = ""
+    return name or user.get_username()
+
+
+def _field_label(model, name: str) -> str:
+    if model is None:
+        return name
+    for f in model._meta.get_fields():
+        if getattr(f, "attname", None) == name or f.name == name:
+            return capfirst(str(getattr(f, "verbose_name", name)))
+    return name.replace("_", " ").capitalize()
+
+
+def _shown(model, name: str, value) -> str:
+    """A recorded value as a reader would say it: a choice's label, yes/no, a list joined."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if model is not None:
+        try:
+            f = model._meta.get_field(name[:-3] if name.endswith("_id") else name)
+        except Exception:  # noqa: BLE001 - a field removed since the entry was written
+            f = None
+        if f is not None and getattr(f, "choices", None):
+            return str(dict(f.flatchoices).get(value, value))
+    return str(value)
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def trail_rows(keys) -> list[TrailRow]:
+    """The rows for (history, id, when) keys, in the keys' order, each history read once."""
+    from django.apps import apps
+
+    from collaboratives.models import Collaborative, PhaseChange, StretchTarget, Team
+    from measures.models import ChartEdit, DataPointRevision, MeasureSettingChange
+
+    keys = list(keys)
+    wanted: dict[str, list[int]] = {}
+    for history, pk, _ in keys:
+        wanted.setdefault(history, []).append(pk)
+    loaded: dict[tuple[str, int], TrailRow] = {}
+
+    def team_name(team) -> str:
+        return str(team) if team is not None else ""
+
+    entries = AuditEntry.objects.filter(pk__in=wanted.get("entry", []))
+    collaborative_names = dict(
+        Collaborative.objects.filter(
+            pk__in={e.collaborative_id for e in entries if e.collaborative_id}
+        ).values_list("pk", "name")
+    )
+    teams = Team.objects.select_related("organisation").in_bulk(
+        {e.team_id for e in entries if e.team_id}
+    )
+    for e in entries:
+        try:
+            model = apps.get_model(e.object_type)
+        except (LookupError, ValueError):
+            model = None
+        kind = TRACKED.get(e.object_type, (None, ""))[1]
+        type_name = capfirst(str(model._meta.verbose_name)) if model else e.object_type
+        loaded[("entry", e.pk)] = TrailRow(
+            at=e.at,
+            who=e.actor_name or "System",
+            source=e.get_source_display(),
+            kind=KINDS.get(kind, kind),
+            action=e.get_action_display(),
+            what=f"{type_name}: {e.object_repr}",
+            collaborative=collaborative_names.get(e.collaborative_id, ""),
+            team=team_name(teams.get(e.team_id)),
+            changes=[
+                (_field_label(model, name), _shown(model, name, old), _shown(model, name, new))
+                for name, (old, new) in e.changes.items()
+            ],
+            reason=e.reason,
+        )
+
+    for r in DataPointRevision.objects.filter(pk__in=wanted.get("revision", [])).select_related(
+        "series__measure",
+        "series__team__organisation",
+        "series__team__collaborative",
+        "changed_by__person",
+    ):
+        if r.old_numerator is None:
+            action = "Added"
+        elif r.new_numerator is None:
+            action = "Cleared"
+        else:
+            action = "Changed"
+        changes = [("Numerator", _number(r.old_numerator), _number(r.new_numerator))]
+        if r.old_denominator is not None or r.new_denominator is not None:
+            changes.append(("Denominator", _number(r.old_denominator), _number(r.new_denominator)))
+        loaded[("revision", r.pk)] = TrailRow(
+            at=r.changed_at,
+            who=_user_name(r.changed_by) or "System",
+            source=r.get_source_display(),
+            kind=KINDS["data"],
+            action=action,
+            what=f"Data point: {r.series.measure.name}, period starting {r.period_start:%-d %b %Y}",
+            collaborative=r.series.team.collaborative.name,
+            team=team_name(r.series.team),
+            changes=changes,
+            reason=r.reason,
+        )
+
+    targets = list(
+        StretchTarget.objects.filter(pk__in=wanted.get("target", [])).select_related(
+            "collaborative", "measure", "set_by__person"
+        )
+    )
+    histories = {c: target_history(c) for c in {t.collaborative for t in targets}}
+    for t in targets:
+        setting = next(s for s in histories[t.collaborative].settings if s.target.pk == t.pk)
+        loaded[("target", t.pk)] = TrailRow(
+            at=t.set_at,
+            who=setting.set_by or "System",
+            source=AuditSource.WEB.label,
+            kind=KINDS["target"],
+            action="Set" if setting.first else ("Moved" if setting.moved else "Restated"),
+            what=f"Stretch target: {t.measure.name}",
+            collaborative=t.collaborative.name,
+            changes=setting.changes,
+            reason=t.reason,
+            detail=setting.timing,
+        )
+
+    for p in PhaseChange.objects.filter(pk__in=wanted.get("phase", [])).select_related(
+        "collaborative", "moved_by__person"
+    ):
+        loaded[("phase", p.pk)] = TrailRow(
+            at=p.moved_at,
+            who=_user_name(p.moved_by) or "System",
+            source=AuditSource.WEB.label,
+            kind=KINDS["phase"],
+            action="Moved",
+            what=f"Collaborative phase: {p.collaborative.name}",
+            collaborative=p.collaborative.name,
+            changes=[("Phase", p.get_from_phase_display(), p.get_to_phase_display())],
+            detail=f"From {p.moved_on:%-d %b %Y}",
+        )
+
+    for s in MeasureSettingChange.objects.filter(pk__in=wanted.get("setting", [])).select_related(
+        "measure__team__organisation",
+        "measure__team__collaborative",
+        "collaborative",
+        "changed_by__person",
+    ):
+        collaborative = s.collaborative or (
+            s.measure.team.collaborative if s.measure.team else None
+        )
+        loaded[("setting", s.pk)] = TrailRow(
+            at=s.changed_at,
+            who=_user_name(s.changed_by) or "System",
+            source=AuditSource.WEB.label,
+            kind=KINDS["measure"],
+            action="Changed",
+            what=f"Measure: {s.measure.name}",
+            collaborative=collaborative.name if collaborative else "Every collaborative using it",
+            team=team_name(s.measure.team),
+            changes=[(s.field.replace("_", " ").capitalize(), s.old_value, s.new_value)],
+            reason=s.reason,
+        )
+
+    for c in ChartEdit.objects.filter(pk__in=wanted.get("chart", [])).select_related(
+        "series__measure",
+        "series__team__organisation",
+        "series__team__collaborative",
+        "changed_by__person",
+    ):
+        loaded[("chart", c.pk)] = TrailRow(
+            at=c.changed_at,
+            who=_user_name(c.changed_by) or "System",
+            source=AuditSource.WEB.label,
+            kind=KINDS["chart"],
+            action=c.get_kind_display(),
+            what=f"Chart: {c.series.measure.name}, period starting {c.period_start:%-d %b %Y}",
+            collaborative=c.series.team.collaborative.name,
+            team=team_name(c.series.team),
+            reason=c.reason,
+            detail=c.detail,
+        )
+    return [loaded[(history, pk)] for history, pk, _ in keys if (history, pk) in loaded]
+
+
+# --- The stretch target's history ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetSetting:
+    """One setting of a stretch target, and how it relates to the data and the one before."""
+
+    target: object  # collaboratives.models.StretchTarget
+    set_at: dt.datetime
+    set_by: str
+    reason: str
+    first: bool
+    before_first_data: bool  # set before any team entered data for its measure
+    before_start: bool  # set on or before the collaborative's start date
+    moved: bool  # the measure, target value or target date differs from the setting before
+    changes: list  # [(label, before, after)] against the setting before; all of it if first
+
+    @property
+    def timing(self) -> str:
+        if not self.first:
+            return ""
+        if self.before_start:
+            return "Set before the collaborative started"
+        if self.before_first_data:
+            return "Set before the first data arrived"
+        return "Set after the first data arrived"
+
+
+@dataclass(frozen=True)
+class TargetHistory:
+    """A collaborative's stretch target over time, oldest setting first."""
+
+    settings: list[TargetSetting]
+    first_data_at: dt.datetime | None
+
+    @property
+    def set_early(self) -> bool:
+        """Whether the first target came before the collaborative started or before its
+        first data: set up front, not fitted to results."""
+        return bool(self.settings) and (
+            self.settings[0].before_start or self.settings[0].before_first_data
+        )
+
+    @property
+    def moved(self) -> bool:
+        return any(s.moved for s in self.settings[1:])
+
+    @property
+    def times_moved(self) -> int:
+        return sum(s.moved for s in self.settings[1:])
+
+    def words(self) -> str:
+        """The history in a sentence or two, for the report and the page."""
+        if not self.settings:
+            return "No stretch target has been set."
+        first = self.settings[0]
+        text = f"Set on {first.set_at:%-d %B %Y}"
+        text += f" by {first.set_by}" if first.set_by else ""
+        if first.before_start:
+            text += ", before the collaborative started"
+        elif first.before_first_data:
+            text += ", before the first data arrived"
+        elif self.first_data_at is not None:
+            text += f", after the first data arrived ({self.first_data_at:%-d %B %Y})"
+        text += "."
+        moves = [s for s in self.settings[1:] if s.moved]
+        if not moves:
+            return text + " Not moved since."
+        times = (
+            "once" if len(moves) == 1 else ("twice" if len(moves) == 2 else f"{len(moves)} times")
+        )
+        details = "; ".join(
+            f"on {s.set_at:%-d %B %Y} ("
+            + ", ".join(f"{label} {old} to {new}" for label, old, new in s.changes)
+            + f"): {s.reason}"
+            for s in moves
+        )
+        return f"{text} Moved {times}: {details}."
+
+
+def _target_values(t) -> dict[str, str]:
+    return {
+        "Measure": t.measure.name,
+        "Baseline": _number(t.baseline_value),
+        "Baseline period": f"{t.baseline_period_start:%b %Y} to {t.baseline_period_end:%b %Y}",
+        "Target": _number(t.target_value),
+        "Target date": f"{t.target_date:%-d %b %Y}",
+    }
+
+
+MOVES = ("Measure", "Target", "Target date")
+
+
+def target_history(collaborative) -> TargetHistory:
+    """Every setting of the collaborative's stretch target with when, by whom and why, and
+    whether it was set early (before the start or the first data) or moved since.
+
+    "First data" is when a team first entered data for the target's measure in this
+    collaborative (the earliest data point revision), not the period the data is about:
+    a target set after baseline data was seen is set later than one set before it.
+    """
+    from django.db.models import Min
+
+    from measures.models import DataPointRevision
+
+    targets = list(
+        collaborative.stretch_targets.select_related("measure", "set_by__person").order_by(
+            "set_at", "id"
+        )
+    )
+    first_data = {
+        row["series__measure_id"]: row["first"]
+        for row in DataPointRevision.objects.filter(
+            series__team__collaborative=collaborative,
+            series__measure_id__in={t.measure_id for t in targets},
+        )
+        .values("series__measure_id")
+        .annotate(first=Min("changed_at"))
+        .order_by()
+    }
+    settings_, previous = [], None
+    for t in targets:
+        values = _target_values(t)
+        data_at = first_data.get(t.measure_id)
+        if previous is None:
+            changes = [(name, "", value) for name, value in values.items()]
+            moved = False
+        else:
+            changes = [
+                (name, previous[name], value)
+                for name, value in values.items()
+                if previous[name] != value
+            ]
+            moved = any(name in MOVES for name, _, _ in changes)
+        settings_.append(
+            TargetSetting(
+                target=t,
+                set_at=t.set_at,
+                set_by=_user_name(t.set_by),
+                reason=t.reason,
+                first=previous is None,
+                before_first_data=data_at is None or t.set_at < data_at,
+                before_start=timezone.localtime(t.set_at).date() <= collaborative.starts_on,
+                moved=moved,
+                changes=changes,
+            )
+        )
+        previous = values
+    first_measure = targets[0].measure_id if targets else None
+    return TargetHistory(settings=settings_, first_data_at=first_data.get(first_measure))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance import views
+from governance import audit_views, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
@@ -22,4 +22,10 @@ urlpatterns = [
     ),
     path("accessibility/", views.accessibility_view, name="accessibility"),
     path("privacy/", views.privacy_view, name="privacy"),
+    path(
+        "collaboratives/<int:pk>/audit/",
+        audit_views.collaborative_audit,
+        name="collaborative_audit",
+    ),
+    path("ahsns/<int:pk>/audit/", audit_views.ahsn_audit, name="ahsn_audit"),
 ]
