@@ -1,0 +1,423 @@
+"""The collaborative's dashboard: one measure across every team.
+
+For the measure chosen (`?measure=`, kept in the URL): every team's chart as small
+multiples on a common scale, the funnel plot over a window (`?window=` months), the
+aggregate chart of the whole collaborative, the teams table (dashboards.urls_portfolio)
+and progress against the stretch target. Teams are named as the data-sharing terms say:
+by name to those who may open the team's page, otherwise by name only where the
+organisation agreed, else by pseudonym ("Team C"); the viewer's own team is highlighted.
+Teams outside the funnel limits can say why, and faculty can judge the variation.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from collaboratives.forms import NHSFormMixin
+from collaboratives.models import Team
+from governance import access
+from measures import figures
+from measures.aggregate import aggregate_chart, funnel_for
+from measures.data import scaled_by_multiplier
+from measures.models import ChartResult, DataPoint, Series, VariationNote
+
+WINDOWS = {"3": "3 months", "6": "6 months", "12": "12 months", "24": "24 months", "all": "All"}
+DEFAULT_WINDOW = "12"
+
+
+# --- What the viewer picked ------------------------------------------------------------------
+
+
+class PickForm(NHSFormMixin, forms.Form):
+    measure = forms.TypedChoiceField(label="Measure", coerce=int)
+    window = forms.ChoiceField(
+        label="Funnel plot window", choices=list(WINDOWS.items()), initial=DEFAULT_WINDOW
+    )
+
+    def __init__(self, data, *, entries):
+        super().__init__(data)
+        self.fields["measure"].choices = [(e.pk, e.measure.name) for e in entries]
+
+
+def _pick(request: HttpRequest, collaborative):
+    """The collaborative measure and window asked for (defaults: the first outcome measure
+    of the set, 12 months), and the bound picker form."""
+    entries = list(collaborative.measure_set.select_related("measure"))
+    default = next(
+        (e for e in entries if e.measure.kind == "outcome"), entries[0] if entries else None
+    )
+    data = QueryDict(mutable=True)
+    data["measure"] = request.GET.get("measure") or (str(default.pk) if default else "")
+    data["window"] = request.GET.get("window") or DEFAULT_WINDOW
+    form = PickForm(data, entries=entries)
+    cm, window = default, DEFAULT_WINDOW
+    if form.is_valid():
+        cm = next(e for e in entries if e.pk == form.cleaned_data["measure"])
+        window = form.cleaned_data["window"]
+    elif default is not None:
+        form = PickForm(QueryDict(f"measure={default.pk}&window={DEFAULT_WINDOW}"), entries=entries)
+        form.is_valid()
+    return cm, window, form, entries
+
+
+def _month_shift(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def window_dates(cm, window: str) -> tuple[dt.date | None, dt.date | None]:
+    """The window's first and last period: `window` months back from the newest period any
+    team reported (so a window never starts in a month nobody could have reported)."""
+    last = DataPoint.objects.filter(
+        series__team__collaborative_id=cm.collaborative_id, series__measure_id=cm.measure_id
+    ).aggregate(last=Max("period_start"))["last"]
+    if last is None or window == "all":
+        return None, last
+    return _month_shift(last.replace(day=1), int(window) - 1), last
+
+
+def _query(cm, window: str) -> str:
+    q = QueryDict(mutable=True)
+    if cm is not None:
+        q["measure"] = str(cm.pk)
+    q["window"] = window
+    return q.urlencode()
+
+
+def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
+    """Each team's name as the viewer may see it, and the viewer's own teams here."""
+    teams = list(collaborative.teams.select_related("organisation", "collaborative"))
+    open_to_viewer = set(
+        Team.objects.visible_to(user)
+        .filter(collaborative=collaborative)
+        .values_list("pk", flat=True)
+    )
+    own = set(access.principal(user).teams) & {t.pk for t in teams}
+    labels = {t.pk: str(t) if t.pk in open_to_viewer else t.name_for_peers() for t in teams}
+    return labels, own
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+def stretch_progress(collaborative, entries) -> dict | None:
+    """How far the whole collaborative has come from the stretch target's baseline to its
+    target, read from the aggregate chart's newest value."""
+    target = collaborative.current_stretch_target()
+    if target is None:
+        return None
+    cm = next((e for e in entries if e.measure_id == target.measure_id), None)
+    progress = {"target": target, "latest": None, "latest_period": None, "percent": None}
+    if cm is None:
+        return progress
+    agg = aggregate_chart(cm)
+    latest = next((r for r in reversed(agg.rows) if r["value"] is not None), None)
+    if latest is None:
+        return progress
+    baseline, goal = float(target.baseline_value), float(target.target_value)
+    progress["latest"] = latest["value"]
+    progress["latest_period"] = latest["date"]
+    progress["monthly"] = agg.monthly or cm.measure.frequency == "monthly"
+    if goal != baseline:
+        share = (latest["value"] - baseline) / (goal - baseline)
+        progress["percent"] = round(100 * max(0.0, min(share, 1.0)))
+        progress["raw_percent"] = round(100 * share)
+    return progress
+
+
+def _teams_table_url(collaborative) -> str:
+    """The teams table partial, once its builder has added it (dashboards.urls_portfolio)."""
+    try:
+        return reverse("dashboard_collaborative_teams", args=[collaborative.pk])
+    except NoReverseMatch:
+        return ""
+
+
+@login_required
+def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """The collaborative's dashboard; with htmx, the measure's section (the picker)."""
+    collaborative = access.collaborative_for(request.user, pk)
+    cm, window, form, entries = _pick(request, collaborative)
+    context = {
+        "collaborative": collaborative,
+        "cm": cm,
+        "window": window,
+        "window_label": WINDOWS[window],
+        "form": form,
+        "query": _query(cm, window),
+    }
+    if request.htmx and request.htmx.target == "measure-section":
+        return render(request, "dashboards/collaborative.html#measure_section", context)
+    context.update(
+        {
+            "progress": stretch_progress(collaborative, entries),
+            "teams_table_url": _teams_table_url(collaborative),
+            "can_monitor": access.can(request.user, access.MONITOR, collaborative),
+        }
+    )
+    return render(request, "dashboards/collaborative.html", context)
+
+
+def _partial(request, template: str, context: dict) -> HttpResponse:
+    """The partial for htmx; without it, the same partial on a page of its own."""
+    if request.htmx:
+        return render(request, template, context)
+    return render(
+        request, "dashboards/collaborative_partial_page.html", {**context, "partial": template}
+    )
+
+
+def _measure_for(request, collaborative):
+    cm, window, _, _ = _pick(request, collaborative)
+    if cm is None:
+        raise Http404("The collaborative has no measures yet")
+    return cm, window
+
+
+# --- Small multiples -------------------------------------------------------------------------
+
+
+def common_range(charts) -> list[float] | None:
+    """A y range that holds every team's values and limits (the shown scale)."""
+    values = []
+    for result, k in charts:
+        for column in (result.y, result.ucl, result.lcl):
+            values.extend(v * k for v in column if v is not None)
+    if not values:
+        return None
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.06 or abs(hi) * 0.1 or 1
+    # rates and counts never go below 0: start the scale there rather than below it
+    bottom = max(lo - pad, 0.0) if lo >= 0 else lo - pad
+    return [round(bottom, 6), round(hi + pad, 6)]
+
+
+@login_required
+def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every active team's chart of the measure, small and on one y scale."""
+    collaborative = access.collaborative_for(request.user, pk)
+    cm, window = _measure_for(request, collaborative)
+    labels, own = team_labels(request.user, collaborative)
+    series = list(
+        Series.objects.filter(
+            team__collaborative=collaborative, measure_id=cm.measure_id, team__status="active"
+        ).select_related("team")
+    )
+    results = {
+        r.series_id: r for r in ChartResult.objects.filter(series__in=series).latest_per_series()
+    }
+    k = cm.measure.multiplier if scaled_by_multiplier(cm.measure) else 1
+    charts = [(results[s.pk], k) for s in series if s.pk in results]
+    y_range = common_range(charts)
+    start, end = window_dates(cm, window)
+    panels = []
+    for s in sorted(series, key=lambda s: (s.team_id not in own, labels[s.team_id])):
+        result = results.get(s.pk)
+        panel = {"series": s, "label": labels[s.team_id], "own": s.team_id in own, "result": result}
+        if result is not None:
+            figure = figures.figure(
+                result, title=labels[s.team_id], unit=cm.measure.unit, multiplier=k
+            )
+            layout = figure["layout"]
+            layout["showlegend"] = False
+            layout["margin"] = {"l": 44, "r": 8, "t": 8, "b": 28}
+            layout["height"] = 220
+            if y_range:
+                layout["yaxis"]["range"] = y_range
+                layout["yaxis"]["autorange"] = False
+            if start and end:
+                layout["xaxis"]["range"] = [start.isoformat(), end.isoformat()]
+            panel.update(
+                figure=figure,
+                figure_id=f"multiple-{s.pk}",
+                words=figures.words(result),
+                rows=figures.point_rows(result, multiplier=k)[-12:],
+            )
+        panels.append(panel)
+    context = {
+        "collaborative": collaborative,
+        "cm": cm,
+        "panels": panels,
+        "y_range": y_range,
+        "query": _query(cm, window),
+    }
+    return _partial(request, "dashboards/_collaborative_multiples.html", context)
+
+
+# --- The funnel plot and the notes on teams outside its limits ---------------------------------
+
+
+class ReasonForm(NHSFormMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label="Why is the team outside the limits?",
+        choices=VariationNote.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label="Say more", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class JudgementForm(NHSFormMixin, forms.Form):
+    judgement = forms.ChoiceField(
+        label="Is the variation warranted?",
+        choices=VariationNote.Judgement.choices,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
+    labels, own = team_labels(request.user, collaborative)
+    start, end = window_dates(cm, window)
+    funnel = funnel_for(
+        cm, start=start, end=end, labels=labels, highlight=next(iter(sorted(own)), None)
+    )
+    open_to_viewer = set(
+        Team.objects.visible_to(request.user)
+        .filter(collaborative=collaborative)
+        .values_list("pk", flat=True)
+    )
+    outside = [u for u in funnel.units if u.outside]
+    notes: dict[int, list] = {}
+    for note in VariationNote.objects.filter(
+        collaborative_measure=cm,
+        team_id__in=[u.team.pk for u in outside if u.team.pk in open_to_viewer],
+    ).select_related("created_by__person"):
+        notes.setdefault(note.team_id, []).append(note)
+    may_judge = access.can(request.user, access.RATE, collaborative)
+    rows = []
+    for u in outside:
+        team_notes = notes.get(u.team.pk, [])
+        may_explain = u.team.pk in open_to_viewer and access.can(
+            request.user, access.EDIT_DATA, u.team
+        )
+        kind, form = bound if bound and bound[0] == u.team.pk else (None, None)
+        rows.append(
+            {
+                "unit": u,
+                "notes_shown": u.team.pk in open_to_viewer,
+                "reason": next((n for n in team_notes if n.kind == "reason"), None),
+                "judgement": next((n for n in team_notes if n.kind == "judgement"), None),
+                "history": team_notes,
+                "reason_form": (
+                    (form if kind == "reason" else ReasonForm(None, prefix=f"reason-{u.team.pk}"))
+                    if may_explain
+                    else None
+                ),
+                "judgement_form": (
+                    (
+                        form
+                        if kind == "judgement"
+                        else JudgementForm(None, prefix=f"judgement-{u.team.pk}")
+                    )
+                    if may_judge
+                    else None
+                ),
+            }
+        )
+    return {
+        "collaborative": collaborative,
+        "cm": cm,
+        "window": window,
+        "window_label": WINDOWS[window],
+        "start": start,
+        "end": end,
+        "funnel": funnel,
+        "outside": rows,
+        "query": _query(cm, window),
+        "monthly": cm.measure.frequency != "weekly",
+    }
+
+
+@login_required
+def collaborative_funnel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The funnel plot of the teams' rates over the window, the viewer's team highlighted."""
+    collaborative = access.collaborative_for(request.user, pk)
+    cm, window = _measure_for(request, collaborative)
+    context = _funnel_context(request, collaborative, cm, window)
+    return _partial(request, "dashboards/_funnel.html", context)
+
+
+@login_required
+@require_POST
+def variation_note(request: HttpRequest, pk: int, team_pk: int) -> HttpResponse:
+    """Record why a team is outside the limits (its own people, or those who run the
+    collaborative) or judge the variation (faculty, managers). Notes are added, never edited."""
+    kind = request.POST.get("kind")
+    if kind == "reason":
+        team = access.team_for(request.user, team_pk, access.EDIT_DATA)
+        if team.collaborative_id != pk:
+            raise Http404("No such team here")
+        collaborative = team.collaborative
+        form = ReasonForm(request.POST, prefix=f"reason-{team.pk}")
+    elif kind == "judgement":
+        collaborative = access.collaborative_for(request.user, pk, access.RATE)
+        try:
+            team = collaborative.teams.get(pk=team_pk)
+        except Team.DoesNotExist:
+            raise Http404("No such team here") from None
+        form = JudgementForm(request.POST, prefix=f"judgement-{team.pk}")
+    else:
+        raise Http404("No such note")
+    if collaborative.is_read_only:
+        raise PermissionDenied
+    cm, window = _measure_for(request, collaborative)
+    if form.is_valid():
+        start, end = window_dates(cm, window)
+        VariationNote.objects.create(
+            collaborative_measure=cm,
+            team=team,
+            kind=kind,
+            reason=form.cleaned_data.get("reason", ""),
+            judgement=form.cleaned_data.get("judgement", ""),
+            text=form.cleaned_data["text"],
+            window_start=start,
+            window_end=end,
+            created_by=request.user,
+            created_at=timezone.now(),
+        )
+        if not request.htmx:
+            url = reverse("dashboard_collaborative", args=[collaborative.pk])
+            return redirect(f"{url}?{_query(cm, window)}#funnel-section")
+        bound = None
+    else:
+        bound = (team.pk, (kind, form))
+    context = _funnel_context(request, collaborative, cm, window, bound=bound)
+    context["saved"] = bound is None
+    status = 200 if bound is None else 400
+    if request.htmx:
+        return render(request, "dashboards/_funnel.html", context, status=status)
+    return render(
+        request,
+        "dashboards/collaborative_partial_page.html",
+        {**context, "partial": "dashboards/_funnel.html"},
+        status=status,
+    )
+
+
+# --- The aggregate chart -----------------------------------------------------------------------
+
+
+@login_required
+def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chart of the whole collaborative (weekly series rolled up to months)."""
+    collaborative = access.collaborative_for(request.user, pk)
+    cm, window = _measure_for(request, collaborative)
+    agg = aggregate_chart(cm)
+    context = {
+        "collaborative": collaborative,
+        "cm": cm,
+        "agg": agg,
+        "figure_id": f"aggregate-{cm.pk}",
+        "query": _query(cm, window),
+    }
+    return _partial(request, "dashboards/_collaborative_aggregate.html", context)

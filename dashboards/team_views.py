@@ -1,0 +1,217 @@
+"""The "My team" dashboard: what a team lead opens first.
+
+Every measure as a small panel (variation and assurance icons, the plain-words reading),
+signals of concern and missing data first; the team's PDSA ramps; its assessment scores
+over time; what is due. The page reads the charts' stored summaries only; each panel's
+chart and table load lazily from `team_panel` when scrolled into view.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from collaboratives import workflows
+from collaboratives.models import LearningEvent
+from dashboards.alerts import alerts_for_team
+from governance import access
+from governance.reporting import due_on
+from measures import figures
+from measures.models import ChartResult, DataPoint, Measure, Series
+from measures.periods import period_starts
+from measures.views import chart_panel
+
+SUMMARY_FIELDS = (
+    "series_id",
+    "computed_at",
+    "chart",
+    "convention",
+    "status",
+    "variation",
+    "assurance",
+    "enough_data",
+    "last_period",
+    "n_points",
+    "summary",
+    "verdict_rule",
+)
+SHOW = {"all": "Every measure", "attention": "Only those that need attention"}
+
+
+@dataclass
+class Panel:
+    """One measure on the team's dashboard, with why it is where it is in the order."""
+
+    series: Series
+    result: ChartResult | None
+    owed: list[dt.date] = field(default_factory=list)
+    words: dict = field(default_factory=dict)
+
+    @property
+    def concern(self) -> bool:
+        r = self.result
+        return r is not None and (r.variation.startswith("concern") or r.status == "deteriorated")
+
+    @property
+    def no_data(self) -> bool:
+        return self.result is None
+
+    @property
+    def attention(self) -> bool:
+        return self.concern or bool(self.owed) or self.no_data
+
+    @property
+    def order(self) -> tuple:
+        rank = 0 if self.concern else 1 if self.owed else 2 if self.no_data else 3
+        return (rank, -len(self.owed), self.series.measure.name)
+
+    @property
+    def flag(self) -> str:
+        if self.concern:
+            return "Signal of concern"
+        if self.owed:
+            return f"{len(self.owed)} period{'s' if len(self.owed) != 1 else ''} of data missing"
+        if self.no_data:
+            return "No data yet"
+        return ""
+
+
+def team_owed(team, series: list[Series], today: dt.date) -> dict[int, list[dt.date]]:
+    """The periods each series owes, by series id, as governance.reporting counts them (due
+    `data_due_days` after the period ends; from the later of the collaborative's start
+    and the team's joining, to today or the collaborative's end)."""
+    collaborative = team.collaborative
+    if team.status != "active":
+        return {}
+    in_set = set(collaborative.measure_set.values_list("measure_id", flat=True))
+    periodic = [
+        s
+        for s in series
+        if s.measure_id in in_set and s.measure.frequency != Measure.Frequency.EVENT
+    ]
+    filled = set(
+        DataPoint.objects.filter(series__in=periodic).values_list("series_id", "period_start")
+    )
+    last_day = min(collaborative.ends_on or today, today)
+    first = max(collaborative.starts_on, team.joined_on)
+    owed = {}
+    for s in periodic:
+        missing = [
+            start
+            for start in period_starts(s.measure.frequency, first, last_day)
+            if due_on(start, s.measure.frequency, collaborative.data_due_days) < today
+            and (s.pk, start) not in filled
+        ]
+        if missing:
+            owed[s.pk] = missing
+    return owed
+
+
+def team_panels(team, today: dt.date) -> list[Panel]:
+    """Every measure the team reports, ordered: concern, missing data, no data, the rest."""
+    series = list(
+        team.series.filter(measure__archived_at__isnull=True)
+        .filter(Q(measure__team__isnull=True) | Q(measure__team=team))
+        .select_related("measure")
+    )
+    results = {
+        r.series_id: r
+        for r in ChartResult.objects.filter(series__in=series)
+        .latest_per_series()
+        .only(*SUMMARY_FIELDS)
+    }
+    owed = team_owed(team, series, today)
+    panels = []
+    for s in series:
+        result = results.get(s.pk)
+        panels.append(
+            Panel(
+                series=s,
+                result=result,
+                owed=owed.get(s.pk, []),
+                words=figures.words(result) if result else {},
+            )
+        )
+    panels.sort(key=lambda p: p.order)
+    return panels
+
+
+@login_required
+def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """The team's dashboard; with htmx, just the panels (the "show" filter)."""
+    team = access.team_for(request.user, pk)
+    collaborative = team.collaborative
+    today = timezone.localdate()
+    show = request.GET.get("show", "all")
+    if show not in SHOW:
+        show = "all"
+    panels = team_panels(team, today)
+    shown = [p for p in panels if p.attention] if show == "attention" else panels
+    context = {
+        "team": team,
+        "collaborative": collaborative,
+        "panels": shown,
+        "attention_count": sum(p.attention for p in panels),
+        "panel_count": len(panels),
+        "show": show,
+        "show_choices": SHOW.items(),
+    }
+    if request.htmx and request.htmx.target == "panels":
+        return render(request, "dashboards/team.html#panels", context)
+    cycles = list(
+        team.cycles.current()
+        .with_fidelity()
+        .select_related("change_idea")
+        .order_by("planned_start", "id")
+    )
+    assessments = list(team.assessments.all())
+    context.update(
+        {
+            "alerts": alerts_for_team(team),
+            "ramps": workflows.cycle_ramps(cycles),
+            "overdue_cycles": [c for c in cycles if c.is_overdue(today)],
+            "assessments": assessments,
+            "assessment_chart": workflows.assessment_chart(assessments) if assessments else None,
+            "owed": [(p.series.measure, p.owed) for p in panels if p.owed],
+            "next_session": LearningEvent.objects.filter(
+                collaborative=collaborative,
+                kind=LearningEvent.Kind.LEARNING_SESSION,
+                ends_on__gte=today,
+            )
+            .order_by("starts_on")
+            .first(),
+            "can_edit_data": access.can(request.user, access.EDIT_DATA, team),
+            "today": today,
+        }
+    )
+    return render(request, "dashboards/team.html", context)
+
+
+def small_figure(figure: dict) -> dict:
+    """A panel-sized copy of a chart's figure: no legend, tight margins."""
+    layout = dict(figure["layout"])
+    layout["showlegend"] = False
+    layout["margin"] = {"l": 48, "r": 8, "t": 8, "b": 32}
+    layout["yaxis"] = dict(layout["yaxis"])
+    return {"data": figure["data"], "layout": layout}
+
+
+@login_required
+def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
+    """One measure's chart and its table, loaded into the team's dashboard when revealed
+    (without htmx, a page of its own)."""
+    series = access.series_for(request.user, series_pk)
+    if series.team_id != pk:
+        raise Http404("No such measure on this team")
+    panel = chart_panel(series, heal=False)
+    if panel.get("figure"):
+        panel["figure"] = small_figure(panel["figure"])
+        panel["figure_id"] = f"panel-figure-{series.pk}"
+    context = {**panel, "team": series.team, "collaborative": series.team.collaborative}
+    if request.htmx:
+        return render(request, "dashboards/_panel_chart.html", context)
+    return render(request, "dashboards/team_panel_page.html", context)
