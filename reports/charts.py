@@ -173,7 +173,8 @@ def aggregate_plot(measure: dict, *, width: float = 180, height: float = 64) -> 
         values = [0.0, 1.0]
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.06 or 1
-    yticks = nice_ticks(lo - pad, hi + pad)
+    # Rates and counts never go below zero: nor does the axis (a limit at zero stays on it).
+    yticks = nice_ticks(max(lo - pad, 0) if lo >= 0 else lo - pad, hi + pad)
     n = len(points)
     ax = Axes(plot, 14, 3, width - 3, height - 14, -0.5, max(n - 0.5, 0.5), yticks[0], yticks[-1])
     ax.frame(yticks, _y_title(measure))

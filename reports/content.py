@@ -371,7 +371,7 @@ def reading(status: str, words: dict, *, n_points: int, needed: int | None) -> s
         text = "Deteriorated" + (f": {rule} in the direction of concern." if rule else ".")
     elif status == "insufficient_data":
         text = "Not enough data yet to judge"
-        text += f" ({n_points} points; {needed} needed)." if needed else "."
+        text += f" ({n_points} points; {needed} more needed)." if needed else "."
     else:
         text = "No significant change over the period: the variation is common cause."
     if words.get("assurance"):

@@ -53,6 +53,17 @@ def _num(v, places: int = 1) -> str:
     return f"{v:,.{places}f}"
 
 
+def progress_words(progress) -> str:
+    """How far the latest value has come from the baseline towards the target."""
+    if progress is None:
+        return "."
+    if progress < 0:
+        return ": further from the target than the baseline was."
+    if progress >= 1:
+        return ": the target is reached."
+    return f", {progress * 100:.0f}% of the way from baseline to target."
+
+
 def _pct(v) -> str:
     return "–" if v is None else f"{v * 100:.0f}%"
 
@@ -285,7 +296,14 @@ def _cover(pdf: ReviewPDF, document, period, signed):
             (f"{s['measures_improved']} of {s['measures']}", "measures improved"),
         ]
     )
-    pdf.set_y(150)
+    pdf.ln(2)
+    pdf.para("This report covers:", size=10, style="B")
+    pdf.bullets(
+        [f"{c['name']} ({c['role'].lower()}, {c['phase'].lower()})"
+         for c in document["collaboratives"]] or ["No collaborative ran in the period."],
+        size=9.5,
+    )  # fmt: skip
+    pdf.ln(4)
     if signed:
         pdf.para(f"Signed off by {signed['name']} on {_date(signed['at'])}.", size=11, style="B")
     else:
@@ -387,12 +405,7 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
         if t["latest"] is not None:
             progress = (
                 f" The latest month ({_month(t['latest']['period'])}) stood at "
-                f"{_num(t['latest']['value'], 2)}"
-                + (
-                    f", {t['progress'] * 100:.0f}% of the way from baseline to target."
-                    if t["progress"] is not None
-                    else "."
-                )  # fmt: skip
+                f"{_num(t['latest']['value'], 2)}" + progress_words(t["progress"])
             )
         pdf.para(
             f"Stretch target: {t['measure']} from {_num(t['baseline'], 2)} (baseline "

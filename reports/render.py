@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from reports.charts import document_plots, to_svg
+from reports.pdf import progress_words
 
 
 def numbered(document: dict) -> dict:
@@ -35,6 +36,8 @@ def render_html(review, document: dict, plots: dict) -> str:
         c["number"] = c["_number"]
         c["commentary"] = commentary.get(c["key"], "")
         c["svg_assess"] = _svg(plots, f"assess-{c['id']}")
+        if c["target"]:
+            c["target"]["progress_words"] = progress_words(c["target"]["progress"])
         for m in c["measures"]:
             m["svg_agg"] = _svg(
                 plots, f"agg-{c['id']}-{m['id']}", m["name"] + ": the whole collaborative by period"

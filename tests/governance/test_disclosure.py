@@ -1,10 +1,14 @@
 """NHS Digital's small-number rules for figures that leave a collaborative."""
 
+import datetime as dt
+import io
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from governance import disclosure
@@ -118,3 +122,115 @@ def test_property_published_percentage_matches_the_published_counts(num, extra):
     assert n % 5 == 0 and d % 5 == 0
     if d:
         assert out["value"] == pytest.approx(n / d * 100)
+
+
+# --- The property on what leaves the collaborative: exports and cross-organisation pages ----
+
+
+def _people_measure_in_falls(cast):
+    from measures.models import CollaborativeMeasure, Measure, Series
+
+    measure = Measure.objects.create(
+        topic=cast.falls.topic,
+        name="Patients with a falls risk assessment",
+        kind=Measure.Kind.PROCESS,
+        operational_definition="Audited patients with a complete assessment.",
+        numerator_definition="Patients assessed",
+        denominator_definition="Patients audited",
+        unit="%",
+        multiplier=100,
+        frequency=Measure.Frequency.MONTHLY,
+        direction=Measure.Direction.UP,
+        chart_type=Measure.ChartType.P,
+        counts_people=True,
+    )
+    CollaborativeMeasure.objects.create(collaborative=cast.falls, measure=measure)
+    return measure, [
+        Series.objects.create(team=cast.alpha, measure=measure),
+        Series.objects.create(team=cast.beta, measure=measure),
+    ]
+
+
+def _is_published(text) -> bool:
+    """What a count of people may look like beyond its collaborative."""
+    if text in ("*", "0", "", None):
+        return True
+    n = int(str(text).replace(",", ""))
+    return n >= 10 and n % 5 == 0
+
+
+MONTHS = [dt.date(2024, m, 1) for m in range(1, 5)]
+small_or_not = st.one_of(st.integers(0, 9), st.integers(10, 400))
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.lists(
+        st.tuples(small_or_not, st.integers(0, 60)), min_size=8, max_size=8
+    )  # (numerator, denominator - numerator) per team and month
+)
+def test_property_no_raw_small_or_unrounded_count_of_people_leaves_in_an_export(data):
+    from django.db import transaction
+
+    from measures.writes import PointChange, datapoints_write
+    from reports.content import review_document
+    from reports.models import ContractReview
+    from reports.render import numbered, render_html
+    from reports.xlsx import render_xlsx
+    from tests.cast import build_cast
+
+    with transaction.atomic():
+        cast = build_cast()
+        measure, series = _people_measure_in_falls(cast)
+        for i, s in enumerate(series):
+            changes = []
+            for j, month in enumerate(MONTHS):
+                num, extra = data[i * len(MONTHS) + j]
+                changes.append(PointChange(period_start=month, numerator=str(num),
+                                           denominator=str(num + extra)))  # fmt: skip
+            datapoints_write(series=s, changes=changes, by=None, source="admin",
+                             today=dt.date(2025, 1, 1))  # fmt: skip
+        document, _ = review_document(
+            cast.east, dt.date(2024, 1, 1), dt.date(2024, 12, 31), today=dt.date(2025, 1, 1)
+        )
+        review = ContractReview(ahsn=cast.east, period_start=MONTHS[0],
+                                period_end=dt.date(2024, 12, 31), document=document)  # fmt: skip
+        falls = next(c for c in document["collaboratives"] if c["id"] == cast.falls.pk)
+        m = next(m for m in falls["measures"] if m["id"] == measure.pk)
+
+        # The document every rendering reads.
+        for p in m["chart"]["points"]:
+            assert _is_published(p["numerator"]) and _is_published(p["denominator"])
+            if p["suppressed"]:
+                assert p["y"] is None  # a suppressed month is not drawn
+        for u in (m["funnel"] or {}).get("units", []):
+            assert _is_published(u["numerator"]) and _is_published(u["denominator"])
+
+        # The spreadsheet: every numerator and denominator cell of the measure.
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(render_xlsx(numbered(document), signed=None)))
+        for sheet, name_col, num_col in (("Team measures", 2, 3), ("Measures by month", 1, 4)):
+            rows = list(book[sheet].iter_rows(values_only=True))[1:]
+            mine = [r for r in rows if r[name_col] == measure.name]
+            assert mine or sheet == "Team measures"
+            for r in mine:
+                assert _is_published(r[num_col]) and _is_published(r[num_col + 1]), r
+
+        # The HTML page (the report's accessible version).
+        from reports.charts import document_plots
+
+        html = render_html(review, numbered(document), document_plots(document))
+        # The measure's chart and funnel tables: numerator and denominator columns.
+        section = html.split(measure.name, 1)[1].split("</details>", 2)
+        for block in section[:2]:
+            for row in re.findall(r"<tr class=\"nhsuk-table__row\">(.*?)</tr>", block, re.S):
+                cells = re.findall(r"nhsuk-table__cell[^\"]*\">([^<]*)<", row)
+                if len(cells) >= 3:
+                    assert _is_published(cells[1]) and _is_published(cells[2]), cells
+        transaction.set_rollback(True)

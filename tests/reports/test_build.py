@@ -1,0 +1,157 @@
+"""The build task: claimed once, re-sent when lost, taken back from a silent worker, failed
+with its reason after a few attempts, never run on a signed-off report."""
+
+import datetime as dt
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from reports import build
+from reports.build import review_build, review_claim, review_rebuild, reviews_sweep
+from reports.models import ContractReview
+from tests.cast import build_cast
+
+pytestmark = pytest.mark.django_db
+
+Status = ContractReview.Status
+
+
+@pytest.fixture
+def cast():
+    return build_cast()
+
+
+@pytest.fixture
+def review(cast):
+    return ContractReview.objects.create(
+        ahsn=cast.east,
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 12, 31),
+        requested_by=cast.users["director"],
+        sent_at=timezone.now(),
+    )
+
+
+def test_it_builds_a_draft_once_and_a_second_delivery_does_nothing(review):
+    assert review_build(review.pk, worker="w1")
+    review.refresh_from_db()
+    assert review.status == Status.READY
+    first = (review.built_at, bytes(review.pdf))
+    assert not review_build(review.pk, worker="w2")  # redelivered after it finished
+    review.refresh_from_db()
+    assert (review.built_at, bytes(review.pdf)) == first
+    assert [c["name"] for c in review.document["collaboratives"]] == ["Falls", "Sepsis"]
+
+
+def test_a_build_held_by_a_live_worker_is_not_claimed_again(review):
+    assert review_claim(review.pk, "w1") == 1
+    assert review_claim(review.pk, "w2") is None
+    assert not review_build(review.pk, worker="w2")
+    review.refresh_from_db()
+    assert review.claimed_by == "w1" and review.status == Status.BUILDING
+
+
+def test_the_sweeper_takes_back_a_build_whose_worker_went_silent(
+    review, django_capture_on_commit_callbacks
+):
+    review_claim(review.pk, "killed-worker")
+    ContractReview.objects.filter(pk=review.pk).update(
+        heartbeat_at=timezone.now() - build.SILENT_AFTER - timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reviews_sweep() == {"resent": 1, "failed": 0}
+    review.refresh_from_db()
+    assert review.status == Status.READY  # the re-sent task (eager here) built it
+    assert review.claimed_by != "killed-worker"
+    assert review.attempts == 2
+
+
+def test_the_sweeper_resends_a_draft_whose_message_was_lost(
+    review, django_capture_on_commit_callbacks
+):
+    ContractReview.objects.filter(pk=review.pk).update(
+        sent_at=timezone.now() - build.RESEND_AFTER - timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reviews_sweep()["resent"] == 1
+    review.refresh_from_db()
+    assert review.status == Status.READY
+
+
+def test_the_sweeper_leaves_fresh_drafts_and_live_builds_alone(review):
+    assert reviews_sweep() == {"resent": 0, "failed": 0}
+    review_claim(review.pk, "w1")
+    assert reviews_sweep() == {"resent": 0, "failed": 0}
+
+
+def test_a_worker_that_lost_its_claim_mid_way_stores_nothing(review, monkeypatch):
+    def taken_over(ahsn, start, end, *, progress):
+        # Another worker took the build over while this one was thought silent.
+        ContractReview.objects.filter(pk=review.pk).update(claimed_by="w2")
+        progress(50, "Reading")
+        raise AssertionError("progress should have stopped the build")
+
+    monkeypatch.setattr("reports.content.review_document", taken_over)
+    assert not review_build(review.pk, worker="w1")
+    review.refresh_from_db()
+    assert review.status == Status.BUILDING and review.claimed_by == "w2"
+    assert review.document == {} and review.pdf is None
+
+
+def test_a_failing_build_is_retried_then_failed_with_its_reason(review, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the data could not be read")
+
+    monkeypatch.setattr("reports.content.review_document", broken)
+    for attempt in range(1, build.MAX_ATTEMPTS):
+        assert not review_build(review.pk, worker=f"w{attempt}")
+        review.refresh_from_db()
+        assert review.status == Status.DRAFT  # back for the sweeper to send again
+        assert "the data could not be read" in review.last_error
+    assert not review_build(review.pk, worker="last")
+    review.refresh_from_db()
+    assert review.status == Status.FAILED
+    assert "the data could not be read" in review.last_error
+
+
+def test_the_sweeper_fails_a_build_out_of_attempts(review):
+    ContractReview.objects.filter(pk=review.pk).update(
+        status=Status.BUILDING,
+        attempts=build.MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - build.SILENT_AFTER - timedelta(seconds=1),
+    )
+    assert reviews_sweep()["failed"] == 1
+    review.refresh_from_db()
+    assert review.status == Status.FAILED
+    assert review.last_error
+
+
+def test_a_signed_off_review_is_never_claimed_or_rebuilt(review):
+    review_build(review.pk, worker="w1")
+    ContractReview.objects.filter(pk=review.pk).update(
+        status=Status.SIGNED_OFF, signed_off_at=timezone.now(), signed_off_by_name="Dr Director"
+    )
+    review.refresh_from_db()
+    pdf = bytes(review.pdf)
+    assert review_claim(review.pk, "w2") is None
+    assert not review_rebuild(review)
+    assert not review_build(review.pk, worker="w3")
+    ContractReview.objects.filter(pk=review.pk).update(
+        heartbeat_at=timezone.now() - timedelta(days=1)
+    )
+    assert reviews_sweep() == {"resent": 0, "failed": 0}
+    review.refresh_from_db()
+    assert bytes(review.pdf) == pdf and review.status == Status.SIGNED_OFF
+
+
+def test_rebuilding_a_draft_keeps_its_commentary(review, django_capture_on_commit_callbacks):
+    review_build(review.pk, worker="w1")
+    ContractReview.objects.filter(pk=review.pk).update(commentary={"summary": "Kept."})
+    review.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert review_rebuild(review)
+    review.refresh_from_db()
+    assert review.status == Status.READY
+    assert review.commentary == {"summary": "Kept."}
+    assert "Kept." in review.html
