@@ -300,7 +300,7 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
         may_explain = u.team.pk in open_to_viewer and access.can(
             request.user, access.EDIT_DATA, u.team
         )
-        kind, form = bound if bound and bound[0] == u.team.pk else (None, None)
+        kind, form = bound[1] if bound and bound[0] == u.team.pk else (None, None)
         rows.append(
             {
                 "unit": u,
