@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -685,6 +686,10 @@ def _field_label(model, name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
+
+
 def _shown(model, name: str, value) -> str:
     """A recorded value as a reader would say it: a choice's label, yes/no, a list joined."""
     if value is None or value == "":
@@ -693,6 +698,14 @@ def _shown(model, name: str, value) -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return f"{dt.date.fromisoformat(value):%-d %b %Y}"
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        try:
+            moment = timezone.localtime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+        return f"{moment:%-d %b %Y %H:%M}"
     if model is not None:
         try:
             f = model._meta.get_field(name[:-3] if name.endswith("_id") else name)
