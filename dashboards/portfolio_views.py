@@ -124,9 +124,18 @@ def _row(payload: dict | None, before: dict | None) -> dict:
             "score": _words(
                 _change(assessment.get("mean"), before_assessment.get("mean"), places=2), ""
             ),
-            "teams": _words(teams - (before["teams"] or 0), "teams"),
+            "teams": _team_words(teams - (before["teams"] or 0)),
         }
     return row
+
+
+def _team_words(delta: int) -> dict:
+    if delta == 0:
+        return {"text": "no change", "way": "same"}
+    return {
+        "text": f"{abs(delta)} {'more' if delta > 0 else 'fewer'}",
+        "way": "up" if delta > 0 else "down",
+    }
 
 
 def _words(delta, unit: str) -> dict | None:
@@ -206,8 +215,8 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("name")
     )
     ids = [c.pk for c in collaboratives]
-    current = month_of(timezone.localdate())
     months = snapshot_months(Level.AHSN, [ahsn.pk])
+    current = months[0] if months else month_of(timezone.localdate())  # the newest snapshot
     compare, earlier = _compare_month(request.GET.get("compare"), months, current)
     form, chosen = _filters(
         PortfolioFilterForm,
