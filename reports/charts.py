@@ -54,7 +54,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
         lo, hi = lo - 1, hi + 1
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
     first = math.floor(lo / step) * step
     ticks = []
     v = first
@@ -77,7 +77,9 @@ def log_ticks(lo: float, hi: float) -> list[float]:
 def tick_label(v: float, step: float) -> str:
     if abs(v) >= 1000:
         return f"{v:,.0f}"
-    places = 0 if step >= 1 else min(3, max(1, -math.floor(math.log10(step))))
+    places = 0
+    while places < 3 and abs(step * 10**places - round(step * 10**places)) > 1e-9:
+        places += 1
     return f"{v:.{places}f}"
 
 

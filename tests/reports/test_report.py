@@ -316,3 +316,14 @@ def _published(text: str) -> bool:
         return True
     n = int(text.replace(",", ""))
     return n >= 10 and n % 5 == 0
+
+
+def test_the_portfolio_links_its_director_to_the_contract_reviews(demo):
+    ahsn, director = demo
+    url = reverse("dashboard_portfolio", args=[ahsn.pk])
+    link = reverse("review_list", args=[ahsn.pk])
+    assert link in client_for(director).get(url).content.decode()
+    manager = User.objects.get(username="manager")  # sees the portfolio, not the review
+    response = client_for(manager).get(url)
+    if response.status_code == 200:
+        assert link not in response.content.decode()

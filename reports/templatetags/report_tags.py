@@ -1,0 +1,34 @@
+import datetime as dt
+
+from django import template
+from django.utils.dateformat import format as date_format
+
+register = template.Library()
+
+
+@register.filter
+def isodate(value, fmt="j F Y"):
+    """An ISO date (or date-time) string from the report's document, formatted like |date."""
+    if not value:
+        return ""
+    try:
+        return date_format(dt.date.fromisoformat(str(value)[:10]), fmt)
+    except ValueError:
+        return value
+
+
+@register.simple_tag
+def may_review_any(user) -> bool:
+    """Whether `user` may build some AHSN's contract review (for a link to it)."""
+    from governance import access
+
+    p = access.principal(user)
+    return p.superuser or bool(p.director_ahsns)
+
+
+@register.simple_tag
+def may_review_ahsn(user, ahsn) -> bool:
+    """Whether `user` may build this AHSN's contract review (for a link to it)."""
+    from governance import access
+
+    return access.may_review(user, ahsn.pk)
