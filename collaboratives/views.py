@@ -44,6 +44,7 @@ from collaboratives.models import (
     Team,
     TeamAssessment,
 )
+from dashboards.start import start_here
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
 from measures.exporters.formats import render_csv
@@ -71,6 +72,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "collaboratives": collaboratives,
             "can_create": access.ahsns_for_new_collaboratives(request.user).exists(),
             "can_invite": access.may_invite(request.user),
+            # Each role's dashboards first: what needs their attention, without clicking around.
+            "start_here": start_here(request.user),
         },
     )
 
