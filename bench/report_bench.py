@@ -1,0 +1,124 @@
+"""Time the contract-review build for the largest AHSN of the national-scale data.
+
+    DATABASE_URL=postgresql://... python bench/report_bench.py [--ahsn CODE] [--months 12]
+
+Picks the AHSN with the most series in the collaboratives it leads or partners in (or
+--ahsn), asks for a review of the last --months whole months, and runs the build exactly
+as the Celery task does (`reports.build.review_build`: claim, read, render the PDF, XLSX
+and HTML, store). Prints the time of each phase and `report_build: N s`; aim under 60 s.
+Everything runs inside a transaction rolled back at the end: the database is left as it
+was (run `manage.py migrate` first so the reports table exists).
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
+
+import argparse  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from collaboratives.models import AHSN  # noqa: E402
+from measures.models import Series  # noqa: E402
+from reports import content, render  # noqa: E402
+from reports.build import review_build  # noqa: E402
+from reports.forms import last_twelve_months  # noqa: E402
+from reports.models import ContractReview  # noqa: E402
+
+
+class Rollback(Exception):
+    pass
+
+
+def largest_ahsn():
+    """The AHSN leading the most series (teams x measures)."""
+    top = (
+        Series.objects.values("team__collaborative__lead_ahsn")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    return AHSN.objects.get(pk=top["team__collaborative__lead_ahsn"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ahsn", help="an AHSN code (default: the one with most series)")
+    args = parser.parse_args()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    ahsn = AHSN.objects.get(code=args.ahsn) if args.ahsn else largest_ahsn()
+    start, end = last_twelve_months(timezone.localdate())
+    collaboratives = content.collaboratives_in(ahsn, start, end)
+    teams = sum(c.teams.count() for c in collaboratives)
+    print(f"database: {connection.vendor}, cpus: {os.cpu_count()}, commit: {commit}")
+    print(f"ahsn: {ahsn.code} ({ahsn.name}), period {start} to {end}")
+    print(f"collaboratives: {len(collaboratives)}, teams: {teams}")
+
+    # Phase timings, by wrapping the two halves of the build.
+    phases = {}
+    document_fn, render_fn = content.review_document, render.render_files
+
+    def timed(name, fn):
+        def wrapper(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                phases[name] = time.perf_counter() - t
+
+        return wrapper
+
+    content.review_document = timed("read and compute", document_fn)
+    import reports.build as build_module
+
+    build_module.render_files = timed("render PDF, XLSX, HTML", render_fn)
+    try:
+        with transaction.atomic():
+            review = ContractReview.objects.create(
+                ahsn=ahsn, period_start=start, period_end=end, sent_at=timezone.now()
+            )
+            t = time.perf_counter()
+            ok = review_build(review.pk, worker="bench")
+            total = time.perf_counter() - t
+            review.refresh_from_db()
+            if not ok:
+                print(review.last_error)
+                raise SystemExit("the build failed")
+            doc = review.document
+            measures = sum(len(c["measures"]) for c in doc["collaboratives"])
+            sizes = f"PDF {len(review.pdf) // 1024} KB, XLSX {len(review.xlsx) // 1024} KB"
+            print(f"measures charted: {measures}, pages: {_pages(review)}, {sizes}")
+            for name, seconds in phases.items():
+                print(f"  {name}: {seconds:.1f} s")
+            print(f"report_build: {total:.1f} s (aim: under 60 s)")
+            raise Rollback
+    except Rollback:
+        pass
+    finally:
+        content.review_document = document_fn
+        build_module.render_files = render_fn
+
+
+def _pages(review) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(bytes(review.pdf))).pages)
+
+
+if __name__ == "__main__":
+    main()
