@@ -8,6 +8,7 @@ validation, conflicts and history as the grid (source "api").
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 
 from django.conf import settings
@@ -17,10 +18,13 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from redis.exceptions import RedisError
 
 from governance import access
 from measures.models import ApiToken, ChartResult, DataPointRevision, Series
 from measures.writes import DataPointConflict, DataPointInvalid, PointChange, datapoints_write
+
+log = logging.getLogger(__name__)
 
 RATE_LIMIT = getattr(settings, "COLLAB_API_RATE_LIMIT", 120)  # requests per token per minute
 MAX_POINTS = 5_000
@@ -43,6 +47,17 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
+def _rate_count(bucket: str) -> int:
+    """This minute's requests of a token; 0 when the cache (Redis) is down, so that losing
+    the broker's Redis for a while does not take the API down with it."""
+    try:
+        cache.add(bucket, 0, timeout=120)
+        return cache.incr(bucket)
+    except RedisError:
+        log.warning("API rate limit not applied: the cache is unavailable", exc_info=True)
+        return 0
+
+
 def api_view(methods):
     """Token authentication, the rate limit and JSON errors around an API view."""
 
@@ -59,8 +74,7 @@ def api_view(methods):
                 return response
             window = int(timezone.now().timestamp() // 60)
             bucket = f"api-rate:{token.key_hash[:24]}:{window}"
-            cache.add(bucket, 0, timeout=120)
-            if cache.incr(bucket) > RATE_LIMIT:
+            if _rate_count(bucket) > RATE_LIMIT:
                 response = _error(429, f"More than {RATE_LIMIT} requests a minute.")
                 response["Retry-After"] = str(60 - int(timezone.now().timestamp()) % 60)
                 return response
