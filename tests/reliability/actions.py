@@ -73,11 +73,14 @@ def session(username: str) -> dict:
 
 
 def api_token(series_id: str) -> dict:
+    from django.contrib.auth import get_user_model
+
     from measures.api import api_token_create
     from measures.models import Series
 
     series = Series.objects.select_related("team").get(pk=int(series_id))
-    _, key = api_token_create(team=series.team, name="fault test", by=None)
+    by = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    _, key = api_token_create(team=series.team, name="fault test", by=by)
     return {"key": key, "team": series.team_id}
 
 

@@ -1,7 +1,7 @@
 """Redis restarted with its queue lost while the site is in use: nothing is lost.
 
-Pages read stored chart results, not the broker, so they keep working while Redis is
-down and after it comes back empty. Data entered before and during the outage is
+Pages and the API read stored chart results, not the broker, so they keep working while
+Redis is down and after it comes back empty. Data entered before and during the outage is
 committed; its recompute messages are gone with the queue, but the pending jobs are
 rows in PostgreSQL, and the sweeper sends them again: every chart catches up.
 """
@@ -40,8 +40,13 @@ def test_losing_redis_and_its_queue_keeps_pages_working_and_loses_no_job(cluster
         cookie = services.action(env, "session", "national")
         paths = pages(cluster, db, ids)
 
+        key = services.action(env, "api_token", str(ids[0]))["key"]
+        api = f"/api/v1/series/{ids[0]}/chart/"
+
         def browse(when):
             answers = {p: services.get(web.url + p, cookie) for p in paths}
+            # The API too: its rate limit counts in Redis, and must not need it.
+            answers[api] = services.get(web.url + api, Authorization=f"Bearer {key}")
             broken = {
                 p: (a.status, a.error or a.body[:300])
                 for p, a in answers.items()
