@@ -229,13 +229,22 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
         },
     }
     section["engagement"] = engagement(collaborative, teams, team_rows, start, end, today=today)
+    # The aggregate charts run from the collaborative's baseline (the stretch target's, or
+    # its start) to the end of the period, so that the verdict weighs the whole work;
+    # the funnel plots compare the teams over the period alone.
+    baselines = list(
+        StretchTarget.objects.filter(collaborative=collaborative).values_list(
+            "baseline_period_start", flat=True
+        )
+    )
+    chart_from = min([start, collaborative.starts_on, *baselines])
     measures = []
     for cm in collaborative.measure_set.select_related("measure", "collaborative").order_by(
         "position", "measure__name"
     ):
         if cm.measure.kind not in REPORTED_KINDS:
             continue
-        measures.append(measure_section(cm, start, end, labels, team_rows))
+        measures.append(measure_section(cm, start, end, labels, team_rows, chart_from=chart_from))
     measures.sort(key=lambda m: (m["kind"] != "outcome",))
     section["measures"] = measures
     section["target"] = target_section(collaborative, measures, start, end)
@@ -404,11 +413,11 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
     return value, _fmt(float(numerator), 2), den, False
 
 
-def measure_section(cm, start, end, labels, team_rows) -> dict:
+def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> dict:
     from measures.aggregate import aggregate_chart, funnel_for, limit_curves
 
     measure = cm.measure
-    agg = aggregate_chart(cm, start=start, end=end)
+    agg = aggregate_chart(cm, start=chart_from or start, end=end)
     out = {
         "id": measure.pk,
         "name": measure.name,

@@ -457,8 +457,9 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
             ["Data completeness (due values sent)", _pct(e["completeness"])],
             [
                 "Team stability (teams where someone left)",
-                f"{e['teams_with_leavers']} of {e['teams']} teams; {e['people_left']} people left",
+                f"{e['teams_with_leavers']} of {e['teams']} teams",
             ],
+            ["People who left their team", e["people_left"]],
             [
                 "Senior sponsor attended an event",
                 f"{e['sponsors_attended']} of {e['teams_with_sponsor']} teams with a sponsor",
@@ -485,7 +486,7 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
         pdf.para("No learning session fell in the period.")
 
     if c["measures"]:
-        pdf.heading("Measures", 1)
+        pdf.heading("Measures", 1, keep=100)
         pdf.para(
             "Each measure as one chart of the whole collaborative (every team's figures "
             "summed by month) and one funnel plot comparing the teams over the period. "
