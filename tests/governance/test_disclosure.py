@@ -234,3 +234,51 @@ def test_property_no_raw_small_or_unrounded_count_of_people_leaves_in_an_export(
                 if len(cells) >= 3:
                     assert _is_published(cells[1]) and _is_published(cells[2]), cells
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    falls=st.lists(st.tuples(small_or_not, st.integers(0, 2000)), min_size=6, max_size=6)
+)  # (falls, bed days) for alpha and beta over the last three months
+def test_property_no_raw_small_or_unrounded_count_of_people_reaches_a_cross_organisation_page(
+    falls,
+):
+    """The portfolio and national pages (cross-organisation) show a collaborative's pooled
+    outcome: when its measure counts people, only as published figures."""
+    from django.db import transaction
+    from django.urls import reverse
+
+    from dashboards.summaries import summaries_compute
+    from measures.writes import PointChange, datapoints_write
+    from tests.cast import client_for
+    from tests.dashboards.portfolio_world import MONTHS, TODAY, build_world
+
+    with transaction.atomic():
+        world = build_world()
+        world.falls_rate.counts_people = True
+        world.falls_rate.save()
+        for i, series in enumerate((world.alpha_series, world.beta_series)):
+            changes = [
+                PointChange(month, str(n), str(n + extra))
+                for month, (n, extra) in zip(MONTHS[-3:], falls[i * 3 : i * 3 + 3], strict=True)
+            ]
+            datapoints_write(series=series, changes=changes, by=None, source="admin", today=TODAY)
+        summaries_compute(today=TODAY)
+        pages = [
+            client_for(world.users["director"]).get(
+                reverse("dashboard_portfolio", args=[world.east.pk])
+            ),
+            client_for(world.users["national"]).get(reverse("dashboard_national")),
+        ]
+        for response in pages:
+            assert response.status_code == 200
+            pairs = re.findall(r"\(([^()<>/ ]+) / ([^()<>/ ]+)\)", response.content.decode())
+            assert pairs
+            for numerator, denominator in pairs:
+                assert _is_published(numerator) and _is_published(denominator), pairs
+        transaction.set_rollback(True)
