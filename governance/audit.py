@@ -63,13 +63,16 @@ class AuditContext:
                 return None
             try:
                 name = actor.person.name
-            except AttributeError:  # no Person: an account made in the admin or the shell
-                name = ""
+            except AttributeError:  # no Person (yet): a new account, or one from the shell
+                return actor
             self._resolved = (actor, name or actor.get_username())
         return self._resolved[0]
 
     def actor_name(self) -> str:
-        return self._resolved[1] if self.user() is not None else ""
+        user = self.user()
+        if user is None:
+            return ""
+        return self._resolved[1] if self._resolved else user.get_username()
 
 
 _current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
@@ -137,6 +140,8 @@ SKIPPED_FIELDS = {
     "data_version",
     "last_used_at",
 }
+# Of these models only these fields are recorded (never a password or a login time).
+ONLY_FIELDS = {"auth.user": {"username", "email", "is_active", "is_staff", "is_superuser"}}
 # Recorded only when changed in the admin: in the app measures.edits keeps a ChartEdit.
 ADMIN_ONLY = {"measures.phase", "measures.pointmark", "measures.annotation"}
 TEXT_LIMIT = 2000
@@ -199,6 +204,14 @@ def _attendance_scope(obj) -> Scope:
     return (ahsn_id, collaborative_id, obj.team_id)
 
 
+def _user_scope(user) -> Scope:
+    """An account is in the trail of its first role's scope (where a deactivation shows)."""
+    from governance.models import RoleAssignment
+
+    role = RoleAssignment.objects.filter(person__user_id=user.pk).order_by("id").first()
+    return _role_scope(role) if role is not None else (None, None, None)
+
+
 def _by_team_or_collaborative(obj) -> Scope:
     if getattr(obj, "team_id", None):
         return _team_scope(obj.team_id)
@@ -236,6 +249,7 @@ TRACKED: dict[str, tuple[Callable[[models.Model], Scope], str]] = {
     ),
     "governance.roleassignment": (_role_scope, "role"),
     "governance.invitation": (_role_scope, "role"),
+    "auth.user": (_user_scope, "role"),
 }
 
 # Many-to-many fields recorded as a change of the row that holds them.
@@ -266,8 +280,11 @@ def _plain(value):
 
 
 def _fields(model):
+    only = ONLY_FIELDS.get(label(model))
     return [
-        f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS and not f.primary_key
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in SKIPPED_FIELDS and not f.primary_key and (only is None or f.name in only)
     ]
 
 
@@ -340,6 +357,15 @@ def _recorded(sender, raw: bool = False) -> bool:
     if name not in TRACKED:
         return False
     return name not in ADMIN_ONLY or current().source == AuditSource.ADMIN
+
+
+def record_update(obj, changes: dict) -> AuditEntry | None:
+    """Record a change that no signal announces (a conditional UPDATE): `changes` is
+    {field: (before, after)}. Only for the models in `TRACKED`."""
+    if label(type(obj)) not in TRACKED:
+        raise ValueError(f"{label(type(obj))} is not audited")
+    plain = {name: [_plain(old), _plain(new)] for name, (old, new) in changes.items()}
+    return _write(obj, AuditEntry.Action.UPDATE, plain, TRACKED[label(type(obj))][0](obj))
 
 
 # --- Signal handlers -------------------------------------------------------------------------

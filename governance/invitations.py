@@ -74,9 +74,9 @@ def invitation_accept(*, invitation: Invitation, user):
     if not is_usable(locked):
         raise ValueError("This invitation has been used or has expired")
     user.username = user.email = invitation.email
-    user.save()
     # The new user acts for themself: the audit trail names them as taking the role.
     with audit.acting_as(user):
+        user.save()
         _accept(locked, invitation, user)
     return user
 

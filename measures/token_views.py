@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from governance import access
+from governance import access, audit
 from measures.api import api_token_create
 from measures.models import ApiToken
 
@@ -47,5 +47,8 @@ def api_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpRespon
     )
     if not revoked and not ApiToken.objects.filter(team=team, pk=token_pk).exists():
         raise Http404("No such token")
+    if revoked:  # a conditional UPDATE sends no signal: tell the audit trail
+        token = ApiToken.objects.get(pk=token_pk)
+        audit.record_update(token, {"revoked_at": (None, token.revoked_at)})
     messages.success(request, "Token revoked: it no longer works.")
     return redirect("measures:api_tokens", pk=team.pk)

@@ -329,6 +329,29 @@ def test_an_invitation_and_its_acceptance_are_recorded_the_role_as_taken_by_the_
     assert "Role assignment: Nina Patel: Team member" in html
 
 
+def test_a_deactivated_login_and_a_revoked_api_token_are_recorded(cast):
+    since = Since()
+    lead = cast.users["lead"]
+    assert (
+        client_for(cast.users["falls_manager"]).post(f"/users/{lead.pk}/deactivate/").status_code
+        == 302
+    )
+    (deactivated,) = since.entries(object_type="auth.user")
+    assert deactivated.actor == cast.users["falls_manager"]
+    assert deactivated.changes == {"is_active": [True, False]}
+    assert deactivated.team_id == cast.alpha.pk  # where the lead's role is
+
+    token, _ = api_token_create(team=cast.beta, name="Warehouse", by=cast.users["beta_lead"])
+    url = f"/teams/{cast.beta.pk}/api-tokens/{token.pk}/revoke/"
+    assert client_for(cast.users["beta_lead"]).post(url).status_code == 302
+    created, revoked = since.entries(object_type="measures.apitoken")
+    assert created.action == "create" and "key_hash" not in created.changes
+    assert (revoked.actor, revoked.changes["revoked_at"][0]) == (cast.users["beta_lead"], None)
+    assert revoked.changes["revoked_at"][1].startswith(f"{timezone.now():%Y-%m-%d}")
+    html = trail_text(client_for(cast.users["director"]), falls_trail(cast), kind="role")
+    assert "User: lead" in html and "Active: Yes" in html
+
+
 def test_a_stretch_target_set_in_the_app_is_on_the_trail_with_its_reason(cast):
     CollaborativeMeasure.objects.create(collaborative=cast.falls, measure=cast.falls_rate)
     manager = client_for(cast.users["falls_manager"])
