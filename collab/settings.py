@@ -6,6 +6,7 @@ everything a trust's deployment needs and refuses to start without a real secret
 `COLLAB_ENV=loadtest` is production without the SSL redirect, for benchmarks on loopback.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -85,6 +86,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "governance",
     "collaboratives",
     "measures",
@@ -99,11 +103,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "governance.two_factor.TwoFactorMiddleware",
+    "governance.sessions.IdleTimeoutMiddleware",
     "governance.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "collab.urls"
@@ -160,8 +169,71 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions end after SESSION_COOKIE_AGE seconds idle (governance/sessions.py renews an active
+# one at most every COLLAB_SESSION_TOUCH_SECONDS; SESSION_SAVE_EVERY_REQUEST=true renews it on
+# every request instead) and when the browser closes.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
-SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_SAVE_EVERY_REQUEST = envbool("SESSION_SAVE_EVERY_REQUEST", False)
+COLLAB_SESSION_TOUCH_SECONDS = envint("COLLAB_SESSION_TOUCH_SECONDS", 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Single sign-on with OpenID Connect (Microsoft Entra ID for NHS organisations), beside local
+# accounts. Off unless a client id is set. COLLAB_OIDC_TENANT fills in Entra's endpoints;
+# COLLAB_OIDC_*_ENDPOINT name any other provider's. Users are matched by email to existing
+# accounts only: signing in never creates an account or gives a role.
+OIDC_RP_CLIENT_ID = envstr("COLLAB_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = envstr("COLLAB_OIDC_CLIENT_SECRET", "")
+COLLAB_OIDC_TENANT = envstr("COLLAB_OIDC_TENANT", "")
+_entra = f"https://login.microsoftonline.com/{COLLAB_OIDC_TENANT}" if COLLAB_OIDC_TENANT else ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr(
+    "COLLAB_OIDC_AUTHORIZATION_ENDPOINT", _entra and f"{_entra}/oauth2/v2.0/authorize"
+)
+OIDC_OP_TOKEN_ENDPOINT = envstr(
+    "COLLAB_OIDC_TOKEN_ENDPOINT", _entra and f"{_entra}/oauth2/v2.0/token"
+)
+OIDC_OP_USER_ENDPOINT = envstr(
+    "COLLAB_OIDC_USER_ENDPOINT", _entra and "https://graph.microsoft.com/oidc/userinfo"
+)
+OIDC_OP_JWKS_ENDPOINT = envstr(
+    "COLLAB_OIDC_JWKS_ENDPOINT", _entra and f"{_entra}/discovery/v2.0/keys"
+)
+OIDC_RP_SIGN_ALGO = envstr("COLLAB_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_CREATE_USER = False
+COLLAB_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if COLLAB_OIDC_ENABLED and not (
+    OIDC_RP_CLIENT_SECRET and OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT
+):
+    raise ImproperlyConfigured(
+        "COLLAB_OIDC_CLIENT_ID needs COLLAB_OIDC_CLIENT_SECRET and COLLAB_OIDC_TENANT "
+        "(or the COLLAB_OIDC_*_ENDPOINT settings)"
+    )
+COLLAB_OIDC_BUTTON = envstr("COLLAB_OIDC_BUTTON", "Sign in with NHS account")
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+
+# Brute-force protection: after COLLAB_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is locked for COLLAB_LOGIN_LOCKOUT_MINUTES. API tokens are not
+# passwords and are not counted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    *(["governance.oidc.EmailMatchingOIDCBackend"] if COLLAB_OIDC_ENABLED else []),
+]
+AXES_FAILURE_LIMIT = envint("COLLAB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("COLLAB_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "governance.views.login_locked"
+AXES_VERBOSE = False
+
+# Two-step verification (TOTP) for staff roles: national viewers, AHSN directors,
+# improvement managers and Django staff. Anyone who has set it up is asked for a code after
+# their password; with COLLAB_TWO_FACTOR_REQUIRED, staff roles must set it up. Single
+# sign-on counts as verified (the organisation's own sign-in asks for its second factor).
+COLLAB_TWO_FACTOR_REQUIRED = envbool("COLLAB_TWO_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = envstr("COLLAB_TWO_FACTOR_ISSUER", "Collab")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -138,6 +138,27 @@ def principal(user) -> Principal:
     return result
 
 
+def is_staff_role(user) -> bool:
+    """Whether the user holds a staff role: national viewer, AHSN director, improvement
+    manager, or Django staff. These are the roles two-step verification is for."""
+    if user is None or not user.is_authenticated:
+        return False
+    p = principal(user)
+    return bool(
+        user.is_staff
+        or p.superuser
+        or p.national
+        or p.director_ahsns
+        or p.manager_ahsns
+        or p.manager_collaboratives
+    )
+
+
+def may_use_admin(user) -> bool:
+    """The Django admin: active staff only (Django's own model permissions apply inside)."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
 # --- Which rows a user may read ----------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from governance import access
 from governance.models import AuditEntry, Person, RoleAssignment
 
 
@@ -42,3 +43,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _admin_permission(request) -> bool:
+    """The Django admin asks the access module: active staff only."""
+    return access.may_use_admin(request.user)
+
+
+admin.site.has_permission = _admin_permission

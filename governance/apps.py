@@ -6,6 +6,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self):
-        from governance import audit
+        # two_factor and sessions: their log-in signals.
+        from governance import audit, sessions, two_factor  # noqa: F401
 
         audit.connect()

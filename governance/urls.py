@@ -1,10 +1,14 @@
 from django.urls import path
 
-from governance import audit_views, views
+from governance import audit_views, oidc, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("login/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("account/two-step/", views.two_factor_setup, name="two_factor_setup"),
+    path("sso/start/", oidc.SignInView.as_view(), name="oidc_authentication_init"),
+    path("sso/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("invitations/new/", views.invitation_create, name="invitation_create"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -9,15 +10,27 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
+from django_otp import login as otp_login
 
-from governance import access, invitations
+from governance import access, invitations, oidc, two_factor
 from governance.forms import InvitationForm, LoginForm, NewPasswordForm, ResetRequestForm
 
-login_view = auth_views.LoginView.as_view(
-    template_name="governance/login.html",
-    authentication_form=LoginForm,
-    redirect_authenticated_user=True,
-)
+
+class LoginView(auth_views.LoginView):
+    """Username and password; and, when single sign-on is set up, the NHS account button."""
+
+    template_name = "governance/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = oidc.oidc_enabled()
+        context["oidc_button"] = settings.COLLAB_OIDC_BUTTON
+        return context
+
+
+login_view = LoginView.as_view()
 logout_view = require_POST(auth_views.LogoutView.as_view())
 
 
@@ -89,7 +102,10 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def _back(request: HttpRequest, default: str) -> str:
     """The `next` address if it is on this site, else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # Only a path: redirect() would take a bare word such as "home" for a view's name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return reverse(default)
 
@@ -111,3 +127,89 @@ password_reset_complete_view = auth_views.PasswordResetCompleteView.as_view(
 )
 accessibility_view = TemplateView.as_view(template_name="governance/accessibility.html")
 privacy_view = TemplateView.as_view(template_name="governance/privacy.html")
+
+
+# --- Two-step verification -----------------------------------------------------------------
+
+
+def _next(request: HttpRequest) -> str:
+    return _back(request, "home")
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """After the password: the code from the user's authenticator app."""
+    devices = list(two_factor.TOTPDevice.objects.devices_for_user(request.user, confirmed=True))
+    if not devices:
+        return redirect(f"{reverse('two_factor_setup')}?next={_next(request)}")
+    form = two_factor.CodeForm(request.POST if request.method == "POST" else None, devices=devices)
+    if request.method == "POST" and form.is_valid():
+        otp_login(request, form.device)
+        two_factor.settle(request)
+        return redirect(_next(request))
+    return render(
+        request, "governance/two_factor_verify.html", {"form": form, "next": _next(request)}
+    )
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the QR code (or type the key), enter a code.
+
+    With one already set up, the page says so and, unless the user's role must use it,
+    offers to turn it off.
+    """
+    user = request.user
+    confirmed = two_factor.confirmed_device(user)
+    required = settings.COLLAB_TWO_FACTOR_REQUIRED and access.is_staff_role(user)
+    if confirmed is not None:
+        if request.method == "POST" and request.POST.get("action") == "remove":
+            if required:
+                raise PermissionDenied
+            two_factor.TOTPDevice.objects.filter(user=user).delete()
+            messages.success(request, "Two-step verification is off for your account.")
+            return redirect("two_factor_setup")
+        return render(
+            request,
+            "governance/two_factor_setup.html",
+            {"done": True, "required": required},
+        )
+    device = two_factor.TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = two_factor.TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=False
+        )
+    form = two_factor.CodeForm(request.POST if request.method == "POST" else None, devices=[device])
+    if request.method == "POST" and form.is_valid():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        two_factor.settle(request)
+        messages.success(
+            request, "Two-step verification is on. Each time you log in, enter a code."
+        )
+        return redirect(_next(request))
+    return render(
+        request,
+        "governance/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_code": two_factor.qr_code_data_uri(device.config_url),
+            "secret": two_factor.secret_for_people(device),
+            "required": required,
+            "next": _next(request),
+        },
+    )
+
+
+def login_locked(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out log-in: what happened and what to do (429)."""
+    from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+
+    cool_off = get_cool_off(request)
+    context = {
+        "username": get_client_username(request, credentials) or "",
+        "failure_limit": get_failure_limit(request, credentials),
+        "minutes": round(cool_off.total_seconds() / 60) if cool_off else None,
+    }
+    return render(request, "governance/login_locked.html", context, status=429)
