@@ -316,7 +316,12 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = access.team_for(request.user, pk)
     user = request.user
     collaborative = team.collaborative
-    series = list(team.series.select_related("measure").order_by("measure__team", "measure__name"))
+    # Through the access module: a national viewer does not see a team's own (private) measures.
+    series = list(
+        access.visible(team.series.select_related("measure"), user).order_by(
+            "measure__team", "measure__name"
+        )
+    )
     chosen = {s.measure_id for s in series}
     entries = list(collaborative.measure_set.select_related("measure"))
     targets = {e.measure_id: e.target for e in entries}
@@ -435,9 +440,12 @@ def membership_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpRes
 @require_POST
 def team_choose_measure(request: HttpRequest, pk: int) -> HttpResponse:
     team = access.team_for(request.user, pk, access.MANAGE_TEAM)
+    entry_pk = request.POST.get("entry", "")
+    if not entry_pk.isdecimal():  # a missing or mangled choice is not found, not a crash
+        raise Http404("No such measure in the set")
     entry = get_object_or_404(
         team.collaborative.measure_set.select_related("measure"),
-        pk=request.POST.get("entry"),
+        pk=entry_pk,
         mandatory=False,
     )
     workflows.team_choose_measure(team=team, measure=entry.measure)
