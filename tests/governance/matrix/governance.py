@@ -1,0 +1,149 @@
+"""Expected answers for the governance app's URLs. See tests/governance/matrix/__init__.py.
+
+Columns, in ROLES order: national viewer, AHSN director (east), improvement manager (east),
+faculty (falls), trust lead (alpha, and withdrawn omega), team member (alpha, and omega),
+peer-team lead (beta), outsider (signed in, no role), anonymous. L: 302 to the log-in page.
+Targets: see tests/governance/matrix/world.py.
+"""
+
+from tests.governance.matrix import LOGIN as L
+
+# fmt: off
+#                    national director manager faculty lead member beta_lead outsider anon
+MATRIX = {
+    "invitation_accept": {
+        "object": "token",
+        "does": "edit",
+        "GET": {
+            "missing":      (410, 410, 410, 410, 410, 410, 410, 410, 410),
+        },
+        "POST": {
+            "missing":      (410, 410, 410, 410, 410, 410, 410, 410, 410),
+        },
+    },
+    "invitation_create": {
+        "object": "none",
+        "does": "edit",
+        "GET": {
+            "-":            (403, 200, 200, 403, 200, 403, 200, 403,   L),
+        },
+        "POST": {
+            "-":            (403, 200, 200, 403, 200, 403, 200, 403,   L),
+        },
+    },
+    "user_deactivate": {
+        "object": "user",
+        "does": "delete/archive",
+        "POST": {
+            "own":          (404, 302, 302, 404, 302, 404, 404, 404,   L),
+            "peer":         (404, 302, 302, 404, 404, 404, 404, 404,   L),
+            "other_collab": (404, 302, 302, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
+    "login": {
+        "object": "none",
+        "does": "edit",
+        "GET": {
+            "-":            (302, 302, 302, 302, 302, 302, 302, 302, 200),
+        },
+        "POST": {
+            "-":            (302, 302, 302, 302, 302, 302, 302, 302, 200),
+        },
+    },
+    "logout": {
+        "object": "none",
+        "does": "delete/archive",
+        "POST": {
+            "-":            (  L,   L,   L,   L,   L,   L,   L,   L,   L),
+        },
+    },
+    "two_factor_verify": {
+        "object": "none",
+        "does": "edit",
+        # Nobody in the cast has an authenticator yet: the page sends them to set one up.
+        "GET": {
+            "-":            (302, 302, 302, 302, 302, 302, 302, 302,   L),
+        },
+        "POST": {
+            "-":            (302, 302, 302, 302, 302, 302, 302, 302,   L),
+        },
+    },
+    "two_factor_setup": {
+        "object": "none",
+        "does": "edit",
+        "GET": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200,   L),
+        },
+        "POST": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200,   L),
+        },
+    },
+    # Single sign-on is not configured in tests: both routes are absent for everyone.
+    "oidc_authentication_init": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (404, 404, 404, 404, 404, 404, 404, 404, 404),
+        },
+    },
+    "oidc_authentication_callback": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (404, 404, 404, 404, 404, 404, 404, 404, 404),
+        },
+    },
+    "password_reset": {
+        "object": "none",
+        "does": "edit",
+        "GET": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+        "POST": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+    },
+    "password_reset_done": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+    },
+    "password_reset_confirm": {
+        "object": "token",
+        "does": "edit",
+        # A link that was never sent shows "this link has expired", to everyone.
+        "GET": {
+            "missing":      (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+        "POST": {
+            "missing":      (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+    },
+    "password_reset_complete": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+    },
+    "accessibility": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+    },
+    "privacy": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        },
+    },
+    # C2: the audit trail's routes (collaborative_audit, ahsn_audit) go here.
+}
+# fmt: on
