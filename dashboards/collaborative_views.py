@@ -230,6 +230,7 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
             layout["showlegend"] = False
             layout["margin"] = {"l": 44, "r": 8, "t": 8, "b": 28}
             layout["height"] = 220
+            layout["xaxis"]["nticks"] = 4  # legible at 320 px
             if y_range:
                 layout["yaxis"]["range"] = y_range
                 layout["yaxis"]["autorange"] = False
@@ -413,6 +414,12 @@ def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     collaborative = access.collaborative_for(request.user, pk)
     cm, window = _measure_for(request, collaborative)
     agg = aggregate_chart(cm)
+    if agg.figure:
+        layout = agg.figure["layout"]
+        # the legend above the plot, where it cannot run into the dates on a phone
+        layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+        layout["margin"] = {**layout["margin"], "t": 40}
+        layout["xaxis"]["nticks"] = 6
     context = {
         "collaborative": collaborative,
         "cm": cm,

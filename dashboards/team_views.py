@@ -197,6 +197,7 @@ def small_figure(figure: dict) -> dict:
     layout["showlegend"] = False
     layout["margin"] = {"l": 48, "r": 8, "t": 8, "b": 32}
     layout["yaxis"] = dict(layout["yaxis"])
+    layout["xaxis"] = {**layout["xaxis"], "nticks": 4}  # legible at 320 px
     return {"data": figure["data"], "layout": layout}
 
 

@@ -462,9 +462,10 @@ def funnel_figure(funnel: Funnel) -> dict:
         "font": {"family": "Frutiger W01, Arial, sans-serif", "color": figures.INK, "size": 13},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 50, "r": 16, "t": 16, "b": 50},
+        "margin": {"l": 50, "r": 16, "t": 40, "b": 50},
         "showlegend": True,
-        "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+        # above the plot, where it cannot run into the axis title on a phone
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "closest",
         "xaxis": {
             "title": {"text": x_title},
