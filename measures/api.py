@@ -146,7 +146,9 @@ def series_points(request: HttpRequest, token, pk: int) -> JsonResponse:
             else None
         )
         reason = str(body.get("reason", ""))[:500]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    # OverflowError: an expected version of Infinity (JSON allows it) has no int();
+    # RecursionError: JSON nested thousands deep.
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
         return _error(
             400,
             f'The body must be JSON: {{"points": [{{"period_start": "2024-01-01", '
