@@ -149,7 +149,7 @@ def chunks():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("app", "start"), chunks())
+@pytest.mark.parametrize(("app", "start"), list(chunks()))
 def test_permission_matrix_gives_each_role_the_literal_answer(app, start, record_property):
     """Every cell of the app's table, through the real URL, answers as written."""
     world = build_world()

@@ -16,8 +16,9 @@ Targets, always from the point of view of team alpha in the falls collaborative 
 Extra objects added here: series and cycles for gamma, delta and omega; a measure-set
 entry, a driver node and a learning event in each collaborative; a membership and an API
 token in each team; a phase and a mark on each series; an import batch per collaborative
-(uploaded by lead, manager and a west manager); a staff user and a superuser for the
-admin rule.
+(uploaded by lead, manager and a west manager); a draft contract review for east and for
+west; a staff user and a superuser for the admin rule. Sub-object parameters follow their
+target: a collaborative's `team_pk` is one of its teams, a team's `series_pk` its series.
 """
 
 import datetime as dt
@@ -39,6 +40,7 @@ from measures.models import (
 )
 from measures.recompute import chart_results_store, charts_compute
 from measures.writes import PointChange, datapoints_write
+from reports.models import ContractReview
 from tests.cast import START, build_cast, change_idea, cycle, organisation, team, user_with_role
 
 MISSING = 987654
@@ -140,6 +142,7 @@ def build_world() -> World:
             "entry_pk": entry.pk,
             "node_pk": ideas[target].pk,
             "event_pk": event.pk,
+            "team_pk": {"own": c.alpha, "other_collab": c.gamma, "other_ahsn": c.delta}[target].pk,
         }
         kwargs["import"][target] = {"pk": batch.pk}
     api_keys = {}
@@ -153,6 +156,7 @@ def build_world() -> World:
             "membership_pk": membership.pk,
             "token_pk": token.pk,
             "entry_pk": entries[team_.collaborative_id],
+            "series_pk": series[target].pk,
         }
     months = [dt.date(2024, m, 1) for m in range(1, 13)]
     weeks = [START + dt.timedelta(weeks=i) for i in range(12)]  # 1 January 2024 is a Monday
@@ -186,7 +190,22 @@ def build_world() -> World:
         "other_ahsn": delta_lead,
     }.items():
         kwargs["user"][target] = {"pk": user.pk}
-    for kind in ("collaborative", "team", "series", "cycle", "import", "user"):
+    reviews = {
+        "own": ContractReview.objects.create(
+            ahsn=c.east,
+            period_start=START,
+            period_end=START.replace(month=12, day=31),
+            requested_by=c.users["director"],
+        ),
+        "other_ahsn": ContractReview.objects.create(
+            ahsn=c.west,
+            period_start=START,
+            period_end=START.replace(month=12, day=31),
+            requested_by=west_manager,
+        ),
+    }
+    kwargs["review"] = {target: {"pk": r.pk} for target, r in reviews.items()}
+    for kind in ("collaborative", "team", "series", "cycle", "import", "user", "review"):
         kwargs[kind]["missing"] = {name: MISSING for name in next(iter(kwargs[kind].values()))}
     users = {name: c.users[name] for name in c.users} | {"staff": staff, "superuser": superuser}
     return World(cast=c, users=users, kwargs=kwargs, api_keys=api_keys)
@@ -200,6 +219,7 @@ TARGETS = {
     "import": {"own", "other_collab", "other_ahsn", "missing"},
     "user": {"own", "peer", "other_collab", "other_ahsn", "missing"},
     "ahsn": {"own", "other_ahsn", "missing"},  # east (the cast's AHSN), west
+    "review": {"own", "other_ahsn", "missing"},  # a contract review of east, of west
     "token": {"missing"},  # a link's token that was never issued
     "none": {"-"},
 }
