@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from pathlib import Path
 
 import matplotlib
@@ -30,6 +31,7 @@ GREY = (66, 84, 98)
 PALE = (240, 244, 245)
 WHITE = (255, 255, 255)
 WIDTH = 180  # A4 210 mm less 15 mm margins
+TOC_LINE = (6.2, 5.4)  # mm per contents line: a section, a subsection
 
 DECISION_LABELS = {"adopt": "Adopted", "adapt": "Adapted", "abandon": "Abandoned"}
 
@@ -241,8 +243,9 @@ def _toc(pdf: ReviewPDF, outline):
         pdf.set_x(pdf.l_margin + indent)
         link = pdf.add_link(page=section.page_number)
         name = section.name if len(section.name) < 95 else section.name[:92] + "…"
-        pdf.cell(WIDTH - indent - 14, 6.2 if level == 0 else 5.4, name, link=link)
-        pdf.cell(14, 6.2 if level == 0 else 5.4, str(section.page_number), align="R", link=link,
+        line = TOC_LINE[min(level, 1)]
+        pdf.cell(WIDTH - indent - 14, line, name, link=link)
+        pdf.cell(14, line, str(section.page_number), align="R", link=link,
                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
 
 
@@ -265,8 +268,11 @@ def render_pdf(document: dict, commentary: dict, charts: dict, *, signed: dict |
 
 
 def _toc_pages(document) -> int:
-    entries = 4 + sum(1 + 7 for _ in document["collaboratives"])
-    return max(1, -(-entries // 40))
+    """The pages the contents need: the outline's lines (as `_toc` draws them) over a page."""
+    level0 = 3 + len(document["collaboratives"])  # summary, each, lessons, method
+    level1 = sum(5 + bool(c["measures"]) for c in document["collaboratives"])
+    height = 13 + level0 * TOC_LINE[0] + level1 * TOC_LINE[1]
+    return max(1, math.ceil(height / (297 - 18 - 18 - 4)))
 
 
 def _cover(pdf: ReviewPDF, document, period, signed):

@@ -155,3 +155,32 @@ def test_rebuilding_a_draft_keeps_its_commentary(review, django_capture_on_commi
     assert review.status == Status.READY
     assert review.commentary == {"summary": "Kept."}
     assert "Kept." in review.html
+
+
+def test_the_contents_run_over_as_many_pages_as_a_large_ahsn_needs(review):
+    import copy
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    from reports.pdf import render_pdf
+    from reports.render import numbered
+
+    review_build(review.pk, worker="w1")
+    review.refresh_from_db()
+    doc = copy.deepcopy(review.document)
+    doc["collaboratives"] = [
+        {**c, "id": c["id"] + 1000 * k, "key": f"k{k}-{c['key']}", "name": f"{c['name']} {k}"}
+        for k in range(20)
+        for c in review.document["collaboratives"]
+    ]
+    reader = PdfReader(io.BytesIO(render_pdf(numbered(doc), {}, {}, signed=None)))
+    pages = [p.extract_text() for p in reader.pages]
+    contents = [i for i, text in enumerate(pages) if re.search(r"Aim and stretch target \d+", text)]
+    assert len(contents) >= 2  # the contents need more than one page
+    summary = contents[-1] + 1
+    assert "1. Portfolio summary" in pages[summary]
+    assert "led or partnered in" in pages[summary]  # the section itself, not the contents
+    listed = int(re.search(r"1\. Portfolio summary (\d+)", pages[contents[0]]).group(1))
+    assert f"Page {listed} of {len(pages)}" in pages[summary]
