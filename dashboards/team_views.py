@@ -21,6 +21,7 @@ from dashboards.alerts import alerts_for_team
 from governance import access
 from governance.reporting import due_on
 from measures import figures
+from measures.aggregate import aggregate_chart
 from measures.models import ChartResult, DataPoint, Measure, Series
 from measures.periods import period_starts
 from measures.views import chart_panel
@@ -201,6 +202,30 @@ def small_figure(figure: dict) -> dict:
     return {"data": figure["data"], "layout": layout}
 
 
+def _sustain_months(series, collaborative) -> dict | None:
+    """In the sustain phase a weekly series is shown rolled up to months (issue 8): the
+    team's own aggregate chart, in place of the weekly one."""
+    if collaborative.phase != collaborative.Phase.SUSTAIN:
+        return None
+    if series.measure.frequency != Measure.Frequency.WEEKLY:
+        return None
+    cm = collaborative.measure_set.filter(measure=series.measure).select_related("measure").first()
+    if cm is None:
+        return None
+    agg = aggregate_chart(cm, team_ids=[series.team_id])
+    if agg.chart is None:
+        return None
+    return {
+        "result": agg.chart,
+        "figure": agg.figure,
+        "rows": agg.rows,
+        "words": agg.words,
+        "rolled_up": True,
+        "monthly": True,
+        "fresh": True,
+    }
+
+
 @login_required
 def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     """One measure's chart and its table, loaded into the team's dashboard when revealed
@@ -208,11 +233,15 @@ def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     series = access.series_for(request.user, series_pk)
     if series.team_id != pk:
         raise Http404("No such measure on this team")
+    collaborative = series.team.collaborative
     panel = chart_panel(series, heal=False)
+    rolled = _sustain_months(series, collaborative)
+    if rolled is not None:
+        panel.update(rolled)
     if panel.get("figure"):
         panel["figure"] = small_figure(panel["figure"])
         panel["figure_id"] = f"panel-figure-{series.pk}"
-    context = {**panel, "team": series.team, "collaborative": series.team.collaborative}
+    context = {**panel, "team": series.team, "collaborative": collaborative}
     if request.htmx:
         return render(request, "dashboards/_panel_chart.html", context)
     return render(request, "dashboards/team_panel_page.html", context)

@@ -191,3 +191,36 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(
     client.get(url(cast.alpha))  # warm the session
     with django_assert_max_num_queries(24):
         assert client.get(url(cast.alpha)).status_code == 200
+
+
+def test_in_the_sustain_phase_a_weekly_panel_is_rolled_up_to_months(cast):
+    from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
+    from tests.dashboards.dashboard_cast import charts
+
+    weekly = Measure.objects.create(
+        topic=cast.falls_rate.topic,
+        name="Falls with harm",
+        kind=Measure.Kind.OUTCOME,
+        operational_definition="Falls with moderate harm or worse.",
+        numerator_definition="Falls with harm",
+        frequency=Measure.Frequency.WEEKLY,
+        direction=Measure.Direction.DOWN,
+        chart_type=Measure.ChartType.C,
+    )
+    CollaborativeMeasure.objects.create(collaborative=cast.falls, measure=weekly)
+    series = Series.objects.create(team=cast.alpha, measure=weekly)
+    mondays = [dt.date(2025, 1, 6) + dt.timedelta(weeks=w) for w in range(26)]
+    DataPoint.objects.bulk_create(
+        DataPoint(series=series, period_start=d, numerator=1 + w % 2) for w, d in enumerate(mondays)
+    )
+    charts([series.pk])
+    panel = reverse("dashboard_team_panel", args=[cast.alpha.pk, series.pk])
+    weekly_view = client_for(cast.users["lead"]).get(panel, headers={"HX-Request": "true"})
+    assert len(weekly_view.context["rows"]) == 26
+    cast.falls.phase = Collaborative.Phase.SUSTAIN
+    cast.falls.save()
+    monthly_view = client_for(cast.users["lead"]).get(panel, headers={"HX-Request": "true"})
+    rows = monthly_view.context["rows"]
+    assert [r["date"] for r in rows] == [dt.date(2025, m, 1) for m in range(1, 7)]
+    assert rows[0]["numerator"] == 1 + 2 + 1 + 2  # the four Mondays of January 2025
+    assert "rolled up to months" in monthly_view.content.decode()
