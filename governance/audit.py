@@ -703,6 +703,13 @@ def _user_name(user) -> str:
     return name or user.get_username()
 
 
+def _user_names(ids) -> dict[int, str]:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(pk__in=[i for i in ids if i]).select_related("person")
+    return {u.pk: _user_name(u) for u in users}
+
+
 def _field_label(model, name: str) -> str:
     if model is None:
         return name
@@ -751,7 +758,7 @@ def trail_rows(keys) -> list[TrailRow]:
     from django.apps import apps
 
     from collaboratives.models import Collaborative, PhaseChange, StretchTarget, Team
-    from measures.models import ChartEdit, DataPointRevision, MeasureSettingChange
+    from measures.models import ChartEdit, DataPointRevision, MeasureSettingChange, Series
 
     keys = list(keys)
     wanted: dict[str, list[int]] = {}
@@ -794,32 +801,50 @@ def trail_rows(keys) -> list[TrailRow]:
             reason=e.reason,
         )
 
-    for r in DataPointRevision.objects.filter(pk__in=wanted.get("revision", [])).select_related(
-        "series__measure",
-        "series__team__organisation",
-        "series__team__collaborative",
-        "changed_by__person",
-    ):
-        if r.old_numerator is None:
+    # Data point revisions are most of any trail: read as plain values, with each series
+    # and person looked up once, not as a row of objects per revision.
+    revisions = list(
+        DataPointRevision.objects.filter(pk__in=wanted.get("revision", [])).values_list(
+            "pk",
+            "series_id",
+            "period_start",
+            "old_numerator",
+            "old_denominator",
+            "new_numerator",
+            "new_denominator",
+            "changed_by_id",
+            "changed_at",
+            "source",
+            "reason",
+        )
+    )
+    series = Series.objects.select_related(
+        "measure", "team__organisation", "team__collaborative"
+    ).in_bulk({r[1] for r in revisions})
+    names = _user_names({r[7] for r in revisions})
+    source_labels = dict(DataPointRevision.Source.choices)
+    for pk, series_id, period, old_n, old_d, new_n, new_d, by, at, source, reason in revisions:
+        s_ = series[series_id]
+        if old_n is None:
             action = "Added"
-        elif r.new_numerator is None:
+        elif new_n is None:
             action = "Cleared"
         else:
             action = "Changed"
-        changes = [("Numerator", _number(r.old_numerator), _number(r.new_numerator))]
-        if r.old_denominator is not None or r.new_denominator is not None:
-            changes.append(("Denominator", _number(r.old_denominator), _number(r.new_denominator)))
-        loaded[("revision", r.pk)] = TrailRow(
-            at=r.changed_at,
-            who=_user_name(r.changed_by) or "System",
-            source=r.get_source_display(),
+        changes = [("Numerator", _number(old_n), _number(new_n))]
+        if old_d is not None or new_d is not None:
+            changes.append(("Denominator", _number(old_d), _number(new_d)))
+        loaded[("revision", pk)] = TrailRow(
+            at=at,
+            who=names.get(by) or "System",
+            source=source_labels.get(source, source),
             kind=KINDS["data"],
             action=action,
-            what=f"Data point: {r.series.measure.name}, period starting {r.period_start:%-d %b %Y}",
-            collaborative=r.series.team.collaborative.name,
-            team=team_name(r.series.team),
+            what=f"Data point: {s_.measure.name}, period starting {period:%-d %b %Y}",
+            collaborative=s_.team.collaborative.name,
+            team=team_name(s_.team),
             changes=changes,
-            reason=r.reason,
+            reason=reason,
         )
 
     targets = list(
