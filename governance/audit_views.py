@@ -180,10 +180,14 @@ def _slug(text: str) -> str:
 def collaborative_audit(request: HttpRequest, pk: int) -> HttpResponse:
     """Who changed what in one collaborative, and when."""
     collaborative = access.collaborative_for(request.user, pk, access.AUDIT)
+    try:
+        whole_ahsn = access.ahsn_for_audit(request.user, collaborative.lead_ahsn_id)
+    except Http404:
+        whole_ahsn = None
     return _trail_page(
         request,
         title=collaborative.name,
-        context={"collaborative": collaborative, "ahsn": None},
+        context={"collaborative": collaborative, "ahsn": None, "whole_ahsn": whole_ahsn},
         collaboratives=[collaborative],
     )
 

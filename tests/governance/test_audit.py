@@ -488,6 +488,10 @@ def test_the_collaborative_page_links_the_trail_only_for_those_who_may_read_it(c
     link = falls_trail(cast)
     assert link in client_for(cast.users["director"]).get(url).content.decode()
     assert link not in client_for(cast.users["faculty"]).get(url).content.decode()
+    # The AHSN-wide trail is linked for the AHSN's own staff, not a collaborative's manager.
+    ahsn_link = f"/ahsns/{cast.east.pk}/audit/"
+    assert ahsn_link in client_for(cast.users["director"]).get(link).content.decode()
+    assert ahsn_link not in client_for(cast.users["falls_manager"]).get(link).content.decode()
 
 
 # --- Filters, pages and exports ----------------------------------------------------------------
