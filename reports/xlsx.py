@@ -8,6 +8,7 @@ is made inert.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from openpyxl import Workbook
@@ -35,6 +36,29 @@ def _sheet(wb, title, header, rows, widths):
     if rows:
         ws.auto_filter.ref = ws.dimensions
     return ws
+
+
+def _count(text):
+    """A figure as a number the spreadsheet can add up; "*" and "" stay text."""
+    if not isinstance(text, str):
+        return text
+    plain = text.replace(",", "")
+    if plain.isdigit():
+        return int(plain)
+    try:
+        return float(plain)
+    except ValueError:
+        return text
+
+
+def _day(iso):
+    return dt.date.fromisoformat(iso[:10]) if iso else None
+
+
+def _dates(ws, columns: str) -> None:
+    for column in columns:
+        for cell in ws[column][1:]:
+            cell.number_format = "d mmm yyyy"
 
 
 def _yes(v) -> str:
@@ -130,12 +154,12 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 t["collaborative"],
                 t["team"],
                 t["status"],
-                t["joined_on"],
-                t["withdrawn_on"],
+                _day(t["joined_on"]),
+                _day(t["withdrawn_on"]),
                 t.get("completeness"),
                 t.get("sessions_attended"),
                 t.get("sessions_held"),
-                t.get("members_left"),
+                _count(t.get("members_left")),
                 _yes(t.get("has_sponsor")),
                 _yes(t.get("sponsor_attended")),
                 t["cycles"]["adopt"],
@@ -143,13 +167,14 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 t["cycles"]["abandon"],
                 t["cycles"]["running"],
                 t.get("assessment"),
-                t.get("assessment_month"),
+                _day(t.get("assessment_month")),
                 t.get("assessment_by", ""),
             ]  # fmt: skip
             for t in document["teams"]
         ],
         [45, 45, 10, 12, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 12, 12, 10],
     )
+    _dates(wb["Teams"], "DEQ")
     for cell in wb["Teams"]["F"][1:]:
         cell.number_format = "0%"
     _sheet(
@@ -169,8 +194,8 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 t["collaborative"],
                 t["team"],
                 m["measure"],
-                m["numerator"],
-                m["denominator"],
+                _count(m["numerator"]),
+                _count(m["denominator"]),
                 None if m["rate"] is None else round(m["rate"], 3),
                 m["position"],
             ]  # fmt: skip
@@ -200,9 +225,9 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 c["name"],
                 m["name"],
                 m["kind"],
-                p["x"],
-                p["numerator"],
-                p["denominator"],
+                _day(p["x"]),
+                _count(p["numerator"]),
+                _count(p["denominator"]),
                 None if p["y"] is None else round(p["y"], 3),
                 None if p["cl"] is None else round(p["cl"], 3),
                 None if p["lcl"] is None else round(p["lcl"], 3),
@@ -216,6 +241,7 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
         ],
         [40, 45, 10, 12, 12, 12, 10, 10, 10, 10, 60],
     )
+    _dates(wb["Measures by month"], "D")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

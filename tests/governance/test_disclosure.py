@@ -153,7 +153,7 @@ def _people_measure_in_falls(cast):
 
 def _is_published(text) -> bool:
     """What a count of people may look like beyond its collaborative."""
-    if text in ("*", "0", "", None):
+    if text in ("*", "0", "", None, 0):
         return True
     n = int(str(text).replace(",", ""))
     return n >= 10 and n % 5 == 0
