@@ -20,6 +20,23 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles: `ci` (the default) keeps the examples few enough for the 30-minute
+# suite and is derandomized, so a run is the same run on every machine; `long` searches
+# far deeper, on demand: HYPOTHESIS_PROFILE=long. No deadline: a shared CI machine is slow.
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.register_profile(
+    "ci",
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(HYPOTHESIS_PROFILE)
 
 REQUIRE_SERVICES = os.environ.get("COLLAB_REQUIRE_SERVICES", "") not in ("", "0")
 CHROMIUM = Path("/usr/bin/chromium")
