@@ -450,3 +450,9 @@ def test_the_content_security_policy_allows_only_the_apps_own_scripts(cast, who)
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert 'src="/static/' in tag or f'nonce="{nonce}"' in tag, tag
     assert not re.search(r"\son[a-z]+=", page), "inline event handlers are blocked by the CSP"
+
+
+def test_every_signed_in_page_links_to_two_step_verification(cast):
+    page = client_for(cast.users["director"]).get(reverse("home")).content.decode()
+    assert f'href="{reverse("two_factor_setup")}"' in page
+    assert reverse("two_factor_setup") not in Client().get(reverse("login")).content.decode()
