@@ -16,8 +16,8 @@ Targets, always from the point of view of team alpha in the falls collaborative 
 Extra objects added here: series and cycles for gamma, delta and omega; a measure-set
 entry, a driver node and a learning event in each collaborative; a membership and an API
 token in each team; a phase and a mark on each series; an import batch per collaborative
-(uploaded by lead, manager and a west manager); a draft contract review for east and for
-west; a staff user and a superuser for the admin rule. Sub-object parameters follow their
+(uploaded by lead, manager and a west manager); a built (ready) contract review for east and
+for west; a staff user and a superuser for the admin rule. Sub-object parameters follow their
 target: a collaborative's `team_pk` is one of its teams, a team's `series_pk` its series.
 """
 
@@ -196,12 +196,16 @@ def build_world() -> World:
             period_start=START,
             period_end=START.replace(month=12, day=31),
             requested_by=c.users["director"],
+            status=ContractReview.Status.READY,
+            pdf=b"%PDF-1.4 east",
         ),
         "other_ahsn": ContractReview.objects.create(
             ahsn=c.west,
             period_start=START,
             period_end=START.replace(month=12, day=31),
             requested_by=west_manager,
+            status=ContractReview.Status.READY,
+            pdf=b"%PDF-1.4 west",
         ),
     }
     kwargs["review"] = {target: {"pk": r.pk} for target, r in reviews.items()}
