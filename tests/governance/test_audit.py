@@ -31,6 +31,7 @@ from measures.models import Annotation, CollaborativeMeasure, DataPointRevision
 from measures.recompute import charts_recompute
 from measures.writes import PointChange, datapoints_write
 from tests.cast import build_cast, client_for
+from tests.test_browser import problems  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -705,3 +706,32 @@ def test_rows_kept_as_history_elsewhere_are_not_copied_into_audit_entries(cast):
         source=DataPointRevision.Source.GRID,
     )
     assert since.entries() == []
+
+
+# --- In a browser ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_filter_chosen_with_the_keyboard_updates_the_list_on_a_phone(
+    page,
+    log_in,
+    problems,  # noqa: F811
+):
+    cast = build_cast()
+    client_for(cast.users["manager"]).post(f"/teams/{cast.beta.pk}/withdraw/", {"on": "2024-09-30"})
+    log_in(cast.users["director"])
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(falls_trail(cast))
+
+    kind = page.get_by_label("What kind of change")
+    kind.focus()
+    page.keyboard.type("Teams")  # a closed select picks the option typed, and says so
+    page.wait_for_url(re.compile(r"kind=team"))
+    results = page.locator("#audit-results")
+    results.get_by_text("Withdrawn on").wait_for()
+    assert "Teams and their people" in results.inner_text()
+    assert "Data points" not in results.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_role("link", name="CSV").focus()
+    assert page.evaluate("document.activeElement.textContent") == "CSV"
+    assert problems == [], "\n".join(problems)
