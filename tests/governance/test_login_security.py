@@ -456,3 +456,21 @@ def test_every_signed_in_page_links_to_two_step_verification(cast):
     page = client_for(cast.users["director"]).get(reverse("home")).content.decode()
     assert f'href="{reverse("two_factor_setup")}"' in page
     assert reverse("two_factor_setup") not in Client().get(reverse("login")).content.decode()
+
+
+def test_half_configured_single_sign_on_refuses_to_start():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "collab.settings",
+        "COLLAB_OIDC_CLIENT_ID": "abc",
+    }
+    env.pop("COLLAB_ENV", None)
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "COLLAB_OIDC_CLIENT_ID needs COLLAB_OIDC_CLIENT_SECRET" in out.stderr
