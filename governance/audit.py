@@ -490,18 +490,34 @@ _task_tokens: dict = {}
 
 
 def connect() -> None:
-    """Connect the handlers (from `GovernanceConfig.ready`)."""
+    """Connect the handlers (from `GovernanceConfig.ready`), each to the models it watches
+    only: a delete signal with any receiver for a model stops Django deleting its rows in
+    bulk, which the chart results and jobs rely on."""
     from celery.signals import task_postrun, task_prerun
+    from django.apps import apps
 
-    for signal, handler in (
-        (pre_save, _before_save),
-        (post_save, _after_save),
-        (pre_delete, _before_delete),
-        (post_delete, _after_delete),
-    ):
-        signal.connect(handler, dispatch_uid=f"collab-audit-{handler.__name__}")
-    m2m_changed.connect(_m2m_changed, dispatch_uid="collab-audit-m2m")
-    post_save.connect(_history_written, dispatch_uid="collab-audit-history")
+    for name in TRACKED:
+        model = apps.get_model(name)
+        for signal, handler in (
+            (pre_save, _before_save),
+            (post_save, _after_save),
+            (pre_delete, _before_delete),
+            (post_delete, _after_delete),
+        ):
+            signal.connect(
+                handler, sender=model, dispatch_uid=f"collab-audit-{handler.__name__}-{name}"
+            )
+    for name, field_name in TRACKED_M2M:
+        through = getattr(apps.get_model(name), field_name).through
+        m2m_changed.connect(
+            _m2m_changed, sender=through, dispatch_uid=f"collab-audit-m2m-{name}-{field_name}"
+        )
+    for name in ("collaboratives.phasechange", "measures.measuresettingchange"):
+        post_save.connect(
+            _history_written,
+            sender=apps.get_model(name),
+            dispatch_uid=f"collab-audit-history-{name}",
+        )
     task_prerun.connect(_task_started, dispatch_uid="collab-audit-task-start", weak=False)
     task_postrun.connect(_task_finished, dispatch_uid="collab-audit-task-end", weak=False)
 

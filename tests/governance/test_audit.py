@@ -413,6 +413,19 @@ def test_postgresql_itself_refuses_to_change_an_entry(cast):
         cursor.execute("DELETE FROM governance_auditentry WHERE id = %s", [entry.pk])
 
 
+def test_rows_not_audited_keep_their_fast_bulk_deletes():
+    """Any delete receiver for a model makes Django load each row before deleting it; the
+    chart results (large JSON columns) are deleted in bulk, so the audit must not listen."""
+    from django.db.models.signals import post_delete, pre_delete
+
+    from collaboratives.models import Team
+    from measures.models import ChartResult, RecomputeJob
+
+    for model in (ChartResult, RecomputeJob):
+        assert not pre_delete.has_listeners(model) and not post_delete.has_listeners(model)
+    assert pre_delete.has_listeners(Team) and post_delete.has_listeners(Team)
+
+
 # --- Who may read it -------------------------------------------------------------------------
 
 
