@@ -3,9 +3,10 @@
 Like measures/recompute.py, PostgreSQL holds the state of the work:
 
 1. `review_request` creates the row (status draft) and sends `report_build` after commit.
-2. The task claims the row with a conditional UPDATE: only a draft, or a build whose
-   worker has gone silent, becomes `building` with this worker's name and a new
-   generation. A duplicate delivery finds it held and does nothing.
+2. The task claims the row with a conditional UPDATE: only a draft, a build whose worker
+   has gone silent, or its own task redelivered after its worker died, becomes
+   `building` with this worker's name and a new generation. A duplicate delivery to
+   another worker finds it held and does nothing.
 3. The build beats a heartbeat with each step's progress, and stores the document and
    files only if it still holds the claim; a signed-off review is never touched.
 4. `reviews_sweep` (beat, every minute) re-sends drafts whose message was lost and takes
@@ -31,8 +32,9 @@ log = logging.getLogger(__name__)
 Status = ContractReview.Status
 MAX_ATTEMPTS = 3
 RESEND_AFTER = timedelta(minutes=2)
-# Every step beats the heartbeat; no step of a build takes this long.
-SILENT_AFTER = timedelta(minutes=5)
+# Every step beats the heartbeat (a collaborative read, the files written); no step of a
+# build takes this long, so a build silent for longer has lost its worker.
+SILENT_AFTER = timedelta(minutes=2)
 
 
 def review_request(*, ahsn, start, end, user) -> ContractReview:
@@ -82,7 +84,10 @@ def review_claim(review_id: int, worker: str) -> int | None:
     claimed = (
         ContractReview.objects.filter(pk=review_id)
         .filter(
-            Q(status=Status.DRAFT) | Q(status=Status.BUILDING, heartbeat_at__lt=now - SILENT_AFTER)
+            Q(status=Status.DRAFT)
+            | Q(status=Status.BUILDING, heartbeat_at__lt=now - SILENT_AFTER)
+            # The same task redelivered (acks_late): the run that claimed it has died.
+            | Q(status=Status.BUILDING, claimed_by=worker)
         )
         .update(
             status=Status.BUILDING,

@@ -184,3 +184,13 @@ def test_the_contents_run_over_as_many_pages_as_a_large_ahsn_needs(review):
     assert "led or partnered in" in pages[summary]  # the section itself, not the contents
     listed = int(re.search(r"1\. Portfolio summary (\d+)", pages[contents[0]]).group(1))
     assert f"Page {listed} of {len(pages)}" in pages[summary]
+
+
+def test_the_same_task_redelivered_after_its_worker_died_builds_at_once(review):
+    # acks_late: a worker killed mid-build leaves the message to be delivered again, with
+    # the same task id, to the restarted worker: no need to wait for the sweeper.
+    assert review_claim(review.pk, "host:task-1") == 1
+    assert review_build(review.pk, worker="host:task-1")
+    review.refresh_from_db()
+    assert review.status == Status.READY
+    assert review.build_generation == 2
