@@ -29,7 +29,8 @@ def test_requests_fail_cleanly_while_postgres_restarts_and_the_site_recovers_by_
     env = services.django_env(cluster.database(db))
     web = services.Web(env, tmp_path / "web.log").start()
     master = web.process.pid
-    answers: list[tuple[float, str, services.Answer]] = []
+    # (when the request was sent, when its answer came, path, answer)
+    answers: list[tuple[float, float, str, services.Answer]] = []
     stop = threading.Event()
     try:
         cookie = services.action(env, "session", "national")
@@ -39,13 +40,19 @@ def test_requests_fail_cleanly_while_postgres_restarts_and_the_site_recovers_by_
             i = n
             while not stop.is_set():
                 path = paths[i % len(paths)]
-                answers.append((time.monotonic(), path, services.get(web.url + path, cookie)))
+                sent = time.monotonic()
+                answer = services.get(web.url + path, cookie)
+                answers.append((sent, time.monotonic(), path, answer))
                 i += 1
 
         clients = [threading.Thread(target=browse, args=(n,)) for n in range(CLIENTS)]
         for client in clients:
             client.start()
-        time.sleep(rng.uniform(1, 2))
+        # Warm: every client has had pages, so requests are also sent while it is down.
+        services.wait_for(
+            lambda: sum(a.status == 200 for *_, a in answers) >= 2 * CLIENTS, 60, "warm clients"
+        )
+        time.sleep(rng.uniform(0.2, 1))
         down_at = time.monotonic()
         cluster.pg.stop("fast")
         try:
@@ -54,11 +61,12 @@ def test_requests_fail_cleanly_while_postgres_restarts_and_the_site_recovers_by_
             cluster.pg.start()
         up_at = time.monotonic()
         services.wait_for(
-            lambda: any(t > up_at and a.status == 200 for t, _, a in answers[-50:]),
+            lambda: any(t > up_at and a.status == 200 for t, _, _, a in answers[-50:]),
             30,
             "a page served after PostgreSQL came back",
         )
-        recovered_at = min(t for t, _, a in answers if t > up_at and a.status == 200)
+        # Sent after PostgreSQL was back, and answered: the site has recovered.
+        recovered_at = min(t for t, _, _, a in answers if t > up_at and a.status == 200)
         time.sleep(2)
         stop.set()
         for client in clients:
@@ -70,16 +78,27 @@ def test_requests_fail_cleanly_while_postgres_restarts_and_the_site_recovers_by_
         web.stop()
 
     log = web.log.read_text()[-3000:]
-    statuses = {a.status for _, _, a in answers}
+    t0 = answers[0][0]
+    failed = [
+        (round(s - t0, 2), round(e - t0, 2), a.status) for s, e, _, a in answers if a.status != 200
+    ]
+    timeline = (
+        f"down at {down_at - t0:.2f} s, up at {up_at - t0:.2f} s, recovered at "
+        f"{recovered_at - t0:.2f} s; {len(failed)} not 200 (sent, answered, status): "
+        f"{failed[:3]} ... {failed[-3:]}"
+    )
     unclean = [
-        (p, a.status, a.error or a.body[:200]) for _, p, a in answers if a.status not in (200, 503)
+        (p, a.status, a.error or a.body[:200]) for *_, p, a in answers if a.status not in (200, 503)
     ]
     assert unclean == [], f"{unclean[:5]}\n{log}"
-    during = [a for t, _, a in answers if down_at < t < up_at]
-    assert any(a.status == 503 for a in during), f"no request met the outage: {statuses}"
-    for a in (a for _, _, a in answers if a.status == 503):
-        assert "Sorry, the service is unavailable" in a.body
-        assert "Traceback" not in a.body
-    after = [(p, a.status) for t, p, a in answers if t > recovered_at]
-    assert after and all(status == 200 for _, status in after), after[:10]
+    # Those in flight at any time while PostgreSQL was down.
+    during = [a for sent, answered, _, a in answers if sent < up_at and answered > down_at]
+    assert any(a.status == 503 for a in during), f"no request met the outage: {timeline}"
+    for sent, _, _, a in answers:
+        if a.status == 503:
+            assert sent < up_at, f"a 503 for a request sent after PostgreSQL was back: {timeline}"
+            assert "Sorry, the service is unavailable" in a.body
+            assert "Traceback" not in a.body
+    after = [(p, a.status) for sent, _, p, a in answers if sent > recovered_at]
+    assert after and all(status == 200 for _, status in after), timeline
     assert still_running
