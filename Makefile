@@ -41,7 +41,7 @@ help:
 	@echo "make run               install, migrate, load demo data if empty, serve http://$(HOST_PORT)"
 	@echo "make test              install, then the whole test suite (the fault tests last, alone)"
 	@echo "make audit             known advisories against the locked dependencies (pip-audit)"
-	@echo "make soak              10 minutes of steady load on a running server (bench/soak.py)"
+	@echo "make soak              10 minutes of steady load on the whole stack (bench/soak.py)"
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make lock              regenerate requirements.lock and requirements-dev.lock"
@@ -128,6 +128,7 @@ lock: venv
 audit: venv
 	$(PY) bin/audit $(AUDIT_ARGS) requirements.lock requirements-dev.lock
 
-# Against a server already running (see bench/soak.py --help); SOAK_ARGS="--minutes 3".
+# Starts gunicorn, a Celery worker and Redis on loopback against the national-scale data
+# (bench/soak.py --help); SOAK_ARGS="--minutes 3 --rate 30" to shorten or lighten it.
 soak: venv
 	$(PY) bench/soak.py $(SOAK_ARGS)
