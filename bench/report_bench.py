@@ -56,6 +56,7 @@ def largest_ahsn():
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ahsn", help="an AHSN code (default: the one with most series)")
+    parser.add_argument("--pdf", help="also write the PDF here, to look at")
     parser.add_argument(
         "--store",
         action="store_true",
@@ -85,6 +86,8 @@ def main() -> None:
     files = render.render_files(review)
     t2 = time.perf_counter()
     review.pdf, review.xlsx = files["pdf"], files["xlsx"]
+    if args.pdf:
+        Path(args.pdf).write_bytes(files["pdf"])
     _describe(review)
     print(f"  read and compute: {t1 - t0:.1f} s")
     print(f"  render PDF, XLSX, HTML: {t2 - t1:.1f} s")
