@@ -153,6 +153,8 @@ def test_with_single_sign_on_the_log_in_page_offers_it_and_it_goes_to_the_provid
     client = Client()
     page = client.get(reverse("login")).content.decode()
     assert "Sign in with NHS account" in page
+    # A link: a form's redirect to another site would be stopped by the CSP's form-action.
+    assert f'href="{reverse("oidc_authentication_init")}"' in page
     response = client.get(reverse("oidc_authentication_init"))
     assert response.status_code == 302
     location = urlparse(response["Location"])
