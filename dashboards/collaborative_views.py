@@ -387,8 +387,9 @@ def variation_note(request: HttpRequest, pk: int, team_pk: int) -> HttpResponse:
             created_at=timezone.now(),
         )
         if not request.htmx:
-            url = reverse("dashboard_collaborative", args=[collaborative.pk])
-            return redirect(f"{url}?{_query(cm, window)}#funnel-section")
+            # without JavaScript: the funnel on its own page, at the team's notes
+            url = reverse("dashboard_collaborative_funnel", args=[collaborative.pk])
+            return redirect(f"{url}?{_query(cm, window)}#outside-{team.pk}")
         bound = None
     else:
         bound = (team.pk, (kind, form))

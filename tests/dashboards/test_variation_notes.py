@@ -53,7 +53,10 @@ def test_alpha_is_outside_the_limits_and_its_people_are_asked_why(cast):
 def test_the_team_or_its_manager_records_why(cast, who):
     response = post(cast, who, cast.alpha, REASON)
     assert response.status_code == 302
-    assert response["Location"].endswith(f"?measure={cast.cm.pk}&window=3#funnel-section")
+    funnel_page = reverse("dashboard_collaborative_funnel", args=[cast.falls.pk])
+    assert response["Location"] == (
+        f"{funnel_page}?measure={cast.cm.pk}&window=3#outside-{cast.alpha.pk}"
+    )
     note = VariationNote.objects.get()
     assert (note.team, note.kind, note.reason) == (cast.alpha, "reason", "case_mix")
     assert note.collaborative_measure == cast.cm and note.created_by == cast.users[who]
