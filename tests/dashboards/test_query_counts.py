@@ -1,0 +1,98 @@
+"""No dashboard page or partial issues more queries when the collaborative has more teams.
+
+Each page is requested at two sizes of the falls collaborative: 4 teams, then 14 (ten more,
+each with a year of data, its chart and an assessment, and the summaries recomputed). The
+funnel plot's pages start at 12 teams instead, so that alpha is outside the limits at both
+sizes (with four teams the overdispersion adjustment takes it in) and the query for the
+notes of teams outside the limits runs at both. The count at the small size is pinned
+under a literal cap, and the large size must not exceed it (`django_assert_max_num_queries`).
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dashboards.summaries import summaries_compute
+from tests.cast import client_for
+from tests.dashboards.portfolio_world import TODAY, add_teams, build_world
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _measure_query(w):
+    cm = w.falls.measure_set.get()
+    return {"measure": cm.pk, "window": "12"}
+
+
+PICK = object()  # the GET data picks the falls collaborative's measure
+TARGET = {**HTMX, "HTTP_HX_TARGET": "teams-results"}
+
+# name: (user, URL name after "dashboard_", world objects for its arguments, GET data,
+#        headers, cap at 4 teams)
+PAGES = {
+    "portfolio": ("director", "portfolio", ["east"], {}, {}, 12),
+    "portfolio filtered": ("director", "portfolio", ["east"], {"phase": "active"}, HTMX, 12),
+    "national": ("national", "national", [], {}, {}, 14),
+    "national filtered": ("national", "national", [], {"phase": "active"}, HTMX, 13),
+    "teams table": ("manager", "collaborative_teams", ["falls"], {}, {}, 10),
+    "teams table, loaded": ("lead", "collaborative_teams", ["falls"], {}, HTMX, 9),
+    "teams sorted": ("manager", "collaborative_teams", ["falls"], {"sort": "name"}, TARGET, 9),
+    "my team": ("lead", "team", ["alpha"], {}, {}, 15),
+    "my team's panel": ("lead", "team_panel", ["alpha", "alpha_series"], {}, HTMX, 15),
+    "collaborative": ("manager", "collaborative", ["falls"], {}, {}, 9),
+    "collaborative funnel": ("faculty", "collaborative_funnel", ["falls"], PICK, HTMX, 14),
+    "collaborative aggregate": ("manager", "collaborative_aggregate", ["falls"], PICK, HTMX, 8),
+    "collaborative multiples": ("lead", "collaborative_multiples", ["falls"], PICK, HTMX, 12),
+}  # fmt: skip
+
+
+def _world(extra: int = 2):
+    world = build_world()
+    add_teams(world.falls, extra, world.falls_rate, ahsn=world.east)
+    summaries_compute(today=TODAY)
+    return world
+
+
+def _getter(client, world, url_name, objects, data, headers):
+    """The request, with its URL and data worked out now, outside the counted block."""
+    path = reverse(f"dashboard_{url_name}", args=[getattr(world, o).pk for o in objects])
+    query = _measure_query(world) if data is PICK else data
+    return lambda: client.get(path, query, **headers)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_query_count_does_not_grow_with_the_teams(django_assert_max_num_queries, name):
+    user, url_name, objects, data, headers, cap = PAGES[name]
+    world = _world(10 if "funnel" in name else 2)
+    client = client_for(world.users[user])
+    get = _getter(client, world, url_name, objects, data, headers)
+    assert get().status_code == 200  # warm: session, caches
+    with CaptureQueriesContext(connection) as small:
+        assert get().status_code == 200
+    count = len(small)  # now: the connection keeps only the last 9,000 queries
+    assert count <= cap, f"{name}: {count} queries at 4 teams"
+
+    add_teams(world.falls, 10, world.falls_rate, ahsn=world.east)
+    summaries_compute(today=TODAY)
+    assert get().status_code == 200
+    with django_assert_max_num_queries(count):
+        response = get()
+    assert response.status_code == 200
+
+
+def test_recording_a_variation_note_does_not_query_per_team(django_assert_max_num_queries):
+    world = _world(10)
+    client = client_for(world.users["faculty"])
+    url = reverse("dashboard_variation_note", args=[world.falls.pk, world.beta.pk])
+    post = {"kind": "judgement", **_measure_query(world)}  # no text: refused, nothing written
+    assert client.post(url, post, **HTMX).status_code == 400
+    with CaptureQueriesContext(connection) as small:
+        client.post(url, post, **HTMX)
+    count = len(small)
+    assert count <= 15, f"{count} queries at 12 teams"
+    add_teams(world.falls, 10, world.falls_rate, ahsn=world.east)
+    with django_assert_max_num_queries(count):
+        assert client.post(url, post, **HTMX).status_code == 400
