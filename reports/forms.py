@@ -17,6 +17,7 @@ def last_twelve_months(today: dt.date) -> tuple[dt.date, dt.date]:
 class PeriodForm(NHSFormMixin, forms.Form):
     period_start = forms.DateField(
         label="First day of the reporting period",
+        help_text="Usually the twelve whole months to the end of last month; at most two years.",
         widget=DateInput,
         error_messages={"required": "Enter the first day of the reporting period"},
     )
