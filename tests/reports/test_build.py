@@ -194,3 +194,23 @@ def test_the_same_task_redelivered_after_its_worker_died_builds_at_once(review):
     review.refresh_from_db()
     assert review.status == Status.READY
     assert review.build_generation == 2
+
+
+def test_a_failed_build_says_so_and_the_director_can_try_again(
+    cast, review, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.cast import client_for
+
+    ContractReview.objects.filter(pk=review.pk).update(
+        status=Status.FAILED, progress_note="The build failed; try again or ask for help."
+    )
+    client = client_for(cast.users["director"])
+    page = client.get(reverse("review_detail", args=[review.pk])).content.decode()
+    assert "could not be built" in page and "Try again" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("review_rebuild", args=[review.pk]))
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.status == Status.READY
