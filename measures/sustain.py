@@ -13,6 +13,7 @@ so a collaborative that moves into the phase is checked without waiting for new 
 
 import datetime as dt
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -88,19 +89,24 @@ def alerts_detect(*, series_ids, now=None) -> list[SustainAlert]:
     if not series:
         return []
     results = ChartResult.objects.filter(series_id__in=list(series)).latest_per_series()
-    raised = []
+    # Read the alerts already raised once, not per series (a chunk holds hundreds).
+    known = set()
+    open_alerts = defaultdict(list)
+    for pk, series_id, period, cleared in SustainAlert.objects.filter(
+        series_id__in=list(series)
+    ).values_list("pk", "series_id", "period_start", "cleared_at"):
+        known.add((series_id, period))
+        if cleared is None:
+            open_alerts[series_id].append((pk, period))
+    raised, to_clear = [], []
     for result in results:
         s = series[result.series_id]
         signal = fading_signal(result)
-        open_alerts = SustainAlert.objects.filter(series=s, cleared_at__isnull=True)
-        if signal is None:
-            open_alerts.update(cleared_at=now)
+        period = None if signal is None else dt.date.fromisoformat(result.x[signal[0]])
+        to_clear += [pk for pk, p in open_alerts[s.pk] if p != period]
+        if signal is None or (s.pk, period) in known:
             continue
         index, rule = signal
-        period = dt.date.fromisoformat(result.x[index])
-        open_alerts.exclude(period_start=period).update(cleared_at=now)
-        if SustainAlert.objects.filter(series=s, period_start=period).exists():
-            continue
         try:
             with transaction.atomic():
                 alert = SustainAlert.objects.create(
@@ -115,6 +121,8 @@ def alerts_detect(*, series_ids, now=None) -> list[SustainAlert]:
         except IntegrityError:  # another worker raised it meanwhile
             continue
         raised.append(alert)
+    if to_clear:
+        SustainAlert.objects.filter(pk__in=to_clear, cleared_at__isnull=True).update(cleared_at=now)
     if raised:
         ids = [a.pk for a in raised]
         transaction.on_commit(lambda: alerts_email(alert_ids=ids), robust=True)

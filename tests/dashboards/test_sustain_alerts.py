@@ -144,3 +144,22 @@ def test_alerts_show_for_the_ahsn_whose_collaboratives_they_are_in(cast):
     cast.falls.partner_ahsns.add(cast.west)
     assert len(alerts_for_ahsn(cast.west)) == 1
     assert alerts_for_team(cast.beta) == []
+
+
+def test_detection_reads_a_fixed_number_of_queries_however_many_series(
+    cast, django_assert_max_num_queries
+):
+    from measures.models import Series
+    from measures.sustain import alerts_detect
+
+    fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
+    fill(cast.beta_series, BASELINE + IMPROVED + FADING)
+    recompute_now(cast.alpha_series)
+    recompute_now(cast.beta_series)
+    ids = list(Series.objects.values_list("pk", flat=True))
+    counts = []
+    for series_ids in (ids[:1], ids):
+        with django_assert_max_num_queries(6) as captured:
+            alerts_detect(series_ids=series_ids)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
