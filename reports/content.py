@@ -550,20 +550,41 @@ def _position_words(outside: str) -> str:
 
 
 def target_history(collaborative) -> list[dict]:
-    """Every setting of the stretch target, oldest first (the audit trail's if it has one)."""
+    """Every setting of the stretch target, oldest first, with whether it was set early and
+    whether it moved: the audit trail's reading (governance.audit.target_history) where
+    there is one, otherwise from the StretchTarget rows (set within SET_EARLY_DAYS of the
+    start counts as early; a new measure, value or date is a move)."""
     try:
         from governance.audit import target_history as audited
     except ImportError:
         audited = None
     if audited is not None:
-        try:
-            rows = list(audited(collaborative))
-        except Exception:  # the audit trail's shape is its own; fall back to the rows
-            rows = None
-        if rows and all(isinstance(r, StretchTarget) for r in rows):
-            return [_target_row(r) for r in sorted(rows, key=lambda r: (r.set_at, r.pk))]
+        history = audited(collaborative)
+        rows = []
+        for i, setting in enumerate(history.settings):
+            row = _target_row(setting.target)
+            row.update(
+                set_by=setting.set_by,
+                moved=bool(setting.moved),
+                early=i == 0 and history.set_early,
+                timing=setting.timing,
+            )
+            rows.append(row)
+        return rows
     targets = StretchTarget.objects.filter(collaborative=collaborative).select_related("measure")
-    return [_target_row(t) for t in targets.order_by("set_at", "id")]
+    rows = [_target_row(t) for t in targets.order_by("set_at", "id")]
+    for i, row in enumerate(rows):
+        before = rows[i - 1] if i else None
+        row["moved"] = before is not None and (
+            (row["target"], row["target_date"], row["measure_id"])
+            != (before["target"], before["target_date"], before["measure_id"])
+        )
+        row["early"] = i == 0 and dt.date.fromisoformat(row["set_on"]) <= (
+            collaborative.starts_on + dt.timedelta(days=SET_EARLY_DAYS)
+        )
+        row["timing"] = ""
+        row["set_by"] = ""
+    return rows
 
 
 def _target_row(t: StretchTarget) -> dict:
@@ -581,19 +602,10 @@ def _target_row(t: StretchTarget) -> dict:
 
 
 def target_section(collaborative, measures, start, end) -> dict | None:
-    history = target_history(collaborative)
-    history = [h for h in history if h["set_on"] <= end.isoformat()]
+    history = [h for h in target_history(collaborative) if h["set_on"] <= end.isoformat()]
     if not history:
         return None
     current = history[-1]
-    first_set = dt.date.fromisoformat(history[0]["set_on"])
-    set_early = first_set <= collaborative.starts_on + dt.timedelta(days=SET_EARLY_DAYS)
-    moves = [
-        h
-        for prev, h in zip(history, history[1:], strict=False)
-        if (h["target"], h["target_date"], h["measure_id"])
-        != (prev["target"], prev["target_date"], prev["measure_id"])
-    ]
     latest = None
     measure = next((m for m in measures if m["id"] == current["measure_id"]), None)
     if measure and measure["chart"]:
@@ -609,8 +621,9 @@ def target_section(collaborative, measures, start, end) -> dict | None:
         **current,
         "history": history,
         "first_set_on": history[0]["set_on"],
-        "set_early": set_early,
-        "moves": len(moves),
+        "set_early": history[0]["early"],
+        "timing": history[0]["timing"],
+        "moves": sum(h["moved"] for h in history[1:]),
         "latest": latest,
         "progress": None if progress is None else round(progress, 3),
         "status": measure["status"] if measure else "",

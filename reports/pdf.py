@@ -424,7 +424,9 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
             if not t["moves"]
             else f"and moved {t['moves']} time{'s' if t['moves'] != 1 else ''} since"
         )
-        pdf.para(f"The target was {when} (first set on {_date(t['first_set_on'])}) {moved}.")
+        timing = t.get("timing", "")
+        first = f"{timing.lower()}, on" if timing else "first set on"
+        pdf.para(f"The target was {when} ({first} {_date(t['first_set_on'])}) {moved}.")
         if len(t["history"]) > 1:
             pdf.table(
                 ["Set on", "Measure", "Baseline", "Target", "By", "Reason"],

@@ -327,3 +327,34 @@ def test_the_portfolio_links_its_director_to_the_contract_reviews(demo):
     response = client_for(manager).get(url)
     if response.status_code == 200:
         assert link not in response.content.decode()
+
+
+def test_a_moved_stretch_target_shows_its_history_and_how_often_it_moved(
+    demo, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from collaboratives.models import StretchTarget
+
+    ahsn, director = demo
+    collaborative = Collaborative.objects.filter(lead_ahsn=ahsn, stretch_targets__isnull=False)[0]
+    first = collaborative.stretch_targets.order_by("set_at").first()
+    StretchTarget.objects.create(
+        collaborative=collaborative,
+        measure=first.measure,
+        baseline_value=first.baseline_value,
+        baseline_period_start=first.baseline_period_start,
+        baseline_period_end=first.baseline_period_end,
+        target_value=first.target_value + 1,
+        target_date=first.target_date,
+        reason="Eased after the winter pressures.",
+        set_at=timezone.make_aware(dt.datetime(2026, 2, 1, 9)),
+    )
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    section = next(c for c in review.document["collaboratives"] if c["id"] == collaborative.pk)
+    target = section["target"]
+    assert target["moves"] >= 1
+    assert target["reason"] == "Eased after the winter pressures."
+    text = _squash(pdf_text(review))
+    assert "Eased after the winter pressures." in text
+    assert re.search(r"and moved \d+ times? since", text)
