@@ -112,12 +112,17 @@ def team_owed(team, series: list[Series], today: dt.date) -> dict[int, list[dt.d
     return owed
 
 
-def team_panels(team, today: dt.date) -> list[Panel]:
-    """Every measure the team reports, ordered: concern, missing data, no data, the rest."""
+def team_panels(team, today: dt.date, user) -> list[Panel]:
+    """Every measure the team reports that `user` may see (a team's own measures are
+    private to those who may open the team's page, not national viewers), ordered:
+    concern, missing data, no data, the rest."""
     series = list(
-        team.series.filter(measure__archived_at__isnull=True)
-        .filter(Q(measure__team__isnull=True) | Q(measure__team=team))
-        .select_related("measure")
+        access.visible(
+            team.series.filter(measure__archived_at__isnull=True).filter(
+                Q(measure__team__isnull=True) | Q(measure__team=team)
+            ),
+            user,
+        ).select_related("measure")
     )
     results = {
         r.series_id: r
@@ -150,7 +155,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in SHOW:
         show = "all"
-    panels = team_panels(team, today)
+    panels = team_panels(team, today, request.user)
     shown = [p for p in panels if p.attention] if show == "attention" else panels
     context = {
         "team": team,

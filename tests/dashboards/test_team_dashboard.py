@@ -224,3 +224,11 @@ def test_in_the_sustain_phase_a_weekly_panel_is_rolled_up_to_months(cast):
     assert [r["date"] for r in rows] == [dt.date(2025, m, 1) for m in range(1, 7)]
     assert rows[0]["numerator"] == 1 + 2 + 1 + 2  # the four Mondays of January 2025
     assert "rolled up to months" in monthly_view.content.decode()
+
+
+def test_a_teams_own_measures_stay_private_from_national_viewers(cast):
+    national = client_for(cast.users["national"]).get(url(cast.alpha))
+    assert cast.alpha_custom_series not in [p.series for p in national.context["panels"]]
+    assert "Alpha&#x27;s own audit" not in national.content.decode()
+    lead = client_for(cast.users["lead"]).get(url(cast.alpha))
+    assert cast.alpha_custom_series in [p.series for p in lead.context["panels"]]
