@@ -233,7 +233,8 @@ def datapoints_write(
                 changed_by=by,
                 changed_at=now,
                 source=source,
-                reason=reason or "",
+                # PostgreSQL refuses NUL in text; it is never meant in a typed reason.
+                reason=(reason or "").replace("\x00", ""),
             )
         )
 
