@@ -279,7 +279,7 @@ def overdue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _search_organisations(query: str):
-    query = query.strip()
+    query = query.replace("\x00", "").strip()  # PostgreSQL refuses NUL in a text lookup
     if len(query) < 2:
         return Organisation.objects.none()
     return Organisation.objects.filter(
