@@ -7,24 +7,30 @@ the AHSN (governance.access).
 
 from django.db.models import Q
 
-from measures.models import SustainAlert
+from governance import access
+from measures.models import Series, SustainAlert
 
 
-def _open():
-    return SustainAlert.objects.filter(cleared_at__isnull=True).select_related(
+def _open(user=None):
+    alerts = SustainAlert.objects.filter(cleared_at__isnull=True).select_related(
         "series__measure", "team__organisation", "team__collaborative"
     )
+    if user is not None:
+        # a team's own (custom) measures stay private to those who may open the team
+        alerts = alerts.filter(series__in=access.visible(Series.objects.all(), user))
+    return alerts
 
 
-def alerts_for_team(team) -> list[SustainAlert]:
-    """The team's open alerts, newest first."""
-    return list(_open().filter(team=team).order_by("-raised_at", "-id"))
+def alerts_for_team(team, user=None) -> list[SustainAlert]:
+    """The team's open alerts, newest first (those on series `user` may see, if given)."""
+    return list(_open(user).filter(team=team).order_by("-raised_at", "-id"))
 
 
-def alerts_for_ahsn(ahsn) -> list[SustainAlert]:
-    """Open alerts of the teams in the collaboratives the AHSN leads or partners in."""
+def alerts_for_ahsn(ahsn, user=None) -> list[SustainAlert]:
+    """Open alerts of the teams in the collaboratives the AHSN leads or partners in (those
+    on series `user` may see, if given)."""
     return list(
-        _open()
+        _open(user)
         .filter(Q(team__collaborative__lead_ahsn=ahsn) | Q(team__collaborative__partner_ahsns=ahsn))
         .distinct()
         .order_by("team__collaborative__name", "-raised_at", "-id")

@@ -163,3 +163,19 @@ def test_detection_reads_a_fixed_number_of_queries_however_many_series(
             alerts_detect(series_ids=series_ids)
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_an_alert_on_a_teams_own_measure_stays_private_from_national_viewers(cast):
+    from django.utils import timezone
+
+    SustainAlert.objects.create(
+        series=cast.alpha_custom_series,
+        team=cast.alpha,
+        period_start=MONTHS[0],
+        message="Alpha's own audit had improved; the gain may be fading.",
+        raised_at=timezone.now(),
+    )
+    assert len(alerts_for_team(cast.alpha, cast.users["lead"])) == 1
+    assert len(alerts_for_ahsn(cast.east, cast.users["director"])) == 1
+    assert alerts_for_team(cast.alpha, cast.users["national"]) == []
+    assert alerts_for_ahsn(cast.east, cast.users["national"]) == []
