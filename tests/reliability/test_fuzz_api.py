@@ -252,3 +252,26 @@ def test_an_odd_expected_version_is_a_bad_request_not_a_crash(world, value):
     assert response.status_code in (200, 400, 409)
     if response.status_code != 200:
         assert differences(before, snapshot()) == []
+
+
+def test_every_nasty_value_in_every_field_is_refused_or_written_cleanly(world):
+    """Deterministic, beside the random examples: each of the fuzzing's nasty strings in
+    each field of a point and in the reason."""
+    client = Client()
+    pk = world["cast"].alpha_series.pk
+    before = snapshot()
+    good = {"period_start": "2024-04-01", "numerator": 5, "denominator": 260}
+    for value in NASTY:
+        for field in ("period_start", "numerator", "denominator", "reason"):
+            doc = {"points": [dict(good)]}
+            if field == "reason":
+                doc["reason"] = value
+            else:
+                doc["points"][0][field] = value
+            cache.clear()
+            with transaction.atomic():
+                response = call(
+                    client, "POST", f"/api/v1/series/{pk}/points/", encode(doc), key=world["key"]
+                )
+                refused_writes_nothing(response, before, f"{field}={value[:40]!r}")
+                transaction.set_rollback(True)
