@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from collaboratives.forms import NHSFormMixin
 from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
@@ -204,6 +205,7 @@ class PortfolioFilterForm(_FilterForm):
 
 
 @login_required
+@require_GET
 def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     """An AHSN's collaboratives: phase, teams, outcome improved, completeness, PDSA
     activity, scores and what changed since the month compared with; sustain alerts."""
@@ -295,6 +297,7 @@ class NationalFilterForm(_FilterForm):
 
 
 @login_required
+@require_GET
 def national(request: HttpRequest) -> HttpResponse:
     """The national programmes (and any topic run in several regions) side by side, one
     programme region by region across every AHSN, and every AHSN's totals."""
@@ -432,6 +435,7 @@ def _sort_key(sort: str):
 
 
 @login_required
+@require_GET
 def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
     """The collaborative's teams with their signals, data completeness, PDSA activity and
     assessment score. Named to those who run, teach or direct the collaborative; to the
