@@ -84,6 +84,11 @@ class ContractReview(models.Model):
         return self.status == self.Status.SIGNED_OFF
 
     @property
+    def is_draft_ready(self) -> bool:
+        """A built draft: commentary can be added and it can be signed off."""
+        return self.status == self.Status.READY and bool(self.document)
+
+    @property
     def running(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.BUILDING)
 

@@ -75,7 +75,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             response["HX-Refresh"] = "true"
             response.status_code = STOP_POLLING
         return response
-    if review.status == ContractReview.Status.READY:
+    if review.is_draft_ready:
         context["sign_off_form"] = SignOffForm()
     return render(request, "reports/review_detail.html", context)
 
@@ -94,7 +94,7 @@ def _sections(review) -> list[tuple[str, str]]:
 
 def _draft_for(user, pk) -> ContractReview:
     review = access.review_for(user, pk)
-    if review.status != ContractReview.Status.READY:
+    if not review.is_draft_ready:
         raise Http404("Only a built draft can be changed")
     return review
 
@@ -103,7 +103,7 @@ def _draft_for(user, pk) -> ContractReview:
 def review_commentary(request: HttpRequest, pk: int) -> HttpResponse:
     """The director's narrative, a box per section; saving re-renders the files."""
     review = access.review_for(request.user, pk)
-    if review.status != ContractReview.Status.READY:
+    if not review.is_draft_ready:
         messages.info(
             request, "Commentary can be added once the draft is built, until it is signed off."
         )
@@ -114,7 +114,7 @@ def review_commentary(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             review = ContractReview.objects.select_for_update().get(pk=review.pk)
-            if review.status != ContractReview.Status.READY:
+            if not review.is_draft_ready:
                 raise Http404("The report was signed off or is being rebuilt")
             review.commentary = form.commentary()
             for name, value in render_files(review).items():
@@ -146,7 +146,7 @@ def review_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     person = getattr(request.user, "person", None)
     with transaction.atomic():
         review = ContractReview.objects.select_for_update().get(pk=review.pk)
-        if review.status != ContractReview.Status.READY:
+        if not review.is_draft_ready:
             raise Http404("The report is not a draft any more")
         review.signed_off_by = request.user
         review.signed_off_by_name = person.name if person else request.user.get_username()

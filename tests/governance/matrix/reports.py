@@ -8,12 +8,16 @@ Targets: see tests/governance/matrix/world.py.
 
 from tests.governance.matrix import LOGIN as L
 
-# Only the AHSN's directors reach its contract reviews (EXPORT_REVIEW); the world's reviews
-# are drafts still waiting to be built, so signing off, rebuilding and downloading answer
-# 404 even for the director (there is nothing built to sign, rebuild or download yet), and
-# the commentary page sends them back to the review (302).
+# Only the AHSN's directors reach its contract reviews (EXPORT_REVIEW). The world's reviews
+# are built (ready, with a PDF) but carry no document, so the commentary page sends the
+# director back to the review (302) and signing off answers 404: there is nothing to sign.
 OWN_ONLY_DIRECTOR = {
     "own":          (404, 200, 404, 404, 404, 404, 404, 404,   L),
+    "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
+    "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+}
+OWN_DIRECTOR_REDIRECTED = {
+    "own":          (404, 302, 404, 404, 404, 404, 404, 404,   L),
     "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
     "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
 }
@@ -43,11 +47,7 @@ MATRIX = {
         "does": "view; POST asks for a new review (a build)",
         "data": {"period_start": "2024-01-01", "period_end": "2024-12-31"},
         "GET": OWN_ONLY_DIRECTOR,
-        "POST": {
-            "own":          (404, 302, 404, 404, 404, 404, 404, 404,   L),
-            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
-            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
-        },
+        "POST": OWN_DIRECTOR_REDIRECTED,
     },
     "review_detail": {
         "object": "review",
@@ -59,16 +59,8 @@ MATRIX = {
         "object": "review",
         "does": "edit",
         "data": {"summary": "A year of work."},
-        "GET": {
-            "own":          (404, 302, 404, 404, 404, 404, 404, 404,   L),
-            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
-            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
-        },
-        "POST": {
-            "own":          (404, 302, 404, 404, 404, 404, 404, 404,   L),
-            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
-            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
-        },
+        "GET": OWN_DIRECTOR_REDIRECTED,
+        "POST": OWN_DIRECTOR_REDIRECTED,
     },
     "review_sign_off": {
         "object": "review",
@@ -81,14 +73,14 @@ MATRIX = {
         "object": "review",
         "does": "edit (builds the draft again)",
         "GET": POST_ONLY,
-        "POST": NO_ONE,
+        "POST": OWN_DIRECTOR_REDIRECTED,
     },
     "review_download": {
         "object": "review",
         "does": "export",
         "kwargs": {"fmt": "pdf"},
-        "GET": NO_ONE,
-        "POST": NO_ONE,
+        "GET": OWN_ONLY_DIRECTOR,
+        "POST": OWN_ONLY_DIRECTOR,
     },
 }
 # fmt: on
