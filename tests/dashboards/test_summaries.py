@@ -156,3 +156,22 @@ def test_the_tasks_are_scheduled_changed_often_and_all_nightly(world):
 def test_improving_data_is_what_makes_alpha_improved():
     # Guard for the world itself: the last eight months are below the first twelve.
     assert max(IMPROVING[12:]) < min(IMPROVING[:12])
+
+
+def test_the_command_stores_this_month_and_last_months_snapshot_once(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from dashboards.summaries import month_of, previous_month
+
+    ReportingSummary.objects.all().delete()
+    out = StringIO()
+    call_command("compute_summaries", with_last_month=True, stdout=out)
+    this_month = month_of(timezone.localdate())
+    months = set(ReportingSummary.objects.values_list("month", flat=True))
+    assert months == {this_month, previous_month(this_month)}
+    assert "Summaries as of" in out.getvalue()
+    call_command("compute_summaries", with_last_month=True, stdout=(again := StringIO()))
+    assert "Summaries as of" not in again.getvalue()  # last month's is there: kept as it was
