@@ -94,7 +94,7 @@ def test_what_is_due_lists_data_overdue_cycles_and_the_next_learning_session(cas
     )
     html = client_for(cast.users["member"]).get(url(cast.alpha)).content.decode()
     due = html[html.index('id="due"') : html.index('id="measures"')]
-    assert "Lying and standing blood pressure done</strong>: 4 periods missing" in due
+    assert "Lying and standing blood pressure done</strong>: 4 periods missing:" in due
     assert cast.alpha_cycle.title in due
     assert "Learning session 3" in due and "Learning session 2" not in due
 
