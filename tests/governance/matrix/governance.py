@@ -144,6 +144,29 @@ MATRIX = {
             "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
         },
     },
-    # C2: the audit trail's routes (collaborative_audit, ahsn_audit) go here.
+    # --- C2: the audit trail (governance/audit_views.py) ------------------------------------
+    # The lead AHSN's director and improvement managers and national viewers read it; those
+    # who see the collaborative but are not its AHSN's staff are refused (403). Exports are
+    # the same URL with ?format=csv or xlsx.
+    "collaborative_audit": {
+        "object": "collaborative",
+        "does": "view/export",
+        "GET": {
+            "own":          (200, 200, 200, 403, 403, 403, 403, 404,   L),
+            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
+    # An AHSN's whole trail: its director and AHSN-wide managers, and national viewers.
+    "ahsn_audit": {
+        "object": "ahsn",
+        "does": "view/export",
+        "GET": {
+            "own":          (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
 }
 # fmt: on
