@@ -14,9 +14,9 @@ How a change is recorded:
   (`PhaseChange`), measure settings (`MeasureSettingChange`) and chart edits
   (`ChartEdit`). `governance.audit_views` reads them beside `AuditEntry` as one trail.
   So that a change is not listed twice, a field whose change was just written to one of
-  those histories is left out of the entry for the row (`_covered`), and phases, point
-  marks and annotations are recorded here only when the admin changes them (in the app,
-  `measures.edits` is their only path and keeps a `ChartEdit` for each).
+  those histories is left out of the entry for the row (`_history_written`), and phases,
+  point marks and annotations are recorded here only when the admin changes them (in the
+  app, `measures.edits` is their only path and keeps a `ChartEdit` for each).
 
 `target_history(collaborative)` reads a collaborative's stretch target settings for the
 contract-review report: when each was set, by whom and why, and whether the target was
