@@ -572,6 +572,35 @@ def test_htmx_gets_the_results_alone_and_pages_hold_fifty(cast):
     assert second.count('<tr class="nhsuk-table__row">') == 1 + 10  # header + 10 rows
 
 
+def _trail_queries(client, url) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_page_asks_the_database_as_often_for_a_long_trail_as_a_short_one(cast):
+    director = client_for(cast.users["director"])
+    lead = client_for(cast.users["lead"])
+
+    def activity(n):
+        for i in range(n):
+            lead.post(f"/cycles/{cast.alpha_cycle.pk}/do/", {"do_notes": f"Note {n}.{i}"})
+            datapoints_write(
+                series=cast.alpha_series,
+                changes=[PointChange(dt.date(2015 + i // 12, i % 12 + 1, 1), n + i, 1000)],
+                by=cast.users["lead"],
+                source=DataPointRevision.Source.GRID,
+            )
+
+    activity(2)
+    director.get(falls_trail(cast))  # the first request also loads the session
+    few = _trail_queries(director, falls_trail(cast))
+    activity(30)
+    assert _trail_queries(director, falls_trail(cast)) == few
+
+
 def test_the_csv_export_has_one_line_per_changed_field_with_before_and_after(cast):
     lead = client_for(cast.users["lead"])
     lead.post(f"/cycles/{cast.alpha_cycle.pk}/do/", {"do_notes": '=HYPERLINK("x")'})
