@@ -1,6 +1,8 @@
 """The permission matrix's expected answers, one file per app, as literal tables.
 
-Each table maps a URL name (as `reverse` knows it) to an entry:
+Each table maps a URL name (as `reverse` knows it) to an entry. A URL may have more than
+one entry: "name?query" adds a query string to it, "name#label" only tells two entries
+(say, two different POSTs) apart. Entry fields:
 
     "object":  which kind of object the URL's `pk` is: collaborative, team, series, cycle,
                import, user, or none (see world.py for the targets of each kind)
