@@ -11,6 +11,7 @@ from tests.governance.matrix import LOGIN as L
 # Only the AHSN's directors reach its contract reviews (EXPORT_REVIEW). The world's reviews
 # are built (ready, with a PDF) but carry no document, so the commentary page sends the
 # director back to the review (302) and signing off answers 404: there is nothing to sign.
+# fmt: off
 OWN_ONLY_DIRECTOR = {
     "own":          (404, 200, 404, 404, 404, 404, 404, 404,   L),
     "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
@@ -32,7 +33,6 @@ POST_ONLY = {
     "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
 }
 
-# fmt: off
 #                    national director manager faculty lead member beta_lead outsider anon
 MATRIX = {
     # D: rows for reports/urls.py's names.
