@@ -270,7 +270,7 @@ def prepare(env: dict, users: int) -> tuple[list[Page], list[tuple[str, str]], l
             raise SystemExit(f"no demo user {role!r}: seed the database with seed_demo first")
         for _ in range(n):
             client = Client()
-            client.force_login(user)
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
             sessions.append((role, client.cookies["sessionid"].value))
     return pages, sessions, missing
 
@@ -280,6 +280,7 @@ class Result:
     page: str
     status: int
     seconds: float
+    location: str = ""
 
 
 def request(conn, page: Page, session: str) -> Result:
@@ -293,11 +294,11 @@ def request(conn, page: Page, session: str) -> Result:
         conn.request("GET", page.path, headers=headers)
         response = conn.getresponse()
         response.read()
-        status = response.status
+        status, location = response.status, response.getheader("Location") or ""
     except (OSError, http.client.HTTPException):
-        status = 0
+        status, location = 0, ""
         conn.close()
-    return Result(f"{page.role}: {page.name}", status, time.perf_counter() - started)
+    return Result(f"{page.role}: {page.name}", status, time.perf_counter() - started, location)
 
 
 def drive(port: int, pages: list[Page], sessions, seconds: float) -> tuple[list[Result], float]:
@@ -415,6 +416,10 @@ def main() -> int:
     for step in steps:
         subprocess.run([PY, "manage.py", *step], cwd=ROOT, env=env, check=True)
 
+    for port in (args.port, args.redis_port):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                raise SystemExit(f"port {port} is in use: stop what listens there, or pick another")
     servers = Servers(env, args.port, args.redis_port, args.workers, args.threads, logs)
     try:
         servers.start()  # Redis first: preparing logs people in, and sessions may be cached
@@ -427,7 +432,8 @@ def main() -> int:
             r = request(conn, page, session)
             conn.close()
             if r.status != 200:
-                print(f"warm-up: {r.page} {page.path} answered {r.status}", flush=True)
+                where = f" to {r.location}" if r.location else ""
+                print(f"warm-up: {r.page} {page.path} answered {r.status}{where}", flush=True)
         results, elapsed = drive(args.port, pages, sessions, args.seconds)
         report(results, elapsed)
     finally:
