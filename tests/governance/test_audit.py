@@ -497,6 +497,22 @@ def test_a_trail_shows_nothing_from_another_collaborative(cast):
     assert "Gamma Hospitals" in east and "Maternity only" not in east
 
 
+def test_a_library_measures_change_shows_in_each_collaborative_whose_set_uses_it(cast):
+    CollaborativeMeasure.objects.create(collaborative=cast.falls, measure=cast.falls_rate)
+    admin = User.objects.create_superuser("admin", password="x")
+    with audit.acting_as(admin, source="admin"):
+        cast.falls_rate.operational_definition = "Falls per 1,000 occupied bed days, any harm."
+        cast.falls_rate.save()
+    director = client_for(cast.users["director"])
+    assert "any harm" in trail_text(director, falls_trail(cast), kind="measure")
+    # Sepsis does not use the measure; west's maternity does not either.
+    sepsis = reverse("collaborative_audit", kwargs={"pk": cast.sepsis.pk})
+    assert "any harm" not in trail_text(director, sepsis)
+    national = client_for(cast.users["national"])
+    maternity = reverse("collaborative_audit", kwargs={"pk": cast.maternity.pk})
+    assert "any harm" not in trail_text(national, maternity)
+
+
 def test_the_collaborative_page_links_the_trail_only_for_those_who_may_read_it(cast):
     url = f"/collaboratives/{cast.falls.pk}/"
     link = falls_trail(cast)
