@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from celery import shared_task
 from django.contrib.auth.models import User
 from django.core import mail
 from django.db import connection
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from collaboratives.models import PDSACycle, StretchTarget
+from collaboratives.models import PDSACycle, StretchTarget, Team
 from governance import audit
 from governance.models import AuditEntry
 from measures.api import api_token_create
@@ -351,6 +352,23 @@ def test_a_deactivated_login_and_a_revoked_api_token_are_recorded(cast):
     assert revoked.changes["revoked_at"][1].startswith(f"{timezone.now():%Y-%m-%d}")
     html = trail_text(client_for(cast.users["director"]), falls_trail(cast), kind="role")
     assert "User: lead" in html and "Active: Yes" in html
+
+
+@shared_task
+def _withdraw_in_a_worker(team_id: int) -> None:
+    team = Team.objects.get(pk=team_id)
+    team.status, team.withdrawn_on = Team.Status.WITHDRAWN, dt.date(2024, 9, 30)
+    team.save()
+
+
+def test_a_change_made_by_a_background_task_says_so(cast):
+    since = Since()
+    _withdraw_in_a_worker.apply(args=[cast.beta.pk])
+    (entry,) = since.entries(object_type="collaboratives.team")
+    assert (entry.source, entry.actor, entry.actor_name) == ("task", None, "")
+    # Outside the task the context is the command line's again.
+    with audit.acting_as(None):
+        assert audit.current().source == "command"
 
 
 def test_a_stretch_target_set_in_the_app_is_on_the_trail_with_its_reason(cast):
