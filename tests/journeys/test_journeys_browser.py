@@ -13,6 +13,7 @@ test-artifacts/journeys/<journey>/NN-step.png (git-ignored), and fails on any co
 security policy violation, console error, uncaught exception, failed request or HTTP
 error (the `problems` fixture of tests/test_browser.py, which listens for
 `securitypolicyviolation` events from an init script that runs before the page's own).
+A last test runs axe-core on every page the journeys pass through.
 """
 
 import datetime as dt
@@ -233,3 +234,56 @@ def test_a_director_exports_the_contract_review_and_the_files_download(
     # Chromium reports the navigation it turned into the download as aborted: not a fault.
     problems.remove(f"request failed: {xlsx.value.url}")
     no_problems(problems)
+
+
+AXE = ARTIFACTS.parent / "node_modules" / "axe-core" / "axe.min.js"
+RUN_AXE = "async () => await axe.run(document, {resultTypes: ['violations']})"
+
+
+def test_every_page_of_the_journeys_has_no_serious_accessibility_violation(
+    browser, live_server, cast
+):
+    """axe-core on each page the journeys pass through (the dashboards have their own check
+    in tests/dashboards/). axe is injected into a context that bypasses the content security
+    policy, which rightly refuses an injected script; the journeys check the pages under it.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    director = Client()
+    director.force_login(cast.users["director"])
+    director.post(
+        f"/reports/ahsns/{cast.east.pk}/",
+        {"period_start": "2025-01-01", "period_end": "2025-12-31"},
+    )
+    review = cast.east.contract_reviews.get()
+    pages = {
+        "manager": [
+            f"/teams/{cast.alpha.pk}/",
+            f"/teams/{cast.alpha.pk}/cycles/new/",
+            f"/cycles/{cast.alpha_cycle.pk}/",
+            f"/teams/{cast.alpha.pk}/data/",
+            f"/series/{cast.alpha_series.pk}/chart/",
+        ],
+        "director": [f"/reports/ahsns/{cast.east.pk}/", f"/reports/{review.pk}/"],
+    }
+    found = []
+    for role, paths in pages.items():
+        client = Client()
+        client.force_login(cast.users[role])
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        tab = context.new_page()
+        tab.set_default_timeout(30_000)
+        for path in paths:
+            tab.goto(path)
+            tab.add_script_tag(path=str(AXE))
+            result = tab.evaluate(RUN_AXE)
+            found += [
+                (path, v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+        context.close()
+    assert found == []
