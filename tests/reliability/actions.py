@@ -65,7 +65,11 @@ def session(username: str) -> dict:
     from django.test import Client
 
     client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
+    # The model backend by name: django-axes' backend, listed first, cannot load a user.
+    client.force_login(
+        get_user_model().objects.get(username=username),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
     return {
         "name": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,

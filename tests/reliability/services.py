@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from glob import glob
 from pathlib import Path
@@ -355,6 +356,16 @@ class Web:
                 self.process.wait(timeout=10)
 
 
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect (to the login page, say) is an answer to look at, not to follow."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
+
+
 @dataclass
 class Answer:
     status: int  # 0: no HTTP answer at all (connection refused or reset)
@@ -365,13 +376,12 @@ class Answer:
 def get(url: str, cookie: dict | None = None, timeout: float = 20, **headers: str) -> Answer:
     """One GET, as a logged-in browser would send it; never raises."""
     import urllib.error
-    import urllib.request
 
     request = urllib.request.Request(url, headers=headers)
     if cookie:
         request.add_header("Cookie", f"{cookie['name']}={cookie['value']}")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _NO_REDIRECTS.open(request, timeout=timeout) as response:
             return Answer(response.status, response.read().decode("utf-8", "replace"))
     except urllib.error.HTTPError as e:
         return Answer(e.code, e.read().decode("utf-8", "replace"))
