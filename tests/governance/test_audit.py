@@ -540,6 +540,8 @@ def test_the_collaborative_page_links_the_trail_only_for_those_who_may_read_it(c
     ahsn_link = f"/ahsns/{cast.east.pk}/audit/"
     assert ahsn_link in client_for(cast.users["director"]).get(link).content.decode()
     assert ahsn_link not in client_for(cast.users["falls_manager"]).get(link).content.decode()
+    portfolio = f"/ahsns/{cast.east.pk}/portfolio/"
+    assert ahsn_link in client_for(cast.users["director"]).get(portfolio).content.decode()
 
 
 # --- Filters, pages and exports ----------------------------------------------------------------
