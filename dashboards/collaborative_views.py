@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
@@ -142,6 +142,7 @@ def _teams_table_url(collaborative) -> str:
 
 
 @login_required
+@require_GET
 def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """The collaborative's dashboard; with htmx, the measure's section (the picker)."""
     collaborative = access.collaborative_for(request.user, pk)
@@ -201,6 +202,7 @@ def common_range(charts) -> list[float] | None:
 
 
 @login_required
+@require_GET
 def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
     """Every active team's chart of the measure, small and on one y scale."""
     collaborative = access.collaborative_for(request.user, pk)
@@ -340,6 +342,7 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
 
 
 @login_required
+@require_GET
 def collaborative_funnel(request: HttpRequest, pk: int) -> HttpResponse:
     """The funnel plot of the teams' rates over the window, the viewer's team highlighted."""
     collaborative = access.collaborative_for(request.user, pk)
@@ -410,6 +413,7 @@ def variation_note(request: HttpRequest, pk: int, team_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart of the whole collaborative (weekly series rolled up to months)."""
     collaborative = access.collaborative_for(request.user, pk)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
@@ -147,6 +148,7 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
 
 
 @login_required
+@require_GET
 def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """The team's dashboard; with htmx, just the panels (the "show" filter)."""
     team = access.team_for(request.user, pk)
@@ -232,6 +234,7 @@ def _sustain_months(series, collaborative) -> dict | None:
 
 
 @login_required
+@require_GET
 def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     """One measure's chart and its table, loaded into the team's dashboard when revealed
     (without htmx, a page of its own)."""
