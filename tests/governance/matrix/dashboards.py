@@ -53,5 +53,134 @@ MATRIX = {
     },
 
     # B: rows for dashboards/urls_pages.py's names, in this block.
+    # The collaborative's dashboard and its partials: whoever may see the collaborative.
+    "dashboard_collaborative": {
+        "object": "collaborative",
+        "does": "view",
+        "GET": {
+            "own":          (200, 200, 200, 200, 200, 200, 200, 404,   L),
+            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+        "POST": {
+            "own":          (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_collab": (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_ahsn":   (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+    },
+    # A lazily loaded section of it (a page of its own without htmx).
+    "dashboard_collaborative_aggregate": {
+        "object": "collaborative",
+        "does": "view",
+        "GET": {
+            "own":          (200, 200, 200, 200, 200, 200, 200, 404,   L),
+            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+        "POST": {
+            "own":          (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_collab": (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_ahsn":   (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+    },
+    # A lazily loaded section of it (a page of its own without htmx).
+    "dashboard_collaborative_funnel": {
+        "object": "collaborative",
+        "does": "view",
+        "GET": {
+            "own":          (200, 200, 200, 200, 200, 200, 200, 404,   L),
+            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+        "POST": {
+            "own":          (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_collab": (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_ahsn":   (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+    },
+    # A lazily loaded section of it (a page of its own without htmx).
+    "dashboard_collaborative_multiples": {
+        "object": "collaborative",
+        "does": "view",
+        "GET": {
+            "own":          (200, 200, 200, 200, 200, 200, 200, 404,   L),
+            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+        "POST": {
+            "own":          (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_collab": (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_ahsn":   (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+    },
+    # My team: the team's people and those who run, teach or oversee it; not peers.
+    "dashboard_team": {
+        "object": "team",
+        "does": "view",
+        "GET": {
+            "own":          (200, 200, 200, 200, 200, 200, 404, 404,   L),
+            "peer":         (200, 200, 200, 200, 404, 404, 200, 404,   L),
+            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "withdrawn":    (200, 200, 200, 200, 200, 200, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+        "POST": {
+            "own":          (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "peer":         (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_collab": (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_ahsn":   (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "withdrawn":    (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+    },
+    # One measure's chart on it (`series_pk` is the team's own series).
+    "dashboard_team_panel": {
+        "object": "team",
+        "does": "view",
+        "GET": {
+            "own":          (200, 200, 200, 200, 200, 200, 404, 404,   L),
+            "peer":         (200, 200, 200, 200, 404, 404, 200, 404,   L),
+            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "withdrawn":    (200, 200, 200, 200, 200, 200, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+        "POST": {
+            "own":          (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "peer":         (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_collab": (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_ahsn":   (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "withdrawn":    (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+    },
+    # Why a team (`team_pk`: alpha in falls) is outside the funnel limits: its people or
+    # those who run the collaborative; an empty reason shows its errors (400).
+    "dashboard_variation_note": {
+        "object": "collaborative",
+        "does": "edit",
+        "data": {"kind": "reason"},
+        "GET": {
+            "own":          (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_collab": (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "other_ahsn":   (405, 405, 405, 405, 405, 405, 405, 405,   L),
+            "missing":      (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+        "POST": {
+            "own":          (403, 403, 400, 403, 400, 400, 404, 404,   L),
+            "other_collab": (403, 403, 400, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (403, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
 }
 # fmt: on
