@@ -1,7 +1,8 @@
 """The contract review's spreadsheet: each team's detail, which the PDF leaves out.
 
 Sheets: About, Collaboratives, Teams (one row per team), Team measures (one row per team
-and measure over the period), Measures by month (the aggregate charts' figures). Every
+and measure over the period), Measures by month (the aggregate charts' figures, one row
+per period or, for event-dated measures, per event) and Measures (each chart's reading). Every
 count of people is as published (governance/disclosure.py); text a spreadsheet would run
 is made inert.
 """
@@ -218,7 +219,6 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
             "Centre line",
             "Lower limit",
             "Upper limit",
-            "Reading",
         ],  # fmt: skip
         [
             [
@@ -232,16 +232,26 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 None if p["cl"] is None else round(p["cl"], 3),
                 None if p["lcl"] is None else round(p["lcl"], 3),
                 None if p["ucl"] is None else round(p["ucl"], 3),
-                m["reading"],
             ]  # fmt: skip
             for c in document["collaboratives"]
             for m in c["measures"]
             if m["chart"]
             for p in m["chart"]["points"]
         ],
-        [40, 45, 10, 12, 12, 12, 10, 10, 10, 10, 60],
+        [40, 45, 10, 12, 12, 12, 10, 10, 10, 10],
     )
     _dates(wb["Measures by month"], "D")
+    _sheet(
+        wb,
+        "Measures",
+        ["Collaborative", "Measure", "Kind", "Unit", "Counts people", "Reading"],
+        [
+            [c["name"], m["name"], m["kind"], m["unit"], _yes(m["counts_people"]), m["reading"]]
+            for c in document["collaboratives"]
+            for m in c["measures"]
+        ],
+        [40, 50, 10, 24, 10, 90],
+    )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
