@@ -93,6 +93,14 @@ def _ratio(part, whole) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _as_of(queryset, field: str, today: dt.date):
+    """Rows that had started by `today` in a back-dated snapshot; every row otherwise (a
+    collaborative in preparation, or a team signed up ahead, is summarised from now)."""
+    if today < timezone.localdate():
+        return queryset.filter(**{f"{field}__lte": today})
+    return queryset
+
+
 def _outcome_measure_id(collaborative, set_rows: list[dict]) -> int | None:
     """The stretch target's measure, else the first outcome measure in the set."""
     target = (
@@ -174,7 +182,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     assessments.
     """
     teams = list(
-        Team.objects.filter(collaborative=collaborative, joined_on__lte=today).values(
+        _as_of(Team.objects.filter(collaborative=collaborative), "joined_on", today).values(
             "id", "status", "organisation__kind"
         )
     )
@@ -528,7 +536,7 @@ def summaries_compute(
     today = today or timezone.localdate()
     month = month_of(today)
     now = timezone.now()
-    collaboratives = Collaborative.objects.filter(starts_on__lte=today).order_by("pk")
+    collaboratives = _as_of(Collaborative.objects.all(), "starts_on", today).order_by("pk")
     if collaborative_ids is not None:
         collaboratives = collaboratives.filter(pk__in=list(collaborative_ids))
     collaboratives = list(collaboratives.select_related("topic"))
@@ -585,7 +593,7 @@ def rollups_compute(*, ahsn_ids, topic_ids, month, today, now) -> Counter:
     """Recompute the AHSN and programme rows from the stored collaborative rows of `month`."""
     topic_ids = set(topic_ids) & programme_topic_ids()
     collaboratives = list(
-        Collaborative.objects.filter(starts_on__lte=today)
+        _as_of(Collaborative.objects.all(), "starts_on", today)
         .filter(Q(lead_ahsn_id__in=list(ahsn_ids)) | Q(topic_id__in=list(topic_ids)))
         .values("id", "lead_ahsn_id", "topic_id", "phase")
     )
@@ -629,7 +637,9 @@ def summaries_refresh_changed(*, today: dt.date | None = None) -> dict:
             "object_id", "inputs_key"
         )
     )
-    active = set(Collaborative.objects.filter(starts_on__lte=today).values_list("pk", flat=True))
+    active = set(
+        _as_of(Collaborative.objects.all(), "starts_on", today).values_list("pk", flat=True)
+    )
     changed = sorted(
         cid for cid in active if cid not in stored or stored[cid] != current.get(cid, (0, ""))[1]
     )

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from collaboratives.models import Team
 from dashboards import tasks
@@ -175,3 +176,14 @@ def test_the_command_stores_this_month_and_last_months_snapshot_once(world):
     assert "Summaries as of" in out.getvalue()
     call_command("compute_summaries", with_last_month=True, stdout=(again := StringIO()))
     assert "Summaries as of" not in again.getvalue()  # last month's is there: kept as it was
+
+
+def test_a_collaborative_still_in_preparation_is_summarised_from_now(world):
+    world.sepsis.phase = "preparation"
+    world.sepsis.starts_on = timezone.localdate() + dt.timedelta(days=60)
+    world.sepsis.save()
+    world.gamma.joined_on = world.sepsis.starts_on
+    world.gamma.save()
+    summaries_compute()  # now
+    sepsis = latest_summaries(Level.COLLABORATIVE, [world.sepsis.pk])[world.sepsis.pk]
+    assert sepsis["teams"] == 1 and sepsis["phase"] == "preparation"
