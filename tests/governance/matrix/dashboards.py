@@ -182,5 +182,18 @@ MATRIX = {
             "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
         },
     },
+    # added by C1: the faculty's judgement of that variation (RATE): faculty and those who
+    # run the collaborative; an empty judgement shows its errors (400).
+    "dashboard_variation_note#judgement": {
+        "object": "collaborative",
+        "does": "edit",
+        "data": {"kind": "judgement"},
+        "POST": {
+            "own":          (403, 403, 400, 400, 403, 403, 403, 404,   L),
+            "other_collab": (403, 403, 400, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (403, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
 }
 # fmt: on
