@@ -45,6 +45,25 @@ class DateInput(forms.DateInput):
         self.format = "%Y-%m-%d"
 
 
+class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id beyond a 64-bit integer as invalid before the database sees it:
+    SQLite raises OverflowError on such an `__in` lookup (a 500 in the embedded mode)."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            try:
+                too_big = abs(int(str(pk))) >= 2**63
+            except ValueError:
+                continue  # not a number at all: the parent says so
+            if too_big:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class NHSFormMixin:
     """NHS.UK classes on every widget, with the error state and hint wired for screen readers."""
 
@@ -56,6 +75,8 @@ class NHSFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            if type(field) is forms.ModelMultipleChoiceField:
+                field.__class__ = IdsMultipleChoiceField
             widget = field.widget
             if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
                 continue
