@@ -743,3 +743,14 @@ def test_a_nul_character_in_the_organisation_search_is_ignored():
     response = client.get(f"/collaboratives/{cast.falls.pk}/teams/new/", {"q": "Alp\x00ha"})
     assert response.status_code == 200
     assert "Alpha Hospitals" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_id_beyond_64_bits_in_a_multiple_choice_is_invalid_rather_than_a_crash_on_sqlite():
+    cast = build_cast()
+    client = client_for(cast.users["manager"])
+    huge = "9" * 40
+    response = client.post("/collaboratives/new/", {"partner_ahsns": [huge]})
+    assert response.status_code == 200 and "nhsuk-error-summary" in response.content.decode()
+    response = client.post(f"/teams/{cast.alpha.pk}/cycles/new/", {"measures": [huge]})
+    assert response.status_code == 200 and "nhsuk-error-summary" in response.content.decode()
