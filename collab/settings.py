@@ -8,6 +8,7 @@ everything a trust's deployment needs and refuses to start without a real secret
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -213,6 +214,17 @@ if COLLAB_OIDC_ENABLED and not (
     raise ImproperlyConfigured(
         "COLLAB_OIDC_CLIENT_ID needs COLLAB_OIDC_CLIENT_SECRET and COLLAB_OIDC_TENANT "
         "(or the COLLAB_OIDC_*_ENDPOINT settings)"
+    )
+# Entra's email and sign-in name claims are only as trustworthy as the directory that
+# issued them: identities are accepted from these directory (tenant) ids only. A tenant
+# given by id is pinned by default; "common" or "organizations" must list the ids.
+COLLAB_OIDC_TENANT_IDS = envlist(
+    "COLLAB_OIDC_TENANT_IDS",
+    [COLLAB_OIDC_TENANT] if re.fullmatch(r"[0-9a-fA-F-]{36}", COLLAB_OIDC_TENANT or "") else [],
+)
+if COLLAB_OIDC_ENABLED and COLLAB_OIDC_TENANT and not COLLAB_OIDC_TENANT_IDS:
+    raise ImproperlyConfigured(
+        "COLLAB_OIDC_TENANT_IDS must list the directory (tenant) ids whose accounts may sign in"
     )
 COLLAB_OIDC_BUTTON = envstr("COLLAB_OIDC_BUTTON", "Sign in with NHS account")
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"

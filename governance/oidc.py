@@ -54,6 +54,14 @@ class EmailMatchingOIDCBackend(OIDCAuthenticationBackend):
         # Two accounts with one email address: refuse rather than guess.
         return users if users.count() == 1 else get_user_model().objects.none()
 
+    def get_or_create_user(self, access_token, id_token, payload):
+        # `payload` is the verified ID token: its `tid` says which directory vouches for
+        # the email claims. Another directory's identity is nobody here.
+        allowed = getattr(settings, "COLLAB_OIDC_TENANT_IDS", [])
+        if allowed and str(payload.get("tid", "")).lower() not in {t.lower() for t in allowed}:
+            return None
+        return super().get_or_create_user(access_token, id_token, payload)
+
     def create_user(self, claims):
         return None
 

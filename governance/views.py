@@ -163,6 +163,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     confirmed = two_factor.confirmed_device(user)
     required = settings.COLLAB_TWO_FACTOR_REQUIRED and access.is_staff_role(user)
     if confirmed is not None:
+        if request.session.get(two_factor.PENDING) == two_factor.VERIFY:
+            # The password alone must not turn off (or replace) the second step.
+            return redirect(f"{reverse('two_factor_verify')}?next={_next(request)}")
         if request.method == "POST" and request.POST.get("action") == "remove":
             if required:
                 raise PermissionDenied

@@ -99,6 +99,8 @@ def test_a_successful_log_in_clears_earlier_failures(cast):
 
 # --- Single sign-on --------------------------------------------------------------------------
 
+TENANT = "4d1c8e0a-5b6f-4c2d-9e3a-7f8b9c0d1e2f"
+
 OIDC = {
     "COLLAB_OIDC_ENABLED": True,
     "OIDC_RP_CLIENT_ID": "collab-client",
@@ -128,24 +130,32 @@ def test_settings_read_single_sign_on_from_the_environment():
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.COLLAB_OIDC_ENABLED, s.OIDC_OP_AUTHORIZATION_ENDPOINT, "
-        "s.OIDC_OP_JWKS_ENDPOINT, s.AUTHENTICATION_BACKENDS[-1]]))"
+        "s.OIDC_OP_JWKS_ENDPOINT, s.AUTHENTICATION_BACKENDS[-1], s.COLLAB_OIDC_TENANT_IDS]))"
     )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "collab.settings",
         "COLLAB_OIDC_CLIENT_ID": "abc",
         "COLLAB_OIDC_CLIENT_SECRET": "def",
-        "COLLAB_OIDC_TENANT": "nhs-tenant",
+        "COLLAB_OIDC_TENANT": TENANT,
     }
     env.pop("COLLAB_ENV", None)
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
     )
-    enabled, authorize, jwks, backend = json.loads(out.stdout.strip().splitlines()[-1])
+    enabled, authorize, jwks, backend, tenants = json.loads(out.stdout.strip().splitlines()[-1])
     assert enabled is True
-    assert authorize == "https://login.microsoftonline.com/nhs-tenant/oauth2/v2.0/authorize"
-    assert jwks == "https://login.microsoftonline.com/nhs-tenant/discovery/v2.0/keys"
+    assert authorize == f"https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/authorize"
+    assert jwks == f"https://login.microsoftonline.com/{TENANT}/discovery/v2.0/keys"
     assert backend == "governance.oidc.EmailMatchingOIDCBackend"
+    # A tenant given by id is the one directory whose identities are accepted.
+    assert tenants == [TENANT]
+    # "organizations" would let any directory's claims in: it needs the ids listed.
+    env["COLLAB_OIDC_TENANT"] = "organizations"
+    refused = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "COLLAB_OIDC_TENANT_IDS" in refused.stderr
 
 
 @override_settings(**OIDC)
@@ -166,8 +176,9 @@ def test_with_single_sign_on_the_log_in_page_offers_it_and_it_goes_to_the_provid
     assert query["state"] and query["nonce"]
 
 
-def _sign_in_with_sso(claims):
-    """Start, then come back from a (mocked) provider whose token exchange gives `claims`."""
+def _sign_in_with_sso(claims, token=None):
+    """Start, then come back from a (mocked) provider whose token exchange gives `claims`
+    (user info) and `token` (the verified ID token's other fields)."""
     client = Client()
     start = urlparse(client.get(reverse("oidc_authentication_init"))["Location"])
     query = parse_qs(start.query)
@@ -177,7 +188,7 @@ def _sign_in_with_sso(claims):
         mock.patch.object(
             backend, "get_token", return_value={"id_token": "id", "access_token": "access"}
         ) as get_token,
-        mock.patch.object(backend, "verify_token", return_value={"nonce": nonce}),
+        mock.patch.object(backend, "verify_token", return_value={"nonce": nonce, **(token or {})}),
         mock.patch.object(backend, "get_userinfo", return_value=claims),
     ):
         response = client.get(
@@ -210,6 +221,20 @@ def test_single_sign_on_matches_entras_sign_in_name_when_there_is_no_email_claim
     member.save()
     client, response, _ = _sign_in_with_sso({"preferred_username": "member@nhs.net"})
     assert client.session["_auth_user_id"] == str(member.pk)
+
+
+@override_settings(**OIDC, COLLAB_OIDC_TENANT_IDS=[TENANT])
+def test_single_sign_on_accepts_only_identities_from_the_pinned_directory(cast):
+    lead = cast.users["lead"]
+    lead.email = "lead@nhs.net"
+    lead.save()
+    # Another directory can put any email it likes in its claims: refused.
+    client, _, _ = _sign_in_with_sso(
+        {"email": "lead@nhs.net"}, {"tid": "00000000-0000-0000-0000-000000000000"}
+    )
+    assert "_auth_user_id" not in client.session
+    client, _, _ = _sign_in_with_sso({"email": "lead@nhs.net"}, {"tid": TENANT.upper()})
+    assert client.session["_auth_user_id"] == str(lead.pk)
 
 
 @override_settings(**OIDC)
@@ -322,6 +347,19 @@ def test_two_step_verification_can_be_turned_off_when_not_required(cast):
     response = client.post(reverse("two_factor_setup"), {"action": "remove"})
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_the_password_alone_cannot_turn_off_or_replace_the_second_step(cast):
+    user = cast.users["director"]
+    TOTPDevice.objects.create(user=user, name="App", confirmed=True)
+    client = Client()
+    log_in(client, "director")
+    # Still owing a code: the set-up page sends back to the code page and removes nothing.
+    response = client.post(reverse("two_factor_setup"), {"action": "remove"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor_verify"))
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+    assert not TOTPDevice.objects.filter(user=user, confirmed=False).exists()
 
 
 @override_settings(**OIDC)
