@@ -41,7 +41,7 @@ RATE = "rate"  # faculty rating of teams
 EXPORT = "export"  # a collaborative's data and reports
 EXPORT_REVIEW = "export_review"  # an AHSN's contract review
 MONITOR = "monitor"  # every team's reporting status in a collaborative (the overdue list)
-AUDIT = "audit"  # read a collaborative's audit trail: its lead AHSN's staff, national viewers
+AUDIT = "audit"  # read a collaborative's audit trail: its lead AHSN's staff
 
 # What a withdrawn team refuses: everything that changes the team's own records.
 TEAM_WRITES = (EDIT_DATA, MANAGE_TEAM, RATE)
@@ -287,11 +287,10 @@ def can(user, action: str, obj) -> bool:
     if action == EXPORT_REVIEW:
         return p.superuser or collaborative.lead_ahsn_id in p.director_ahsns
     if action == AUDIT:
+        # Not national viewers: the trail carries raw figures (data point revisions) and
+        # teams' own measures, which the national view shows only as published figures.
         return (
-            p.superuser
-            or p.national
-            or _runs(p, collaborative)
-            or collaborative.lead_ahsn_id in p.director_ahsns
+            p.superuser or _runs(p, collaborative) or collaborative.lead_ahsn_id in p.director_ahsns
         )
     if action in (EXPORT, MONITOR):
         return (
@@ -383,7 +382,8 @@ def membership_for(user, team_pk, pk, action: str = MANAGE_TEAM):
 
 def ahsn_for_audit(user, pk):
     """An AHSN whose whole audit trail `user` may read: its director or AHSN-wide
-    improvement manager, a national viewer or a superuser; 404 for anyone else."""
+    improvement manager or a superuser; 404 for anyone else (national viewers included:
+    the trail carries raw figures)."""
     from collaboratives.models import AHSN
 
     p = principal(user)
@@ -391,7 +391,7 @@ def ahsn_for_audit(user, pk):
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
         raise Http404("No AHSN here") from None
-    if not (p.superuser or p.national or ahsn.id in p.director_ahsns | p.manager_ahsns):
+    if not (p.superuser or ahsn.id in p.director_ahsns | p.manager_ahsns):
         raise Http404("No AHSN here")
     return ahsn
 

@@ -145,26 +145,27 @@ MATRIX = {
         },
     },
     # --- C2: the audit trail (governance/audit_views.py) ------------------------------------
-    # The lead AHSN's director and improvement managers and national viewers read it; those
-    # who see the collaborative but are not its AHSN's staff are refused (403). Exports are
+    # The lead AHSN's director and improvement managers read it; those who see the
+    # collaborative but are not its AHSN's staff (national viewers too: the trail carries
+    # raw figures) are refused (403). Exports are
     # the same URL with ?format=csv or xlsx.
     "collaborative_audit": {
         "object": "collaborative",
         "does": "view/export",
         "GET": {
-            "own":          (200, 200, 200, 403, 403, 403, 403, 404,   L),
-            "other_collab": (200, 200, 200, 404, 404, 404, 404, 404,   L),
-            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "own":          (403, 200, 200, 403, 403, 403, 403, 404,   L),
+            "other_collab": (403, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (403, 404, 404, 404, 404, 404, 404, 404,   L),
             "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
         },
     },
-    # An AHSN's whole trail: its director and AHSN-wide managers, and national viewers.
+    # An AHSN's whole trail: its director and AHSN-wide managers.
     "ahsn_audit": {
         "object": "ahsn",
         "does": "view/export",
         "GET": {
-            "own":          (200, 200, 200, 404, 404, 404, 404, 404,   L),
-            "other_ahsn":   (200, 404, 404, 404, 404, 404, 404, 404,   L),
+            "own":          (404, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
             "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
         },
     },
