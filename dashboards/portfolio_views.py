@@ -250,7 +250,7 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
                 **_row(now.payload if now else None, before.get(c.pk)),
             }
         )
-    alerts = alerts_for_ahsn(ahsn)
+    alerts = alerts_for_ahsn(ahsn, request.user)
     context = {
         "ahsn": ahsn,
         "form": form,
