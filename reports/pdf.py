@@ -55,15 +55,20 @@ def _num(v, places: int = 1) -> str:
     return f"{v:,.{places}f}"
 
 
-def progress_words(progress) -> str:
-    """How far the latest value has come from the baseline towards the target."""
+def progress_words(progress, status: str = "") -> str:
+    """How far the latest value has come from the baseline towards the target; a gain is
+    claimed only where the measure's chart verdict says improved, never from one month."""
     if progress is None:
         return "."
     if progress < 0:
         return ": further from the target than the baseline was."
+    unproven = "the chart does not show a significant improvement, so no gain is claimed."
     if progress >= 1:
-        return ": the target is reached."
-    return f", {progress * 100:.0f}% of the way from baseline to target."
+        if status == "improved":
+            return ": the target is reached."
+        return f": at the target in that month, but {unproven}"
+    share = f", {progress * 100:.0f}% of the way from baseline to target"
+    return f"{share}." if status == "improved" else f"{share}; {unproven}"
 
 
 def _pct(v) -> str:
@@ -411,7 +416,8 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
         if t["latest"] is not None:
             progress = (
                 f" The latest month ({_month(t['latest']['period'])}) stood at "
-                f"{_num(t['latest']['value'], 2)}" + progress_words(t["progress"])
+                f"{_num(t['latest']['value'], 2)}"
+                + progress_words(t["progress"], t.get("status", ""))
             )
         pdf.para(
             f"Stretch target: {t['measure']} from {_num(t['baseline'], 2)} (baseline "

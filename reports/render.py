@@ -37,7 +37,9 @@ def render_html(review, document: dict, plots: dict) -> str:
         c["commentary"] = commentary.get(c["key"], "")
         c["svg_assess"] = _svg(plots, f"assess-{c['id']}")
         if c["target"]:
-            c["target"]["progress_words"] = progress_words(c["target"]["progress"])
+            c["target"]["progress_words"] = progress_words(
+                c["target"]["progress"], c["target"].get("status", "")
+            )
         for m in c["measures"]:
             m["svg_agg"] = _svg(
                 plots, f"agg-{c['id']}-{m['id']}", m["name"] + ": the whole collaborative by period"

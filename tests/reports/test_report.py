@@ -18,6 +18,7 @@ from measures.models import Measure, Series
 from measures.writes import PointChange, datapoints_write
 from reports.build import review_request
 from reports.models import ContractReview
+from reports.pdf import progress_words
 from tests.cast import client_for
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +359,20 @@ def test_a_moved_stretch_target_shows_its_history_and_how_often_it_moved(
     text = _squash(pdf_text(review))
     assert "Eased after the winter pressures." in text
     assert re.search(r"and moved \d+ times? since", text)
+
+
+@pytest.mark.parametrize(
+    ("progress", "status", "claimed"),
+    [
+        (1.2, "improved", True),
+        (1.2, "no_change", False),
+        (0.5, "improved", True),
+        (0.5, "deteriorated", False),
+    ],
+)
+def test_target_progress_claims_a_gain_only_where_the_verdict_says_improved(
+    progress, status, claimed
+):
+    words = progress_words(progress, status)
+    assert ("no gain is claimed" not in words) is claimed
+    assert ("the target is reached" in words) is (claimed and progress >= 1)
