@@ -93,15 +93,14 @@ def _query(cm, window: str) -> str:
 
 
 def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
-    """Each team's name as the viewer may see it, and the viewer's own teams here."""
+    """Each team's name as the viewer may see it, and the viewer's own teams here: named to
+    those who run or teach the collaborative (as the teams table does), otherwise by name
+    where the organisation agreed and by pseudonym where not; one's own team by name.
+    National viewers see every team but are outside the collaborative's sharing terms."""
     teams = list(collaborative.teams.select_related("organisation", "collaborative"))
-    open_to_viewer = set(
-        Team.objects.visible_to(user)
-        .filter(collaborative=collaborative)
-        .values_list("pk", flat=True)
-    )
+    names_all = access.can(user, access.MONITOR, collaborative)
     own = set(access.principal(user).teams) & {t.pk for t in teams}
-    labels = {t.pk: str(t) if t.pk in open_to_viewer else t.name_for_peers() for t in teams}
+    labels = {t.pk: str(t) if names_all or t.pk in own else t.name_for_peers() for t in teams}
     return labels, own
 
 

@@ -312,7 +312,8 @@ def funnel_for(
             "organisation", "collaborative"
         )
     }
-    ids = sorted(sums, key=lambda t: str(team_objs[t]))
+    # In pseudonym order: an order by real name would help tell who "Team C" is.
+    ids = sorted(sums, key=lambda t: (team_objs[t].pseudonym, t))
     o = np.array([sums[t][0] for t in ids])
     n = np.array([sums[t][1] for t in ids])
     k = measure.multiplier

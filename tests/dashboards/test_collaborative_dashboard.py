@@ -108,6 +108,20 @@ def test_those_who_run_the_collaborative_see_every_teams_name(cast):
     assert not any(p["own"] for p in response.context["panels"])
 
 
+def test_national_viewers_are_outside_the_sharing_terms_and_see_pseudonyms(cast):
+    client = client_for(cast.users["national"])
+    funnel = client.get(
+        url("dashboard_collaborative_funnel", cast.falls, window="all"), headers=HTMX
+    )
+    assert {u.label for u in funnel.context["funnel"].units} == {
+        cast.alpha.pseudonym,
+        cast.beta.pseudonym,
+    }
+    multiples = client.get(url("dashboard_collaborative_multiples", cast.falls), headers=HTMX)
+    html = multiples.content.decode()
+    assert str(cast.alpha) not in html and cast.alpha.pseudonym in html
+
+
 def test_small_multiples_share_one_y_scale_and_put_the_viewers_team_first(cast):
     response = client_for(cast.users["beta_lead"]).get(
         url("dashboard_collaborative_multiples", cast.falls), headers=HTMX
