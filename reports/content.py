@@ -456,8 +456,10 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> di
                     "denominator": den_text,
                     "suppressed": suppressed,
                     "cl": None if c.cl[i] is None else c.cl[i] * k,
-                    "lcl": None if c.lcl[i] is None else c.lcl[i] * k,
-                    "ucl": None if c.ucl[i] is None else c.ucl[i] * k,
+                    # A P or U chart's limits follow the denominator exactly: where the
+                    # counts are suppressed, so are the limits that would give them away.
+                    "lcl": None if c.lcl[i] is None or suppressed else c.lcl[i] * k,
+                    "ucl": None if c.ucl[i] is None or suppressed else c.ucl[i] * k,
                     "point_type": c.point_type[i],
                 }
             )

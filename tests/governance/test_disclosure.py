@@ -208,6 +208,8 @@ def test_property_no_raw_small_or_unrounded_count_of_people_leaves_in_an_export(
             assert _is_published(p["numerator"]) and _is_published(p["denominator"])
             if p["suppressed"]:
                 assert p["y"] is None  # a suppressed month is not drawn
+                # nor are its limits, which on a P chart would give the denominator away
+                assert p["lcl"] is None and p["ucl"] is None
         for u in (m["funnel"] or {}).get("units", []):
             assert _is_published(u["numerator"]) and _is_published(u["denominator"])
 
