@@ -61,6 +61,22 @@ def test_it_reproduces_funnelplotrs_published_dispersion_ratio_and_draws_its_lim
         assert curves["ucl998"][i] == pytest.approx(unit.ucl998, rel=1e-9)
 
 
+def test_its_limit_lines_match_funnelplotrs_published_poisson_limits():
+    """FunnelPlotR's test suite (nhs-r-community/FunnelPlotR,
+    tests/testthat/test-poisson_limits.R) publishes the unadjusted limits around a target
+    of 1 at expected counts 15, 20 and 30: 95% limits 0.5596924-1.649348,
+    0.6108260-1.544419, 0.6746958-1.427562 and 99.8% limits 0.3862650-2.082907,
+    0.4479107-1.902094, 0.5289724-1.702771."""
+    res = funnel([10, 12, 9, 11], [10.5, 11, 10, 10.5], data_type="SR")
+    assert not res.adjusted and res.target == 1
+    drawn = Funnel(measure=Measure(multiplier=1), start=None, end=None, data_type="SR", result=res)
+    curves = limit_curves(drawn, [15.0, 20.0, 30.0])
+    assert [round(v, 7) for v in curves["lcl95"]] == [0.5596924, 0.6108260, 0.6746958]
+    assert [round(v, 6) for v in curves["ucl95"]] == [1.649348, 1.544419, 1.427562]
+    assert [round(v, 7) for v in curves["lcl998"]] == [0.3862650, 0.4479107, 0.5289724]
+    assert [round(v, 6) for v in curves["ucl998"]] == [2.082907, 1.902094, 1.702771]
+
+
 def test_its_unadjusted_ratio_lines_are_exact_poisson_limits():
     res = funnel([10, 12, 9, 11], [10.5, 11, 10, 10.5], data_type="SR")
     assert not res.adjusted  # phi below 1: the limits are not widened
