@@ -33,7 +33,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -41,27 +40,15 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from stack import PY, ROOT, Stack  # bench/stack.py: the scripts run with bench/ on the path
+
 NATIONAL = "postgresql://postgres@127.0.0.1:5432/collab_national"
 MIX = {"director": 4, "national": 4, "manager": 5, "faculty": 3, "lead": 4}
 AIM_MS = 200
-
-
-def wait_port(port: int, process: subprocess.Popen, what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited with {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"{what} did not listen on {port} within {timeout:.0f} s")
 
 
 @dataclass
@@ -71,58 +58,6 @@ class Page:
     path: str
     htmx_target: str | None = None  # set: asked for as htmx does, with this HX-Target
     htmx: bool = False
-
-
-@dataclass
-class Servers:
-    env: dict
-    port: int
-    redis_port: int
-    workers: int
-    threads: int
-    logs: Path
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-
-    def start(self) -> None:
-        def spawn(name, command):
-            out = (self.logs / f"{name}.log").open("wb")
-            self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-
-        spawn(
-            "redis",
-            [
-                "redis-server",
-                *("--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", ""),
-                *("--appendonly", "no", "--dir", str(self.logs)),
-            ],
-        )
-        wait_port(self.redis_port, self.processes["redis"], "redis-server")
-        spawn(
-            "gunicorn",
-            [
-                str(Path(PY).with_name("gunicorn")),
-                "collab.wsgi",
-                f"--bind=127.0.0.1:{self.port}",
-                f"--workers={self.workers}",
-                f"--threads={self.threads}",
-                "--timeout=60",
-                "--no-control-socket",
-            ],
-        )
-        wait_port(self.port, self.processes["gunicorn"], "gunicorn")
-
-    def stop(self) -> None:
-        for name in ("gunicorn", "redis"):
-            process = self.processes.get(name)
-            if process is None or process.poll() is not None:
-                continue
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def prepare(env: dict, users: int) -> tuple[list[Page], list[tuple[str, str]], list[str]]:
@@ -420,7 +355,7 @@ def main() -> int:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 raise SystemExit(f"port {port} is in use: stop what listens there, or pick another")
-    servers = Servers(env, args.port, args.redis_port, args.workers, args.threads, logs)
+    servers = Stack(env, args.port, args.redis_port, args.workers, logs, threads=args.threads)
     try:
         servers.start()  # Redis first: preparing logs people in, and sessions may be cached
         pages, sessions, missing = prepare(env, args.users)

@@ -35,8 +35,6 @@ import queue
 import random
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,119 +42,14 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from stack import PY, ROOT, Stack  # bench/stack.py: the scripts run with bench/ on the path
+
 API_TEAMS = 20
 NATIONAL = "postgresql://postgres@127.0.0.1:5432/collab_national"
-
-
-def rss_kib(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.append(int(stat.parent.name))
-    return sorted(out)
-
-
-def wait_port(port: int, process: subprocess.Popen, what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited with {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"{what} did not listen on {port} within {timeout:.0f} s")
-
-
-@dataclass
-class Stack:
-    """gunicorn, a Celery worker and Redis, started by the soak and stopped at its end."""
-
-    env: dict
-    port: int
-    redis_port: int
-    web_workers: int
-    concurrency: int
-    logs: Path
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-
-    def start(self) -> None:
-        def spawn(name, command):
-            out = (self.logs / f"{name}.log").open("wb")
-            self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-
-        spawn(
-            "redis",
-            [
-                "redis-server",
-                *("--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", ""),
-                *("--appendonly", "no", "--dir", str(self.logs)),
-            ],
-        )
-        wait_port(self.redis_port, self.processes["redis"], "redis-server")
-        spawn(
-            "gunicorn",
-            [
-                str(Path(PY).with_name("gunicorn")),
-                "collab.wsgi",
-                f"--bind=127.0.0.1:{self.port}",
-                f"--workers={self.web_workers}",
-                "--timeout=60",
-                "--no-control-socket",
-            ],
-        )
-        spawn(
-            "celery",
-            [
-                *(PY, "-m", "celery", "-A", "collab", "worker", "--loglevel=WARNING"),
-                *("--concurrency", str(self.concurrency), "--without-gossip", "--without-mingle"),
-            ],
-        )
-        wait_port(self.port, self.processes["gunicorn"], "gunicorn")
-
-    def memory(self) -> dict[str, int]:
-        """RSS in KiB of every process: each main process and each of its children."""
-        out = {}
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                continue
-            out[f"{name} main {process.pid}"] = rss_kib(process.pid) or 0
-            for n, pid in enumerate(children(process.pid), 1):
-                out[f"{name} child {n} {pid}"] = rss_kib(pid) or 0
-        return out
-
-    def stop(self) -> None:
-        for name in ("gunicorn", "celery", "redis"):
-            process = self.processes.get(name)
-            if process is None or process.poll() is not None:
-                continue
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @dataclass
@@ -552,7 +445,14 @@ def main() -> int:
     for step in steps:
         subprocess.run([PY, "manage.py", *step], cwd=ROOT, env=env, check=True)
 
-    stack = Stack(env, args.port, args.redis_port, args.web_workers, args.celery_concurrency, logs)
+    stack = Stack(
+        env,
+        args.port,
+        args.redis_port,
+        args.web_workers,
+        logs,
+        celery_concurrency=args.celery_concurrency,
+    )
     try:
         targets, sessions, info = prepare(args, env)
         stack.start()
