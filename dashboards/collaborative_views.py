@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -132,14 +132,6 @@ def stretch_progress(collaborative, entries) -> dict | None:
     return progress
 
 
-def _teams_table_url(collaborative) -> str:
-    """The teams table partial, once its builder has added it (dashboards.urls_portfolio)."""
-    try:
-        return reverse("dashboard_collaborative_teams", args=[collaborative.pk])
-    except NoReverseMatch:
-        return ""
-
-
 @login_required
 @require_GET
 def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -159,7 +151,6 @@ def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "progress": stretch_progress(collaborative, entries),
-            "teams_table_url": _teams_table_url(collaborative),
             "can_monitor": access.can(request.user, access.MONITOR, collaborative),
         }
     )

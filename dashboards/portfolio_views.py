@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -407,13 +407,6 @@ class TeamsFilterForm(_FilterForm):
     )
 
 
-def _team_url(team_id: int) -> str:
-    try:
-        return reverse("dashboard_team", args=[team_id])
-    except NoReverseMatch:  # the my-team page is not wired up
-        return reverse("team", args=[team_id])
-
-
 def _sort_key(sort: str):
     def key(row):
         p = row["p"] or {}
@@ -469,7 +462,7 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
                 "team": team,
                 "label": str(team) if names_all or team.pk in own else team.name_for_peers(),
                 "own": team.pk in own,
-                "url": _team_url(team.pk) if team.pk in openable else "",
+                "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,
                 "completeness_percent": _percent(p["completeness"]) if p else None,
                 "assessment_month": dt.date.fromisoformat(p["assessment"]["month"])
