@@ -1,0 +1,613 @@
+"""One source for every claim: what each page, email and report says has improved.
+
+Every figure built on the charts' verdicts is answered here, for an object (a team, a
+collaborative, an AHSN, a programme, the nation) as one viewer sees it, and nowhere else:
+the team dashboard, the teams table, the portfolio, the national page, the sustain alerts
+and their emails, and the contract review all read it.
+
+Definitions (each written once, here):
+
+- **Verdict.** One of `STATUSES`, from the series' stored chart result (the statistics
+  core decides it). Only complete periods count: a back-dated reading (`reading_as_of`)
+  ignores points after the day asked for, and a verdict first reached later reads
+  `no_change` then.
+- **"N of M measures improved".** Over a team's series of its collaborative's measure
+  set: M counts the outcome and process measures, N those whose verdict is `improved`.
+  Balancing measures are left out of both and listed beside the count with their
+  verdicts; a worsening one is reported, never hidden. A team's own (local) measures
+  appear on its dashboard but are not counted, so that every viewer gets the same count.
+- **"Teams improved".** A team improved when its outcome measure's verdict is `improved`
+  (the stretch target's measure, else the first outcome measure of the set). Teams are
+  counted among the active teams with enough data for a verdict ("judged").
+- **"Most improvement".** The share of teams, among those with enough data, whose outcome
+  measure is `improved`; ties are broken by progress to target, then by name.
+- **Progress to target.** From the stretch target's baseline towards its target, read at
+  the latest complete period of the whole collaborative's chart; a gain is claimed only
+  where that chart's verdict is `improved`.
+- **Sustain alert.** Raised on a transition out of `improved` (measures.sustain
+  `gain_lost`), never on a single point of concern.
+
+Verdicts and the counts of measures and teams are worked out once, on the raw data. The
+disclosure rules (governance.disclosure) change only how counts of people are shown; they
+never change a count of measures or teams.
+
+Numbers in words are formatted by `number_text`, the one place where figures are rounded
+for showing (the report's PDF, XLSX and HTML all use it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from collaboratives.models import Team
+from governance.reporting import due_on
+from measures.models import ChartResult, Measure, Series
+from measures.periods import EVENT, period_start_for
+from measures.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
+
+IMPROVED = "improved"
+DETERIORATED = "deteriorated"
+NOT_SUSTAINED = "not_sustained"
+NO_CHANGE = "no_change"
+INSUFFICIENT = "insufficient_data"
+STATUSES = (IMPROVED, DETERIORATED, NOT_SUSTAINED, NO_CHANGE, INSUFFICIENT)
+JUDGED = (IMPROVED, DETERIORATED, NOT_SUSTAINED, NO_CHANGE)
+STATUS_WORDS = {
+    IMPROVED: "Improved",
+    DETERIORATED: "Deteriorated",
+    NOT_SUSTAINED: "Not sustained",
+    NO_CHANGE: "No significant change",
+    INSUFFICIENT: "Not enough data yet",
+}
+# Older stored results name "no change" `none` (before the verdict of issue 14).
+_ALIASES = {"none": NO_CHANGE, "": INSUFFICIENT, None: INSUFFICIENT}
+COUNTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS)
+
+
+def status_of(raw: str | None) -> str:
+    """A stored verdict under its one name (one of `STATUSES`)."""
+    status = _ALIASES.get(raw, raw)
+    return status if status in STATUSES else INSUFFICIENT
+
+
+# --- Rounding for showing -----------------------------------------------------------------
+
+
+def rounded(value, places: int = 2) -> float | None:
+    """`value` rounded half up to `places` decimals (the one rounding of shown figures)."""
+    if value is None:
+        return None
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return float(q)
+
+
+def number_text(value, places: int = 2, *, empty: str = "–") -> str:
+    """A figure as every page and every rendering of the report writes it: rounded half up
+    to `places` decimals, trailing zeros dropped, thousands separated (2.75, 3, 1,250.5)."""
+    r = rounded(value, places)
+    if r is None:
+        return empty
+    text = f"{r:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+# --- Reading a stored chart ---------------------------------------------------------------
+
+
+def _point_as_of(x: list, day: dt.date) -> int | None:
+    """Index of the last point on or before `day` (x holds ISO dates)."""
+    iso = day.isoformat()
+    last = None
+    for i, when in enumerate(x):
+        if when <= iso:
+            last = i
+    return last
+
+
+def reading_as_of(result: dict, day: dt.date) -> tuple[str, str]:
+    """(signal, verdict) of one stored chart result (a dict of its columns) on `day`.
+
+    signal: "concern", "improvement" or "" from the latest point's special cause (the
+    Making Data Count variation icon). On an earlier day (a back-dated snapshot, or a
+    report's period ending before today) the point type at that day is read, and a verdict
+    first reached later reads `no_change`.
+    """
+    i = _point_as_of(result["x"], day)
+    status = status_of(result["status"])
+    if i is None:
+        return "", INSUFFICIENT
+    if i == len(result["x"]) - 1:
+        variation = result.get("variation") or ""
+        signal = variation.split("_")[0] if variation.startswith(("concern", "improvement")) else ""
+        return signal, status
+    types = result["point_type"]
+    point = types[i] if i < len(types) else ""
+    signal = point if point in ("concern", "improvement") else ""
+    if status in (IMPROVED, DETERIORATED, NOT_SUSTAINED):
+        first = result.get("verdict_first_index")
+        if first is None or first > i:
+            status = NO_CHANGE
+    return signal, status
+
+
+RESULT_FIELDS = (
+    "series_id",
+    "status",
+    "variation",
+    "x",
+    "point_type",
+    "verdict_first_index",
+    "numerator",
+    "denominator",
+)
+
+
+def stored_results(series_ids: Iterable[int]) -> dict[int, dict]:
+    """{series id: the newest stored chart result's columns}, in one query."""
+    rows = (
+        ChartResult.objects.filter(series_id__in=list(series_ids))
+        .latest_per_series()
+        .values(*RESULT_FIELDS)
+    )
+    return {r["series_id"]: r for r in rows}
+
+
+# --- Measures: "N of M measures improved" ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureVerdict:
+    """One measure's verdict for one team (or the whole collaborative)."""
+
+    measure_id: int
+    name: str
+    kind: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MeasureTally:
+    """Outcome and process measures improved; balancing measures beside, with verdicts."""
+
+    improved: int = 0
+    counted: int = 0
+    judged: int = 0
+    deteriorated: int = 0
+    not_sustained: int = 0
+    balancing: tuple[MeasureVerdict, ...] = ()
+
+    @property
+    def words(self) -> str:
+        """ "3 of 7 measures improved" (never "3 of improvement")."""
+        plural = "s" if self.counted != 1 else ""
+        return f"{self.improved} of {self.counted} measure{plural} improved"
+
+    @property
+    def balancing_worse(self) -> list[MeasureVerdict]:
+        return [b for b in self.balancing if b.status in (DETERIORATED, NOT_SUSTAINED)]
+
+    def as_dict(self) -> dict:
+        return {
+            "improved": self.improved,
+            "counted": self.counted,
+            "judged": self.judged,
+            "deteriorated": self.deteriorated,
+            "not_sustained": self.not_sustained,
+            "balancing": [
+                {"measure_id": b.measure_id, "name": b.name, "status": b.status}
+                for b in self.balancing
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> MeasureTally:
+        if not d:
+            return cls()
+        return cls(
+            improved=d["improved"],
+            counted=d["counted"],
+            judged=d.get("judged", 0),
+            deteriorated=d.get("deteriorated", 0),
+            not_sustained=d.get("not_sustained", 0),
+            balancing=tuple(
+                MeasureVerdict(b["measure_id"], b["name"], Measure.Kind.BALANCING, b["status"])
+                for b in d.get("balancing", [])
+            ),
+        )
+
+
+def measures_tally(verdicts: Iterable[MeasureVerdict]) -> MeasureTally:
+    """Count the outcome and process measures improved; set the balancing ones beside."""
+    counted = [v for v in verdicts if v.kind != Measure.Kind.BALANCING]
+    balancing = [v for v in verdicts if v.kind == Measure.Kind.BALANCING]
+    return MeasureTally(
+        improved=sum(v.status == IMPROVED for v in counted),
+        counted=len(counted),
+        judged=sum(v.status in JUDGED for v in counted),
+        deteriorated=sum(v.status == DETERIORATED for v in counted),
+        not_sustained=sum(v.status == NOT_SUSTAINED for v in counted),
+        balancing=tuple(sorted(balancing, key=lambda v: v.name)),
+    )
+
+
+# --- Teams: "teams improved" -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamTally:
+    """Active teams, those with enough data for an outcome verdict, and those improved."""
+
+    teams: int = 0
+    judged: int = 0
+    improved: int = 0
+    deteriorated: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return round(self.improved / self.judged, 4) if self.judged else None
+
+    @property
+    def words(self) -> str:
+        return f"{self.improved} of {self.judged} team{'s' if self.judged != 1 else ''} improved"
+
+    def __add__(self, other: TeamTally) -> TeamTally:
+        return TeamTally(
+            self.teams + other.teams,
+            self.judged + other.judged,
+            self.improved + other.improved,
+            self.deteriorated + other.deteriorated,
+        )
+
+
+def teams_tally(outcomes: Iterable[str | None]) -> TeamTally:
+    """From each active team's outcome verdict (None: no chart yet)."""
+    outcomes = [status_of(o) for o in outcomes]
+    return TeamTally(
+        teams=len(outcomes),
+        judged=sum(o in JUDGED for o in outcomes),
+        improved=sum(o == IMPROVED for o in outcomes),
+        deteriorated=sum(o == DETERIORATED for o in outcomes),
+    )
+
+
+def active_on(team, day: dt.date) -> bool:
+    """Whether the team was taking part on `day` (joined, not yet withdrawn)."""
+    return team.joined_on <= day and (team.withdrawn_on is None or team.withdrawn_on > day)
+
+
+def outcome_measure_id(collaborative) -> int | None:
+    """The collaborative's outcome measure: the stretch target's, else the first outcome
+    measure of its set (by position)."""
+    target = (
+        collaborative.stretch_targets.order_by("-set_at", "-id")
+        .values_list("measure_id", flat=True)
+        .first()
+    )
+    if target is not None:
+        return target
+    return (
+        collaborative.measure_set.filter(measure__kind=Measure.Kind.OUTCOME)
+        .order_by("position", "id")
+        .values_list("measure_id", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class TeamClaims:
+    """What may be claimed of one team: each measure's verdict and the counts from them."""
+
+    team: object
+    verdicts: list[MeasureVerdict] = field(default_factory=list)
+    outcome: str | None = None  # the outcome measure's verdict (None: no chart)
+
+    @property
+    def measures(self) -> MeasureTally:
+        return measures_tally(self.verdicts)
+
+    @property
+    def improved(self) -> bool:
+        return self.outcome == IMPROVED
+
+
+def collaborative_team_claims(
+    collaborative, *, day: dt.date, team_ids: Iterable[int] | None = None
+) -> dict[int, TeamClaims]:
+    """{team id: TeamClaims} for the collaborative's teams (those in `team_ids`, if given),
+    read from the stored charts as they stood on `day`, in a fixed number of queries."""
+    teams = Team.objects.filter(collaborative=collaborative)
+    if team_ids is not None:
+        teams = teams.filter(pk__in=list(team_ids))
+    out = {t.pk: TeamClaims(team=t) for t in teams}
+    in_set = {
+        row["measure_id"]: row
+        for row in collaborative.measure_set.values("measure_id", "measure__name", "measure__kind")
+    }
+    outcome_id = outcome_measure_id(collaborative)
+    series = list(
+        Series.objects.filter(team_id__in=list(out), measure_id__in=list(in_set)).values(
+            "id", "team_id", "measure_id"
+        )
+    )
+    results = stored_results(s["id"] for s in series)
+    for s in sorted(series, key=lambda s: in_set[s["measure_id"]]["measure__name"]):
+        result = results.get(s["id"])
+        status = reading_as_of(result, day)[1] if result else INSUFFICIENT
+        m = in_set[s["measure_id"]]
+        claims = out[s["team_id"]]
+        claims.verdicts.append(
+            MeasureVerdict(s["measure_id"], m["measure__name"], m["measure__kind"], status)
+        )
+        if s["measure_id"] == outcome_id and result is not None:
+            claims.outcome = status
+    return out
+
+
+def team_claims(team, *, viewer=None, day: dt.date | None = None) -> TeamClaims:
+    """The team's claims as `viewer` sees them. Counts of measures are not counts of people,
+    so every viewer who may see the team gets the same ones (the caller has checked that
+    through governance.access)."""
+    from django.utils import timezone
+
+    day = day or timezone.localdate()
+    return collaborative_team_claims(team.collaborative, day=day, team_ids=[team.pk])[team.pk]
+
+
+# --- Collaboratives, AHSNs, programmes, the nation (from the stored summaries) ---------------
+
+
+def payload_teams(payload: dict | None) -> TeamTally:
+    """The teams tally stored in a collaborative, AHSN or programme summary."""
+    if not payload:
+        return TeamTally()
+    return TeamTally(
+        teams=payload.get("teams") or 0,
+        judged=payload.get("outcome_judged") or 0,
+        improved=payload.get("outcome_improved") or 0,
+        deteriorated=payload.get("outcome_deteriorated") or 0,
+    )
+
+
+def payload_measures(payload: dict | None) -> MeasureTally:
+    """The measures tally stored in a team summary."""
+    return MeasureTally.from_dict((payload or {}).get("measures"))
+
+
+def collaborative_claims(collaborative, *, viewer=None) -> TeamTally:
+    from dashboards.models import ReportingSummary
+    from dashboards.summaries import latest_summaries
+
+    level = ReportingSummary.Level.COLLABORATIVE
+    return payload_teams(latest_summaries(level, [collaborative.pk]).get(collaborative.pk))
+
+
+def ahsn_claims(ahsn, *, viewer=None) -> TeamTally:
+    from dashboards.models import ReportingSummary
+    from dashboards.summaries import latest_summaries
+
+    return payload_teams(latest_summaries(ReportingSummary.Level.AHSN, [ahsn.pk]).get(ahsn.pk))
+
+
+def programme_claims(topic, *, viewer=None) -> TeamTally:
+    from dashboards.models import ReportingSummary
+    from dashboards.summaries import latest_summaries
+
+    level = ReportingSummary.Level.PROGRAMME
+    return payload_teams(latest_summaries(level, [topic.pk]).get(topic.pk))
+
+
+def nation_claims(*, viewer=None) -> TeamTally:
+    """Every AHSN's lead collaboratives added up (each collaborative counted once)."""
+    from collaboratives.models import AHSN
+    from dashboards.models import ReportingSummary
+    from dashboards.summaries import latest_summaries
+
+    ids = AHSN.objects.values_list("pk", flat=True)
+    total = TeamTally()
+    for payload in latest_summaries(ReportingSummary.Level.AHSN, ids).values():
+        total = total + payload_teams(payload)
+    return total
+
+
+# --- "Most improvement" ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One object compared for "most improvement" (an AHSN, a region, a collaborative)."""
+
+    key: object
+    name: str
+    teams: TeamTally
+    progress: float | None = None  # progress to target, the tie-breaker
+
+
+def most_improvement_order(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Those with enough data (some team judged), most improvement first: the share of
+    teams, among those with enough data, whose outcome measure is `improved`; ties broken
+    by progress to target (none counts as least), then by name."""
+    judged = [c for c in candidates if c.teams.judged]
+    return sorted(
+        judged,
+        key=lambda c: (
+            -(c.teams.share or 0),
+            -(c.progress if c.progress is not None else float("-inf")),
+            c.name,
+        ),
+    )
+
+
+def most_improvement(candidates: Iterable[Candidate]) -> Candidate | None:
+    """The one with most improvement (see `most_improvement_order`), or None when no
+    candidate has a team improved."""
+    order = most_improvement_order(candidates)
+    if not order or not order[0].teams.improved:
+        return None
+    return order[0]
+
+
+def mean_progress(values: Iterable[float | None]) -> float | None:
+    """An AHSN's or programme's progress to target: the mean of its collaboratives'."""
+    known = [v for v in values if v is not None]
+    return round(sum(known) / len(known), 4) if known else None
+
+
+# --- Progress to target --------------------------------------------------------------------
+
+
+def latest_complete_period(collaborative, *, frequency: str, today: dt.date) -> dt.date:
+    """The start of the latest complete period (measures.completeness, issue 14).
+
+    Adapter until `measures.completeness.latest_complete_period` lands: a period is taken
+    as complete once it has ended and is past its data due date.
+    """
+    try:
+        from measures.completeness import latest_complete_period as complete
+    except ImportError:
+        complete = None
+    if complete is not None:
+        return complete(collaborative, frequency=frequency, today=today)
+    if frequency == EVENT:  # events have no periods: everything before today counts
+        return today - dt.timedelta(days=1)
+    start = period_start_for(today, frequency)
+    while due_on(start, frequency, collaborative.data_due_days) >= today:
+        start = period_start_for(start - dt.timedelta(days=1), frequency)
+    return start
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the latest complete period has come from baseline to target."""
+
+    baseline: float
+    target: float
+    latest: float | None = None
+    period: dt.date | None = None
+    share: float | None = None  # 0 at the baseline, 1 at the target; may be <0 or >1
+    status: str = INSUFFICIENT  # the verdict of the chart the value is read from
+
+    @property
+    def claimed(self) -> bool:
+        """A gain is claimed only where the verdict is `improved`."""
+        return self.status == IMPROVED and self.share is not None and self.share > 0
+
+    @property
+    def percent(self) -> int | None:
+        """The share as a percentage between 0 and 100 (for a progress bar)."""
+        return None if self.share is None else round(100 * max(0.0, min(self.share, 1.0)))
+
+    @property
+    def raw_percent(self) -> int | None:
+        return None if self.share is None else round(100 * self.share)
+
+    @property
+    def words(self) -> str:
+        return progress_words(self.share, self.status)
+
+
+def progress_share(baseline: float, target: float, latest: float | None) -> float | None:
+    if latest is None or target == baseline:
+        return None
+    return round((latest - baseline) / (target - baseline), 3)
+
+
+def progress_to_target(
+    *, baseline, target, points: Iterable[tuple[dt.date, float | None]], cutoff, status
+) -> Progress:
+    """Progress read at the latest value on or before `cutoff` (the latest complete
+    period); `points` are (period start, value on the target's scale), oldest first."""
+    latest = None
+    for when, value in points:
+        if value is not None and (cutoff is None or when <= cutoff):
+            latest = (when, value)
+    baseline, target = float(baseline), float(target)
+    if latest is None:
+        return Progress(baseline, target, status=status_of(status))
+    return Progress(
+        baseline,
+        target,
+        latest=latest[1],
+        period=latest[0],
+        share=progress_share(baseline, target, latest[1]),
+        status=status_of(status),
+    )
+
+
+def progress_words(progress: float | None, status: str = "") -> str:
+    """How far the latest complete period has come from the baseline towards the target; a
+    gain is claimed only where the chart's verdict says improved, never from one month."""
+    if progress is None:
+        return "."
+    status = status_of(status) if status else ""
+    unproven = "the chart does not show a significant improvement, so no gain is claimed."
+    if progress < 0:
+        if status == IMPROVED:
+            return (
+                ": further from the target than the stretch target's baseline was, although "
+                "the chart shows an improvement against its own baseline."
+            )
+        return ": further from the target than the baseline was."
+    if progress >= 1:
+        if status == IMPROVED:
+            return ": the target is reached."
+        return f": at the target in that period, but {unproven}"
+    share = f", {progress * 100:.0f}% of the way from baseline to target"
+    return f"{share}." if status == IMPROVED else f"{share}; {unproven}"
+
+
+def collaborative_progress(collaborative, *, today: dt.date) -> Progress | None:
+    """Progress to the stretch target of the whole collaborative (its aggregate chart),
+    read at the latest complete period; None without a stretch target."""
+    from measures.aggregate import aggregate_chart
+
+    target = collaborative.current_stretch_target()
+    if target is None:
+        return None
+    cm = (
+        collaborative.measure_set.filter(measure_id=target.measure_id)
+        .select_related("measure", "collaborative")
+        .first()
+    )
+    if cm is None:
+        return Progress(float(target.baseline_value), float(target.target_value))
+    agg = aggregate_chart(cm)
+    frequency = "monthly" if agg.monthly else cm.measure.frequency
+    cutoff = latest_complete_period(collaborative, frequency=frequency, today=today)
+    status = agg.chart.status if agg.chart is not None else INSUFFICIENT
+    return progress_to_target(
+        baseline=target.baseline_value,
+        target=target.target_value,
+        points=[(r["date"], r["value"]) for r in agg.rows],
+        cutoff=cutoff,
+        status=status,
+    )
+
+
+__all__ = [
+    "STATUSES",
+    "Candidate",
+    "MeasureTally",
+    "MeasureVerdict",
+    "Progress",
+    "TeamClaims",
+    "TeamTally",
+    "active_on",
+    "collaborative_progress",
+    "collaborative_team_claims",
+    "gain_lost",
+    "measures_tally",
+    "most_improvement",
+    "most_improvement_order",
+    "number_text",
+    "progress_to_target",
+    "progress_words",
+    "reading_as_of",
+    "status_of",
+    "team_claims",
+    "teams_tally",
+]
