@@ -169,6 +169,10 @@ class MeasureVerdict:
     kind: str
     status: str
 
+    @property
+    def label(self) -> str:
+        return STATUS_WORDS[self.status]
+
 
 @dataclass(frozen=True)
 class MeasureTally:

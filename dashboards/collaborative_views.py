@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
+from dashboards import claims
 from governance import access
 from measures import figures
 from measures.aggregate import aggregate_chart, funnel_for
@@ -107,28 +108,30 @@ def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
 # --- The page ----------------------------------------------------------------------------------
 
 
-def stretch_progress(collaborative, entries) -> dict | None:
+def stretch_progress(collaborative, entries, *, today: dt.date | None = None) -> dict | None:
     """How far the whole collaborative has come from the stretch target's baseline to its
-    target, read from the aggregate chart's newest value."""
+    target, read at the latest complete period (dashboards.claims.collaborative_progress);
+    a gain is claimed only where the chart's verdict is improved."""
     target = collaborative.current_stretch_target()
     if target is None:
         return None
-    cm = next((e for e in entries if e.measure_id == target.measure_id), None)
     progress = {"target": target, "latest": None, "latest_period": None, "percent": None}
-    if cm is None:
+    if not any(e.measure_id == target.measure_id for e in entries):
         return progress
-    agg = aggregate_chart(cm)
-    latest = next((r for r in reversed(agg.rows) if r["value"] is not None), None)
-    if latest is None:
+    p = claims.collaborative_progress(collaborative, today=today or timezone.localdate())
+    if p is None or p.latest is None:
         return progress
-    baseline, goal = float(target.baseline_value), float(target.target_value)
-    progress["latest"] = latest["value"]
-    progress["latest_period"] = latest["date"]
-    progress["monthly"] = agg.monthly or cm.measure.frequency == "monthly"
-    if goal != baseline:
-        share = (latest["value"] - baseline) / (goal - baseline)
-        progress["percent"] = round(100 * max(0.0, min(share, 1.0)))
-        progress["raw_percent"] = round(100 * share)
+    cm = next(e for e in entries if e.measure_id == target.measure_id)
+    progress.update(
+        latest=p.latest,
+        latest_period=p.period,
+        monthly=cm.measure.frequency in ("weekly", "monthly"),
+        percent=p.percent,
+        raw_percent=p.raw_percent,
+        claimed=p.claimed,
+        words=p.words,
+        status=p.status,
+    )
     return progress
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from collaboratives.forms import NHSFormMixin
 from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
+from dashboards import claims
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.models import ReportingSummary
 from dashboards.summaries import (
@@ -464,6 +465,8 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
                 "own": team.pk in own,
                 "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,
+                "tally": claims.payload_measures(p) if p else None,
+                "outcome": claims.status_of(p["outcome"]) if p else None,
                 "completeness_percent": _percent(p["completeness"]) if p else None,
                 "assessment_month": dt.date.fromisoformat(p["assessment"]["month"])
                 if p and p["assessment"]

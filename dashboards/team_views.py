@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
+from dashboards import claims
 from dashboards.alerts import alerts_for_team
 from governance import access
 from governance.reporting import due_on
@@ -113,6 +114,15 @@ def team_owed(team, series: list[Series], today: dt.date) -> dict[int, list[dt.d
     return owed
 
 
+def _words(result) -> dict:
+    """The chart's words, its verdict named as dashboards.claims names it."""
+    if result is None:
+        return {}
+    words = figures.words(result)
+    words["status"] = claims.STATUS_WORDS[claims.status_of(result.status)]
+    return words
+
+
 def team_panels(team, today: dt.date, user) -> list[Panel]:
     """Every measure the team reports that `user` may see (a team's own measures are
     private to those who may open the team's page, not national viewers), ordered:
@@ -140,7 +150,7 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
                 series=s,
                 result=result,
                 owed=owed.get(s.pk, []),
-                words=figures.words(result) if result else {},
+                words=_words(result),
             )
         )
     panels.sort(key=lambda p: p.order)
@@ -158,6 +168,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     if show not in SHOW:
         show = "all"
     panels = team_panels(team, today, request.user)
+    said = claims.team_claims(team, viewer=request.user, day=today)
     shown = [p for p in panels if p.attention] if show == "attention" else panels
     context = {
         "team": team,
@@ -165,6 +176,8 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "panels": shown,
         "attention_count": sum(p.attention for p in panels),
         "panel_count": len(panels),
+        "measures_tally": said.measures,
+        "outcome": said.outcome,
         "show": show,
         "show_choices": SHOW.items(),
     }
