@@ -42,6 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import OuterRef, Subquery
+
 from collaboratives.models import Team
 from governance.reporting import due_on
 from measures.models import ChartResult, Measure, Series
@@ -135,6 +137,8 @@ def reading_as_of(result: dict, day: dt.date) -> tuple[str, str]:
     return signal, status
 
 
+# What `reading_as_of` reads of a stored chart result.
+READ_FIELDS = ("status", "variation", "x", "point_type", "verdict_first_index")
 RESULT_FIELDS = (
     "series_id",
     "status",
@@ -296,7 +300,7 @@ def outcome_measure_id(collaborative) -> int | None:
         return target
     return (
         collaborative.measure_set.filter(measure__kind=Measure.Kind.OUTCOME)
-        .order_by("position", "id")
+        .order_by("position", "measure_id")
         .values_list("measure_id", flat=True)
         .first()
     )
@@ -352,14 +356,68 @@ def collaborative_team_claims(
     return out
 
 
-def team_claims(team, *, viewer=None, day: dt.date | None = None) -> TeamClaims:
+def team_claims(
+    team,
+    *,
+    viewer=None,
+    day: dt.date | None = None,
+    set_rows: list[dict] | None = None,
+    series: list | None = None,
+    results: dict | None = None,
+) -> TeamClaims:
     """The team's claims as `viewer` sees them. Counts of measures are not counts of people,
     so every viewer who may see the team gets the same ones (the caller has checked that
-    through governance.access)."""
+    through governance.access).
+
+    A page that has read them already may pass the measure set (`set_rows`, from
+    `measure_set_rows`), the team's `series` and their
+    newest `results` ({series id: ChartResult}); the verdicts are then read from those,
+    exactly as `collaborative_team_claims` reads them.
+    """
     from django.utils import timezone
 
     day = day or timezone.localdate()
-    return collaborative_team_claims(team.collaborative, day=day, team_ids=[team.pk])[team.pk]
+    if series is None or results is None or set_rows is None:
+        return collaborative_team_claims(team.collaborative, day=day, team_ids=[team.pk])[team.pk]
+    in_set = {r["measure_id"]: r for r in set_rows}
+    target = set_rows[0]["target_measure"] if set_rows else None
+    outcomes = sorted(
+        (r["position"], r["measure_id"])
+        for r in set_rows
+        if r["measure__kind"] == Measure.Kind.OUTCOME
+    )
+    outcome_id = target if target is not None else (outcomes[0][1] if outcomes else None)
+    claims = TeamClaims(team=team)
+    for s in sorted(series, key=lambda s: in_set.get(s.measure_id, {}).get("measure__name", "")):
+        if s.measure_id not in in_set:
+            continue
+        result = results.get(s.pk)
+        columns = None if result is None else {f: getattr(result, f) for f in READ_FIELDS}
+        status = reading_as_of(columns, day)[1] if columns else INSUFFICIENT
+        m = in_set[s.measure_id]
+        claims.verdicts.append(
+            MeasureVerdict(s.measure_id, m["measure__name"], m["measure__kind"], status)
+        )
+        if s.measure_id == outcome_id and result is not None:
+            claims.outcome = status
+    return claims
+
+
+def measure_set_rows(collaborative) -> list[dict]:
+    """The collaborative's measure set as `team_claims` reads it, with the stretch target's
+    measure on every row (`target_measure`), in one query."""
+    from collaboratives.models import StretchTarget
+
+    newest_target = (
+        StretchTarget.objects.filter(collaborative=OuterRef("collaborative"))
+        .order_by("-set_at", "-id")
+        .values("measure_id")[:1]
+    )
+    return list(
+        collaborative.measure_set.annotate(target_measure=Subquery(newest_target)).values(
+            "measure_id", "measure__name", "measure__kind", "position", "target_measure"
+        )
+    )
 
 
 # --- Collaboratives, AHSNs, programmes, the nation (from the stored summaries) ---------------

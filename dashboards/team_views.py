@@ -41,6 +41,10 @@ SUMMARY_FIELDS = (
     "n_points",
     "summary",
     "verdict_rule",
+    # what dashboards.claims reads of the verdict
+    "x",
+    "point_type",
+    "verdict_first_index",
 )
 SHOW = {"all": "Every measure", "attention": "Only those that need attention"}
 
@@ -83,14 +87,17 @@ class Panel:
         return ""
 
 
-def team_owed(team, series: list[Series], today: dt.date) -> dict[int, list[dt.date]]:
+def team_owed(
+    team, series: list[Series], today: dt.date, *, in_set: set[int] | None = None
+) -> dict[int, list[dt.date]]:
     """The periods each series owes, by series id, as governance.reporting counts them (due
     `data_due_days` after the period ends; from the later of the collaborative's start
     and the team's joining, to today or the collaborative's end)."""
     collaborative = team.collaborative
     if team.status != "active":
         return {}
-    in_set = set(collaborative.measure_set.values_list("measure_id", flat=True))
+    if in_set is None:
+        in_set = set(collaborative.measure_set.values_list("measure_id", flat=True))
     periodic = [
         s
         for s in series
@@ -123,7 +130,7 @@ def _words(result) -> dict:
     return words
 
 
-def team_panels(team, today: dt.date, user) -> list[Panel]:
+def team_panels(team, today: dt.date, user, *, set_rows=None) -> list[Panel]:
     """Every measure the team reports that `user` may see (a team's own measures are
     private to those who may open the team's page, not national viewers), ordered:
     concern, missing data, no data, the rest."""
@@ -141,7 +148,8 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
         .latest_per_series()
         .only(*SUMMARY_FIELDS)
     }
-    owed = team_owed(team, series, today)
+    in_set = None if set_rows is None else {r["measure_id"] for r in set_rows}
+    owed = team_owed(team, series, today, in_set=in_set)
     panels = []
     for s in series:
         result = results.get(s.pk)
@@ -167,8 +175,16 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in SHOW:
         show = "all"
-    panels = team_panels(team, today, request.user)
-    said = claims.team_claims(team, viewer=request.user, day=today)
+    set_rows = claims.measure_set_rows(collaborative)
+    panels = team_panels(team, today, request.user, set_rows=set_rows)
+    said = claims.team_claims(
+        team,
+        viewer=request.user,
+        day=today,
+        set_rows=set_rows,
+        series=[p.series for p in panels],
+        results={p.series.pk: p.result for p in panels if p.result is not None},
+    )
     shown = [p for p in panels if p.attention] if show == "attention" else panels
     context = {
         "team": team,
