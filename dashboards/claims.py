@@ -38,6 +38,7 @@ for showing (the report's PDF, XLSX and HTML all use it).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -80,7 +81,7 @@ def status_of(raw: str | None) -> str:
 
 def rounded(value, places: int = 2) -> float | None:
     """`value` rounded half up to `places` decimals (the one rounding of shown figures)."""
-    if value is None:
+    if value is None or not math.isfinite(float(value)):
         return None
     q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return float(q)

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dashboards.claims import rounded
 from measures.exporters.formats import neutralise
 
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
@@ -100,11 +101,14 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
             "Topic kind",
             "Role",
             "Phase",
-            "Teams active",
+            "Teams taking part",
+            "Teams active at the end",
             "Joined",
             "Withdrawn",
-            "Outcome measures improved",
-            "Outcome measures",
+            "Teams improved",
+            "Teams with enough data",
+            "Measures improved",
+            "Measures (outcome and process)",
             "Cycles completed",
             "Median assessment",
         ],  # fmt: skip
@@ -115,17 +119,20 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 r["topic_kind"],
                 r["role"],
                 r["phase"],
+                r["teams_in_period"],
                 r["teams_active"],
                 r["teams_joined"],
                 r["teams_withdrawn"],
-                r["outcomes_improved"],
-                r["outcomes"],
+                r["teams_improved"],
+                r["teams_judged"],
+                r["measures_improved"],
+                r["measures"],
                 r["cycles"],
-                r["assessment_median"],
+                rounded(r["assessment_median"]),
             ]  # fmt: skip
             for r in document["summary"]["rows"]
         ],
-        [50, 30, 12, 10, 12, 12, 10, 10, 14, 14, 14, 14],
+        [50, 30, 12, 10, 12, 12, 12, 10, 10, 14, 14, 14, 14, 14, 14],
     )
     _sheet(
         wb,
@@ -197,7 +204,7 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 m["measure"],
                 _count(m["numerator"]),
                 _count(m["denominator"]),
-                None if m["rate"] is None else round(m["rate"], 3),
+                rounded(m["rate"], 3),
                 m["position"],
             ]  # fmt: skip
             for t in document["teams"]
@@ -228,10 +235,10 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 _day(p["x"]),
                 _count(p["numerator"]),
                 _count(p["denominator"]),
-                None if p["y"] is None else round(p["y"], 3),
-                None if p["cl"] is None else round(p["cl"], 3),
-                None if p["lcl"] is None else round(p["lcl"], 3),
-                None if p["ucl"] is None else round(p["ucl"], 3),
+                rounded(p["y"], 3),
+                rounded(p["cl"], 3),
+                rounded(p["lcl"], 3),
+                rounded(p["ucl"], 3),
             ]  # fmt: skip
             for c in document["collaboratives"]
             for m in c["measures"]
