@@ -232,6 +232,7 @@ class MeasureTally:
 
 def measures_tally(verdicts: Iterable[MeasureVerdict]) -> MeasureTally:
     """Count the outcome and process measures improved; set the balancing ones beside."""
+    verdicts = list(verdicts)
     counted = [v for v in verdicts if v.kind != Measure.Kind.BALANCING]
     balancing = [v for v in verdicts if v.kind == Measure.Kind.BALANCING]
     return MeasureTally(

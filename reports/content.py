@@ -232,6 +232,7 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
     labels = {t.pk: t.name_for_peers() for t in teams}
     team_rows = {
         t.pk: {
+            "team_id": t.pk,
             "collaborative": collaborative.name,
             "team": labels[t.pk],
             "status": t.get_status_display(),
@@ -300,6 +301,13 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
     )
     tally = claims.teams_tally(said[t.pk].outcome for t in teams if claims.active_on(t, end))
     section["teams"].update(improved=tally.improved, judged=tally.judged)
+    for t in teams:
+        measures_of_team = said[t.pk].measures
+        team_rows[t.pk].update(
+            outcome=said[t.pk].outcome,
+            measures_improved=measures_of_team.improved,
+            measures_counted=measures_of_team.counted,
+        )
     section["target"] = target_section(collaborative, measures, start, end)
     section["cycles"], section["change_ideas"] = cycles_section(
         collaborative, teams, team_rows, start, end

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from dashboards.claims import rounded
+from dashboards.claims import STATUS_WORDS, rounded, status_of
 from measures.exporters.formats import neutralise
 
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
@@ -61,6 +61,10 @@ def _dates(ws, columns: str) -> None:
     for column in columns:
         for cell in ws[column][1:]:
             cell.number_format = "d mmm yyyy"
+
+
+def verdict_words(status) -> str:
+    return STATUS_WORDS[status_of(status)]
 
 
 def _yes(v) -> str:
@@ -156,6 +160,9 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
             "Latest assessment",
             "Assessed in",
             "Rated by",
+            "Measures improved",
+            "Measures (outcome and process)",
+            "Outcome measure",
         ],  # fmt: skip
         [
             [
@@ -177,10 +184,13 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
                 t.get("assessment"),
                 _day(t.get("assessment_month")),
                 t.get("assessment_by", ""),
+                t.get("measures_improved"),
+                t.get("measures_counted"),
+                verdict_words(t.get("outcome")),
             ]  # fmt: skip
             for t in document["teams"]
         ],
-        [45, 45, 10, 12, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 12, 12, 10],
+        [45, 45, 10, 12, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 12, 12, 10, 12, 12, 16],
     )
     _dates(wb["Teams"], "DEQ")
     for cell in wb["Teams"]["F"][1:]:
