@@ -46,7 +46,7 @@ def test_the_director_sees_every_collaborative_of_their_ahsn_with_its_figures(wo
     assert link(world.falls) in html and link(world.sepsis) in html
     assert link(world.maternity) not in html  # led by west, no partner
     assert "50%" in html  # half of falls' teams improved their outcome
-    assert "(1 of 2)" in html
+    assert "(1 of 2 teams)" in html
     assert "changes since August 2025" in html
 
 
