@@ -544,6 +544,24 @@ def latest_complete_period(collaborative, *, frequency: str, today: dt.date) -> 
     return start
 
 
+def headline_period(collaborative, *, frequency: str, today: dt.date) -> dt.date:
+    """The period a headline reads (measures.completeness.headline_period, issue 14: the
+    latest complete period with enough of the active teams reporting).
+
+    Adapter until that function lands: the latest complete period. Where it finds no such
+    period (None), the latest complete period is read.
+    """
+    try:
+        from measures.completeness import headline_period as headline
+    except ImportError:
+        headline = None
+    if headline is not None:
+        found = headline(collaborative, today=today)
+        if found is not None:
+            return found
+    return latest_complete_period(collaborative, frequency=frequency, today=today)
+
+
 @dataclass(frozen=True)
 class Progress:
     """How far the latest complete period has come from baseline to target."""
@@ -626,7 +644,7 @@ def progress_words(progress: float | None, status: str = "") -> str:
 
 def collaborative_progress(collaborative, *, today: dt.date) -> Progress | None:
     """Progress to the stretch target of the whole collaborative (its aggregate chart),
-    read at the latest complete period; None without a stretch target."""
+    read at the headline period (the latest complete one); None without a stretch target."""
     from measures.aggregate import aggregate_chart
 
     target = collaborative.current_stretch_target()
@@ -641,7 +659,7 @@ def collaborative_progress(collaborative, *, today: dt.date) -> Progress | None:
         return Progress(float(target.baseline_value), float(target.target_value))
     agg = aggregate_chart(cm)
     frequency = "monthly" if agg.monthly else cm.measure.frequency
-    cutoff = latest_complete_period(collaborative, frequency=frequency, today=today)
+    cutoff = headline_period(collaborative, frequency=frequency, today=today)
     status = agg.chart.status if agg.chart is not None else INSUFFICIENT
     return progress_to_target(
         baseline=target.baseline_value,
