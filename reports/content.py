@@ -449,7 +449,8 @@ def reading(status: str, words: dict, *, n_points: int, needed: int | None) -> s
         text = "Not enough data yet to judge"
         text += f" ({n_points} points; {needed} more needed)." if needed else "."
     else:
-        text = "No significant change over the period: the variation is common cause."
+        # no_change may follow past signals that never held: "common cause" would be wrong
+        text = "No significant change: no gain or worsening that holds now."
     if words.get("assurance"):
         text += f" Against the target: {words['assurance'].lower()}."
     return text
