@@ -488,7 +488,8 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
                 "own": team.pk in own,
                 "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,
-                "tally": claims.payload_measures(p) if p else None,
+                # None: a summary stored before the count existed (recomputed nightly)
+                "tally": claims.payload_measures(p) if p and "measures" in p else None,
                 "outcome": claims.status_of(p["outcome"]) if p else None,
                 "completeness_percent": _percent(p["completeness"]) if p else None,
                 "assessment_month": dt.date.fromisoformat(p["assessment"]["month"])
