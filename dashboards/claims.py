@@ -102,6 +102,15 @@ def number_text(value, places: int = 2, *, empty: str = "–") -> str:
 # --- Reading a stored chart ---------------------------------------------------------------
 
 
+def chart_words(result) -> dict:
+    """A stored chart's plain words (measures.figures), its verdict named as here."""
+    from measures import figures
+
+    words = figures.words(result)
+    words["status"] = STATUS_WORDS[status_of(result.status)]
+    return words
+
+
 def _point_as_of(x: list, day: dt.date) -> int | None:
     """Index of the last point on or before `day` (x holds ISO dates)."""
     iso = day.isoformat()

@@ -234,7 +234,7 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
             panel.update(
                 figure=figure,
                 figure_id=f"multiple-{s.pk}",
-                words=figures.words(result),
+                words=claims.chart_words(result),
                 rows=figures.point_rows(result, multiplier=k)[-12:],
             )
         panels.append(panel)

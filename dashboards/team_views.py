@@ -22,7 +22,6 @@ from dashboards import claims
 from dashboards.alerts import alerts_for_team
 from governance import access
 from governance.reporting import due_on
-from measures import figures
 from measures.aggregate import aggregate_chart
 from measures.models import ChartResult, DataPoint, Measure, Series
 from measures.periods import period_starts
@@ -125,9 +124,7 @@ def _words(result) -> dict:
     """The chart's words, its verdict named as dashboards.claims names it."""
     if result is None:
         return {}
-    words = figures.words(result)
-    words["status"] = claims.STATUS_WORDS[claims.status_of(result.status)]
-    return words
+    return claims.chart_words(result)
 
 
 def team_panels(team, today: dt.date, user, *, set_rows=None) -> list[Panel]:
