@@ -134,6 +134,13 @@ def test_every_page_and_the_report_give_the_same_counts(seeded):
             total
         )
 
+    # The AHSNs that lead nothing say so alike: no teams on any page.
+    for ahsn in AHSN.objects.exclude(pk__in=list(reports)):
+        portfolio = client.get(reverse("dashboard_portfolio", args=[ahsn.pk])).context
+        assert counts(portfolio["summary"]["tally"]) == (0, 0, 0)
+        assert counts(national_ahsns[ahsn.pk]["tally"]) == (0, 0, 0)
+        assert counts(claims.ahsn_claims(ahsn, viewer=viewer)) == (0, 0, 0)
+
     # A programme region by region: each AHSN's collaboratives on the topic added up.
     by_region = defaultdict(claims.TeamTally)
     for cid, (ahsn_id, section) in sections.items():
