@@ -301,7 +301,7 @@ def active_on(team, day: dt.date) -> bool:
 
 def outcome_measure_id(collaborative) -> int | None:
     """The collaborative's outcome measure: the stretch target's, else the first outcome
-    measure of its set (by position)."""
+    measure of its set (by position, then name)."""
     target = (
         collaborative.stretch_targets.order_by("-set_at", "-id")
         .values_list("measure_id", flat=True)
@@ -311,7 +311,7 @@ def outcome_measure_id(collaborative) -> int | None:
         return target
     return (
         collaborative.measure_set.filter(measure__kind=Measure.Kind.OUTCOME)
-        .order_by("position", "measure_id")
+        .order_by("position", "measure__name")
         .values_list("measure_id", flat=True)
         .first()
     )
@@ -393,11 +393,11 @@ def team_claims(
     in_set = {r["measure_id"]: r for r in set_rows}
     target = set_rows[0]["target_measure"] if set_rows else None
     outcomes = sorted(
-        (r["position"], r["measure_id"])
+        (r["position"], r["measure__name"], r["measure_id"])
         for r in set_rows
         if r["measure__kind"] == Measure.Kind.OUTCOME
     )
-    outcome_id = target if target is not None else (outcomes[0][1] if outcomes else None)
+    outcome_id = target if target is not None else (outcomes[0][2] if outcomes else None)
     claims = TeamClaims(team=team)
     for s in sorted(series, key=lambda s: in_set.get(s.measure_id, {}).get("measure__name", "")):
         if s.measure_id not in in_set:

@@ -3,14 +3,15 @@
 What each level holds (plain JSON in `ReportingSummary.payload`):
 
 - team: its charts' signals (series whose latest point is a special cause of concern or
-  of improvement, from the stored `ChartResult`s), verdicts, the outcome measure's
-  verdict, data completeness over the last `COMPLETENESS_MONTHS` months
-  (`measures.completeness`), PDSA cycles (by decision, active, overdue, started
-  recently) and the latest assessment score (the faculty's, else the team's own).
+  of improvement, from the stored `ChartResult`s), verdicts, "N of M measures improved"
+  (`measures`, dashboards.claims), the outcome measure's verdict, data completeness
+  over the last `COMPLETENESS_MONTHS` months (`measures.completeness`), PDSA cycles (by
+  decision, active, overdue, started recently) and the latest assessment score (the
+  faculty's, else the team's own).
 - collaborative: the same added up over its active teams, the share of teams whose
-  outcome verdict is improved, and the outcome measure's pooled numerator and
-  denominator over the last three months (raw: pages outside the collaborative pass them
-  through `governance.disclosure`).
+  outcome verdict is improved (dashboards.claims), progress to the stretch target, and
+  the outcome measure's pooled numerator and denominator over the last three months
+  (raw: pages outside the collaborative pass them through `governance.disclosure`).
 - ahsn: the collaboratives it leads added up, and how many are in each phase.
 - programme: one topic across the AHSNs that run it (every national programme, and any
   local topic run in more than one region), one entry per lead AHSN.
@@ -183,13 +184,12 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         r = results.get(s["id"])
         m = in_set[s["measure_id"]]
         # A measure with no chart yet is counted, as not enough data (dashboards.claims).
-        status = claims.reading_as_of(r, today)[1] if r else claims.INSUFFICIENT
+        signal, status = claims.reading_as_of(r, today) if r else ("", claims.INSUFFICIENT)
         verdicts[s["team_id"]].append(
             claims.MeasureVerdict(s["measure_id"], m["measure__name"], m["measure__kind"], status)
         )
         if r is None:
             continue
-        signal = claims.reading_as_of(r, today)[0]
         team["series"] += 1
         if signal:
             team["signals"][signal] += 1
