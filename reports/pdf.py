@@ -431,7 +431,7 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
         progress = ""
         if t["latest"] is not None:
             progress = (
-                f" The latest month ({_month(t['latest']['period'])}) stood at "
+                f" The latest complete month ({_month(t['latest']['period'])}) stood at "
                 f"{_num(t['latest']['value'], 2)}"
                 + progress_words(t["progress"], t.get("status", ""))
             )
