@@ -99,6 +99,11 @@ def number_text(value, places: int = 2, *, empty: str = "–") -> str:
     return "0" if text == "-0" else text
 
 
+def percent_text(share, *, empty: str = "–") -> str:
+    """A share (0.125) as a whole percentage ("13%"), rounded by `number_text`."""
+    return empty if share is None else number_text(float(share) * 100, 0) + "%"
+
+
 # --- Reading a stored chart ---------------------------------------------------------------
 
 

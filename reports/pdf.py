@@ -18,7 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from dashboards.claims import STATUS_WORDS, number_text, progress_words  # noqa: F401 (re-exported)
+from dashboards.claims import STATUS_WORDS, number_text, percent_text, progress_words  # noqa: F401 (re-exported)
 from reports.charts import draw_pdf
 
 # fpdf2 subsets the fonts with fontTools, which logs every table at INFO.
@@ -90,7 +90,7 @@ def balancing_words(balancing: list[dict]) -> str:
 
 
 def _pct(v) -> str:
-    return "–" if v is None else f"{v * 100:.0f}%"
+    return percent_text(v)
 
 
 class ReviewPDF(FPDF):

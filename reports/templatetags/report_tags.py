@@ -26,6 +26,14 @@ def figure(value, places=2):
 
 
 @register.filter
+def percent(share):
+    """A share as a whole percentage, as the PDF writes it (dashboards.claims.percent_text)."""
+    from dashboards.claims import percent_text
+
+    return percent_text(share)
+
+
+@register.filter
 def verdict_words(status) -> str:
     from dashboards.claims import STATUS_WORDS, status_of
 

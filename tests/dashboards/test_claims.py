@@ -170,3 +170,10 @@ def test_a_deterioration_after_a_gain_raises_one_but_without_a_gain_it_does_not(
     never_improved = chart("deteriorated", ["common_cause"] * 8 + ["concern"], first=8)
     assert gain_lost(never_improved) is None
     assert gain_lost(chart("no_change", IMPROVING)) is None
+
+
+def test_percentages_are_rounded_by_the_same_function():
+    # 12.5% was 12% in the PDF (round half to even) and 13% nowhere: now 13% everywhere
+    assert claims.percent_text(0.125) == "13%"
+    assert claims.percent_text(1) == "100%"
+    assert claims.percent_text(None) == "–"
