@@ -48,7 +48,8 @@ PHASES = Collaborative.Phase
 
 
 def _percent(value) -> int | None:
-    return None if value is None else round(value * 100)
+    """A share as a whole percentage, rounded as everywhere (dashboards.claims.rounded)."""
+    return None if value is None else int(claims.rounded(value * 100, 0))
 
 
 def _change(now, before, *, scale: float = 1, places: int = 0):
