@@ -18,6 +18,27 @@ def due_on(period_start: dt.date, frequency: str, due_days: int) -> dt.date:
     return last_day + dt.timedelta(days=due_days)
 
 
+def first_owed(collaborative, team) -> dt.date:
+    """The first day whose period a team owes: when the collaborative started or it joined."""
+    return max(collaborative.starts_on, team.joined_on)
+
+
+def owes_period(collaborative, team, period_start: dt.date, frequency: str) -> bool:
+    """Whether `team` owes the period's data (when it reports a measure of `frequency`).
+
+    It owes every period from the one in which it joined (or the collaborative started)
+    that began before the collaborative ended, unless it withdrew before the period's last
+    day: a team that withdraws mid-period is not waited for. Periods owed by a team still
+    active are what `overdue` lists once they are due.
+    """
+    if period_start < periods.period_start_for(first_owed(collaborative, team), frequency):
+        return False
+    if collaborative.ends_on is not None and period_start > collaborative.ends_on:
+        return False
+    last_day = periods.next_period_start(period_start, frequency) - dt.timedelta(days=1)
+    return team.withdrawn_on is None or team.withdrawn_on > last_day
+
+
 @dataclass(frozen=True)
 class Owed:
     team: object
@@ -45,7 +66,7 @@ def overdue(collaborative, today: dt.date) -> list[Owed]:
     last_day = min(collaborative.ends_on or today, today)
     owed = []
     for s in series:
-        first = max(collaborative.starts_on, s.team.joined_on)
+        first = first_owed(collaborative, s.team)
         missing = [
             start
             for start in periods.period_starts(s.measure.frequency, first, last_day)
