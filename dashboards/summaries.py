@@ -9,7 +9,7 @@ What each level holds (plain JSON in `ReportingSummary.payload`):
   recently) and the latest assessment score (the faculty's, else the team's own).
 - collaborative: the same added up over its active teams, the share of teams whose
   outcome verdict is improved, and the outcome measure's pooled numerator and
-  denominator over the last three months (raw: pages outside the collaborative pass them
+  denominator over the last three complete months (raw: pages outside the collaborative pass them
   through `governance.disclosure`).
 - ahsn: the collaboratives it leads added up, and how many are in each phase.
 - programme: one topic across the AHSNs that run it (every national programme, and any
@@ -37,8 +37,9 @@ from django.utils import timezone
 
 from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
 from dashboards.models import ReportingSummary
-from measures.completeness import completeness_matrix
+from measures.completeness import completeness_matrix, last_day_of, latest_complete_period
 from measures.models import ChartResult, Measure, Series
+from measures.periods import MONTHLY
 
 Level = ReportingSummary.Level
 
@@ -226,7 +227,10 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
             "denominator",
         )
     )
-    window_start = month_of(today)
+    # The outcome rate pools the last OUTCOME_MONTHS complete months (issue 14): the
+    # current month, or one a team has entered early, would move it with every entry.
+    window_end = latest_complete_period(collaborative, frequency=MONTHLY, today=today)
+    window_start = window_end
     for _ in range(OUTCOME_MONTHS - 1):
         window_start = previous_month(window_start)
     outcome_num = outcome_den = 0.0
@@ -244,7 +248,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         if s["measure_id"] == outcome_id:
             team["outcome"] = status
             if team["status"] == Team.Status.ACTIVE:
-                lo, hi = window_start.isoformat(), today.isoformat()
+                lo, hi = window_start.isoformat(), last_day_of(window_end, MONTHLY).isoformat()
                 for x, num, den in zip(r["x"], r["numerator"], r["denominator"], strict=False):
                     if lo <= x <= hi and num is not None:
                         outcome_num += float(num)
