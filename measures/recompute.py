@@ -185,7 +185,21 @@ def charts_recompute(
     gone = set(claimed) - set(inputs)
     jobs_finish((set(inputs) - set(invalid)) | gone, worker)
     _sustain_alerts([r.series_id for r in results])
+    _cutoffs_follow(results, today)
     return len(results)
+
+
+def _cutoffs_follow(results: list[ChartResult], today: dt.date | None) -> None:
+    """A value that completes a period for the whole collaborative (its last team's) moves
+    the cutoff of every series there: mark those stale now rather than at the daily run.
+    A failure here never fails the charts (the daily job catches up)."""
+    ids = Series.objects.filter(pk__in=[r.series_id for r in results]).values_list(
+        "team__collaborative_id", flat=True
+    )
+    try:
+        complete_periods_advance(today=today, collaborative_ids=set(ids))
+    except Exception:
+        log.exception("Following the complete periods of %d series failed", len(results))
 
 
 def _sustain_alerts(series_ids: list[int]) -> None:
@@ -313,15 +327,21 @@ def jobs_sweep(*, now=None) -> dict:
     return {"resent": len(ids), "failed": failed}
 
 
-def complete_periods_advance(*, today: dt.date | None = None) -> list[int]:
-    """Mark stale (and send) the series whose newest chart counts periods up to another
-    cutoff than today's latest complete period; return their ids, in a fixed number of
-    queries (the newest results, the collaboratives, the cutoffs)."""
+def complete_periods_advance(
+    *, today: dt.date | None = None, collaborative_ids: Iterable[int] | None = None
+) -> list[int]:
+    """Mark stale (and send) the series (of these collaboratives, by default all) whose
+    newest chart counts periods up to another cutoff than today's latest complete period;
+    return their ids, in a fixed number of queries (the newest results, the
+    collaboratives, the cutoffs)."""
     from collaboratives.models import Collaborative
 
     today = today or timezone.localdate()
+    results = ChartResult.objects.all()
+    if collaborative_ids is not None:
+        results = results.filter(series__team__collaborative_id__in=list(collaborative_ids))
     newest = list(
-        ChartResult.objects.latest_per_series().values_list(
+        results.latest_per_series().values_list(
             "series_id",
             "complete_through",
             "series__team__collaborative_id",

@@ -215,6 +215,21 @@ def test_the_daily_job_recomputes_exactly_the_series_whose_cutoff_moved(cast):
     assert sorted(later) == sorted([cast.delta_series.pk, cast.alpha_custom_series.pk])
 
 
+def test_the_last_team_completing_a_period_marks_the_other_teams_charts_stale(cast):
+    both = [cast.alpha_series.pk, cast.beta_series.pk]
+    points(cast.alpha_series, [MAY])
+    recompute.series_mark_stale(series_ids=both, send=False)
+    recompute.charts_recompute(series_ids=both, worker="t", today=TODAY)
+    assert not RecomputeJob.objects.filter(status=RecomputeJob.Status.PENDING).exists()
+    # beta sends May, the last of the falls teams to do so: its write recomputes beta's
+    # chart, and alpha's (whose own rows did not change) is due again at once
+    points(cast.beta_series, [MAY])
+    recompute.series_mark_stale(series_ids=[cast.beta_series.pk], send=False)
+    recompute.charts_recompute(series_ids=[cast.beta_series.pk], worker="t", today=TODAY)
+    pending = RecomputeJob.objects.filter(status=RecomputeJob.Status.PENDING)
+    assert list(pending.values_list("series_id", flat=True)) == [cast.alpha_series.pk]
+
+
 def test_the_daily_job_is_on_the_beat_schedule(settings):
     tasks = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert tasks["measures.tasks.complete_periods_advance"] == 24 * 60 * 60
