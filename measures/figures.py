@@ -308,6 +308,19 @@ def in_progress_trace(result, k) -> dict | None:
     }
 
 
+def in_progress_rows(result, *, multiplier: int) -> list[dict]:
+    """The in-progress points as table rows (date, numerator, denominator, shown value)."""
+    return [
+        {
+            "date": dt.date.fromisoformat(p["x"]),
+            "numerator": p["numerator"],
+            "denominator": p["denominator"],
+            "value": None if p["y"] is None else p["y"] * multiplier,
+        }
+        for p in (getattr(result, "in_progress", None) or [])
+    ]
+
+
 def _moving_range_traces(result, x) -> list[dict]:
     phase_of = result.phase
     mr_cl = [result.phases[p]["mr_cl"] for p in phase_of]

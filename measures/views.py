@@ -74,6 +74,7 @@ def chart_panel(series, *, heal: bool = True) -> dict:
             cycles=cycles,
         )
         panel["rows"] = figures.point_rows(result, multiplier=inp.multiplier, annotations=notes)
+        panel["in_progress_rows"] = figures.in_progress_rows(result, multiplier=inp.multiplier)
         panel["target_shown"] = None if result.target is None else result.target * inp.multiplier
         panel["cycles"] = cycles
         panel["words"] = figures.words(result)

@@ -19,7 +19,7 @@ from measures.completeness import (
 )
 from measures.data import series_inputs
 from measures.models import CollaborativeMeasure, DataPoint, Measure, RecomputeJob, Series
-from measures.periods import period_starts
+from measures.periods import period_start_for, period_starts
 from tests.cast import START, build_cast
 
 pytestmark = pytest.mark.django_db
@@ -348,3 +348,20 @@ def test_the_headline_period_needs_most_teams_to_have_reported(cast, settings):
     assert headline_period(cast.falls, today=today, measure=cast.falls_rate) == MAY
     # with no stretch target, the headline reads the first outcome measure of the set
     assert headline_period(cast.falls, today=today) == MAY
+
+
+def test_the_chart_page_lists_the_in_progress_point_apart_and_says_why(cast):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from tests.cast import client_for
+
+    current = period_start_for(timezone.localdate(), "monthly")
+    points(cast.alpha_series, [current], numerator=7)
+    recompute.series_mark_stale(series_ids=[cast.alpha_series.pk], send=False)
+    recompute.charts_recompute(series_ids=[cast.alpha_series.pk], worker="t")
+    url = reverse("measures:series_chart", kwargs={"pk": cast.alpha_series.pk})
+    html = client_for(cast.users["lead"]).get(url).content.decode()
+    assert 'Grey rings marked "in progress"' in html
+    assert html.count("collab-chart-table__in-progress") == 1
+    assert "In progress: not counted until the period is complete." in html
