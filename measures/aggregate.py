@@ -287,7 +287,7 @@ def aggregate_chart(
     agg.multiplier = multiplier
     unit = measure.unit
     if per_team:
-        unit = f"{unit or 'count'} per reporting team"
+        unit = f"{unit or 'count'} per {'team-week' if monthly else 'team'} reported"
     elif measure.is_event_dated:
         unit = "events per month" + (" per case" if chart == "u" else "")
     agg.figure = figures.figure(
