@@ -37,7 +37,12 @@ from django.utils import timezone
 
 from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
 from dashboards.models import ReportingSummary
-from measures.completeness import completeness_matrix, last_day_of, latest_complete_period
+from measures.completeness import (
+    complete_cutoffs,
+    completeness_matrix,
+    cutoff_for,
+    last_day_of,
+)
 from measures.models import ChartResult, Measure, Series
 from measures.periods import MONTHLY
 
@@ -195,7 +200,16 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     outcome_id = _outcome_measure_id(collaborative, set_rows)
     outcome_measure = (
         Measure.objects.filter(pk=outcome_id)
-        .values("id", "name", "counts_people", "multiplier", "unit", "chart_type", "direction")
+        .values(
+            "id",
+            "name",
+            "counts_people",
+            "multiplier",
+            "unit",
+            "chart_type",
+            "direction",
+            "frequency",
+        )
         .first()
         if outcome_id
         else None
@@ -229,7 +243,9 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     )
     # The outcome rate pools the last OUTCOME_MONTHS complete months (issue 14): the
     # current month, or one a team has entered early, would move it with every entry.
-    window_end = latest_complete_period(collaborative, frequency=MONTHLY, today=today)
+    cutoffs = complete_cutoffs([collaborative], today=today)
+    frequency = outcome_measure["frequency"] if outcome_measure else MONTHLY
+    window_end = cutoff_for(cutoffs, collaborative.pk, frequency, monthly=True)
     window_start = window_end
     for _ in range(OUTCOME_MONTHS - 1):
         window_start = previous_month(window_start)

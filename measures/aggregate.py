@@ -188,7 +188,11 @@ def aggregate_chart(
     per_team = not scaled_by_multiplier(measure) and chart in PER_TEAM_CHARTS
     frequency = MONTHLY if monthly or measure.is_event_dated else measure.frequency
     keys = sorted(num)
-    last = end if measure.is_event_dated else keys[-1]
+    last = keys[-1]
+    if measure.is_event_dated:
+        # months without events count 0 up to the latest complete month, but not past the
+        # collaborative's end, after which nobody records them
+        last = max(last, min(end, collaborative.ends_on or end))
     periods = list(period_starts(frequency, keys[0], last))
     numerator, denominator, reporting = [], [], []
     if measure.is_event_dated:

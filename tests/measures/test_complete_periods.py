@@ -365,3 +365,22 @@ def test_the_chart_page_lists_the_in_progress_point_apart_and_says_why(cast):
     assert 'Grey rings marked "in progress"' in html
     assert html.count("collab-chart-table__in-progress") == 1
     assert "In progress: not counted until the period is complete." in html
+
+
+def test_a_series_whose_only_value_is_in_progress_shows_it_and_waits_for_the_verdict(cast):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from tests.cast import client_for
+
+    current = period_start_for(timezone.localdate(), "monthly")
+    points(cast.delta_series, [current], numerator=7)
+    recompute.series_mark_stale(series_ids=[cast.delta_series.pk], send=False)
+    assert recompute.charts_recompute(series_ids=[cast.delta_series.pk], worker="t") == 1
+    result = cast.delta_series.chart_results.get()
+    assert result.x == [] and result.status == "insufficient_data"
+    assert [p["x"] for p in result.in_progress] == [current.isoformat()]
+    url = reverse("measures:series_chart", kwargs={"pk": cast.delta_series.pk})
+    html = client_for(cast.users["national"]).get(url).content.decode()
+    assert "No data has been entered" not in html
+    assert "In progress: not counted until the period is complete." in html
