@@ -57,6 +57,7 @@ class Aggregate:
     multiplier: int = 1
     error: str = ""
     basis: str = ""  # how the teams' values were combined, in words for the chart's key
+    per_team: bool = False  # counts shown per team-period reported (the denominators)
     complete_through: dt.date | None = None  # the last period counted
 
 
@@ -230,6 +231,7 @@ def aggregate_chart(
             y, n_values = numerator, None
         if per_team:
             chart = PER_TEAM_CHARTS[chart]
+            agg.per_team = True
         grain = "month" if monthly or measure.frequency == MONTHLY else "period"
         agg.basis = (
             f"Every team's values averaged per {grain}"

@@ -448,6 +448,8 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
                 measure, c.numerator[i], c.denominator[i] if measure.has_denominator else None,
                 chart_mult,
             )  # fmt: skip
+            if agg.per_team and value is not None and c.denominator[i]:
+                value /= c.denominator[i]  # a count per team reporting, as the chart's scale
             if not out["counts_people"] and c.y[i] is not None:
                 value = c.y[i] * k
             if c.y[i] is None:

@@ -384,3 +384,18 @@ def test_a_series_whose_only_value_is_in_progress_shows_it_and_waits_for_the_ver
     html = client_for(cast.users["national"]).get(url).content.decode()
     assert "No data has been entered" not in html
     assert "In progress: not counted until the period is complete." in html
+
+
+def test_the_reports_count_of_people_per_team_is_on_the_charts_scale(cast):
+    from reports.content import measure_section
+
+    cm = count_measure(cast, name="Patients harmed", counts_people=True)
+    alpha = Series.objects.create(team=cast.alpha, measure=cm.measure)
+    beta = Series.objects.create(team=cast.beta, measure=cm.measure)
+    points(alpha, MONTHS, numerator=12, denominator=None)
+    points(beta, MONTHS[:-1], numerator=18, denominator=None)  # beta missed April
+    section = measure_section(cm, START, APRIL, {}, {}, today=TODAY)
+    shown = [p["y"] for p in section["chart"]["points"]]
+    # rounded to 5s before dividing by the teams reporting: 30 / 2 and 10 / 1
+    assert shown == [15.0, 15.0, 15.0, 10.0]
+    assert [p["numerator"] for p in section["chart"]["points"]] == ["30", "30", "30", "10"]
