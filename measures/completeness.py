@@ -217,8 +217,7 @@ def _entered(collaboratives: dict, wanted: dict) -> dict:
     first = min(p for periods in wanted.values() for p in periods)
     filled = set(
         DataPoint.objects.filter(
-            series_id__in=[sid for sids in series.values() for sid in sids],
-            period_start__gte=first,
+            series__team__collaborative_id__in=ids, period_start__gte=first
         ).values_list("series_id", "period_start")
     )
     out = {}
