@@ -224,7 +224,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         for s in Series.objects.filter(
             team__collaborative=collaborative,
             measure_id__in=[r["measure_id"] for r in set_rows],
-        ).values("id", "team_id", "measure_id", "data_version")
+        ).values("id", "team_id", "measure_id", "data_version", "measure__frequency")
     }
     data_version = sum(s["data_version"] for s in series.values())
     results = (
@@ -256,7 +256,10 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         team = payloads.get(s["team_id"])
         if team is None:
             continue
-        signal, status = _chart_reading(r, today)
+        # as things stood on `today`: up to the end of its latest complete period then
+        frequency = s["measure__frequency"]
+        as_of = last_day_of(cutoff_for(cutoffs, collaborative.pk, frequency), frequency)
+        signal, status = _chart_reading(r, as_of)
         team["series"] += 1
         if signal:
             team["signals"][signal] += 1

@@ -196,3 +196,18 @@ def test_counted_the_same_entry_would_have_changed_them(cast):
     )
     counted = compute_batch([spec]).result(0)
     assert counted.points[-1].point_type == "concern"
+
+
+def test_a_back_dated_snapshot_reads_the_charts_to_the_complete_periods_of_that_day():
+    """Alpha's first better month is January 2025. On 5 January 2025 it was the current
+    month: a snapshot of that day counts no signal from it (December was complete)."""
+    from dashboards.summaries import summaries_for_month
+    from tests.dashboards.portfolio_world import build_world
+
+    world = build_world()
+    summaries_compute(today=dt.date(2025, 1, 5))
+    alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2025, 1, 1))
+    assert alpha[world.alpha.pk]["signals"]["improvement"] == 0
+    summaries_compute(today=dt.date(2025, 2, 5))  # January complete (every team sent it)
+    alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2025, 2, 1))
+    assert alpha[world.alpha.pk]["signals"]["improvement"] == 1
