@@ -226,6 +226,7 @@ def _sustain_months(series, collaborative) -> dict | None:
         "result": agg.chart,
         "figure": agg.figure,
         "rows": agg.rows,
+        "in_progress_rows": [],  # the weekly chart's: not shown against months
         "words": agg.words,
         "rolled_up": True,
         "monthly": True,

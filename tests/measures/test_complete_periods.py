@@ -399,3 +399,18 @@ def test_the_reports_count_of_people_per_team_is_on_the_charts_scale(cast):
     # rounded to 5s before dividing by the teams reporting: 30 / 2 and 10 / 1
     assert shown == [15.0, 15.0, 15.0, 10.0]
     assert [p["numerator"] for p in section["chart"]["points"]] == ["30", "30", "30", "10"]
+
+
+def test_the_team_dashboards_panel_lists_the_in_progress_point_too(cast):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from tests.cast import client_for
+
+    current = period_start_for(timezone.localdate(), "monthly")
+    points(cast.alpha_series, [current], numerator=7)
+    recompute.series_mark_stale(series_ids=[cast.alpha_series.pk], send=False)
+    recompute.charts_recompute(series_ids=[cast.alpha_series.pk], worker="t")
+    url = reverse("dashboard_team_panel", args=[cast.alpha.pk, cast.alpha_series.pk])
+    html = client_for(cast.users["lead"]).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert html.count("collab-chart-table__in-progress") == 1
