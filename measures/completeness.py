@@ -80,6 +80,7 @@ def completeness_matrix(collaborative, *, today: dt.date, months: int = 12):
             if (
                 start < first
                 or due_on(start, s.measure.frequency, collaborative.data_due_days) >= today
+                or not owes_period(collaborative, s.team, start, s.measure.frequency)
             ):
                 continue
             key = (s.team_id, start.replace(day=1))
