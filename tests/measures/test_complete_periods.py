@@ -414,3 +414,18 @@ def test_the_team_dashboards_panel_lists_the_in_progress_point_too(cast):
     url = reverse("dashboard_team_panel", args=[cast.alpha.pk, cast.alpha_series.pk])
     html = client_for(cast.users["lead"]).get(url, HTTP_HX_REQUEST="true").content.decode()
     assert html.count("collab-chart-table__in-progress") == 1
+
+
+def test_the_chart_api_says_which_periods_counted_and_lists_those_in_progress(client, cast):
+    from django.urls import reverse
+
+    from measures.api import api_token_create
+
+    _, key = api_token_create(team=cast.alpha, name="Warehouse", by=cast.users["lead"])
+    points(cast.alpha_series, [MAY], numerator=40)
+    recompute.series_mark_stale(series_ids=[cast.alpha_series.pk], send=False)
+    recompute.charts_recompute(series_ids=[cast.alpha_series.pk], worker="t", today=TODAY)
+    url = reverse("measures:api_chart", kwargs={"pk": cast.alpha_series.pk})
+    chart = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").json()["chart"]
+    assert chart["complete_through"] == APRIL.isoformat() and chart["x"][-1] == "2024-04-01"
+    assert [p["x"] for p in chart["in_progress"]] == [MAY.isoformat()]
