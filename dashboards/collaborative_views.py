@@ -12,6 +12,7 @@ Teams outside the funnel limits can say why, and faculty can judge the variation
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
@@ -125,6 +126,8 @@ def stretch_progress(collaborative, entries) -> dict | None:
     if cm is None:
         return progress
     agg = aggregate_chart(cm)
+    progress["reported"] = bool(agg.rows)
+    progress["min_reporting"] = round(100 * settings.COLLAB_HEADLINE_MIN_REPORTING)
     # the latest complete period that enough teams reported, so one early team cannot move it
     period = headline_period(collaborative, today=timezone.localdate(), measure=cm.measure)
     latest = next(

@@ -211,3 +211,16 @@ def test_a_back_dated_snapshot_reads_the_charts_to_the_complete_periods_of_that_
     summaries_compute(today=dt.date(2025, 2, 5))  # January complete (every team sent it)
     alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2025, 2, 1))
     assert alpha[world.alpha.pk]["signals"]["improvement"] == 1
+
+
+def test_the_headline_waits_until_enough_teams_reported_a_complete_period(cast, settings):
+    # Only alpha reports in the last complete month: one team of two is below 80%
+    DataPoint.objects.filter(series=cast.beta_series).delete()
+    settings.COLLAB_HEADLINE_MIN_REPORTING = 0.8
+    client = client_for(cast.users["falls_manager"])
+    url = reverse("dashboard_collaborative", args=[cast.falls.pk])
+    html = client.get(url).content.decode()
+    assert "No complete period has been reported by at least 80% of the teams yet" in html
+    assert "of the way to the target" not in html
+    settings.COLLAB_HEADLINE_MIN_REPORTING = 0.5
+    assert "of the way to the target" in client.get(url).content.decode()
