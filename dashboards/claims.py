@@ -8,8 +8,9 @@ and their emails, and the contract review all read it.
 Definitions (each written once, here):
 
 - **Verdict.** One of `STATUSES`, from the series' stored chart result (the statistics
-  core decides it). Only complete periods count: a back-dated reading (`reading_as_of`)
-  ignores points after the day asked for, and a verdict first reached later reads
+  core decides it). Only complete periods count: each chart is read as of the end of its
+  collaborative's latest complete period (`complete_day`); a reading as of an earlier day
+  (`reading_as_of`) ignores points after it, and a verdict first reached later reads
   `no_change` then.
 - **"N of M measures improved".** Over a team's series of its collaborative's measure
   set: M counts the outcome and process measures, N those whose verdict is `improved`.
@@ -22,8 +23,9 @@ Definitions (each written once, here):
 - **"Most improvement".** The share of teams, among those with enough data, whose outcome
   measure is `improved`; ties are broken by progress to target, then by name.
 - **Progress to target.** From the stretch target's baseline towards its target, read at
-  the latest complete period of the whole collaborative's chart; a gain is claimed only
-  where that chart's verdict is `improved`.
+  the headline period of the whole collaborative's chart (the latest complete period
+  that enough teams reported, measures.completeness); a gain is claimed only where that
+  chart's verdict is `improved`.
 - **Sustain alert.** Raised on a transition out of `improved` (measures.sustain
   `gain_lost`), never on a single point of concern.
 
@@ -40,15 +42,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import OuterRef, Subquery
 
 from collaboratives.models import Team
-from governance.reporting import due_on
+from measures.completeness import (
+    complete_cutoffs,
+    cutoff_for,
+    headline_period,
+    last_day_of,
+)
 from measures.models import ChartResult, Measure, Series
-from measures.periods import EVENT, period_start_for
 from measures.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
 
 IMPROVED = "improved"
@@ -150,6 +156,14 @@ def reading_as_of(result: dict, day: dt.date) -> tuple[str, str]:
         if first is None or first > i:
             status = NO_CHANGE
     return signal, status
+
+
+def complete_day(cutoffs: dict, collaborative_id: int, frequency: str) -> dt.date | None:
+    """The last day a series of `frequency` counts up to: the end of its collaborative's
+    latest complete period (`cutoffs` from measures.completeness.complete_cutoffs). Every
+    verdict is read as of that day, so a value entered for a period still in progress
+    changes no claim."""
+    return last_day_of(cutoff_for(cutoffs, collaborative_id, frequency), frequency)
 
 
 # What `reading_as_of` reads of a stored chart result.
@@ -355,13 +369,15 @@ def collaborative_team_claims(
     outcome_id = outcome_measure_id(collaborative)
     series = list(
         Series.objects.filter(team_id__in=list(out), measure_id__in=list(in_set)).values(
-            "id", "team_id", "measure_id"
+            "id", "team_id", "measure_id", "measure__frequency"
         )
     )
     results = stored_results(s["id"] for s in series)
+    cutoffs = complete_cutoffs([collaborative], today=day)
     for s in sorted(series, key=lambda s: in_set[s["measure_id"]]["measure__name"]):
         result = results.get(s["id"])
-        status = reading_as_of(result, day)[1] if result else INSUFFICIENT
+        as_of = complete_day(cutoffs, collaborative.pk, s["measure__frequency"]) or day
+        status = reading_as_of(result, as_of)[1] if result else INSUFFICIENT
         m = in_set[s["measure_id"]]
         claims = out[s["team_id"]]
         claims.verdicts.append(
@@ -380,21 +396,24 @@ def team_claims(
     set_rows: list[dict] | None = None,
     series: list | None = None,
     results: dict | None = None,
+    cutoffs: dict | None = None,
 ) -> TeamClaims:
     """The team's claims as `viewer` sees them. Counts of measures are not counts of people,
     so every viewer who may see the team gets the same ones (the caller has checked that
     through governance.access).
 
     A page that has read them already may pass the measure set (`set_rows`, from
-    `measure_set_rows`), the team's `series` and their
-    newest `results` ({series id: ChartResult}); the verdicts are then read from those,
-    exactly as `collaborative_team_claims` reads them.
+    `measure_set_rows`), the complete periods' `cutoffs` (complete_cutoffs), the team's
+    `series` and their newest `results` ({series id: ChartResult}); the verdicts are then
+    read from those, exactly as `collaborative_team_claims` reads them.
     """
     from django.utils import timezone
 
     day = day or timezone.localdate()
     if series is None or results is None or set_rows is None:
         return collaborative_team_claims(team.collaborative, day=day, team_ids=[team.pk])[team.pk]
+    if cutoffs is None:
+        cutoffs = complete_cutoffs([team.collaborative], today=day)
     in_set = {r["measure_id"]: r for r in set_rows}
     target = set_rows[0]["target_measure"] if set_rows else None
     outcomes = sorted(
@@ -409,7 +428,8 @@ def team_claims(
             continue
         result = results.get(s.pk)
         columns = None if result is None else {f: getattr(result, f) for f in READ_FIELDS}
-        status = reading_as_of(columns, day)[1] if columns else INSUFFICIENT
+        as_of = complete_day(cutoffs, team.collaborative_id, s.measure.frequency) or day
+        status = reading_as_of(columns, as_of)[1] if columns else INSUFFICIENT
         m = in_set[s.measure_id]
         claims.verdicts.append(
             MeasureVerdict(s.measure_id, m["measure__name"], m["measure__kind"], status)
@@ -538,44 +558,6 @@ def mean_progress(values: Iterable[float | None]) -> float | None:
 # --- Progress to target --------------------------------------------------------------------
 
 
-def latest_complete_period(collaborative, *, frequency: str, today: dt.date) -> dt.date:
-    """The start of the latest complete period (measures.completeness, issue 14).
-
-    Adapter until `measures.completeness.latest_complete_period` lands: a period is taken
-    as complete once it has ended and is past its data due date.
-    """
-    try:
-        from measures.completeness import latest_complete_period as complete
-    except ImportError:
-        complete = None
-    if complete is not None:
-        return complete(collaborative, frequency=frequency, today=today)
-    if frequency == EVENT:  # events have no periods: everything before today counts
-        return today - dt.timedelta(days=1)
-    start = period_start_for(today, frequency)
-    while due_on(start, frequency, collaborative.data_due_days) >= today:
-        start = period_start_for(start - dt.timedelta(days=1), frequency)
-    return start
-
-
-def headline_period(collaborative, *, frequency: str, today: dt.date) -> dt.date:
-    """The period a headline reads (measures.completeness.headline_period, issue 14: the
-    latest complete period with enough of the active teams reporting).
-
-    Adapter until that function lands: the latest complete period. Where it finds no such
-    period (None), the latest complete period is read.
-    """
-    try:
-        from measures.completeness import headline_period as headline
-    except ImportError:
-        headline = None
-    if headline is not None:
-        found = headline(collaborative, today=today)
-        if found is not None:
-            return found
-    return latest_complete_period(collaborative, frequency=frequency, today=today)
-
-
 @dataclass(frozen=True)
 class Progress:
     """How far the latest complete period has come from baseline to target."""
@@ -586,6 +568,7 @@ class Progress:
     period: dt.date | None = None
     share: float | None = None  # 0 at the baseline, 1 at the target; may be <0 or >1
     status: str = INSUFFICIENT  # the verdict of the chart the value is read from
+    reported: bool = False  # whether any team has sent a value (None latest: too few yet)
 
     @property
     def claimed(self) -> bool:
@@ -652,13 +635,15 @@ def progress_words(progress: float | None, status: str = "") -> str:
         if status == IMPROVED:
             return ": the target is reached."
         return f": at the target in that period, but {unproven}"
-    share = f", {progress * 100:.0f}% of the way from baseline to target"
+    share = f", {number_text(progress * 100, 0)}% of the way to the target from the baseline"
     return f"{share}." if status == IMPROVED else f"{share}; {unproven}"
 
 
 def collaborative_progress(collaborative, *, today: dt.date) -> Progress | None:
     """Progress to the stretch target of the whole collaborative (its aggregate chart),
-    read at the headline period (the latest complete one); None without a stretch target."""
+    read at the headline period (measures.completeness.headline_period: the latest complete
+    period that enough teams reported); None without a stretch target. `latest` is None
+    when no period qualifies yet (`reported` says whether any team has sent a value)."""
     from measures.aggregate import aggregate_chart
 
     target = collaborative.current_stretch_target()
@@ -671,17 +656,17 @@ def collaborative_progress(collaborative, *, today: dt.date) -> Progress | None:
     )
     if cm is None:
         return Progress(float(target.baseline_value), float(target.target_value))
-    agg = aggregate_chart(cm)
-    frequency = "monthly" if agg.monthly else cm.measure.frequency
-    cutoff = headline_period(collaborative, frequency=frequency, today=today)
+    agg = aggregate_chart(cm, today=today)
+    period = headline_period(collaborative, today=today, measure=cm.measure)
     status = agg.chart.status if agg.chart is not None else INSUFFICIENT
-    return progress_to_target(
+    progress = progress_to_target(
         baseline=target.baseline_value,
         target=target.target_value,
-        points=[(r["date"], r["value"]) for r in agg.rows],
-        cutoff=cutoff,
+        points=[(r["date"], r["value"]) for r in agg.rows] if period is not None else [],
+        cutoff=period,
         status=status,
     )
+    return replace(progress, reported=bool(agg.rows))
 
 
 __all__ = [
@@ -695,6 +680,7 @@ __all__ = [
     "active_on",
     "collaborative_progress",
     "collaborative_team_claims",
+    "complete_day",
     "gain_lost",
     "measures_tally",
     "most_improvement",

@@ -12,6 +12,7 @@ Teams outside the funnel limits can say why, and faculty can judge the variation
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
@@ -26,9 +27,10 @@ from collaboratives.models import Team
 from dashboards import claims
 from governance import access
 from measures import figures
-from measures.aggregate import aggregate_chart, funnel_for
+from measures.aggregate import aggregate_chart, complete_end, funnel_for
 from measures.data import scaled_by_multiplier
 from measures.models import ChartResult, DataPoint, Series, VariationNote
+from measures.periods import period_start_for
 
 WINDOWS = {"3": "3 months", "6": "6 months", "12": "12 months", "24": "24 months", "all": "All"}
 DEFAULT_WINDOW = "12"
@@ -76,10 +78,14 @@ def _month_shift(day: dt.date, months: int) -> dt.date:
 
 def window_dates(cm, window: str) -> tuple[dt.date | None, dt.date | None]:
     """The window's first and last period: `window` months back from the newest period any
-    team reported (so a window never starts in a month nobody could have reported)."""
+    team reported (so a window never starts in a month nobody could have reported), but
+    never past the latest complete period (a period one team has entered early is left out)."""
     last = DataPoint.objects.filter(
         series__team__collaborative_id=cm.collaborative_id, series__measure_id=cm.measure_id
     ).aggregate(last=Max("period_start"))["last"]
+    if last is not None:
+        frequency = cm.measure.frequency
+        last = min(last, period_start_for(complete_end(cm, None), frequency))
     if last is None or window == "all":
         return None, last
     return _month_shift(last.replace(day=1), int(window) - 1), last
@@ -110,18 +116,21 @@ def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
 
 def stretch_progress(collaborative, entries, *, today: dt.date | None = None) -> dict | None:
     """How far the whole collaborative has come from the stretch target's baseline to its
-    target, read at the latest complete period (dashboards.claims.collaborative_progress);
-    a gain is claimed only where the chart's verdict is improved."""
+    target, read from the aggregate chart at the headline period
+    (`measures.completeness.headline_period`, through dashboards.claims); a gain is
+    claimed only where the chart's verdict is improved."""
     target = collaborative.current_stretch_target()
     if target is None:
         return None
     progress = {"target": target, "latest": None, "latest_period": None, "percent": None}
-    if not any(e.measure_id == target.measure_id for e in entries):
+    cm = next((e for e in entries if e.measure_id == target.measure_id), None)
+    if cm is None:
         return progress
     p = claims.collaborative_progress(collaborative, today=today or timezone.localdate())
-    if p is None or p.latest is None:
+    progress["reported"] = p.reported
+    progress["min_reporting"] = round(100 * settings.COLLAB_HEADLINE_MIN_REPORTING)
+    if p.latest is None:
         return progress
-    cm = next(e for e in entries if e.measure_id == target.measure_id)
     progress.update(
         latest=p.latest,
         latest_period=p.period,

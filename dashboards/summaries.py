@@ -10,8 +10,8 @@ What each level holds (plain JSON in `ReportingSummary.payload`):
   faculty's, else the team's own).
 - collaborative: the same added up over its active teams, the share of teams whose
   outcome verdict is improved (dashboards.claims), progress to the stretch target, and
-  the outcome measure's pooled numerator and denominator over the last three months
-  (raw: pages outside the collaborative pass them through `governance.disclosure`).
+  the outcome measure's pooled numerator and denominator over the last three complete
+  months (raw: pages outside the collaborative pass them through `governance.disclosure`).
 - ahsn: the collaboratives it leads added up, and how many are in each phase.
 - programme: one topic across the AHSNs that run it (every national programme, and any
   local topic run in more than one region), one entry per lead AHSN.
@@ -39,8 +39,14 @@ from django.utils import timezone
 from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
 from dashboards import claims
 from dashboards.models import ReportingSummary
-from measures.completeness import completeness_matrix
+from measures.completeness import (
+    complete_cutoffs,
+    completeness_matrix,
+    cutoff_for,
+    last_day_of,
+)
 from measures.models import ChartResult, Measure, Series
+from measures.periods import MONTHLY
 
 Level = ReportingSummary.Level
 
@@ -152,7 +158,16 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     outcome_id = claims.outcome_measure_id(collaborative)
     outcome_measure = (
         Measure.objects.filter(pk=outcome_id)
-        .values("id", "name", "counts_people", "multiplier", "unit", "chart_type", "direction")
+        .values(
+            "id",
+            "name",
+            "counts_people",
+            "multiplier",
+            "unit",
+            "chart_type",
+            "direction",
+            "frequency",
+        )
         .first()
         if outcome_id
         else None
@@ -167,11 +182,16 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         for s in Series.objects.filter(
             team__collaborative=collaborative,
             measure_id__in=[r["measure_id"] for r in set_rows],
-        ).values("id", "team_id", "measure_id", "data_version")
+        ).values("id", "team_id", "measure_id", "data_version", "measure__frequency")
     }
     data_version = sum(s["data_version"] for s in series.values())
     results = claims.stored_results(series)
-    window_start = month_of(today)
+    # The outcome rate pools the last OUTCOME_MONTHS complete months (issue 14): the
+    # current month, or one a team has entered early, would move it with every entry.
+    cutoffs = complete_cutoffs([collaborative], today=today)
+    frequency = outcome_measure["frequency"] if outcome_measure else MONTHLY
+    window_end = cutoff_for(cutoffs, collaborative.pk, frequency, monthly=True)
+    window_start = window_end
     for _ in range(OUTCOME_MONTHS - 1):
         window_start = previous_month(window_start)
     outcome_num = outcome_den = 0.0
@@ -183,8 +203,10 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
             continue
         r = results.get(s["id"])
         m = in_set[s["measure_id"]]
+        # as things stood on `today`: up to the end of its latest complete period then
+        as_of = claims.complete_day(cutoffs, collaborative.pk, s["measure__frequency"])
         # A measure with no chart yet is counted, as not enough data (dashboards.claims).
-        signal, status = claims.reading_as_of(r, today) if r else ("", claims.INSUFFICIENT)
+        signal, status = claims.reading_as_of(r, as_of) if r else ("", claims.INSUFFICIENT)
         verdicts[s["team_id"]].append(
             claims.MeasureVerdict(s["measure_id"], m["measure__name"], m["measure__kind"], status)
         )
@@ -197,7 +219,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         if s["measure_id"] == outcome_id:
             team["outcome"] = status
             if team["status"] == Team.Status.ACTIVE:
-                lo, hi = window_start.isoformat(), today.isoformat()
+                lo, hi = window_start.isoformat(), last_day_of(window_end, MONTHLY).isoformat()
                 for x, num, den in zip(r["x"], r["numerator"], r["denominator"], strict=False):
                     if lo <= x <= hi and num is not None:
                         outcome_num += float(num)

@@ -43,6 +43,7 @@ from dashboards import claims
 from governance import disclosure
 from governance.reporting import due_on
 from measures import periods as P
+from measures.completeness import headline_period
 from measures.models import DataPoint, Measure, Series
 
 Progress = Callable[[int, str], None]
@@ -275,9 +276,6 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
         )
     )
     chart_from = min([start, collaborative.starts_on, *baselines])
-    # Only complete periods count: the charts stop at the latest complete month.
-    cutoff = claims.latest_complete_period(collaborative, frequency="monthly", today=today)
-    chart_end = min(end, P.next_period_start(cutoff, P.MONTHLY) - dt.timedelta(days=1))
     measures = []
     for cm in collaborative.measure_set.select_related("measure", "collaborative").order_by(
         "position", "measure__name"
@@ -285,7 +283,7 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
         if cm.measure.kind not in REPORTED_KINDS:
             continue
         measures.append(
-            measure_section(cm, start, chart_end, labels, team_rows, chart_from=chart_from)
+            measure_section(cm, start, end, labels, team_rows, chart_from=chart_from, today=today)
         )
     kinds = [Measure.Kind.OUTCOME, Measure.Kind.PROCESS, Measure.Kind.BALANCING]
     measures.sort(key=lambda m: kinds.index(m["kind"]))
@@ -308,7 +306,7 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
             measures_improved=measures_of_team.improved,
             measures_counted=measures_of_team.counted,
         )
-    section["target"] = target_section(collaborative, measures, start, end)
+    section["target"] = target_section(collaborative, measures, start, end, today=today)
     section["cycles"], section["change_ideas"] = cycles_section(
         collaborative, teams, team_rows, start, end
     )
@@ -481,11 +479,12 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
     return value, _fmt(float(numerator), 2), den, False
 
 
-def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> dict:
+def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today=None) -> dict:
     from measures.aggregate import aggregate_chart, funnel_for, limit_curves
 
     measure = cm.measure
-    agg = aggregate_chart(cm, start=chart_from or start, end=end)
+    # complete periods only: both end at the latest complete period on `today`
+    agg = aggregate_chart(cm, start=chart_from or start, end=end, today=today)
     out = {
         "id": measure.pk,
         "name": measure.name,
@@ -512,6 +511,8 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> di
                 measure, c.numerator[i], c.denominator[i] if measure.has_denominator else None,
                 chart_mult,
             )  # fmt: skip
+            if agg.per_team and value is not None and c.denominator[i]:
+                value /= c.denominator[i]  # a count per team reporting, as the chart's scale
             if not out["counts_people"] and c.y[i] is not None:
                 value = c.y[i] * k
             if c.y[i] is None:
@@ -544,7 +545,7 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> di
                 "target": _num(cm.target),
             },
         )
-    fun = funnel_for(cm, start=start, end=end, labels=labels)
+    fun = funnel_for(cm, start=start, end=end, labels=labels, today=today)
     if fun.result is None:
         out["funnel_reason"] = fun.reason
         return out
@@ -671,10 +672,10 @@ def _target_row(t: StretchTarget) -> dict:
     }
 
 
-def target_section(collaborative, measures, start, end) -> dict | None:
-    """The stretch target, its history, and progress to it read at the latest complete
-    period of the whole collaborative's chart (`measures` were charted to it); a gain is
-    claimed only where that chart's verdict is improved (dashboards.claims)."""
+def target_section(collaborative, measures, start, end, *, today=None) -> dict | None:
+    """The stretch target, its history, and progress to it read at the headline period (the
+    latest complete one that enough teams reported); a gain is claimed only where the
+    whole collaborative's chart says improved (dashboards.claims)."""
     history = [h for h in target_history(collaborative) if h["set_on"] <= end.isoformat()]
     if not history:
         return None
@@ -682,12 +683,18 @@ def target_section(collaborative, measures, start, end) -> dict | None:
     latest = None
     progress = None
     measure = next((m for m in measures if m["id"] == current["measure_id"]), None)
-    if measure and measure["chart"]:
+    # the headline period: the latest complete one that enough teams reported
+    period = headline_period(
+        collaborative,
+        today=today or timezone.localdate(),
+        measure=Measure.objects.filter(pk=current["measure_id"]).first(),
+    )
+    if measure and measure["chart"] and period is not None:
         reached = claims.progress_to_target(
             baseline=current["baseline"],
             target=current["target"],
             points=[(p["x"], p["y"]) for p in measure["chart"]["points"]],
-            cutoff=None,
+            cutoff=period.isoformat(),
             status=measure["status"],
         )
         if reached.latest is not None:
