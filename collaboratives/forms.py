@@ -1,8 +1,7 @@
 """Forms for setting a collaborative up, in the NHS.UK style: each error says what to do.
 
 Every form with free text inherits `NoNHSNumbersMixin` (governance/safeguards.py).
-`NHSFormMixin` gives the widgets NHS.UK frontend's classes; templates/_field.html
-renders a field with its label, hint and error.
+The shared bases (`NHSFormMixin`, `DateInput`) live in governance/forms.py.
 """
 
 import datetime as dt
@@ -27,6 +26,7 @@ from collaboratives.models import (
     TeamMembership,
     Topic,
 )
+from governance.forms import DateInput, NHSFormMixin
 from governance.safeguards import NoNHSNumbersMixin, reject_nhs_numbers
 from measures.models import Measure
 
@@ -35,82 +35,6 @@ YES_NO = [(True, "Yes"), (False, "No")]
 
 def _yes_no(value) -> bool | None:
     return {"True": True, "False": False, True: True, False: False}.get(value)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"class": "nhsuk-input nhsuk-date-input__input", **(attrs or {})})
-        self.format = "%Y-%m-%d"
-
-
-class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses an id beyond a 64-bit integer as invalid before the database sees it:
-    SQLite raises OverflowError on such an `__in` lookup (a 500 in the embedded mode)."""
-
-    def _check_values(self, value):
-        for pk in value if isinstance(value, (list, tuple)) else ():
-            try:
-                too_big = abs(int(str(pk))) >= 2**63
-            except ValueError:
-                continue  # not a number at all: the parent says so
-            if too_big:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
-
-
-class NHSFormMixin:
-    """NHS.UK classes on every widget, with the error state and hint wired for screen readers."""
-
-    CLASSES = {
-        "textarea": "nhsuk-textarea",
-        "select": "nhsuk-select",
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if type(field) is forms.ModelMultipleChoiceField:
-                field.__class__ = IdsMultipleChoiceField
-            widget = field.widget
-            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-                continue
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "nhsuk-checkboxes__input")
-                continue
-            kind = "textarea" if isinstance(widget, forms.Textarea) else ""
-            kind = "select" if isinstance(widget, forms.Select) else kind
-            css = self.CLASSES.get(kind, "nhsuk-input")
-            if css not in widget.attrs.get("class", "").split():
-                widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
-            if field.help_text:
-                widget.attrs["aria-describedby"] = f"{self._field_id(name)}-hint"
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            widget = self.fields[name].widget
-            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-                continue
-            base = widget.attrs.get("class", "").split()[0] if widget.attrs.get("class") else ""
-            if base in ("nhsuk-input", "nhsuk-textarea", "nhsuk-select"):
-                widget.attrs["class"] += f" {base}--error"
-            described = widget.attrs.get("aria-describedby", "")
-            widget.attrs["aria-describedby"] = f"{described} {self._field_id(name)}-error".strip()
-
-    def _field_id(self, name: str) -> str:
-        # Not self[name].auto_id: that caches the BoundField, and with it the label and
-        # help text, before subclasses have finished setting them.
-        if self.auto_id and "%s" in str(self.auto_id):
-            return str(self.auto_id) % self.add_prefix(name)
-        return self.add_prefix(name) if self.auto_id else ""
 
 
 def _messages(form, messages: dict[str, dict[str, str]]) -> None:
