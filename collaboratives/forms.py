@@ -1,7 +1,7 @@
 """Forms for setting a collaborative up, in the NHS.UK style: each error says what to do.
 
-Every form with free text inherits `NoNHSNumbersMixin` (governance/safeguards.py).
-The shared bases (`NHSFormMixin`, `DateInput`) live in governance/forms.py.
+Every form builds on `NHSFormMixin` (governance/forms.py), which also runs the
+NHS-number check on every field.
 """
 
 import datetime as dt
@@ -27,7 +27,6 @@ from collaboratives.models import (
     Topic,
 )
 from governance.forms import DateInput, NHSFormMixin
-from governance.safeguards import NoNHSNumbersMixin, reject_nhs_numbers
 from measures.models import Measure
 
 YES_NO = [(True, "Yes"), (False, "No")]
@@ -42,7 +41,7 @@ def _messages(form, messages: dict[str, dict[str, str]]) -> None:
         form.fields[name].error_messages.update(codes)
 
 
-class CollaborativeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CollaborativeForm(NHSFormMixin, forms.ModelForm):
     """A collaborative's set-up: on creation also its lead AHSN and topic."""
 
     new_topic_name = forms.CharField(
@@ -206,7 +205,7 @@ class PhaseForm(NHSFormMixin, forms.Form):
         return data
 
 
-class StretchTargetForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class StretchTargetForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = StretchTarget
         fields = [
@@ -312,7 +311,7 @@ class MeasureSetAddForm(NHSFormMixin, forms.Form):
         )
 
 
-class MeasureForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class MeasureForm(NHSFormMixin, forms.ModelForm):
     """A new measure, for a topic's library or as a team's own."""
 
     class Meta:
@@ -406,7 +405,7 @@ class LibraryMeasureForm(MeasureForm):
     target = MeasureSetAddForm.base_fields["target"]
 
 
-class TeamForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class TeamForm(NHSFormMixin, forms.ModelForm):
     consents_to_be_named = forms.TypedChoiceField(
         label="Has the organisation agreed to be named to the other teams?",
         choices=[
@@ -493,7 +492,7 @@ class DateForm(NHSFormMixin, forms.Form):
         return on
 
 
-class MembershipForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class MembershipForm(NHSFormMixin, forms.Form):
     name = forms.CharField(
         label="Full name", max_length=200, error_messages={"required": "Enter the person's name"}
     )
@@ -539,7 +538,7 @@ class GoalForm(NHSFormMixin, forms.Form):
 # --- PDSA cycles ---------------------------------------------------------------------------
 
 
-class CyclePlanForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CyclePlanForm(NHSFormMixin, forms.ModelForm):
     """Plan: the change idea, the question and prediction, who, what, when, where, the data.
 
     The hints prompt for what a well-documented cycle has (a prediction, a small scale,
@@ -652,7 +651,7 @@ class CyclePlanForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         return data
 
 
-class CycleDoForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CycleDoForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = PDSACycle
         fields = ["do_notes"]
@@ -666,7 +665,7 @@ class CycleDoForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         _messages(self, {"do_notes": {"required": "Enter what happened when you ran the test"}})
 
 
-class CycleStudyForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CycleStudyForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = PDSACycle
         fields = ["study_result"]
@@ -681,7 +680,7 @@ class CycleStudyForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         _messages(self, {"study_result": {"required": "Enter the result against the prediction"}})
 
 
-class CycleActForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CycleActForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = PDSACycle
         fields = ["act_decision", "act_notes", "completed_on"]
@@ -791,7 +790,7 @@ CHILD_KIND = {
 }
 
 
-class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class DriverNodeForm(NHSFormMixin, forms.ModelForm):
     """A node of the driver diagram; a new one names its parent, and its kind follows."""
 
     class Meta:
@@ -847,7 +846,7 @@ class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
 # --- The design record -----------------------------------------------------------------------
 
 
-class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class DesignStartForm(NHSFormMixin, forms.Form):
     """At the start: for each feature of successful collaboratives, in place or not, and a note."""
 
     def __init__(self, *args, **kwargs):
@@ -859,7 +858,8 @@ class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        # Added after the mixins ran: give these fields their classes and the check here.
+        # Added after the mixin ran: give these fields their classes here (the NHS-number
+        # check runs on every field as the form is cleaned).
         self._apply_classes()
 
     def _apply_classes(self):
@@ -869,8 +869,6 @@ class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
                 widget.attrs.setdefault("class", "nhsuk-checkboxes__input")
             elif isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("class", "nhsuk-textarea")
-            if isinstance(field, forms.CharField) and reject_nhs_numbers not in field.validators:
-                field.validators.append(reject_nhs_numbers)
 
     def rows(self):
         """(feature label, in-place field, note field) per feature, for the template."""
@@ -880,7 +878,7 @@ class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
         ]
 
 
-class DesignChangeForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class DesignChangeForm(NHSFormMixin, forms.Form):
     entered_on = forms.DateField(
         label="Date of the change",
         widget=DateInput,
@@ -900,7 +898,7 @@ class DesignChangeForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
         self.initial.setdefault("entered_on", timezone.localdate())
 
 
-class DesignCloseForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class DesignCloseForm(NHSFormMixin, forms.Form):
     """At the close: how much each feature contributed, and the lessons learned."""
 
     lessons = forms.CharField(
@@ -931,7 +929,7 @@ ASSESSMENT_CHOICES_EXPLAINED = [
 ]
 
 
-class AssessmentForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class AssessmentForm(NHSFormMixin, forms.Form):
     """One month's rating: the team's own (`who="self"`) or the faculty's, with a note."""
 
     month = forms.DateField(
@@ -976,7 +974,7 @@ class AssessmentForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
 # --- The calendar ------------------------------------------------------------------------------
 
 
-class LearningEventForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class LearningEventForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = LearningEvent
         fields = ["kind", "title", "starts_on", "ends_on"]

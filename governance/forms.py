@@ -1,15 +1,18 @@
 """The shared form bases, and the sign-in and invitation forms.
 
 Every form in the project builds on `NHSFormMixin`: it gives the widgets NHS.UK
-frontend's classes and wires the hint and error to screen readers. templates/_field.html
-(the one field partial) renders a field with its label, hint and error.
+frontend's classes, wires the hint and error to screen readers, and runs the NHS-number
+check (governance/safeguards.py) on every field as the form is cleaned, including fields
+a form adds after its `__init__`; only the fields in `safeguards.EXEMPT` are left alone.
+templates/_field.html (the one field partial) renders a field with its label, hint and
+error.
 """
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from governance import invitations
-from governance.safeguards import NoNHSNumbersMixin
+from governance.safeguards import EXEMPT, reject_nhs_numbers
 
 
 class DateInput(forms.DateInput):
@@ -39,7 +42,42 @@ class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class NHSFormMixin:
+def form_field_exemption(name: str, field: forms.Field) -> str | None:
+    """Why a form field is not checked for NHS numbers (from `EXEMPT`); None if it is.
+
+    Every other field is checked: text, numbers typed by hand, and an upload's file name
+    (a FileField's value prints as its name).
+    """
+    if isinstance(field.widget, forms.PasswordInput) or "password" in name:
+        return EXEMPT["password"]
+    if isinstance(field, forms.EmailField):
+        return EXEMPT["EmailField"]
+    if isinstance(field, forms.URLField):
+        return EXEMPT["URLField"]
+    if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField)):
+        return EXEMPT["choices"]
+    if name in EXEMPT:
+        return EXEMPT[name]
+    return None
+
+
+class NHSNumberGuardMixin:
+    """For any Form or ModelForm: the NHS-number check on every field not in `EXEMPT`.
+
+    Added as the form is cleaned, so fields a form adds in or after its `__init__` are
+    checked too. `NHSFormMixin` includes it; the admin's own forms use it alone.
+    """
+
+    def full_clean(self):
+        for name, field in self.fields.items():
+            if form_field_exemption(name, field) is None and reject_nhs_numbers not in (
+                field.validators
+            ):
+                field.validators.append(reject_nhs_numbers)
+        super().full_clean()
+
+
+class NHSFormMixin(NHSNumberGuardMixin):
     """NHS.UK classes on every widget, with the error state and hint wired for screen readers."""
 
     CLASSES = {
@@ -88,7 +126,7 @@ class NHSFormMixin:
         return self.add_prefix(name) if self.auto_id else ""
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(NHSNumberGuardMixin, AuthenticationForm):
     """Django's login form with error messages in the NHS.UK style: say what to do."""
 
     error_messages = {
@@ -103,7 +141,7 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password"
 
 
-class InvitationForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class InvitationForm(NHSFormMixin, forms.Form):
     """Invite someone by email to one of the roles the inviter may give (governance/access.py)."""
 
     name = forms.CharField(
