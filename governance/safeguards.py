@@ -173,6 +173,13 @@ EXEMPT: dict[str, str] = {
     "reports.ContractReview.claimed_by": MACHINE,
     "reports.ContractReview.last_error": MACHINE,
     "reports.ContractReview.html": MACHINE,
+    "reports.ContractReview.document": MACHINE,
+    "reports.ContractReview.data_versions": MACHINE,
+    "measures.ImportBatch.result": MACHINE,
+    "dashboards.ReportingSummary.payload": MACHINE,
+    "governance.AuditEntry.changes": MACHINE,  # copies of fields as they were
+    "auth.User.username": EMAILS,  # the sign-in name, which is the person's email address
+    "auth.Permission": MACHINE,
 }
 
 # JSON fields that hold typed text, checked like text fields. Other JSON fields hold
@@ -182,8 +189,10 @@ TEXT_JSON_FIELDS = {
     "measures.ImportBatch.findings",
 }
 
-# The apps whose models the check covers: the project's own.
-GUARDED_APPS = ("collaboratives", "measures", "governance", "dashboards", "reports")
+# The apps whose models the check covers: the project's own, and Django's users and
+# groups. Other third-party apps (sessions, login throttling, the admin's log) store
+# what the code or the browser sends, never text a person types into Collab.
+GUARDED_APPS = ("collaboratives", "measures", "governance", "dashboards", "reports", "auth")
 
 
 def _label(field: models.Field) -> str:
