@@ -77,3 +77,55 @@ def test_the_form_mixin_checks_every_field_but_the_exempt():
     # A number typed by hand is checked too; an email address is exempt.
     assert sorted(form.errors) == ["count", "note"]
     assert NoteForm({"note": "Fine", "count": "9434765918"}).is_valid()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "943.476.5919",
+        "943/476/5919",
+        "943\u00a0476\u00a05919",  # non-breaking spaces
+        "943\u2009476\u20095919",  # thin spaces
+        "943\u202f476\u30005919",  # narrow no-break and ideographic spaces
+        "943\t476\t5919",
+        "943  476   5919",
+        "943 - 476 - 5919",
+        "943\u2013476\u20145919",  # en and em dashes
+        "943\u200b476\u200b5919",  # zero-width spaces
+        "9434 765 919",
+        "94 34 76 59 19",
+        "9 4 3 4 7 6 5 9 1 9",
+        "943.476 5919",
+        "Bed 12 943 476 5919",  # a number before it does not hide it
+        "\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19",  # full-width digits
+        "NHS no:9434765919.",
+    ],
+)
+def test_it_finds_an_nhs_number_however_it_is_separated_or_grouped(text):
+    assert find_nhs_numbers(text) == ["9434765919"]
+    with pytest.raises(ValidationError):
+        reject_nhs_numbers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "943, 476, 5919",  # the message's advice: a comma between the groups
+        "ref 943 and 476 5919",  # or a word
+        "9434 765 9190",  # eleven digits in whole groups
+        "Seen on 2024-01-15 and 2024-02-01",
+        "Rate 12.5 per 1,000 bed days, 3/7 wards",
+    ],
+)
+def test_it_lets_through_what_the_message_suggests_and_ordinary_figures(text):
+    assert find_nhs_numbers(text) == []
+
+
+def test_the_message_says_how_to_write_a_number_that_is_not_one():
+    with pytest.raises(ValidationError) as refused:
+        reject_nhs_numbers("943 476 5919")
+    message = refused.value.messages[0]
+    assert "1 in 11" in message
+    assert "comma or a word between its groups" in message
+    # Its own examples pass the check, so following the advice works.
+    assert find_nhs_numbers(message) == []
