@@ -271,7 +271,9 @@ def import_preview(*, collaborative, user, content: bytes, today: dt.date | None
             row_errors.append(RowError(number, column, reason))
 
         for column, value in row.items():
-            if find_nhs_numbers(_text(value)):
+            # A workbook's date cell is a date, not text: its printed time ("00:00:00")
+            # would otherwise join its digits into ten.
+            if not isinstance(value, (dt.date, dt.time)) and find_nhs_numbers(_text(value)):
                 error(column, HOW_TO)
         if row_errors:
             # Refused whole, and nothing else said about it: no cell of it is quoted.

@@ -11,7 +11,9 @@ import json
 
 import pytest
 from django.urls import reverse
+from openpyxl import Workbook
 
+from governance.safeguards import find_nhs_numbers
 from measures.imports import ImportNotReady, import_batch_create, import_confirm
 from measures.models import DataPoint, DataPointRevision, ImportBatch
 from measures.writes import DataPointConflict, PointChange, datapoints_write
@@ -172,3 +174,21 @@ def test_a_conflict_in_the_second_series_leaves_the_first_unwritten(cast):
     assert list(DataPoint.objects.values_list("numerator", flat=True)) == [8]
     cast.alpha_series.refresh_from_db()
     assert cast.alpha_series.data_version == 0
+
+
+def test_workbook_date_cells_are_dates_not_text(cast):
+    # 2024-03-19 printed with its time is "2024-03-19 00:00:00": ten digits in whole
+    # groups (2024 03 19 00) that pass modulus 11. As a date cell it is no NHS number
+    # (it is refused only for not starting a month).
+    assert find_nhs_numbers(str(dt.datetime(2024, 3, 19)))
+    workbook = Workbook()
+    workbook.active.append(["team", "measure", "period", "numerator", "denominator"])
+    workbook.active.append(["Alpha Hospitals", MEASURE, dt.datetime(2024, 3, 1), 3, 1000])
+    workbook.active.append(["Alpha Hospitals", MEASURE, dt.datetime(2024, 3, 19), 3, 1000])
+    out = io.BytesIO()
+    workbook.save(out)
+
+    batch = upload(cast, out.getvalue(), name="data.xlsx")
+
+    assert [(e["row"], e["column"]) for e in batch.findings["errors"]] == [(3, "period")]
+    assert "looks like an NHS number" not in batch.findings["errors"][0]["reason"]
