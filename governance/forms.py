@@ -56,6 +56,8 @@ def form_field_exemption(name: str, field: forms.Field) -> str | None:
         return EXEMPT["URLField"]
     if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField)):
         return EXEMPT["choices"]
+    if isinstance(field, (forms.DateField, forms.DateTimeField, forms.TimeField)):
+        return EXEMPT["dates"]
     if name in EXEMPT:
         return EXEMPT[name]
     return None

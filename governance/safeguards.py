@@ -146,6 +146,7 @@ URLS = "A URL: checked as a web address."
 ODS_CODES = "An ODS code: an organisation's code from the NHS register, never free text."
 TOKEN_KEYS = "A token key, or its hash or prefix: random characters made by the code."
 CHOICES = "One value from a fixed list of choices, never free text."
+DATES = "A date or time, parsed as one: printed with its time, its digits can pass the check."
 MACHINE = (
     "Written by the code from checked inputs (hashes, worker names, computed charts, "
     "job errors, rendered reports), never typed."
@@ -157,6 +158,7 @@ EXEMPT: dict[str, str] = {
     "EmailField": EMAILS,
     "URLField": URLS,
     "choices": CHOICES,  # a model field with choices, or a form ChoiceField
+    "dates": DATES,  # a form DateField, DateTimeField or TimeField
     "SlugField": MACHINE,  # made from a name that is itself checked
     # By form field name.
     "ods_code": ODS_CODES,

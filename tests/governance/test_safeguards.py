@@ -129,3 +129,14 @@ def test_the_message_says_how_to_write_a_number_that_is_not_one():
     assert "comma or a word between its groups" in message
     # Its own examples pass the check, so following the advice works.
     assert find_nhs_numbers(message) == []
+
+
+class WhenForm(NHSNumberGuardMixin, forms.Form):
+    at = forms.DateTimeField()
+
+
+def test_a_date_and_time_field_is_a_date_not_text():
+    # Printed, 19 March 2024 at midnight holds ten digits in whole groups (2024 03 19 00)
+    # that pass modulus 11.
+    assert find_nhs_numbers("2024-03-19 00:00:00+00:00")
+    assert WhenForm({"at": "2024-03-19 00:00"}).is_valid()
