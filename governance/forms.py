@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from governance import invitations
-from governance.safeguards import EXEMPT, reject_nhs_numbers
+from governance.safeguards import EXEMPT, EXEMPT_FORM_FIELD_NAMES, reject_nhs_numbers
 
 
 class DateInput(forms.DateInput):
@@ -58,7 +58,7 @@ def form_field_exemption(name: str, field: forms.Field) -> str | None:
         return EXEMPT["choices"]
     if isinstance(field, (forms.DateField, forms.DateTimeField, forms.TimeField)):
         return EXEMPT["dates"]
-    if name in EXEMPT:
+    if name in EXEMPT_FORM_FIELD_NAMES:
         return EXEMPT[name]
     return None
 

@@ -195,6 +195,9 @@ EXEMPT: dict[str, str] = {
     "auth.Permission": MACHINE,
 }
 
+# The keys of EXEMPT that name a form field (the others name kinds of field, or models).
+EXEMPT_FORM_FIELD_NAMES = ("ods_code", "username")
+
 # JSON fields that hold typed text, checked like text fields. Other JSON fields hold
 # figures, ids or copies made by the code.
 TEXT_JSON_FIELDS = {
