@@ -251,10 +251,13 @@ def guarded_model_fields(model) -> list[models.Field]:
     return fields
 
 
-def check_instance(instance) -> None:
-    """Raise ValidationError naming each field of `instance` that holds an NHS number."""
+def check_instance(instance, fields=None) -> None:
+    """Raise ValidationError naming each field of `instance` that holds an NHS number
+    (only those named in `fields`, if given)."""
     errors = {}
     for field in guarded_model_fields(type(instance)):
+        if fields is not None and field.name not in fields and field.attname not in fields:
+            continue
         value = getattr(instance, field.attname)
         is_json = isinstance(field, models.JSONField)
         check = reject_nhs_numbers_in_json if is_json else reject_nhs_numbers
@@ -266,12 +269,14 @@ def check_instance(instance) -> None:
         raise ValidationError(errors)
 
 
-def guard_on_save(sender, instance, raw=False, **kwargs) -> None:
+def guard_on_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
     """pre_save: refuse to store an NHS number in any checked field of any model.
 
-    Loading fixtures (`raw`) is checked too: a fixture is text from outside.
+    A save of named fields checks those only, so a row stored before this check existed
+    can still have its other fields saved. Loading fixtures (`raw`) is checked too: a
+    fixture is text from outside.
     """
-    check_instance(instance)
+    check_instance(instance, update_fields)
 
 
 def reject_nhs_numbers_in_json(value) -> None:

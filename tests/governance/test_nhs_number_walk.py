@@ -438,3 +438,15 @@ def test_text_saved_from_the_shell_is_refused_too():
     with pytest.raises(ValidationError):
         Topic.objects.create(name="Falls", slug="falls", evidence_summary="NHS no 9434765919")
     assert not AHSN.objects.exists() and not Topic.objects.exists()
+
+
+def test_a_save_of_named_fields_checks_those_only():
+    cast = build_cast()
+    team = cast.alpha
+    # As if stored before the check existed.
+    Team.objects.filter(pk=team.pk).update(unit=f"Ward {NUMBER}")
+    team.refresh_from_db()
+    team.consents_to_be_named = not team.consents_to_be_named
+    team.save(update_fields=["consents_to_be_named"])
+    with pytest.raises(ValidationError):
+        team.save()
