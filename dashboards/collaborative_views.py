@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
 from dashboards import claims
 from governance import access
+from governance.forms import NHSFormMixin
 from measures import figures
 from measures.aggregate import aggregate_chart, complete_end, funnel_for
 from measures.data import scaled_by_multiplier
