@@ -247,11 +247,11 @@ def figure(
         }
     )
     if any(v is not None for v in result.ucl):
+        # A limit that steps every week (P and U charts) broke a dashed line into scattered
+        # dashes; stepped limits are drawn solid and thin instead, both alike.
+        stepped = any(_varies_within_phases(v, result.phase) for v in (result.ucl, result.lcl))
         for name, values in (("Upper limit", result.ucl), ("Lower limit", result.lcl)):
             lx, ly = _segments(x, _scale(values, k), result.phase)
-            # A limit that steps every week (P and U charts) broke a dashed line into
-            # scattered dashes; a stepped limit is drawn solid and thin instead.
-            stepped = _varies_within_phases(values, result.phase)
             data.append(
                 {
                     "type": "scatter",
@@ -386,7 +386,8 @@ def in_progress_trace(result, k) -> dict | None:
         "x": [p["x"] for p in pending],
         "y": [_round(p["y"] * k) for p in pending],
         "text": ["in progress"] * len(pending),
-        "textposition": "top center",
+        # Leftwards from the point: centred on the last period, it ran off the chart's edge.
+        "textposition": "top left",
         "textfont": {"color": GREY, "size": 11},
         "marker": {"size": 8, "symbol": "circle-open", "color": GREY, "line": {"width": 2}},
         "hovertemplate": (

@@ -179,6 +179,32 @@ def test_weekly_limits_that_step_are_drawn_unbroken_across_a_missing_week():
         assert limit["line"]["dash"] == "solid" and limit["line"]["shape"] == "hv"
 
 
+def test_both_limits_take_one_style_when_only_the_upper_one_steps():
+    y = [0, 2, 1, 0, 3, 1, 0, 2, 1, 0, 1, 2, 0, 1, 3, 0]
+    n = [
+        1400,
+        1380,
+        1500,
+        1420,
+        1350,
+        1460,
+        1440,
+        1390,
+        1410,
+        1470,
+        1430,
+        1400,
+        1380,
+        1450,
+        1420,
+        1400,
+    ]
+    result = stored("u", y, n)
+    assert set(result.lcl) == {0}  # the lower limit is held at zero
+    t = traces(figure(result, title="Falls", multiplier=1000))
+    assert t["Upper limit"]["line"]["dash"] == t["Lower limit"]["line"]["dash"] == "solid"
+
+
 def test_limits_that_hold_one_level_per_phase_stay_dashed_with_a_gap_between_phases():
     y = STEADY + [20, 21, 19, 22, 20, 21, 20, 22, 21, 19, 20, 21]
     t = traces(figure(stored("i", y, breaks=[18]), title="Minutes"))
