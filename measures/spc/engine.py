@@ -34,7 +34,8 @@ class Layout:
     phase: np.ndarray  # phase number of each row within its series
 
 
-def layout(specs: list[SeriesSpec]) -> Layout:
+def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
+    """Where each series and phase lives; with ``phases`` false every series is one phase."""
     lengths = np.fromiter((s.y.shape[0] for s in specs), dtype=np.int64, count=len(specs))
     offsets = np.zeros(len(specs) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -44,7 +45,9 @@ def layout(specs: list[SeriesSpec]) -> Layout:
     start = np.zeros(total, dtype=bool)
     start[offsets[:-1][lengths > 0]] = True
     brk = [
-        offsets[i] + np.asarray(s.breaks, dtype=np.int64) for i, s in enumerate(specs) if s.breaks
+        offsets[i] + np.asarray(s.breaks, dtype=np.int64)
+        for i, s in enumerate(specs)
+        if s.breaks and phases
     ]
     if brk:
         start[np.concatenate(brk)] = True
@@ -79,17 +82,31 @@ def _mark(specs, attr, lay) -> np.ndarray:
     return mask
 
 
-def compute(specs: list[SeriesSpec]) -> dict:
-    """Compute one group (same chart and convention). Returns flat arrays (see ``cols``)."""
+def compute(
+    specs: list[SeriesSpec], reference: bool = False, drawn: dict | None = None, baselines=None
+) -> dict:
+    """Compute one group (same chart and convention). Returns flat arrays (see ``cols``).
+
+    ``reference``: the verdict's reference chart; run charts then get a sigma too (the
+    screened average moving range of the baseline / d2, as an I chart's), which the verdict
+    needs to judge points flagged only by a trend rule, and the inner-third rule (which has
+    no direction) is skipped. ``drawn`` and ``baselines``: the reference chart of the same
+    specs as the drawn result ``drawn``, in one phase with limits from the first
+    ``baselines[i]`` points of series i (the drawn result's values are reused).
+    """
     chart, conv = specs[0].chart, specs[0].convention
-    lay = layout(specs)
+    lay = layout(specs, phases=drawn is None)
     seg, G, P = lay.seg, lay.seg_start.shape[0], lay.seg.shape[0]
-    y = _flat(specs, "y", lay)
-    n = _flat(specs, "n", lay)
-    per_series = np.array([s.freeze if s.freeze is not None else 1 << 40 for s in specs])
+    if drawn is None:
+        y = _flat(specs, "y", lay)
+        n = _flat(specs, "n", lay)
+        per_series = np.array([s.freeze if s.freeze is not None else 1 << 40 for s in specs])
+        include = ~_mark(specs, "exclude", lay)
+    else:
+        y, n, include = drawn["y"], drawn["n"], drawn["include"]
+        per_series = np.asarray(baselines)
     posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
     baseline = posin < per_series[lay.sid]
-    include = ~_mark(specs, "exclude", lay)
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if chart in RATIO_CHARTS:
@@ -115,6 +132,9 @@ def compute(specs: list[SeriesSpec]) -> dict:
     zone_c = None  # centre of the limits where it differs from the plotted one
     if chart == "run":
         cl_seg = L.seg_median(v, basev, seg, G)
+        if reference:
+            amr, _ = L.screened_amr(np.where(valid, v, np.nan), base, seg, G)
+            sigma = (amr / K.D2)[seg]
     elif chart in ("i", "t"):
         w = v ** (1.0 / K.T_EXPONENT) if chart == "t" else v
         clw = L.seg_mean(w, basev, seg, G)
@@ -176,8 +196,11 @@ def compute(specs: list[SeriesSpec]) -> dict:
         if chart == "t":
             sigma = np.where(np.isfinite(cl), sigma, np.nan)
         lcl, ucl = line(-K.SIGMA_LIMIT), line(K.SIGMA_LIMIT)
-        lcl2, ucl2 = line(-K.SIGMA_2), line(K.SIGMA_2)
-        lcl1, ucl1 = line(-1.0), line(1.0)
+        lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
+        if not (reference and conv == "anhoej"):  # the reference chart of anhoej needs none
+            lcl2, ucl2 = line(-K.SIGMA_2), line(K.SIGMA_2)
+        if conv == "ihi" and not reference:  # only the inner-third rule reads them
+            lcl1, ucl1 = line(-1.0), line(1.0)
         if chart == "t":
             nolim = ~np.isfinite(sigma)
             for arr in (lcl, ucl, lcl2, ucl2, lcl1, ucl1):
@@ -287,7 +310,8 @@ def compute(specs: list[SeriesSpec]) -> dict:
             else:
                 seq["two_of_three"] = R.two_of_three_zone(hi2, lo2, rs)
                 inner = (rv > lcl1[ri]) & (rv < ucl1[ri])
-                seq["inner_third"] = R.inner_third(inner, rs)
+                if not reference:
+                    seq["inner_third"] = R.inner_third(inner, rs)
 
     # ---- labels by priority (the first rule that applies names the point) ------------------
     if conv != "anhoej":
@@ -307,6 +331,15 @@ def compute(specs: list[SeriesSpec]) -> dict:
     rule[outside] = RULE["outside_limits"]
     side[outside] = np.where(v[outside] > ucl[outside], 1, -1)
     special = rule > 0
+    # points flagged by a trend rule and by no other rule (the verdict reads them apart)
+    trend_only = np.zeros(P, dtype=bool)
+    if "trend" in seq:
+        only = seq["trend"].copy()
+        for name in ("shift", "two_of_three"):
+            if name in seq:
+                only &= ~seq[name]
+        trend_only[ri[only]] = True
+        trend_only &= rule == RULE["trend"]
     vrule[:] = rule
     if conv == "anhoej" and "runs" in seq:
         f = seq["runs"] & (vrule[ri] == 0)
@@ -330,6 +363,8 @@ def compute(specs: list[SeriesSpec]) -> dict:
     return {
         "layout": lay,
         "specs": specs,
+        "y": y,
+        "n": n,
         "chart": chart,
         "convention": conv,
         "value": v,
@@ -341,6 +376,7 @@ def compute(specs: list[SeriesSpec]) -> dict:
         "mr": mr,
         "special": special,
         "rule": rule,
+        "trend_only": trend_only,
         "vrule": vrule,
         "side": side,
         "point_type": ptype,

@@ -118,7 +118,9 @@ def test_it_writes_the_documented_output_document():
         "runs_min",
         "runs_max",
     }
-    assert set(out["verdict"]) == {"status", "rule", "first_index"}
+    assert set(out["verdict"]) == {
+        "status", "rule", "first_index", "last_signal_index", "history"
+    }  # fmt: skip
     assert out["convention"] == "mdc"
     assert out["points"][0]["mr"] is None and out["points"][1]["mr"] == 1
     assert out["points"][-1]["special_cause"] and out["points"][-1]["point_type"] == "concern"
