@@ -215,7 +215,9 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
 
     directed = d != 0
     improved = directed & has_good & hold_now
-    deteriorated = directed & ~improved & (concern_recent | worse_now)
+    has_bad = np.zeros(S, dtype=bool)
+    has_bad[e_sid[e_dir < 0]] = True
+    deteriorated = directed & ~improved & (concern_recent | (has_bad & worse_now))
     not_sustained = (
         directed & ~improved & ~deteriorated & has_good & (last_hold >= first_good) & ~hold_now
     )
