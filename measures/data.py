@@ -30,7 +30,7 @@ from measures.spc import SeriesSpec
 
 # Bump when the core or this mapping changes what a chart says: every stored result
 # then stops being fresh and the next view or sweep recomputes it.
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2  # 2: the verdict of issue 14 (reference chart, statuses, history)
 CHUNK = 500
 CORE_CHART = {Measure.ChartType.XMR: "i"}
 RATIO_CHARTS = ("p", "pp", "u", "up")

@@ -11,6 +11,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from measures.spc.charts import period_unit
+
 GREY = "#7b7d7d"
 BLUE = "#289de0"
 ORANGE = "#fab428"
@@ -321,14 +323,16 @@ def _moving_range_traces(result, x) -> list[dict]:
     return traces
 
 
+#: Making Data Count's variation icon describes the latest point only: `words()` labels it so
+#: ("Latest month: common cause"), beside the verdict, which reads the whole series.
 VARIATION_WORDS = {
-    "common_cause": "Common cause variation: no significant change",
-    "improvement_high": "Special cause variation: improvement (high)",
-    "improvement_low": "Special cause variation: improvement (low)",
-    "concern_high": "Special cause variation: concern (high)",
-    "concern_low": "Special cause variation: concern (low)",
-    "neutral_high": "Special cause variation: higher (no direction of improvement set)",
-    "neutral_low": "Special cause variation: lower (no direction of improvement set)",
+    "common_cause": "common cause",
+    "improvement_high": "special cause, improvement (high)",
+    "improvement_low": "special cause, improvement (low)",
+    "concern_high": "special cause, concern (high)",
+    "concern_low": "special cause, concern (low)",
+    "neutral_high": "special cause, higher (no direction of improvement set)",
+    "neutral_low": "special cause, lower (no direction of improvement set)",
 }
 ASSURANCE_WORDS = {
     "pass": "The process will consistently meet the target",
@@ -338,7 +342,8 @@ ASSURANCE_WORDS = {
 STATUS_WORDS = {
     "improved": "Improved",
     "deteriorated": "Deteriorated",
-    "none": "No significant change",
+    "not_sustained": "Not sustained",
+    "no_change": "No change",
     "insufficient_data": "Not enough data yet",
 }
 CONVENTION_WORDS = {
@@ -361,8 +366,11 @@ CHART_WORDS = {
 
 def words(result) -> dict:
     """The plain-words labels of a stored result's icons, verdict, chart and convention."""
+    variation = VARIATION_WORDS.get(result.variation, "")
+    if variation:
+        variation = f"Latest {period_unit(result.x or [])[0]}: {variation}"
     return {
-        "variation": VARIATION_WORDS.get(result.variation, ""),
+        "variation": variation,
         "assurance": ASSURANCE_WORDS.get(result.assurance, ""),
         "status": STATUS_WORDS.get(result.status, result.status),
         "convention": CONVENTION_WORDS.get(result.convention, result.convention),

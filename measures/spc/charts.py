@@ -255,8 +255,9 @@ def _periods_to_detect(spec, points, phases, result) -> int | None:
 # ---- plain words -------------------------------------------------------------------------
 
 
-def _unit(labels) -> tuple[str, str]:
-    """'week'/'weeks' etc. from ISO date labels one period apart; 'point' otherwise."""
+def period_unit(labels) -> tuple[str, str]:
+    """'week'/'weeks' etc. from ISO date labels one period apart; 'point' otherwise (also
+    used by the app to label the latest point's icon: "Latest month: common cause")."""
     import datetime as dt
 
     try:
@@ -289,7 +290,7 @@ def _when(spec, index) -> str:
         if spec.labels is not None and index < len(spec.labels) and spec.labels[index] is not None:
             return str(spec.labels[index])
         return f"point {index + 1}"
-    if _unit(spec.labels)[0] in ("month", "quarter"):
+    if period_unit(spec.labels)[0] in ("month", "quarter"):
         return f"{day:%B %Y}"
     return f"{day.day} {day:%b %Y}"
 
@@ -339,7 +340,7 @@ def summary(spec: SeriesSpec, points, result) -> str:
     variation icon and the assurance icon add. The one place the product words a verdict
     (the app shows this text; tests/spc/test_words.py reads every status x icon pair)."""
     verdict = result["verdict"]
-    one, many = _unit(spec.labels) if spec.labels is not None else ("point", "points")
+    one, many = period_unit(spec.labels) if spec.labels is not None else ("point", "points")
     status = verdict.status
     if status == "insufficient_data":
         have = sum(p.y is not None for p in points)
