@@ -186,6 +186,9 @@ def build_input(series: Series, *, target, points, phase_starts, marks, annotati
         if convention == "mdc"
         else None
     )
+    # the verdict's baseline: the periods before the team joined, when they are enough data
+    # (the core falls back to its default otherwise; phases and frozen limits come first)
+    before = pre_join_periods(periods, series.team.joined_on)
     document = {
         "version": INPUTS_VERSION,
         "chart": chart,
@@ -201,6 +204,7 @@ def build_input(series: Series, *, target, points, phase_starts, marks, annotati
         "astronomical": astronomical,
         "target": core_target,
         "improvement": improvement,
+        "preferred_baseline": before,
         "annotations": annotations,
     }
     inputs_hash = hashlib.sha256(
@@ -220,6 +224,7 @@ def build_input(series: Series, *, target, points, phase_starts, marks, annotati
             target=core_target,
             improvement=improvement,
             labels=x,
+            preferred_baseline=before,
         )
     except ValueError as e:
         error = str(e)
@@ -234,6 +239,14 @@ def build_input(series: Series, *, target, points, phase_starts, marks, annotati
         inputs_hash=inputs_hash,
         multiplier=multiplier,
     )
+
+
+def pre_join_periods(periods: list[dt.date], joined_on: dt.date | None) -> int | None:
+    """How many of the first periods start before the team joined (None if none do)."""
+    if joined_on is None:
+        return None
+    count = sum(1 for p in periods if p < joined_on)
+    return count or None
 
 
 def _days_since(periods: list[dt.date], i: int) -> float | None:

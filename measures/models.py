@@ -479,6 +479,11 @@ class ChartResult(models.Model):
     verdict_baseline = models.PositiveIntegerField(
         null=True, blank=True, help_text="Points in the verdict's baseline."
     )
+    verdict_centre = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The verdict's baseline centre line, carried forward (the core's scale).",
+    )
     summary = models.TextField(blank=True)
     target = models.FloatField(null=True, blank=True, help_text="On the core's scale.")
     improvement = models.CharField(max_length=4, blank=True)

@@ -242,6 +242,7 @@ def chart_result_from(inp: SeriesInput, r: spc.ChartResult, now) -> ChartResult:
             for e in r.verdict.history
         ],
         verdict_baseline=r.baseline,
+        verdict_centre=r.reference_cl,
         summary=r.summary,
         target=inp.spec.target,
         improvement=inp.spec.improvement or "",

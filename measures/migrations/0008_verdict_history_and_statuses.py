@@ -42,5 +42,10 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(db_index=True, help_text='The verdict: improved, deteriorated, not_sustained, no_change or insufficient_data (measures/spc/README.md).', max_length=20),
         ),
+        migrations.AddField(
+            model_name='chartresult',
+            name='verdict_centre',
+            field=models.FloatField(blank=True, help_text="The verdict's baseline centre line, carried forward (the core's scale).", null=True),
+        ),
         migrations.RunPython(rename_none, restore_none),
     ]

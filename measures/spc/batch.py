@@ -73,6 +73,7 @@ class BatchResult:
     first_index: np.ndarray
     last_signal_index: np.ndarray
     baseline: np.ndarray  # points in the verdict's baseline
+    reference_cl: np.ndarray  # the baseline's centre line, carried forward (NaN: none)
     history: dict  # flat arrays sorted by series ("series", "side", "rule", "first", "last")
     history_offsets: np.ndarray  # series i's entries are history rows [o[i], o[i + 1])
     enough_data: np.ndarray
@@ -101,8 +102,12 @@ def _group_verdicts(res: dict, specs: list[SeriesSpec]) -> tuple[dict, np.ndarra
     explicit = np.array(
         [-1 if (b := s.baseline_length()) is None else b for s in specs], dtype=np.int64
     )
-    blen, default = V.default_baselines(res, explicit)
+    guess, default = V.default_baselines(res, explicit)
     lengths = np.diff(res["layout"].offsets)
+    preferred = np.array([s.preferred_baseline or 0 for s in specs], dtype=np.int64)
+    trial = default & (preferred > 0)  # tried first, kept only if it is enough data
+    blen = np.where(trial, preferred, guess)
+    grows = default & ~trial
     run_like = V.run_like(res["chart"], res["convention"])
     todo = np.arange(S)
     parts = []
@@ -112,17 +117,23 @@ def _group_verdicts(res: dict, specs: list[SeriesSpec]) -> tuple[dict, np.ndarra
         else:
             ref = E.compute([V.reference_spec(specs[j], int(blen[j])) for j in todo], True)
         got = V.judge(ref, blen[todo])
+        failed = trial[todo] & ~got["enough"]
         short = np.zeros(todo.shape[0], dtype=bool)
         if run_like:
-            short = ~got["enough"] & default[todo] & (blen[todo] < lengths[todo])
-        parts.append((todo, got, ~short))
-        if not short.any():
+            short = ~got["enough"] & grows[todo] & (blen[todo] < lengths[todo])
+        again = failed | short
+        parts.append((todo, got, ~again))
+        if not again.any():
             break
         needed = np.zeros(S, dtype=np.int64)
         needed[todo[short]] = got["needed"][short]
         grown = V.extend_baselines(res, blen, needed)
-        todo = todo[short]
-        blen[todo] = grown[todo]
+        retry, back = todo[short], todo[failed]
+        blen[retry] = grown[retry]
+        blen[back] = guess[back]  # the preferred baseline was not enough: the default
+        trial[back] = False
+        grows[back] = True
+        todo = todo[again]
     out = {
         key: np.zeros(S, dtype=dt)
         for key, dt in (
@@ -132,6 +143,7 @@ def _group_verdicts(res: dict, specs: list[SeriesSpec]) -> tuple[dict, np.ndarra
             ("last_index", np.int64),
             ("enough", bool),
             ("needed", np.int64),
+            ("centre", float),
         )
     }
     hist = {k: [] for k in ("series", "side", "rule", "first", "last")}
@@ -159,6 +171,7 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
         "first_index": np.full(S, -1, dtype=np.int64),
         "last_signal_index": np.full(S, -1, dtype=np.int64),
         "baseline": np.zeros(S, dtype=np.int64),
+        "reference_cl": np.full(S, np.nan),
         "enough_data": np.zeros(S, dtype=bool),
         "points_needed": np.zeros(S, dtype=np.int64),
         "variation": np.full(S, -1, dtype=np.int8),
@@ -183,6 +196,7 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
         out["first_index"][members] = verdict["first_index"]
         out["last_signal_index"][members] = verdict["last_index"]
         out["baseline"][members] = blen
+        out["reference_cl"][members] = verdict["centre"]
         out["enough_data"][members] = verdict["enough"]
         out["points_needed"][members] = verdict["needed"]
         hist["series"].extend(members[part] for part in h.pop("series"))

@@ -85,6 +85,7 @@ class ChartResult:
     points_needed: int
     periods_to_detect: int | None
     baseline: int  # points in the verdict's baseline
+    reference_cl: float | None  # its centre line, carried forward over the whole series
     verdict: Verdict
     summary: str
 
@@ -105,6 +106,7 @@ class ChartResult:
             "points_needed": self.points_needed,
             "periods_to_detect": self.periods_to_detect,
             "baseline": self.baseline,
+            "reference_cl": self.reference_cl,
             "verdict": asdict(self.verdict),
             "summary": self.summary,
         }
@@ -207,6 +209,7 @@ def materialise(batch: BatchResult, i: int) -> ChartResult:
         enough_data=bool(batch.enough_data[i]),
         points_needed=int(batch.points_needed[i]),
         baseline=int(batch.baseline[i]),
+        reference_cl=_f(batch.reference_cl[i]),
         verdict=verdict,
     )
     result["periods_to_detect"] = _periods_to_detect(spec, points, phases, result)

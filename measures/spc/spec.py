@@ -63,7 +63,9 @@ class SeriesSpec:
     ``rules``: ``{"shift": 6|7, "trend": 6|7}`` for ``mdc``. ``improvement``: "up", "down" or
     None. ``labels``: x labels, used only in the plain-words summary. ``baseline``: the number
     of first points the verdict judges the rest against (None: the default of
-    ``baseline_length``); it changes no drawn limit.
+    ``baseline_length``); it changes no drawn limit. ``preferred_baseline``: without
+    ``baseline``, breaks or freeze, the first k points are the verdict's baseline when they
+    make enough data, else the default (the app's periods before a team joined).
     """
 
     chart: str
@@ -79,6 +81,7 @@ class SeriesSpec:
     improvement: str | None = None
     labels: Sequence | None = field(default=None, compare=False)
     baseline: int | None = None
+    preferred_baseline: int | None = None
 
     def __post_init__(self):
         if self.chart not in CHARTS:
@@ -122,6 +125,9 @@ class SeriesSpec:
             if self.baseline < 1:
                 raise ValueError("baseline must be at least 1 point")
             object.__setattr__(self, "baseline", min(int(self.baseline), length))
+        if self.preferred_baseline is not None:
+            k = int(self.preferred_baseline)
+            object.__setattr__(self, "preferred_baseline", min(k, length) if k >= 1 else None)
 
     @property
     def shift_length(self) -> int:

@@ -264,7 +264,11 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
         np.where(e_good, SIDE["improvement"], SIDE["concern"]),
         np.where(e_good, SIDE["high"], SIDE["low"]),
     ).astype(np.int8)
+    centre = np.full(S, np.nan)
+    filled = np.diff(lay.offsets) > 0
+    centre[filled] = ref["cl"][start[filled]]
     return {
+        "centre": centre,
         "status": status,
         "rule": rule,
         "first_index": first_index,

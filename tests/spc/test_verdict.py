@@ -274,3 +274,24 @@ def test_the_worse_level_holding_is_deteriorated_without_a_recent_signal():
     z = BASE + [-2.5] * 8 + [-1.5, 0.1, -1.6, -1.4, 0.2, -1.5]
     r = judge("i", "mdc", z)
     assert r.verdict.status == "deteriorated"
+
+
+def test_a_preferred_baseline_is_taken_only_when_it_is_enough_data():
+    y, _ = values("i", BASE + [0.564, -0.564] + [2.0] * 10)
+    assert spc.i_chart(y, improvement="up", preferred_baseline=14).baseline == 14
+    assert spc.i_chart(y, improvement="up", preferred_baseline=8).baseline == 12  # the default
+    # an explicit phase wins over the preferred baseline
+    assert spc.i_chart(y, improvement="up", breaks=[13], preferred_baseline=14).baseline == 13
+    run = [5, 7, 4, 8, 3, 9, 2, 10, 1, 11] + [20] * 8
+    short = spc.run_chart(run, convention="anhoej", improvement="up", preferred_baseline=5)
+    assert short.baseline == 10
+
+
+def test_it_gives_the_baselines_centre_line_carried_forward():
+    y = [10.0, 12.0] * 6 + [30.0] * 8
+    r = spc.i_chart(y, improvement="up", baseline=12)
+    assert r.reference_cl == pytest.approx(11.0)
+    assert r.points[-1].cl == pytest.approx(sum(y) / len(y))  # the drawn chart: every point
+    t = spc.t_chart([8.0, 27.0] * 6 + [64.0] * 8, improvement="up", baseline=12)
+    mean = (8 ** (1 / 3.6) + 27 ** (1 / 3.6)) / 2
+    assert t.reference_cl == pytest.approx(mean**3.6)
