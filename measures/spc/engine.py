@@ -268,7 +268,8 @@ def compute(
             ph["crossings_min"] = np.where(has, cmin, np.nan)
             ph["runs_signal"] = (sig & has).astype(float)
             # for the verdict: points of a run longer than the limit
-            seq["runs"] = useful & (lens > lmax[rs]) & has[rs]
+            if reference:  # the verdict's points of a run longer than the limit
+                seq["runs"] = useful & (lens > lmax[rs]) & has[rs]
         else:  # IHI run chart rules
             k_shift = shift_k
             sflags = useful & (lens >= k_shift[rs])
@@ -333,7 +334,7 @@ def compute(
     special = rule > 0
     # points flagged by a trend rule and by no other rule (the verdict reads them apart)
     trend_only = np.zeros(P, dtype=bool)
-    if "trend" in seq:
+    if "trend" in seq and reference:
         only = seq["trend"].copy()
         for name in ("shift", "two_of_three"):
             if name in seq:

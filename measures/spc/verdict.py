@@ -67,18 +67,22 @@ SORT6 = ((0, 5), (1, 3), (2, 4), (1, 2), (3, 4), (0, 3), (2, 5), (0, 1), (2, 3),
 def _window_medians(x: np.ndarray) -> np.ndarray:
     """Median of every run of six consecutive values; entry i is the window ending at i + 5."""
     n = x.shape[0] - (W - 1)
-    cols = [x[k : k + n] for k in range(W)]
+    cols = [x[k : k + n].copy() for k in range(W)]
+    spare = np.empty(n)
     for i, j in SORT6:
-        cols[i], cols[j] = np.minimum(cols[i], cols[j]), np.maximum(cols[i], cols[j])
+        np.minimum(cols[i], cols[j], out=spare)
+        np.maximum(cols[i], cols[j], out=cols[j])
+        cols[i], spare = spare, cols[i]
     with np.errstate(invalid="ignore", over="ignore"):
         return (cols[W // 2 - 1] + cols[W // 2]) / 2.0
 
 
-def _holding(on, keep, wsid, wrow, wfirst, S):
+def _holding(on, keep, wsid, wrow, wfirst, wstart, lw, S):
     """Hysteresis over the windows of each series: a window holds when ``on``, or when the
-    previous window held and this one ``keep``s. Per series: whether the last window holds,
-    the end row of the last window that held, and the end and first rows of the first window
-    of the current holding spell (-1 where none)."""
+    previous window held and this one ``keep``s. ``wstart``: each window's series' first
+    window; ``lw``: the last window of each series that has one. Per series: whether the
+    last window holds, the end row of the last window that held, and the end and first rows
+    of the first window of the current holding spell (-1 where none)."""
     nW = on.shape[0]
     now = np.zeros(S, dtype=bool)
     last_row = np.full(S, -1, dtype=np.int64)
@@ -87,21 +91,15 @@ def _holding(on, keep, wsid, wrow, wfirst, S):
     if nW == 0:
         return now, last_row, spell_end, spell_first
     ar = np.arange(nW)
-    wstart = _series_starts(wsid, S)
     last_on = np.maximum.accumulate(np.where(on, ar, -1))
-    last_off = np.maximum.accumulate(np.where(~keep, ar, -1))
+    last_off = np.maximum.accumulate(np.where(keep, -1, ar))
     holds = (last_on >= wstart) & (last_on > last_off)
     np.maximum.at(last_row, wsid[holds], wrow[holds])
-    last = np.zeros(nW, dtype=bool)
-    last[:-1] = wsid[1:] != wsid[:-1]
-    last[-1] = True
-    lw = ar[last]
     now[wsid[lw]] = holds[lw]
     hs = lw[holds[lw]]
     if hs.size:
         next_on = np.minimum.accumulate(np.where(on, ar, nW)[::-1])[::-1]
-        begin = np.maximum(last_off[hs] + 1, wstart[hs])
-        spell = next_on[begin]
+        spell = next_on[np.maximum(last_off[hs] + 1, wstart[hs])]
         spell_end[wsid[hs]] = wrow[spell]
         spell_first[wsid[hs]] = wfirst[spell]
     return now, last_row, spell_end, spell_first
@@ -151,7 +149,7 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
     d = ref["direction"]
     sign = np.where(d != 0, d, 1).astype(np.int8)
     dsign = sign[sid]
-    lie = np.where(np.isfinite(dev), np.sign(np.nan_to_num(dev)), 0).astype(np.int8)
+    lie = (dev > 0).astype(np.int8) - (dev < 0)  # NaN compares False: 0
 
     # ---- signals, on the side where they count --------------------------------------------
     judged = after & valid & include
@@ -179,8 +177,12 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
     e_ord = np.arange(e_first.shape[0])
 
     # ---- windows of the latest six, and whether the gain (or the worse level) holds -------
+    # only series with a signal can be improved, not sustained or deteriorated by its level
+    active = np.zeros(S, dtype=bool)
+    active[e_sid] = True
+    active &= d != 0
     if chart in ("run", "g"):
-        useful = np.flatnonzero(judged & (lie != 0))
+        useful = np.flatnonzero(judged & (lie != 0) & active[sid])
         rows, gid = useful, sid[useful]
         better = (lie[useful] * dsign[useful] > 0).astype(np.int64)
         ends, firsts = _windows(rows, gid, S)
@@ -189,8 +191,9 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
         on, keep = count >= K.HOLD_POINTS, count >= K.KEEP_POINTS
         won, wkeep = W - count >= K.HOLD_POINTS, W - count >= K.KEEP_POINTS
     else:
-        rows, gid = J, gj
-        zj = np.nan_to_num(zr[J] * dsign[J], nan=0.0)
+        rows = J[active[gj]]
+        gid = sid[rows]
+        zj = np.nan_to_num(zr[rows] * dsign[rows], nan=0.0)
         ends, firsts = _windows(rows, gid, S)
         med = np.zeros(0)
         if zj.shape[0] >= W:
@@ -198,8 +201,10 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
         on, keep = med >= K.HOLD_Z, med >= K.KEEP_Z
         won, wkeep = med <= -K.HOLD_Z, med <= -K.KEEP_Z
     wsid, wrow, wfirst = gid[ends], rows[ends], rows[firsts]
-    hold_now, last_hold, gain_end, _ = _holding(on, keep, wsid, wrow, wfirst, S)
-    worse_now, _, _, worse_first = _holding(won, wkeep, wsid, wrow, wfirst, S)
+    wstart = _series_starts(wsid, S)
+    lw = np.flatnonzero(np.concatenate((wsid[1:] != wsid[:-1], [True]))) if wsid.size else wsid
+    hold_now, last_hold, gain_end, _ = _holding(on, keep, wsid, wrow, wfirst, wstart, lw, S)
+    worse_now, _, _, worse_first = _holding(won, wkeep, wsid, wrow, wfirst, wstart, lw, S)
 
     # ---- the status -----------------------------------------------------------------------
     big = np.iinfo(np.int64).max
@@ -308,8 +313,7 @@ def extend_baselines(res: dict, blen: np.ndarray, needed: np.ndarray) -> np.ndar
     median) grows to take ``needed`` more valid, included points (the whole series at most)."""
     lay = res["layout"]
     lengths = np.diff(lay.offsets)
-    counted = res["valid"] & res["include"]
-    rows = np.flatnonzero(counted)
+    rows = np.flatnonzero(res["valid"] & res["include"] & (needed > 0)[lay.sid])
     gs = lay.sid[rows]
     rank = np.arange(rows.shape[0]) - _series_starts(gs, lengths.shape[0])
     inside = np.bincount(gs[lay.pos[rows] < blen[gs]], minlength=lengths.shape[0])
