@@ -62,6 +62,18 @@ def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
     return Layout(offsets, sid, pos, seg, seg_start, seg_end, seg_sid, phase)
 
 
+def _one_phase(lay: Layout) -> Layout:
+    """The same series as ``lay``, each in one phase."""
+    offsets, sid = lay.offsets, lay.sid
+    has = np.diff(offsets) > 0
+    seg_start = offsets[:-1][has]
+    seg_sid = np.flatnonzero(has)
+    seg_of_series = np.cumsum(has) - 1
+    seg = seg_of_series[sid]
+    seg_end = offsets[1:][has] - 1
+    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid, np.zeros_like(sid))
+
+
 def _flat(specs, attr, lay, fill=np.nan):
     parts = []
     for s in specs:
@@ -95,7 +107,7 @@ def compute(
     ``baselines[i]`` points of series i (the drawn result's values are reused).
     """
     chart, conv = specs[0].chart, specs[0].convention
-    lay = layout(specs, phases=drawn is None)
+    lay = layout(specs) if drawn is None else _one_phase(drawn["layout"])
     seg, G, P = lay.seg, lay.seg_start.shape[0], lay.seg.shape[0]
     if drawn is None:
         y = _flat(specs, "y", lay)
@@ -208,7 +220,7 @@ def compute(
 
     # moving ranges shown on I charts: between consecutive rows of a phase
     mr = np.full(P, np.nan)
-    if chart == "i" and P > 1:
+    if chart == "i" and P > 1 and not reference:
         same = seg[1:] == seg[:-1]
         mr[1:] = np.where(same, np.abs(v[1:] - v[:-1]), np.nan)
 
@@ -245,8 +257,13 @@ def compute(
         )
     }
     seq = {}  # rule name -> flags on the sequence
-    shift_k = np.array([s.shift_length for s in specs])[lay.seg_sid] if G else np.zeros(0)
-    trend_k = np.array([s.trend_length for s in specs])[lay.seg_sid] if G else np.zeros(0)
+    if drawn is None:
+        shift_s = np.array([s.shift_length for s in specs], dtype=np.int64)
+        trend_s = np.array([s.trend_length for s in specs], dtype=np.int64)
+    else:
+        shift_s, trend_s = drawn["shift_length"], drawn["trend_length"]
+    shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
+    trend_k = trend_s[lay.seg_sid] if G else np.zeros(0)
 
     if conv == "anhoej" or (conv == "ihi" and chart == "run"):
         flags, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
@@ -267,7 +284,6 @@ def compute(
             ph["crossings"] = np.where(has, cross, np.nan)
             ph["crossings_min"] = np.where(has, cmin, np.nan)
             ph["runs_signal"] = (sig & has).astype(float)
-            # for the verdict: points of a run longer than the limit
             if reference:  # the verdict's points of a run longer than the limit
                 seq["runs"] = useful & (lens > lmax[rs]) & has[rs]
         else:  # IHI run chart rules
@@ -294,14 +310,15 @@ def compute(
         _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=on_line_breaks)
         sflags = useful & (lens >= shift_k[rs])
         tflags, tdir, tlen = R.trend(rv, rs, trend_k[rs], ties_break=on_line_breaks)
-        longest = R.seg_max(lens, rs, G)
-        ltrend = R.seg_max(tlen, rs, G)
-        ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
-        ph["longest_run"] = longest.astype(float)
-        ph["longest_run_max"] = (shift_k - 1).astype(float)
-        ph["longest_trend"] = ltrend.astype(float)
-        ph["shift_signal"] = (longest >= shift_k).astype(float)
-        ph["trend_signal"] = (ltrend >= trend_k).astype(float)
+        if not reference:  # per-phase figures of the drawn chart
+            longest = R.seg_max(lens, rs, G)
+            ltrend = R.seg_max(tlen, rs, G)
+            ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
+            ph["longest_run"] = longest.astype(float)
+            ph["longest_run_max"] = (shift_k - 1).astype(float)
+            ph["longest_trend"] = ltrend.astype(float)
+            ph["shift_signal"] = (longest >= shift_k).astype(float)
+            ph["trend_signal"] = (ltrend >= trend_k).astype(float)
         seq["trend"], seq["shift"], seq["_trend_dir"] = tflags, sflags, tdir
         with np.errstate(invalid="ignore"):
             hi2, lo2 = rv > ucl2[ri], rv < lcl2[ri]
@@ -310,8 +327,8 @@ def compute(
                 seq["two_of_three"] = R.two_of_three_mdc(rside, close, rs)
             else:
                 seq["two_of_three"] = R.two_of_three_zone(hi2, lo2, rs)
-                inner = (rv > lcl1[ri]) & (rv < ucl1[ri])
                 if not reference:
+                    inner = (rv > lcl1[ri]) & (rv < ucl1[ri])
                     seq["inner_third"] = R.inner_third(inner, rs)
 
     # ---- labels by priority (the first rule that applies names the point) ------------------
@@ -348,17 +365,21 @@ def compute(
         side[ri[f]] = rside[f]
 
     # ---- point types, phases ---------------------------------------------------------------
-    d = np.array([{"up": 1, "down": -1}.get(s.improvement, 0) for s in specs], dtype=np.int8)
-    ds = d[lay.sid]
+    if drawn is None:
+        d = np.array([{"up": 1, "down": -1}.get(s.improvement, 0) for s in specs], dtype=np.int8)
+    else:
+        d = drawn["direction"]
     ptype = np.full(P, COMMON, dtype=np.int8)
-    sp = special & (side != 0)
-    neutral = ds == 0
-    ptype[sp & neutral & (side > 0)] = NEUTRAL_HIGH
-    ptype[sp & neutral & (side < 0)] = NEUTRAL_LOW
-    ptype[sp & ~neutral & (side == ds)] = IMPROVEMENT
-    ptype[sp & ~neutral & (side != ds)] = CONCERN
-    inner_pts = rule == RULE["inner_third"]
-    ptype[inner_pts] = np.where(above[inner_pts] >= 0, NEUTRAL_HIGH, NEUTRAL_LOW)
+    if not reference:  # the verdict reads signals, not the drawn point types
+        ds = d[lay.sid]
+        sp = special & (side != 0)
+        neutral = ds == 0
+        ptype[sp & neutral & (side > 0)] = NEUTRAL_HIGH
+        ptype[sp & neutral & (side < 0)] = NEUTRAL_LOW
+        ptype[sp & ~neutral & (side == ds)] = IMPROVEMENT
+        ptype[sp & ~neutral & (side != ds)] = CONCERN
+        inner_pts = rule == RULE["inner_third"]
+        ptype[inner_pts] = np.where(above[inner_pts] >= 0, NEUTRAL_HIGH, NEUTRAL_LOW)
 
     mr_ucl = mr_cl * K.MR_SCREEN
     return {
@@ -391,4 +412,6 @@ def compute(
         "phase_mr_ucl": mr_ucl,
         "phase": ph,
         "direction": d,
+        "shift_length": shift_s,
+        "trend_length": trend_s,
     }
