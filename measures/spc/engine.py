@@ -144,7 +144,7 @@ def compute(
     zone_c = None  # centre of the limits where it differs from the plotted one
     if chart == "run":
         cl_seg = L.seg_median(v, basev, seg, G)
-        if reference:
+        if reference and conv == "ihi":  # only the IHI run chart rules have a trend
             amr, _ = L.screened_amr(np.where(valid, v, np.nan), base, seg, G)
             sigma = (amr / K.D2)[seg]
     elif chart in ("i", "t"):
@@ -237,7 +237,7 @@ def compute(
     with np.errstate(invalid="ignore"):
         gap = rv - rc
     # a phase without a centre line (no usable baseline point) has no side
-    rside = np.where(np.isfinite(gap), np.sign(np.nan_to_num(gap)), 0).astype(np.int8)
+    rside = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
     nan_g = np.full(G, np.nan)
     ph = {
         k: nan_g.copy()
@@ -265,7 +265,13 @@ def compute(
     shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
     trend_k = trend_s[lay.seg_sid] if G else np.zeros(0)
 
-    if conv == "anhoej" or (conv == "ihi" and chart == "run"):
+    if conv == "anhoej" and reference:
+        # the verdict's chart needs only the points of a run longer than the limit
+        _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
+        n_useful = R.seg_count(useful, rs, G)
+        lmax = R.anhoej_longest_run_max(n_useful)
+        seq["runs"] = useful & (lens > lmax[rs]) & (n_useful > 0)[rs]
+    elif conv == "anhoej" or (conv == "ihi" and chart == "run"):
         flags, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
         n_useful = R.seg_count(useful, rs, G)
         longest = R.seg_max(lens, rs, G)
@@ -284,8 +290,6 @@ def compute(
             ph["crossings"] = np.where(has, cross, np.nan)
             ph["crossings_min"] = np.where(has, cmin, np.nan)
             ph["runs_signal"] = (sig & has).astype(float)
-            if reference:  # the verdict's points of a run longer than the limit
-                seq["runs"] = useful & (lens > lmax[rs]) & has[rs]
         else:  # IHI run chart rules
             k_shift = shift_k
             sflags = useful & (lens >= k_shift[rs])
