@@ -107,10 +107,7 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     steps = run_lengths(d, np.zeros_like(sk))  # stretches of equal step direction
     moving = d != 0
     steps[~moving] = 0
-    if np.isscalar(length) or keep is None:
-        need = length
-    else:
-        need = np.asarray(length)[k]
+    need = length if np.isscalar(length) or keep is None else np.asarray(length)[k]
     in_trend = (steps + 1 >= need) & moving
     # a kept point is in a trend if the step before or after it is
     pk = in_trend.copy()
