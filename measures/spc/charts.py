@@ -387,12 +387,14 @@ def summary(spec: SeriesSpec, points, result) -> str:
                 f"{many} are still clearly better than the baseline."
             )
     elif status == "deteriorated":
-        if deciding is None:
-            text = f"Deteriorated: the latest six {many} are clearly worse than the baseline."
-        else:
-            named.add(deciding)
-            what = RULE_PHRASES.get(deciding.rule, "a special cause")
-            text = f"Deteriorated: a signal of concern {_span(spec, deciding)} ({what})."
+        named.add(deciding)
+        what = RULE_PHRASES.get(deciding.rule, "a special cause")
+        text = f"Deteriorated: a signal of concern {_span(spec, deciding)} ({what})."
+        start = _latest_six(spec, points, result["baseline"])
+        if start is not None and deciding.last_index < start:
+            text = text[:-1] + (
+                f", and the latest six {many} are still clearly worse than the baseline."
+            )
     elif status == "not_sustained":
         text = (
             f"The {_year(spec, deciding.first_index)} improvement was not sustained: the "

@@ -204,7 +204,7 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
     wstart = _series_starts(wsid, S)
     lw = np.flatnonzero(np.concatenate((wsid[1:] != wsid[:-1], [True]))) if wsid.size else wsid
     hold_now, last_hold, gain_end, _ = _holding(on, keep, wsid, wrow, wfirst, wstart, lw, S)
-    worse_now, _, _, worse_first = _holding(won, wkeep, wsid, wrow, wfirst, wstart, lw, S)
+    worse_now, _, _, _ = _holding(won, wkeep, wsid, wrow, wfirst, wstart, lw, S)
 
     # ---- the status -----------------------------------------------------------------------
     big = np.iinfo(np.int64).max
@@ -259,10 +259,6 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
     last_index = np.full(S, -1, dtype=np.int64)
     first_index[has] = e_first[entry[has]] - start[has]
     last_index[has] = e_last[entry[has]] - start[has]
-    # deteriorated on a worse level that holds without any signal of concern: the entry is
-    # the first window of the spell in which it holds
-    level = (st == STATUS["deteriorated"]) & ~has
-    first_index[level] = worse_first[level] - start[level]
 
     sides = np.where(
         directed[e_sid],

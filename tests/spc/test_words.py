@@ -129,3 +129,11 @@ def test_it_adds_what_the_assurance_icon_says():
     assert text.endswith(
         "At this level the target will not be met without a change to the process."
     )
+
+
+def test_it_says_an_older_concern_still_holds_when_the_worse_level_does():
+    verdict = Verdict("deteriorated", "shift", 14, 20, (Signal("concern", "shift", 14, 20),))
+    assert words(verdict, "common_cause") == (
+        "Deteriorated: a signal of concern from March 2026 to September 2026 (a shift), and "
+        "the latest six months are still clearly worse than the baseline."
+    )
