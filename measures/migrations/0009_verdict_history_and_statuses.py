@@ -18,7 +18,7 @@ def restore_none(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0007_variation_note_sustain_alert'),
+        ('measures', '0008_chart_result_complete_periods'),
     ]
 
     operations = [
