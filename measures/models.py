@@ -601,10 +601,11 @@ class ImportBatchStatus(models.TextChoices):
 class ImportBatch(models.Model):
     """One uploaded file: what parsing found, and how far its import has gone.
 
-    Kept in the database (the file's bytes too) so that web and worker processes share it
-    and nothing lives in memory between the preview and the confirmation.
-    `findings` holds the preview: rows to add, rows to change (old and new), unchanged
-    rows, and errors naming the row, the column and the reason.
+    Kept in the database so that web and worker processes share it and nothing lives in
+    memory between the preview and the confirmation. The uploaded bytes are never kept
+    (they could hold anything); `findings` holds the parsed rows instead: rows to add, rows
+    to change (old and new), unchanged rows, and errors naming the row, the column and the
+    reason, which quote a cell only once it has passed the NHS-number check.
     """
 
     Status = ImportBatchStatus
@@ -617,7 +618,6 @@ class ImportBatch(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     filename = models.CharField(max_length=255)
-    content = models.BinaryField()
     content_sha256 = models.CharField(max_length=64)
     file_type = models.CharField(max_length=8, blank=True, help_text="Found from the content.")
     status = models.CharField(max_length=10, choices=Status.choices)
