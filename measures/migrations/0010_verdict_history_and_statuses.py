@@ -18,7 +18,7 @@ def restore_none(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0008_chart_result_complete_periods'),
+        ('measures', '0009_import_batch_keeps_no_upload'),
     ]
 
     operations = [
