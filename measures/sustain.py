@@ -31,8 +31,12 @@ def _better(a, b, improvement: str) -> bool:
 
 
 def _improved_before(result, index: int) -> bool:
-    """Whether the chart showed a gain before `index`: a point of improvement, or a phase
-    whose centre line is better than the first phase's (teams re-baseline after improving)."""
+    """Whether the chart showed a gain before `index`: a stretch of improvement in the
+    verdict's history, a point of improvement, or a phase whose centre line is better than
+    the first phase's (teams re-baseline after improving)."""
+    history = getattr(result, "verdict_history", None) or []
+    if any(e.get("side") == "improvement" and e.get("first_index", index) < index for e in history):
+        return True
     if any(t == "improvement" for t in result.point_type[:index]):
         return True
     phases = result.phases or []

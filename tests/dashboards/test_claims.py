@@ -164,6 +164,16 @@ def test_a_gain_that_no_longer_holds_raises_a_sustain_alert():
     assert gain_lost(faded) == (4, "")
 
 
+def test_a_deterioration_after_a_gain_in_the_verdicts_history_raises_one():
+    # the points after the baseline carry no improvement mark; the history has the gain
+    late = chart("deteriorated", ["common_cause"] * 8 + ["concern"], first=8)
+    late.verdict_history = [
+        {"side": "improvement", "rule": "shift", "first_index": 2, "last_index": 5},
+        {"side": "concern", "rule": "outside_limits", "first_index": 8, "last_index": 8},
+    ]
+    assert gain_lost(late) == (8, "")
+
+
 def test_a_deterioration_after_a_gain_raises_one_but_without_a_gain_it_does_not():
     after_gain = chart("deteriorated", [*IMPROVING, "concern"], first=8, rule="outside_limits")
     assert gain_lost(after_gain) == (8, "outside_limits")
