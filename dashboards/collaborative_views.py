@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
-from governance import access
+from governance import access, disclosure
 from measures import figures
 from measures.aggregate import aggregate_chart, funnel_for
 from measures.data import scaled_by_multiplier
@@ -107,7 +107,7 @@ def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
 # --- The page ----------------------------------------------------------------------------------
 
 
-def stretch_progress(collaborative, entries) -> dict | None:
+def stretch_progress(collaborative, entries, scope=disclosure.INSIDE) -> dict | None:
     """How far the whole collaborative has come from the stretch target's baseline to its
     target, read from the aggregate chart's newest value."""
     target = collaborative.current_stretch_target()
@@ -117,7 +117,7 @@ def stretch_progress(collaborative, entries) -> dict | None:
     progress = {"target": target, "latest": None, "latest_period": None, "percent": None}
     if cm is None:
         return progress
-    agg = aggregate_chart(cm)
+    agg = aggregate_chart(cm, publish=disclosure.publisher(scope, cm.measure))
     latest = next((r for r in reversed(agg.rows) if r["value"] is not None), None)
     if latest is None:
         return progress
@@ -150,7 +150,9 @@ def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "dashboards/collaborative.html#measure_section", context)
     context.update(
         {
-            "progress": stretch_progress(collaborative, entries),
+            "progress": stretch_progress(
+                collaborative, entries, disclosure.scope_for(request.user, collaborative)
+            ),
             "can_monitor": access.can(request.user, access.MONITOR, collaborative),
         }
     )
@@ -203,9 +205,14 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
             team__collaborative=collaborative, measure_id=cm.measure_id, team__status="active"
         ).select_related("team")
     )
-    results = {
-        r.series_id: r for r in ChartResult.objects.filter(series__in=series).latest_per_series()
-    }
+    scope = disclosure.scope_for(request.user, collaborative)
+    if disclosure.publisher(scope, cm.measure) is not None:
+        results = disclosure.published_charts(series)
+    else:
+        results = {
+            r.series_id: r
+            for r in ChartResult.objects.filter(series__in=series).latest_per_series()
+        }
     k = cm.measure.multiplier if scaled_by_multiplier(cm.measure) else 1
     charts = [(results[s.pk], k) for s in series if s.pk in results]
     y_range = common_range(charts)
@@ -408,7 +415,8 @@ def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart of the whole collaborative (weekly series rolled up to months)."""
     collaborative = access.collaborative_for(request.user, pk)
     cm, window = _measure_for(request, collaborative)
-    agg = aggregate_chart(cm)
+    scope = disclosure.scope_for(request.user, collaborative)
+    agg = aggregate_chart(cm, publish=disclosure.publisher(scope, cm.measure))
     if agg.figure:
         layout = agg.figure["layout"]
         # the legend above the plot, where it cannot run into the dates on a phone

@@ -126,7 +126,9 @@ def _float(v):
     return None if v is None else float(v)
 
 
-def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = True) -> Aggregate:
+def aggregate_chart(
+    cm, *, start=None, end=None, team_ids=None, roll_up: bool = True, publish=None
+) -> Aggregate:
     """The chart of the whole collaborative for `cm` (a CollaborativeMeasure).
 
     Steps: read every team's points in the window; roll weekly periods up to months
@@ -134,6 +136,10 @@ def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = 
     for an I chart); chart the sums with the core, under the collaborative's rules and
     the measure set's target. Event-dated measures (G and T charts) merge every team's
     events into one date order.
+
+    `publish` (governance.disclosure.publisher, for a viewer outside the collaborative)
+    turns each period's sums into published figures before they are charted: a
+    suppressed period is left off, and no event of an event-dated measure is shown.
     """
     measure = cm.measure
     collaborative = cm.collaborative
@@ -160,7 +166,22 @@ def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = 
         if d is not None:
             den[key] = (den.get(key) or 0.0) + float(d)
 
+    if publish is not None:
+        events = []  # each event is a count of one: none is published
+        for key in list(num):
+            shown_num, shown_den = publish(num[key], den.get(key))
+            if shown_num is None:
+                del num[key]
+                den.pop(key, None)
+            else:
+                num[key] = shown_num
+                if key in den:
+                    den[key] = shown_den
+        if not num and not measure.is_event_dated:
+            return agg
     if measure.is_event_dated:
+        if not events:
+            return agg
         events.sort(key=lambda e: e[0])
         periods = [e[0] for e in events]
         numerator = [e[1] for e in events]

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from collaboratives.models import PDSACycle
-from governance import access
+from governance import access, disclosure
 from measures import edits, figures
 from measures.data import series_inputs
 from measures.forms import (
@@ -26,17 +26,24 @@ POLL_SECONDS = 2
 STOP_POLLING = 286  # htmx stops polling on this status and swaps the content in
 
 
-def chart_panel(series, *, heal: bool = True) -> dict:
+def chart_panel(series, *, heal: bool = True, scope=disclosure.INSIDE) -> dict:
     """What the panel shows: the fresh result, or the last one while the chart catches up.
 
     A result is fresh when it was computed from today's inputs (its hash matches). When
     none is and no job is pending (say the code that computes charts changed), the
     series is marked stale here, so the page never waits for work nobody will do.
+    A viewer outside the collaborative (`scope`) of a measure that follows the
+    small-number rules sees the chart of the published figures instead, drawn now.
     """
     inp = series_inputs([series.pk]).get(series.pk)
-    result = ChartResult.objects.filter(series=series, inputs_hash=inp.inputs_hash).first()
-    job = RecomputeJob.objects.filter(series=series).first()
-    fresh = result is not None
+    published = disclosure.publisher(scope, series.measure) is not None
+    if published:
+        result = disclosure.published_charts([series]).get(series.pk)
+        job, fresh = None, True
+    else:
+        result = ChartResult.objects.filter(series=series, inputs_hash=inp.inputs_hash).first()
+        job = RecomputeJob.objects.filter(series=series).first()
+        fresh = result is not None
     if not fresh:
         result = ChartResult.objects.filter(series=series).order_by("-computed_at").first()
         if heal and inp.x and (job is None or job.status == RecomputeJob.Status.DONE):
@@ -50,7 +57,8 @@ def chart_panel(series, *, heal: bool = True) -> dict:
         "fresh": fresh,
         "failed": failed,
         "job": job,
-        "empty": not inp.x,
+        # Nothing to draw: no data, or (published) every period suppressed.
+        "empty": not inp.x or (published and result is None),
         "poll": not fresh and not failed and bool(inp.x),
         "poll_seconds": POLL_SECONDS,
     }
@@ -138,7 +146,7 @@ def _forms(series, panel, user, data=None, which=None):
 def series_chart(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart page of one series; with htmx, just its panel (the polling target)."""
     series = access.series_for(request.user, pk)
-    panel = chart_panel(series)
+    panel = chart_panel(series, scope=disclosure.scope_for(request.user, series.team.collaborative))
     if request.htmx:
         response = render(request, "measures/series_chart.html#panel", panel)
         if not panel["poll"]:
