@@ -278,8 +278,14 @@ class JudgementForm(NHSFormMixin, forms.Form):
 def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
     labels, own = team_labels(request.user, collaborative)
     start, end = window_dates(cm, window)
+    scope = disclosure.scope_for(request.user, collaborative)
     funnel = funnel_for(
-        cm, start=start, end=end, labels=labels, highlight=next(iter(sorted(own)), None)
+        cm,
+        start=start,
+        end=end,
+        labels=labels,
+        highlight=next(iter(sorted(own)), None),
+        publish=disclosure.publisher(scope, cm.measure),
     )
     open_to_viewer = set(
         Team.objects.visible_to(request.user)

@@ -296,12 +296,16 @@ def funnel_for(
     labels: dict | None = None,
     highlight: int | None = None,
     adjust: str = "auto",
+    publish=None,
 ) -> Funnel:
     """Each active team's rate of `cm` over [start, end], against the funnel limits.
 
     `labels` maps team id to the name the viewer may see (by default the name the
     collaborative's data-sharing terms give peers: the organisation's, or "Team C");
-    `highlight` is the viewer's own team, drawn apart.
+    `highlight` is the viewer's own team, drawn apart. `publish`
+    (governance.disclosure.publisher, for a viewer outside the collaborative) turns each
+    team's totals over the window into published figures first: a team whose totals are
+    suppressed is left off, and the limits come from the published figures.
     """
     from collaboratives.models import Team
 
@@ -321,6 +325,9 @@ def funnel_for(
         total = sums.setdefault(team_id, [0.0, 0.0])
         total[0] += float(n)
         total[1] += float(d)
+    if publish is not None:
+        shown = {t: publish(*v) for t, v in sums.items()}
+        sums = {t: [n, d] for t, (n, d) in shown.items() if n is not None}
     sums = {t: v for t, v in sums.items() if v[1] > 0}
     if not sums:
         result.reason = "No team reported this measure with a denominator in this window."

@@ -31,6 +31,7 @@ from django.urls import reverse
 
 from collaboratives.models import LearningEvent, PDSACycle, Team
 from collaboratives.workflows import attendance_set, event_people
+from dashboards.summaries import summaries_compute
 from governance.models import Person
 from measures.data import series_inputs
 from measures.models import CollaborativeMeasure, DataPointRevision, Measure, Series
@@ -122,27 +123,32 @@ def build_disclosure_world(today: dt.date | None = None) -> DisclosureWorld:
         "peer": lambda i: (20413 + 10 * i, 61339 + 10 * i),
         "withdrawn": lambda i: (2 + i % 5, 52473 + 10 * i),
     }
-    markers: set[str] = set()
-    totals: dict[int, list[int]] = {}
     for target, s in series.items():
-        changes = []
-        for i, month in enumerate(months):
-            num, den = values[target](i)
-            changes.append(PointChange(month, str(num), str(den)))
-            markers.add(str(den))
-            markers.add(str(num))
-            totals.setdefault(i, []).append((num, den))
+        changes = [PointChange(m, *map(str, values[target](i))) for i, m in enumerate(months)]
         datapoints_write(series=s, changes=changes, by=None,
                          source=DataPointRevision.Source.IMPORT, today=today)  # fmt: skip
-    for pairs in totals.values():
-        # Monthly totals of the collaborative, with and without the withdrawn team.
-        for chosen in (pairs, pairs[:2]):
-            markers.add(str(sum(n for n, _ in chosen)))
-            markers.add(str(sum(d for _, d in chosen)))
+    # Markers: every month's figures of each team and of each group of teams (a monthly
+    # total), and their sums over every window ending in one of the last three months (a
+    # funnel's or a table's figures).
+    markers: set[str] = set()
+    groups = [("own",), ("peer",), ("withdrawn",), ("own", "peer"), ("own", "peer", "withdrawn")]
+    for group in groups:
+        monthly = [[values[t](i) for t in group] for i in range(len(months))]
+        sums = [(sum(n for n, _ in m), sum(d for _, d in m)) for m in monthly]
+        for num, den in sums:
+            markers.update((str(num), str(den)))
+        for last in range(max(len(sums) - 3, 0), len(sums)):
+            for first in range(last + 1):
+                window = sums[first : last + 1]
+                markers.add(str(sum(n for n, _ in window)))
+                markers.add(str(sum(d for _, d in window)))
     inputs = series_inputs([s.pk for s in series.values()])
     chart_results_store(charts_compute(list(inputs.values())))
-    # A multiple of 5 may be a published figure too; small counts are found by their rates.
-    markers = {m for m in markers if int(m) > 7 and int(m) % 5}
+    summaries_compute(today=today)
+    # A multiple of 5 may be a published figure too, and a short number is anywhere (a
+    # year, a count of teams): the markers are the long ones. The small counts travel
+    # with their 5-digit denominators, in every row, total and window.
+    markers = {m for m in markers if int(m) >= 1000 and int(m) % 5}
     for target, s in series.items():
         world.kwargs["series"][target]["pk"] = s.pk
         world.kwargs["team"][target]["series_pk"] = s.pk
@@ -171,14 +177,19 @@ def response_text(response) -> str:
     return content.decode("utf-8", errors="replace")
 
 
+NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\d])")
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every whole number written in `text` ("40817", "40,817", "40817.0"), without its
+    commas; not the digits after a decimal point (a limit of 0.20413 gives no count away)."""
+    return {m.replace(",", "") for m in NUMBER.findall(text)}
+
+
 def problems_in(text: str, viewer: str, markers: set[str]) -> list[str]:
     found = []
     if viewer in OUTSIDE:
-        # A marker as a number of its own: not the digits inside a longer number or after
-        # a decimal point (a limit of 0.20413 gives no count away).
-        found += [
-            f"marker {m}" for m in sorted(markers) if re.search(rf"(?<![\d.]){m}(?!\d)", text)
-        ]
+        found += [f"marker {m}" for m in sorted(numbers_in(text) & markers)]
     for team, name in TEAM_NAMES.items():
         if team not in VIEWERS[viewer] and name in text:
             found.append(f"the name {name!r}")
