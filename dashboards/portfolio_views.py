@@ -68,13 +68,19 @@ def _outcome_rate(payload: dict) -> dict | None:
     chart = measure["chart_type"]
     has_denominator = chart in ("p", "pp", "u", "up") and rate["denominator"]
     multiplier = measure["multiplier"] if chart in ("u", "up") else 100
+    kind = SimpleNamespace(
+        counts_people=measure["counts_people"],
+        # Summaries stored before the flag existed lack it.
+        counts_patient_events=measure.get("counts_patient_events", False),
+        multiplier=multiplier,
+    )
     shown = disclosure.disclose_for(
-        SimpleNamespace(counts_people=measure["counts_people"], multiplier=multiplier),
+        kind,
         rate["numerator"],
         rate["denominator"] if has_denominator else None,
         multiplier=multiplier,
     )
-    if not measure["counts_people"] and shown["value"] is not None:
+    if not disclosure.follows_rules(kind) and shown["value"] is not None:
         shown["percent"] = f"{shown['value']:.1f}"  # not people: no rounding rules apply
     unit = "%" if chart in ("p", "pp") else f" {measure['unit']}".rstrip()
     return {

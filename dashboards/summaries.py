@@ -194,7 +194,16 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     outcome_id = _outcome_measure_id(collaborative, set_rows)
     outcome_measure = (
         Measure.objects.filter(pk=outcome_id)
-        .values("id", "name", "counts_people", "multiplier", "unit", "chart_type", "direction")
+        .values(
+            "id",
+            "name",
+            "counts_people",
+            "counts_patient_events",
+            "multiplier",
+            "unit",
+            "chart_type",
+            "direction",
+        )
         .first()
         if outcome_id
         else None
