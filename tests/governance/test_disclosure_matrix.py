@@ -28,8 +28,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from collaboratives.models import LearningEvent, PDSACycle, Team
+from collaboratives.models import LearningEvent, PDSACycle, StretchTarget, Team
 from collaboratives.workflows import attendance_set, event_people
 from dashboards.summaries import summaries_compute
 from governance.models import Person
@@ -111,6 +112,13 @@ def build_disclosure_world(today: dt.date | None = None) -> DisclosureWorld:
         counts_people=True,
     )
     entry = CollaborativeMeasure.objects.create(collaborative=c.falls, measure=measure)
+    # Its stretch target makes it falls' outcome measure: the portfolio, the national page
+    # and the dashboard's progress show its pooled figures.
+    StretchTarget.objects.create(
+        collaborative=c.falls, measure=measure, baseline_value=1, target_value=5,
+        baseline_period_start=dt.date(2024, 1, 1), baseline_period_end=dt.date(2024, 3, 31),
+        target_date=dt.date(2027, 3, 31), reason="Screen every patient.", set_at=timezone.now(),
+    )  # fmt: skip
     omega = Team.objects.get(collaborative=c.falls, organisation__ods_code="RO1")
     series = {
         "own": Series.objects.create(team=c.alpha, measure=measure),
