@@ -98,9 +98,8 @@ def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
     where the organisation agreed and by pseudonym where not; one's own team by name.
     National viewers see every team but are outside the collaborative's sharing terms."""
     teams = list(collaborative.teams.select_related("organisation", "collaborative"))
-    names_all = access.can(user, access.MONITOR, collaborative)
     own = set(access.principal(user).teams) & {t.pk for t in teams}
-    labels = {t.pk: str(t) if names_all or t.pk in own else t.name_for_peers() for t in teams}
+    labels = {t.pk: t.full_name if access.may_name(user, t) else t.pseudonym for t in teams}
     return labels, own
 
 

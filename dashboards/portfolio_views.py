@@ -269,9 +269,9 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
         "alerts": [
             {
                 "alert": a,
-                "team": str(a.team)
-                if access.can(request.user, access.MONITOR, a.team.collaborative)
-                else a.team.name_for_peers(),
+                "team": a.team.full_name
+                if access.may_name(request.user, a.team)
+                else a.team.pseudonym,
             }
             for a in alerts[:10]
         ],
@@ -466,7 +466,7 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append(
             {
                 "team": team,
-                "label": str(team) if names_all or team.pk in own else team.name_for_peers(),
+                "label": team.full_name if access.may_name(request.user, team) else team.pseudonym,
                 "own": team.pk in own,
                 "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,
