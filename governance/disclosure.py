@@ -277,38 +277,56 @@ def published_charts(series_list) -> dict:
     """Each series' chart drawn from its published figures (unsaved ChartResults by series
     id): a suppressed period is left off, and the limits, centre line and verdict are
     worked out from the rounded figures, so none of them gives a raw count away. An
-    event-dated series (one row per event) publishes no events: each is a count of one."""
+    event-dated series (one row per event) publishes no events: each is a count of one.
+    A series with nothing left to draw is absent. Reads in a fixed number of queries."""
+    from collections import defaultdict
+
     from measures.data import build_input
-    from measures.models import CollaborativeMeasure, Phase, PointMark
+    from measures.models import CollaborativeMeasure, DataPoint, Phase, PointMark, Series
     from measures.recompute import charts_compute
 
+    ids = [s.pk for s in series_list]
+    series_list = list(
+        Series.objects.filter(pk__in=ids).select_related("measure", "team__collaborative")
+    )
+    points, phases, marks = defaultdict(list), defaultdict(list), defaultdict(list)
+    for sid, period, num, den in (
+        DataPoint.objects.filter(series_id__in=ids)
+        .order_by("series_id", "period_start")
+        .values_list("series_id", "period_start", "numerator", "denominator")
+    ):
+        points[sid].append((period, num, den))
+    for sid, start in Phase.objects.filter(series_id__in=ids).values_list(
+        "series_id", "start_period"
+    ):
+        phases[sid].append(start)
+    for sid, period, kind in PointMark.objects.filter(series_id__in=ids).values_list(
+        "series_id", "period_start", "kind"
+    ):
+        marks[sid].append((period, kind))
+    targets = {
+        (collaborative_id, measure_id): target
+        for collaborative_id, measure_id, target in CollaborativeMeasure.objects.filter(
+            collaborative_id__in={s.team.collaborative_id for s in series_list},
+            measure_id__in={s.measure_id for s in series_list},
+        ).values_list("collaborative_id", "measure_id", "target")
+    }
     inputs = []
     for series in series_list:
         measure = series.measure
         publish = publisher(OUTSIDE, measure)
-        points = []
+        shown = []
         if not measure.is_event_dated:
-            for period, num, den in series.points.order_by("period_start").values_list(
-                "period_start", "numerator", "denominator"
-            ):
+            for period, num, den in points[series.pk]:
                 num, den = publish(num, den) if publish else (num, den)
                 if num is not None:
-                    points.append((period, num, den))
-        target = (
-            CollaborativeMeasure.objects.filter(
-                collaborative_id=series.team.collaborative_id, measure=measure
-            )
-            .values_list("target", flat=True)
-            .first()
-        )
+                    shown.append((period, num, den))
         inp = build_input(
             series,
-            target=target,
-            points=points,
-            phase_starts=list(
-                Phase.objects.filter(series=series).values_list("start_period", flat=True)
-            ),
-            marks=list(PointMark.objects.filter(series=series).values_list("period_start", "kind")),
+            target=targets.get((series.team.collaborative_id, measure.pk)),
+            points=shown,
+            phase_starts=sorted(phases[series.pk]),
+            marks=sorted(marks[series.pk]),
             annotations=[],
         )
         if inp.spec is not None and inp.x:
