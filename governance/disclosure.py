@@ -281,6 +281,9 @@ def published_charts(series_list) -> dict:
     A series with nothing left to draw is absent. Reads in a fixed number of queries."""
     from collections import defaultdict
 
+    from django.utils import timezone
+
+    from measures.completeness import complete_cutoffs, cutoff_for
     from measures.data import build_input
     from measures.models import CollaborativeMeasure, DataPoint, Phase, PointMark, Series
     from measures.recompute import charts_compute
@@ -311,6 +314,11 @@ def published_charts(series_list) -> dict:
             measure_id__in={s.measure_id for s in series_list},
         ).values_list("collaborative_id", "measure_id", "target")
     }
+    # Only complete periods are judged, as for the stored charts (measures.data).
+    cutoffs = complete_cutoffs(
+        {s.team.collaborative_id: s.team.collaborative for s in series_list}.values(),
+        today=timezone.localdate(),
+    )
     inputs = []
     for series in series_list:
         measure = series.measure
@@ -328,6 +336,7 @@ def published_charts(series_list) -> dict:
             phase_starts=sorted(phases[series.pk]),
             marks=sorted(marks[series.pk]),
             annotations=[],
+            complete_through=cutoff_for(cutoffs, series.team.collaborative_id, measure.frequency),
         )
         if inp.spec is not None and inp.x:
             inputs.append(inp)

@@ -36,17 +36,19 @@ def chart_panel(series, *, heal: bool = True, scope=disclosure.INSIDE) -> dict:
     small-number rules sees the chart of the published figures instead, drawn now.
     """
     inp = series_inputs([series.pk]).get(series.pk)
+    has_data = bool(inp.x or inp.in_progress)  # a first value may be in progress only
     published = disclosure.publisher(scope, series.measure) is not None
     if published:
         result = disclosure.published_charts([series]).get(series.pk)
         job, fresh = None, True
+        has_data = has_data and result is not None  # every period may be suppressed
     else:
         result = ChartResult.objects.filter(series=series, inputs_hash=inp.inputs_hash).first()
         job = RecomputeJob.objects.filter(series=series).first()
         fresh = result is not None
     if not fresh:
         result = ChartResult.objects.filter(series=series).order_by("-computed_at").first()
-        if heal and inp.x and (job is None or job.status == RecomputeJob.Status.DONE):
+        if heal and has_data and (job is None or job.status == RecomputeJob.Status.DONE):
             series_mark_stale(series_ids=[series.pk])
             job = RecomputeJob.objects.filter(series=series).first()
     failed = not fresh and job is not None and job.status == RecomputeJob.Status.FAILED
@@ -57,9 +59,8 @@ def chart_panel(series, *, heal: bool = True, scope=disclosure.INSIDE) -> dict:
         "fresh": fresh,
         "failed": failed,
         "job": job,
-        # Nothing to draw: no data, or (published) every period suppressed.
-        "empty": not inp.x or (published and result is None),
-        "poll": not fresh and not failed and bool(inp.x),
+        "empty": not has_data,
+        "poll": not fresh and not failed and has_data,
         "poll_seconds": POLL_SECONDS,
     }
     if result is not None:
@@ -82,6 +83,7 @@ def chart_panel(series, *, heal: bool = True, scope=disclosure.INSIDE) -> dict:
             cycles=cycles,
         )
         panel["rows"] = figures.point_rows(result, multiplier=inp.multiplier, annotations=notes)
+        panel["in_progress_rows"] = figures.in_progress_rows(result, multiplier=inp.multiplier)
         panel["target_shown"] = None if result.target is None else result.target * inp.multiplier
         panel["cycles"] = cycles
         panel["words"] = figures.words(result)
