@@ -136,3 +136,50 @@ def test_it_asks_the_measure_form_what_the_numerator_counts():
     assert form.is_valid(), form.errors
     measure = form.save(commit=False)
     assert (measure.counts_people, measure.counts_patient_events) == (False, True)
+
+
+def _falls_with_small_counts(c):
+    """Alpha's falls (events that happen to patients): 3 falls in 1,003 bed days in January."""
+    from measures.models import Measure
+    from measures.writes import PointChange, datapoints_write
+
+    Measure.objects.filter(pk=c.falls_rate.pk).update(counts_patient_events=True)
+    series = c.alpha_series
+    series.measure.refresh_from_db()
+    datapoints_write(series=series, changes=[PointChange(dt.date(2024, 1, 1), "3", "1003")],
+                     by=None, source="admin", today=dt.date(2025, 1, 1))  # fmt: skip
+    return series
+
+
+@pytest.mark.django_db
+def test_a_national_viewer_gets_published_figures_and_the_pseudonym_in_an_export():
+    from django.urls import reverse
+
+    from tests.cast import client_for
+
+    c = build_cast()
+    _falls_with_small_counts(c)
+    url = reverse("measures:team_export", kwargs={"pk": c.alpha.pk, "fmt": "csv"})
+    national = client_for(c.users["national"]).get(url).content.decode()
+    assert f"{c.alpha.pseudonym},,Inpatient falls per 1,000 bed days,2024-01-01,*,1005" in (
+        national.replace('"', "")
+    )
+    assert "Alpha Hospitals" not in national and "RA1" not in national
+    own = client_for(c.users["lead"]).get(url).content.decode().replace('"', "")
+    assert "Alpha Hospitals,RA1,Inpatient falls per 1,000 bed days,2024-01-01,3" in own
+
+
+@pytest.mark.django_db
+def test_a_national_viewer_gets_published_figures_in_a_cells_history():
+    from django.urls import reverse
+
+    from tests.cast import client_for
+
+    c = build_cast()
+    series = _falls_with_small_counts(c)
+    national = client_for(c.users["national"])
+    history = reverse("measures:cell_history", kwargs={"pk": series.pk, "period": "2024-01-01"})
+    html = national.get(history, headers={"HX-Request": "true"}).content.decode()
+    assert "* / 1005" in html and "1003" not in html
+    own = client_for(c.users["lead"]).get(history, headers={"HX-Request": "true"})
+    assert "3 / 1003" in own.content.decode()
