@@ -16,6 +16,10 @@ An AHSN's collaboratives are those it leads or partners in; an improvement manag
 holding the AHSN scope runs those it leads and reads those it partners in.
 A team's own custom measures (and their series) are team-private.
 
+Who is inside a collaborative's data-sharing terms (`inside`, `inside_q`) and who may see a
+team's name (`may_name`) are decided here too; what each viewer is then shown of the
+figures is governance.disclosure's.
+
 Another organisation's object answers 404 (not 403) so that its existence does not
 leak; a visible object the user may not change answers 403. Peers appear in
 collaborative-wide comparisons (later issues), not through each other's team pages.

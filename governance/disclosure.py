@@ -1,7 +1,8 @@
 """Small-number rules for figures that leave a collaborative.
 
-A count of people shown outside its collaborative (the portfolio and national pages, the
-contract-review report, anything exported or shared beyond the collaborative) follows NHS
+A count of people, or of events that happen to patients, shown outside its collaborative
+(to national viewers and partner AHSNs on any page, export or partial, the portfolio and
+national pages, the contract-review report) follows NHS
 Digital's disclosure-control method for sub-national figures, the one used on its secondary
 care datasets (Hospital Episode Statistics) and since 2019-20 on its other statistics:
 
