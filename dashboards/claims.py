@@ -639,11 +639,17 @@ def progress_words(progress: float | None, status: str = "") -> str:
     return f"{share}." if status == IMPROVED else f"{share}; {unproven}"
 
 
-def collaborative_progress(collaborative, *, today: dt.date) -> Progress | None:
+def collaborative_progress(collaborative, *, today: dt.date, scope=None) -> Progress | None:
     """Progress to the stretch target of the whole collaborative (its aggregate chart),
     read at the headline period (measures.completeness.headline_period: the latest complete
     period that enough teams reported); None without a stretch target. `latest` is None
-    when no period qualifies yet (`reported` says whether any team has sent a value)."""
+    when no period qualifies yet (`reported` says whether any team has sent a value).
+
+    The verdict is the raw chart's, for every viewer; a viewer outside the collaborative
+    (`scope`, governance.disclosure) reads the value from the chart of published figures
+    when the measure counts people.
+    """
+    from governance import disclosure
     from measures.aggregate import aggregate_chart
 
     target = collaborative.current_stretch_target()
@@ -659,10 +665,12 @@ def collaborative_progress(collaborative, *, today: dt.date) -> Progress | None:
     agg = aggregate_chart(cm, today=today)
     period = headline_period(collaborative, today=today, measure=cm.measure)
     status = agg.chart.status if agg.chart is not None else INSUFFICIENT
+    publish = disclosure.publisher(scope or disclosure.INSIDE, cm.measure)
+    shown = agg if publish is None else aggregate_chart(cm, today=today, publish=publish)
     progress = progress_to_target(
         baseline=target.baseline_value,
         target=target.target_value,
-        points=[(r["date"], r["value"]) for r in agg.rows] if period is not None else [],
+        points=[(r["date"], r["value"]) for r in shown.rows] if period is not None else [],
         cutoff=period,
         status=status,
     )

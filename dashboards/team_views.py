@@ -21,7 +21,7 @@ from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards import claims
 from dashboards.alerts import alerts_for_team
-from governance import access
+from governance import access, disclosure
 from governance.reporting import periods_owed
 from measures.aggregate import aggregate_chart
 from measures.models import ChartResult, DataPoint, Measure, Series
@@ -56,6 +56,7 @@ class Panel:
     result: ChartResult | None
     owed: list[dt.date] = field(default_factory=list)
     words: dict = field(default_factory=dict)
+    raw_result: ChartResult | None = None  # the stored chart of the raw data (its verdict)
 
     @property
     def concern(self) -> bool:
@@ -142,17 +143,34 @@ def team_panels(team, today: dt.date, user, *, set_rows=None) -> list[Panel]:
         .latest_per_series()
         .only(*SUMMARY_FIELDS)
     }
+    # The verdicts are the raw charts' (dashboards.claims counts them, for every viewer).
+    raw = dict(results)
+    # Seen from outside the collaborative, a measure under the small-number rules is read
+    # from the chart of its published figures, as its chart page draws it.
+    scope = disclosure.scope_for(user, team.collaborative)
+    ruled = [s for s in series if disclosure.publisher(scope, s.measure) is not None]
+    if ruled:
+        published = disclosure.published_charts(ruled)
+        for s in ruled:
+            results.pop(s.pk, None)
+            if s.pk in published:
+                results[s.pk] = published[s.pk]
     in_set = None if set_rows is None else {r["measure_id"] for r in set_rows}
     owed = team_owed(team, series, today, in_set=in_set)
     panels = []
     for s in series:
         result = results.get(s.pk)
+        words = _words(result)
+        if result is not None and s.pk in raw:
+            # the verdict is worked out once, on the raw data; only figures are published
+            words["status"] = claims.STATUS_WORDS[claims.status_of(raw[s.pk].status)]
         panels.append(
             Panel(
                 series=s,
                 result=result,
                 owed=owed.get(s.pk, []),
-                words=_words(result),
+                words=words,
+                raw_result=raw.get(s.pk),
             )
         )
     panels.sort(key=lambda p: p.order)
@@ -177,7 +195,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         day=today,
         set_rows=set_rows,
         series=[p.series for p in panels],
-        results={p.series.pk: p.result for p in panels if p.result is not None},
+        results={p.series.pk: p.raw_result for p in panels if p.raw_result is not None},
     )
     shown = [p for p in panels if p.attention] if show == "attention" else panels
     context = {
@@ -232,7 +250,7 @@ def small_figure(figure: dict) -> dict:
     return {"data": figure["data"], "layout": layout}
 
 
-def _sustain_months(series, collaborative) -> dict | None:
+def _sustain_months(series, collaborative, scope) -> dict | None:
     """In the sustain phase a weekly series is shown rolled up to months (issue 8): the
     team's own aggregate chart, in place of the weekly one."""
     if collaborative.phase != collaborative.Phase.SUSTAIN:
@@ -242,7 +260,9 @@ def _sustain_months(series, collaborative) -> dict | None:
     cm = collaborative.measure_set.filter(measure=series.measure).select_related("measure").first()
     if cm is None:
         return None
-    agg = aggregate_chart(cm, team_ids=[series.team_id])
+    agg = aggregate_chart(
+        cm, team_ids=[series.team_id], publish=disclosure.publisher(scope, cm.measure)
+    )
     if agg.chart is None:
         return None
     return {
@@ -266,8 +286,9 @@ def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     if series.team_id != pk:
         raise Http404("No such measure on this team")
     collaborative = series.team.collaborative
-    panel = chart_panel(series, heal=False)
-    rolled = _sustain_months(series, collaborative)
+    scope = disclosure.scope_for(request.user, collaborative)
+    panel = chart_panel(series, heal=False, scope=scope)
+    rolled = _sustain_months(series, collaborative, scope)
     if rolled is not None:
         panel.update(rolled)
     if panel.get("figure"):
