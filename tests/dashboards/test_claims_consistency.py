@@ -186,3 +186,28 @@ def test_the_reports_cover_equals_the_sum_of_its_sections(seeded):
         )
     # every teams' row in the sections is in the report's team detail, once
     assert len(doc["teams"]) == s["teams_in_period"]
+
+
+def test_a_viewer_outside_the_collaborative_gets_the_same_counts(seeded):
+    # The national viewer sees published figures of measures that count people; the
+    # verdicts and the counts built on them are the raw data's, for every viewer.
+    _, inside = seeded
+    outside = client_for(User.objects.get(username="national"))
+    compared = 0
+    for team in Team.objects.all():
+        url = reverse("dashboard_team", args=[team.pk])
+        page = outside.get(url)
+        if page.status_code != 200:
+            continue
+        mine = inside.get(url).context["measures_tally"]
+        theirs = page.context["measures_tally"]
+        assert (theirs.improved, theirs.counted) == (mine.improved, mine.counted), team
+        # a chart drawn for them (an event-dated series publishes none) names the same verdict
+        verdicts = {
+            p.series.pk: p.words["status"] for p in page.context["panels"] if p.result is not None
+        }
+        for p in inside.get(url).context["panels"]:
+            if p.series.pk in verdicts:
+                assert verdicts[p.series.pk] == p.words["status"], p.series
+        compared += 1
+    assert compared
