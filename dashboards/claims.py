@@ -48,6 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import OuterRef, Subquery
 
 from collaboratives.models import Team
+from measures import figures
 from measures.completeness import (
     complete_cutoffs,
     cutoff_for,
@@ -64,13 +65,8 @@ NO_CHANGE = "no_change"
 INSUFFICIENT = "insufficient_data"
 STATUSES = (IMPROVED, DETERIORATED, NOT_SUSTAINED, NO_CHANGE, INSUFFICIENT)
 JUDGED = (IMPROVED, DETERIORATED, NOT_SUSTAINED, NO_CHANGE)
-STATUS_WORDS = {
-    IMPROVED: "Improved",
-    DETERIORATED: "Deteriorated",
-    NOT_SUSTAINED: "Not sustained",
-    NO_CHANGE: "No significant change",
-    INSUFFICIENT: "Not enough data yet",
-}
+# The verdicts' words, as the charts say them (measures.figures), one set everywhere.
+STATUS_WORDS = {status: figures.STATUS_WORDS[status] for status in STATUSES}
 # Older stored results name "no change" `none` (before the verdict of issue 14).
 _ALIASES = {"none": NO_CHANGE, "": INSUFFICIENT, None: INSUFFICIENT}
 COUNTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS)
@@ -115,8 +111,6 @@ def percent_text(share, *, empty: str = "–") -> str:
 
 def chart_words(result) -> dict:
     """A stored chart's plain words (measures.figures), its verdict named as here."""
-    from measures import figures
-
     words = figures.words(result)
     words["status"] = STATUS_WORDS[status_of(result.status)]
     return words

@@ -448,7 +448,7 @@ def reading(status: str, words: dict, *, n_points: int, needed: int | None) -> s
         text += f" ({n_points} points; {needed} more needed)." if needed else "."
     else:
         # no_change may follow past signals that never held: "common cause" would be wrong
-        text = "No significant change: no gain or worsening that holds now."
+        text = "No change: no gain or worsening that holds now."
     if words.get("assurance"):
         text += f" Against the target: {words['assurance'].lower()}."
     return text
