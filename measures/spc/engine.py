@@ -75,11 +75,13 @@ def _one_phase(lay: Layout) -> Layout:
 
 
 def _flat(specs, attr, lay, fill=np.nan):
-    parts = []
-    for s in specs:
-        v = getattr(s, attr)
-        parts.append(v if v is not None else np.full(s.y.shape[0], fill))
-    return np.concatenate(parts) if parts else np.zeros(0)
+    parts = [getattr(s, attr) for s in specs]
+    if all(v is None for v in parts):
+        return np.full(lay.sid.shape[0], fill)
+    for k, v in enumerate(parts):
+        if v is None:
+            parts[k] = np.full(specs[k].y.shape[0], fill)
+    return np.concatenate(parts)
 
 
 def _mark(specs, attr, lay) -> np.ndarray:
@@ -92,6 +94,26 @@ def _mark(specs, attr, lay) -> np.ndarray:
     if idx:
         mask[np.concatenate(idx)] = True
     return mask
+
+
+def _values(chart, y, n):
+    """The plotted value of each point (NaN where missing or unusable), and which are valid."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if chart in RATIO_CHARTS:
+            v = y / n
+            valid = np.isfinite(v) & (n > 0) & (y >= 0)
+        elif chart == "run":
+            v = np.where(np.isnan(n), y, y / n)
+            valid = np.isfinite(v)
+        elif chart == "t":
+            v = y.copy()
+            valid = np.isfinite(v) & (v > 0)
+        else:
+            v = y.copy()
+            valid = np.isfinite(v)
+        if chart in ("c", "g"):
+            valid &= v >= 0
+    return np.where(valid, v, np.nan), valid
 
 
 def compute(
@@ -120,22 +142,10 @@ def compute(
     posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
     baseline = posin < per_series[lay.sid]
 
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if chart in RATIO_CHARTS:
-            v = y / n
-            valid = np.isfinite(v) & (n > 0) & (y >= 0)
-        elif chart == "run":
-            v = np.where(np.isnan(n), y, y / n)
-            valid = np.isfinite(v)
-        elif chart == "t":
-            v = y.copy()
-            valid = np.isfinite(v) & (v > 0)
-        else:
-            v = y.copy()
-            valid = np.isfinite(v)
-        if chart in ("c", "g"):
-            valid &= v >= 0
-    v = np.where(valid, v, np.nan)
+    if drawn is None:
+        v, valid = _values(chart, y, n)
+    else:  # the same points as the drawn chart
+        v, valid = drawn["value"], drawn["valid"]
     base = baseline & include  # qicharts2's rows for moving ranges (missing ones included)
     basev = base & valid
 
