@@ -36,7 +36,7 @@ class Layout:
 
 def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
     """Where each series and phase lives; with ``phases`` false every series is one phase."""
-    lengths = np.fromiter((s.y.shape[0] for s in specs), dtype=np.int64, count=len(specs))
+    lengths = np.array([s.y.shape[0] for s in specs], dtype=np.int64)
     offsets = np.zeros(len(specs) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     total = int(offsets[-1])
@@ -44,13 +44,11 @@ def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
     pos = np.arange(total) - offsets[sid]
     start = np.zeros(total, dtype=bool)
     start[offsets[:-1][lengths > 0]] = True
-    brk = [
-        offsets[i] + np.asarray(s.breaks, dtype=np.int64)
-        for i, s in enumerate(specs)
-        if s.breaks and phases
-    ]
-    if brk:
-        start[np.concatenate(brk)] = True
+    if phases:
+        at = offsets.tolist()
+        brk = [at[i] + b for i, s in enumerate(specs) if s.breaks for b in s.breaks]
+        if brk:
+            start[brk] = True
     seg = np.cumsum(start) - 1
     seg_start = np.flatnonzero(start)
     seg_end = np.concatenate((seg_start[1:], [total])) - 1 if seg_start.size else seg_start
@@ -94,6 +92,22 @@ def _mark(specs, attr, lay) -> np.ndarray:
     if idx:
         mask[np.concatenate(idx)] = True
     return mask
+
+
+def _run_rule_lengths(specs) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' shift and trend rule lengths (the same for a whole group unless Making
+    Data Count series choose their own)."""
+    S = len(specs)
+    if S == 0 or all(s.rules is None for s in specs):
+        first = specs[0] if S else None
+        return (
+            np.full(S, first.shift_length if S else 0, dtype=np.int64),
+            np.full(S, first.trend_length if S else 0, dtype=np.int64),
+        )
+    return (
+        np.array([s.shift_length for s in specs], dtype=np.int64),
+        np.array([s.trend_length for s in specs], dtype=np.int64),
+    )
 
 
 def _values(chart, y, n):
@@ -206,11 +220,13 @@ def compute(
                     out = np.where(np.isnan(out) | (out < 0), 0.0, out)
             else:
                 out = zone_c + k * sigma
+            finite = np.isfinite(out)
             if chart in ("p", "pp"):
-                out = np.where(np.isfinite(out) & (out > 1), 1.0, out)
+                np.copyto(out, 1.0, where=finite & (out > 1))
             if chart in ("p", "pp", "u", "up", "c", "g") and k < 0:
-                out = np.where(np.isfinite(out) & (out < 0), 0.0, out)
-        return np.where(np.isfinite(out), out, np.nan)
+                np.copyto(out, 0.0, where=finite & (out < 0))
+        out[~finite] = np.nan
+        return out
 
     if chart == "run":
         lcl = ucl = lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
@@ -240,14 +256,12 @@ def compute(
     vrule = np.zeros(P, dtype=np.int8)  # what the verdict reads (adds Anhoej's long runs)
     side = np.zeros(P, dtype=np.int8)  # +1 high, -1 low: the direction of each signal
     with np.errstate(invalid="ignore"):
-        above = np.sign(np.nan_to_num(v - cl)).astype(np.int8)
+        gap = v - cl
+    # a phase without a centre line (no usable baseline point) has no side
+    above = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
 
     ri = np.flatnonzero(valid & include)  # the points the sequence rules look at
-    rv, rs, rc = v[ri], seg[ri], cl[ri]
-    with np.errstate(invalid="ignore"):
-        gap = rv - rc
-    # a phase without a centre line (no usable baseline point) has no side
-    rside = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
+    rv, rs, rside = v[ri], seg[ri], above[ri]
     nan_g = np.full(G, np.nan)
     ph = {
         k: nan_g.copy()
@@ -268,8 +282,7 @@ def compute(
     }
     seq = {}  # rule name -> flags on the sequence
     if drawn is None:
-        shift_s = np.array([s.shift_length for s in specs], dtype=np.int64)
-        trend_s = np.array([s.trend_length for s in specs], dtype=np.int64)
+        shift_s, trend_s = _run_rule_lengths(specs)
     else:
         shift_s, trend_s = drawn["shift_length"], drawn["trend_length"]
     shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
@@ -404,7 +417,7 @@ def compute(
         "chart": chart,
         "convention": conv,
         "value": v,
-        "cl": np.where(np.isfinite(cl), cl, np.nan),
+        "cl": np.where(np.isfinite(cl_seg), cl_seg, np.nan)[seg] if P else cl,
         "lcl": lcl,
         "ucl": ucl,
         "lcl_2s": lcl2,

@@ -28,11 +28,12 @@ def _starts(seg: np.ndarray, brk: np.ndarray | None = None) -> np.ndarray:
 
 def run_lengths(key: np.ndarray, seg: np.ndarray) -> np.ndarray:
     """Length of the stretch of equal ``key`` (within a phase) that each point belongs to."""
-    if key.shape[0] == 0:
+    m = key.shape[0]
+    if m == 0:
         return np.zeros(0, dtype=np.int64)
-    brk = key[1:] != key[:-1]
-    rid = np.cumsum(_starts(seg, brk)) - 1
-    return np.bincount(rid)[rid]
+    first = np.flatnonzero(_starts(seg, key[1:] != key[:-1]))
+    lengths = np.diff(first, append=m)
+    return np.repeat(lengths, lengths)
 
 
 def seg_max(values: np.ndarray, seg: np.ndarray, n_seg: int, fill=0) -> np.ndarray:

@@ -105,15 +105,19 @@ class SeriesSpec:
         n = None if self.n is None else _floats(self.n)
         if n is not None and n.shape != y.shape:
             raise ValueError(f"y has {y.shape[0]} values but n has {n.shape[0]}")
-        object.__setattr__(self, "y", y)
-        object.__setattr__(self, "n", n)
+        if y is not self.y:
+            object.__setattr__(self, "y", y)
+        if n is not self.n:
+            object.__setattr__(self, "n", n)
         length = y.shape[0]
         breaks = _indices(self.breaks)
         if breaks:
             breaks = tuple(b for b in breaks if 0 < b < length)
         object.__setattr__(self, "breaks", breaks)
-        object.__setattr__(self, "exclude", _indices(self.exclude))
-        object.__setattr__(self, "astronomical", _indices(self.astronomical))
+        for name in ("exclude", "astronomical"):
+            value = getattr(self, name)
+            if type(value) is not tuple or value:  # the default () is already as it should be
+                object.__setattr__(self, name, _indices(value))
         if self.freeze is not None:
             object.__setattr__(self, "freeze", max(int(self.freeze), 1))
         if self.rules:
