@@ -144,10 +144,10 @@ PHASE_BOOLS = ("runs_signal", "shift_signal", "trend_signal")
 def materialise(batch: BatchResult, i: int) -> ChartResult:
     g, j = batch.where[i]
     res, _ = batch.groups[g]
-    spec = res["specs"][j]
-    lay = res["layout"]
+    spec = res.specs[j]
+    lay = res.layout
     a, b = lay.offsets[j], lay.offsets[j + 1]
-    cols = [res[k][a:b] for k in ("value", "cl", "lcl", "ucl", "lcl_2s", "ucl_2s", "mr")]
+    cols = [getattr(res, k)[a:b] for k in ("value", "cl", "lcl", "ucl", "lcl_2s", "ucl_2s", "mr")]
     points = tuple(
         Point(
             y=_f(cols[0][r]),
@@ -157,23 +157,23 @@ def materialise(batch: BatchResult, i: int) -> ChartResult:
             lcl_2s=_f(cols[4][r]),
             ucl_2s=_f(cols[5][r]),
             mr=_f(cols[6][r]),
-            special_cause=bool(res["special"][a + r]),
-            point_type=POINT_TYPES[res["point_type"][a + r]],
+            special_cause=bool(res.special[a + r]),
+            point_type=POINT_TYPES[res.point_type[a + r]],
             phase=int(lay.phase[a + r]),
-            baseline=bool(res["baseline"][a + r]),
-            rule=RULES[res["rule"][a + r]],
+            baseline=bool(res.baseline[a + r]),
+            rule=RULES[res.rule[a + r]],
         )
         for r in range(b - a)
     )
     segs = np.flatnonzero(lay.seg_sid == j)
-    ph = res["phase"]
+    ph = res.phase
     phases = tuple(
         Phase(
             start=int(lay.seg_start[s] - a),
             end=int(lay.seg_end[s] - a),
-            cl=_f(res["phase_cl"][s]),
-            mr_cl=_f(res["phase_mr_cl"][s]),
-            mr_ucl=_f(res["phase_mr_ucl"][s]),
+            cl=_f(res.phase_cl[s]),
+            mr_cl=_f(res.phase_mr_cl[s]),
+            mr_ucl=_f(res.phase_mr_ucl[s]),
             **{k: _i(ph[k][s]) for k in PHASE_INTS},
             **{k: _b(ph[k][s]) for k in PHASE_BOOLS},
         )
