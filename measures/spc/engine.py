@@ -224,7 +224,7 @@ def _run_scale(pt: _Points) -> _Scale:
     sigma = np.full(pt.P, np.nan)
     cl_seg = L.seg_median(pt.v, pt.basev, pt.seg, pt.G)
     if pt.reference and pt.convention == "ihi":  # only the IHI run chart rules have a trend
-        amr, _ = L.screened_amr(np.where(pt.valid, pt.v, np.nan), pt.base, pt.seg, pt.G)
+        amr, _ = L.screened_amr(pt.v, pt.base, pt.seg, pt.G)  # v is NaN where not valid
         sigma = (amr / K.D2)[pt.seg]
     return _Scale(cl_seg, sigma)
 
@@ -233,7 +233,7 @@ def _xmr_scale(pt: _Points) -> _Scale:
     """I chart, and T chart (an I chart of y^(1/3.6), Nelson 1994)."""
     w = pt.v ** (1.0 / K.T_EXPONENT) if pt.chart == "t" else pt.v
     clw = L.seg_mean(w, pt.basev, pt.seg, pt.G)
-    amr, _ = L.screened_amr(np.where(pt.valid, w, np.nan), pt.base, pt.seg, pt.G)
+    amr, _ = L.screened_amr(w, pt.base, pt.seg, pt.G)  # w is NaN where v is, not valid
     mdc_like = pt.convention in ("mdc", "ihi")
     factor = (K.XMR_LIMIT_FACTOR / K.SIGMA_LIMIT) if mdc_like else 1.0 / K.D2
     sigma = (amr * factor)[pt.seg]
@@ -511,7 +511,10 @@ def compute(
         y, n, include, v, valid = drawn.y, drawn.n, drawn.include, drawn.value, drawn.valid
         per_series = np.asarray(baselines)
         shift_s, trend_s, d = drawn.shift_length, drawn.trend_length, drawn.direction
-    posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
+    if drawn is not None:  # one phase per series: the position in the phase is in the series
+        posin = lay.pos
+    else:
+        posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
     baseline = posin < per_series[lay.sid]
     base = baseline & include
     pt = _Points(chart, conv, reference, y, n, v, valid, base, base & valid, seg, G, P)

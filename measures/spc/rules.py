@@ -16,18 +16,24 @@ import numpy as np
 from . import constants as K
 
 
-def _starts(seg: np.ndarray, brk: np.ndarray | None = None) -> np.ndarray:
-    """True where a new stretch starts: a new phase, or where ``brk`` says so."""
-    s = np.ones(seg.shape[0], dtype=bool)
-    if seg.shape[0] > 1:
-        s[1:] = seg[1:] != seg[:-1]
-        if brk is not None:
-            s[1:] |= brk
+def _starts(seg: np.ndarray | None, brk: np.ndarray | None = None) -> np.ndarray:
+    """True where a new stretch starts: a new phase, or where ``brk`` says so (``seg``
+    None: one phase, of ``brk``'s length + 1)."""
+    m = brk.shape[0] + 1 if seg is None else seg.shape[0]
+    s = np.ones(m, dtype=bool)
+    if m > 1:
+        if seg is None:
+            s[1:] = brk
+        else:
+            s[1:] = seg[1:] != seg[:-1]
+            if brk is not None:
+                s[1:] |= brk
     return s
 
 
-def run_lengths(key: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    """Length of the stretch of equal ``key`` (within a phase) that each point belongs to."""
+def run_lengths(key: np.ndarray, seg: np.ndarray | None) -> np.ndarray:
+    """Length of the stretch of equal ``key`` (within a phase; ``seg`` None: one phase) that
+    each point belongs to."""
     m = key.shape[0]
     if m == 0:
         return np.zeros(0, dtype=np.int64)
@@ -105,7 +111,7 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     if sk.shape[0] > 1:
         a, b = vk[:-1], vk[1:]
         d[:-1] = ((b > a).astype(np.int8) - (b < a)) * (sk[1:] == sk[:-1])
-    steps = run_lengths(d, np.zeros_like(sk))  # stretches of equal step direction
+    steps = run_lengths(d, None)  # stretches of equal step direction (0 across phases)
     moving = d != 0
     steps[~moving] = 0
     need = length if np.isscalar(length) or keep is None else np.asarray(length)[k]
