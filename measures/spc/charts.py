@@ -159,7 +159,7 @@ def materialise(batch: BatchResult, i: int) -> ChartResult:
             mr=_f(cols[6][r]),
             special_cause=bool(res.special[a + r]),
             point_type=POINT_TYPES[res.point_type[a + r]],
-            phase=int(lay.phase[a + r]),
+            phase=int(lay.seg[a + r] - lay.seg[a]),
             baseline=bool(res.baseline[a + r]),
             rule=RULES[res.rule[a + r]],
         )

@@ -35,7 +35,7 @@ class Layout:
     seg_start: np.ndarray  # first row of each phase
     seg_end: np.ndarray  # last row of each phase (inclusive)
     seg_sid: np.ndarray  # series of each phase
-    phase: np.ndarray  # phase number of each row within its series
+    # a row's phase number within its series is seg[row] - seg[first row of the series]
 
 
 def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
@@ -45,7 +45,8 @@ def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
     np.cumsum(lengths, out=offsets[1:])
     total = int(offsets[-1])
     sid = np.repeat(np.arange(len(specs)), lengths)
-    pos = np.arange(total) - offsets[sid]
+    pos = np.arange(total)
+    pos -= np.repeat(offsets[:-1], lengths)
     start = np.zeros(total, dtype=bool)
     start[offsets[:-1][lengths > 0]] = True
     if phases:
@@ -53,15 +54,10 @@ def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
         brk = [at[i] + b for i, s in enumerate(specs) if s.breaks for b in s.breaks]
         if brk:
             start[brk] = True
-    seg = np.cumsum(start) - 1
     seg_start = np.flatnonzero(start)
     seg_end = np.concatenate((seg_start[1:], [total])) - 1 if seg_start.size else seg_start
-    seg_sid = sid[seg_start]
-    first_seg = np.zeros(len(specs), dtype=np.int64)
-    has = lengths > 0
-    first_seg[has] = seg[offsets[:-1][has]]
-    phase = seg - first_seg[sid]
-    return Layout(offsets, sid, pos, seg, seg_start, seg_end, seg_sid, phase)
+    seg = np.repeat(np.arange(seg_start.shape[0]), seg_end - seg_start + 1)
+    return Layout(offsets, sid, pos, seg, seg_start, seg_end, sid[seg_start])
 
 
 def _one_phase(lay: Layout) -> Layout:
@@ -71,9 +67,9 @@ def _one_phase(lay: Layout) -> Layout:
     seg_start = offsets[:-1][has]
     seg_sid = np.flatnonzero(has)
     seg_of_series = np.cumsum(has) - 1
-    seg = seg_of_series[sid]
+    seg = np.repeat(seg_of_series, np.diff(offsets))
     seg_end = offsets[1:][has] - 1
-    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid, np.zeros_like(sid))
+    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid)
 
 
 def _flat(specs, attr, lay, fill=np.nan):

@@ -130,7 +130,7 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     if keep is None:
         return pk, np.where(pk, dir_k, 0).astype(np.int8), len_k
     # points dropped as ties take the step that leaves their stretch of equal values
-    rep = np.cumsum(keep) - 1
+    rep = np.repeat(np.arange(k.shape[0]), np.diff(k, append=m))  # keep[0] is always True
     flags = pk[rep] & (keep | in_trend[rep])
     direction = np.where(flags, dir_k[rep], 0).astype(np.int8)
     longest = len_k[rep]

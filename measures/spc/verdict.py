@@ -309,7 +309,11 @@ def extend_baselines(res: E.Chart, blen: np.ndarray, needed: np.ndarray) -> np.n
     median) grows to take ``needed`` more valid, included points (the whole series at most)."""
     lay = res.layout
     lengths = np.diff(lay.offsets)
-    rows = np.flatnonzero(res.valid & res.include & (needed > 0)[lay.sid])
+    who = np.flatnonzero(needed > 0)  # few: read only their rows
+    count = lengths[who]
+    first = np.cumsum(count) - count
+    rows = np.repeat(lay.offsets[:-1][who] - first, count) + np.arange(int(count.sum()))
+    rows = rows[res.valid[rows] & res.include[rows]]
     gs = lay.sid[rows]
     rank = np.arange(rows.shape[0]) - _series_starts(gs, lengths.shape[0])
     inside = np.bincount(gs[lay.pos[rows] < blen[gs]], minlength=lengths.shape[0])
