@@ -181,6 +181,8 @@ class Chart:
     direction: np.ndarray  # per series: +1 up, -1 down, 0 none
     shift_length: np.ndarray  # per series
     trend_length: np.ndarray  # per series
+    seq_rows: np.ndarray  # the rows the sequence rules look at (valid and included)
+    seq_values: np.ndarray  # their values
 
 
 @dataclass
@@ -532,8 +534,12 @@ def compute(
         gap = v - cl
     # a phase without a centre line (no usable baseline point) has no side
     above = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
-    ri = np.flatnonzero(valid & include)
-    sq = _Sequence(ri, v[ri], seg[ri], above[ri], G)
+    if drawn is None:
+        ri = np.flatnonzero(valid & include)
+        rv = v[ri]
+    else:  # the same points as the drawn chart's
+        ri, rv = drawn.seq_rows, drawn.seq_values
+    sq = _Sequence(ri, rv, seg[ri], above[ri], G)
     ph = {k: np.full(G, np.nan) for k in PHASE_FIGURES}
     shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
     trend_k = trend_s[lay.seg_sid] if G else np.zeros(0)
@@ -584,4 +590,6 @@ def compute(
         direction=d,
         shift_length=shift_s,
         trend_length=trend_s,
+        seq_rows=ri,
+        seq_values=rv,
     )
