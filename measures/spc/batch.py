@@ -99,8 +99,14 @@ def _group_verdicts(res: E.Chart, specs: list[SeriesSpec]) -> tuple[dict, np.nda
     falls short grows and the short series are judged again (a few, rarely more than once).
     """
     S = len(specs)
-    explicit = np.array(
-        [-1 if (b := s.baseline_length()) is None else b for s in specs], dtype=np.int64
+    explicit = np.array(  # -1: none (most series: no baseline, freeze or phases to read)
+        [
+            -1
+            if s.baseline is None and s.freeze is None and not s.breaks
+            else (-1 if (b := s.baseline_length()) is None else b)
+            for s in specs
+        ],
+        dtype=np.int64,
     )
     guess, default = V.default_baselines(res, explicit)
     lengths = np.diff(res.layout.offsets)

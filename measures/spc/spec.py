@@ -56,7 +56,7 @@ def _indices(values) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in values or ()}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeriesSpec:
     """One series to chart.
 
