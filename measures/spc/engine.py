@@ -244,8 +244,9 @@ def _ratio_scale(pt: _Points) -> _Scale:
     """P, P', U, U': the pooled ratio of the baseline; each point's own sigma (Laney 2002
     for the primes: times the screened average moving range of the z-scores / d2)."""
     seg, G, basev, y, n = pt.seg, pt.G, pt.basev, pt.y, pt.n
-    sy = np.bincount(seg[basev], weights=y[basev], minlength=G)
-    sn = np.bincount(seg[basev], weights=n[basev], minlength=G)
+    sb = seg[basev]
+    sy = np.bincount(sb, weights=y[basev], minlength=G)
+    sn = np.bincount(sb, weights=n[basev], minlength=G)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cl_seg = np.where(sn > 0, sy / sn, np.nan)
         c = cl_seg[seg]

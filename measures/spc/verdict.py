@@ -296,10 +296,11 @@ def default_baselines(res: E.Chart, explicit: np.ndarray) -> tuple[np.ndarray, n
     counted = res.valid & res.include
     minimum = minimum_points(res.chart, res.convention)
     rows = np.flatnonzero(counted)
-    rank = np.arange(rows.shape[0]) - _series_starts(lay.sid[rows], lengths.shape[0])
-    at = rows[rank == minimum - 1]
+    have = np.bincount(lay.sid[rows], minlength=lengths.shape[0])
+    reach = have >= minimum  # the series' minimum-th counted point is rows[first + minimum - 1]
+    at = rows[(np.cumsum(have) - have)[reach] + minimum - 1]
     guess = lengths.copy()
-    guess[lay.sid[at]] = lay.pos[at] + 1
+    guess[reach] = lay.pos[at] + 1
     default = explicit < 0
     return np.where(default, guess, explicit), default
 
