@@ -336,6 +336,14 @@ def _lines(pt: _Points, sc: _Scale, cl: np.ndarray) -> tuple:
 # ---- the rules of each convention ---------------------------------------------------------
 
 
+def _per_point(per_phase: np.ndarray, seg: np.ndarray):
+    """A per-phase rule length for each point, or one number when every phase has the same
+    (the usual case: only Making Data Count series may choose 6 instead of 7)."""
+    if per_phase.size and (per_phase == per_phase[0]).all():
+        return per_phase[0]
+    return per_phase[seg]
+
+
 @dataclass
 class _Sequence:
     """The points the sequence rules look at (valid and included), in order."""
@@ -378,7 +386,7 @@ def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
         ph["runs_signal"] = (sig & has).astype(float)
         return {}
     # IHI run chart rules
-    sflags = useful & (lens >= shift_k[rs])
+    sflags = useful & (lens >= _per_point(shift_k, rs))
     tflags, tdir, tlen = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False)
     ltrend = R.seg_max(tlen, rs, G)
     rmin, rmax = R.ihi_runs_limits(n_useful)
@@ -402,8 +410,8 @@ def _control_rules(sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k,
     _, _, lcl2, ucl2, lcl1, ucl1 = lines
     on_line_breaks = conv == "mdc"
     _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=on_line_breaks)
-    sflags = useful & (lens >= shift_k[rs])
-    tflags, tdir, tlen = R.trend(rv, rs, trend_k[rs], ties_break=on_line_breaks)
+    sflags = useful & (lens >= _per_point(shift_k, rs))
+    tflags, tdir, tlen = R.trend(rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks)
     if not pt.reference:  # per-phase figures of the drawn chart
         longest = R.seg_max(lens, rs, G)
         ltrend = R.seg_max(tlen, rs, G)

@@ -148,8 +148,8 @@ def two_of_three_mdc(side, close, seg):
     flags = np.zeros(m, dtype=bool)
     if m < 3:
         return flags
-    c = close.astype(np.int64)
-    s = side.astype(np.int64)
+    c = close.astype(np.int8)  # sums of three stay within int8
+    s = side.astype(np.int8)
     same = (seg[2:] == seg[:-2]) & (seg[1:-1] == seg[:-2])
     ok = same & (c[:-2] + c[1:-1] + c[2:] >= 2) & (np.abs(s[:-2] + s[1:-1] + s[2:]) == 3)
     win = np.zeros(m, dtype=bool)  # point is in at least one qualifying window
@@ -170,7 +170,7 @@ def two_of_three_zone(hi, lo, seg):
         return flags
     same = (seg[2:] == seg[:-2]) & (seg[1:-1] == seg[:-2])
     for zone in (hi, lo):
-        z = zone.astype(np.int64)
+        z = zone.astype(np.int8)
         ok = same & (z[:-2] + z[1:-1] + z[2:] >= 2)
         win = np.zeros(m, dtype=bool)
         win[:-2] |= ok
