@@ -13,6 +13,15 @@ the input specs to the verdicts:
 - batch_u: U charts (Anhoej's rules);
 - funnel_pr: funnel plots of 40 teams each (PR, adjusted automatically).
 
+and the straightforward per-series numpy loop (loop_run_p, run and P charts) with the ratio
+batch_run_p / loop_run_p, from the same run. Times are CPU seconds of this process.
+
+python bench/spc_bench.py --against REV [--series 2000] [--repeat 5]
+
+The core of git revision REV (`git archive`, imported under another name) and the working
+tree's, in one process, alternating, best of --repeat: a fair before/after on a shared
+machine.
+
 python bench/spc_bench.py --national [--workers 2]
 
 Against the PostgreSQL in DATABASE_URL holding the national seed (`manage.py seed_demo
@@ -58,9 +67,9 @@ def make_data(count: int, seed: int = 1):
     return y, n, x, breaks, freeze
 
 
-def specs(chart, convention, y, n, breaks, freeze, improvement="up"):
+def specs(chart, convention, y, n, breaks, freeze, improvement="up", spec_class=None):
     return [
-        SeriesSpec(
+        (spec_class or SeriesSpec)(
             chart=chart,
             y=y[i],
             n=None if n is None else n[i],
@@ -157,9 +166,14 @@ def main() -> None:
     parser.add_argument("--funnels", type=int, default=2_000)
     parser.add_argument("--national", action="store_true", help="time recompute_charts")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--against", metavar="REV", help="compare with the core of REV")
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if args.national:
         national(args.workers)
+        return
+    if args.against:
+        against(args.against, args.series, args.repeat)
         return
     count = args.series
     y, n, x, breaks, freeze = make_data(count)
@@ -191,6 +205,58 @@ def main() -> None:
 
     t = timed(funnels)
     print(f"funnel_pr: {args.funnels / t:.0f} plots/s")
+
+
+def against(rev: str, count: int, repeat: int) -> None:
+    """The core of ``rev`` and this one, alternating in one process; best of ``repeat``."""
+    import importlib
+    import io
+    import subprocess
+    import tarfile
+    import tempfile
+
+    import measures.spc as new
+
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "archive", rev, "measures/spc"], cwd=root, capture_output=True, check=True
+    ).stdout
+    tmp = Path(tempfile.mkdtemp(prefix="spc-before-"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter="data")
+    (tmp / "measures" / "spc").rename(tmp / "spc_before")
+    sys.path.insert(0, str(tmp))
+    old = importlib.import_module("spc_before")
+    y, n, x, breaks, freeze = make_data(count)
+    rate_y = np.where(np.isnan(y), np.nan, np.round(y / 10))
+
+    def case(chart, convention, values, denominators):
+        return lambda m: m.compute_batch(
+            specs(chart, convention, values, denominators, breaks, freeze, spec_class=m.SeriesSpec)
+        )
+
+    run, p = case("run", "anhoej", y, n), case("p", "anhoej", y, n)
+    cases = {
+        "batch_run_p": lambda m: (run(m), p(m)),
+        "batch_xmr_mdc": case("i", "mdc", x, None),
+        "batch_u": case("u", "anhoej", rate_y, n),
+    }
+    loop_count = max(count // 5, 1)
+    best = {}
+    for _ in range(repeat):
+        for name, fn in cases.items():
+            for label, module in (("before", old), ("after", new)):
+                t = timed(lambda fn=fn, module=module: fn(module))
+                best[name, label] = min(best.get((name, label), t), t)
+        t = timed(lambda: loop_run_p(y[:loop_count], n[:loop_count], breaks, freeze))
+        best["loop"] = min(best.get("loop", t), t)
+    loop = loop_count / best["loop"]
+    print(f"against {rev}: {count} series, best of {repeat}, CPU seconds")
+    print(f"loop_run_p: {loop:.0f} series/s")
+    for name in cases:
+        b, a = count / best[name, "before"], count / best[name, "after"]
+        more = f", {b / loop:.1f}x -> {a / loop:.1f}x the loop" if name == "batch_run_p" else ""
+        print(f"{name}: {b:.0f} -> {a:.0f} series/s ({a / b:.2f}x{more})")
 
 
 def national(workers: int) -> None:
