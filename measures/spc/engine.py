@@ -127,7 +127,8 @@ def _values(chart, y, n):
             valid = np.isfinite(v)
         if chart in ("c", "g"):
             valid &= v >= 0
-    return np.where(valid, v, np.nan), valid
+    v[~valid] = np.nan  # v is a fresh array
+    return v, valid
 
 
 PHASE_FIGURES = (
@@ -296,7 +297,8 @@ def _line(chart: str, zone_c, sigma, k: float) -> np.ndarray:
             if k < 0:
                 out = np.where(np.isnan(out) | (out < 0), 0.0, out)
         else:
-            out = zone_c + k * sigma
+            out = sigma * k  # one fresh array, not two: each costs page faults
+            out += zone_c
         finite = np.isfinite(out)
         if chart in ("p", "pp"):
             np.copyto(out, 1.0, where=finite & (out > 1))

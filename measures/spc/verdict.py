@@ -145,7 +145,8 @@ def judge(ref: E.Chart, blen: np.ndarray) -> dict:
             v, cl = v ** (1.0 / K.T_EXPONENT), cl ** (1.0 / K.T_EXPONENT)
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = v - cl
-        zr = np.where(dev == 0, 0.0, dev / ref.sigma)
+        zr = dev / ref.sigma
+        zr[dev == 0] = 0.0
     d = ref.direction
     sign = np.where(d != 0, d, 1).astype(np.int8)
     dsign = sign[sid]
