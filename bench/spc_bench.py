@@ -243,9 +243,10 @@ def against(rev: str, count: int, repeat: int) -> None:
     }
     loop_count = max(count // 5, 1)
     best = {}
-    for _ in range(repeat):
+    for k in range(repeat):
+        pair = (("before", old), ("after", new))
         for name, fn in cases.items():
-            for label, module in (("before", old), ("after", new)):
+            for label, module in pair if k % 2 == 0 else pair[::-1]:  # each goes first in turn
                 t = timed(lambda fn=fn, module=module: fn(module))
                 best[name, label] = min(best.get((name, label), t), t)
         t = timed(lambda: loop_run_p(y[:loop_count], n[:loop_count], breaks, freeze))
