@@ -268,11 +268,24 @@ class JudgementForm(NHSFormMixin, forms.Form):
     text = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
+def outside_sharing_terms(user, collaborative, own: set[int]) -> bool:
+    """Whether the viewer sees the collaborative from outside its data-sharing terms (a
+    national viewer, a partner AHSN's staff): neither one of its teams nor among those who
+    run, teach or monitor it. Such a viewer is shown figures as disclosed. (Issue 15 moves
+    the viewer's scope into governance.access; this should then call it.)"""
+    return not own and not access.can(user, access.MONITOR, collaborative)
+
+
 def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
     labels, own = team_labels(request.user, collaborative)
     start, end = window_dates(cm, window)
     funnel = funnel_for(
-        cm, start=start, end=end, labels=labels, highlight=next(iter(sorted(own)), None)
+        cm,
+        start=start,
+        end=end,
+        labels=labels,
+        highlight=next(iter(sorted(own)), None),
+        disclosed=outside_sharing_terms(request.user, collaborative, own),
     )
     open_to_viewer = set(
         Team.objects.visible_to(request.user)
@@ -325,6 +338,9 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
         "start": start,
         "end": end,
         "funnel": funnel,
+        # The dispersion ratio and its kin, for those who teach the method (faculty, and
+        # those who run the collaborative); everyone else reads plain words.
+        "show_statistics": may_judge,
         "outside": rows,
         "query": _query(cm, window),
         "monthly": cm.measure.frequency != "weekly",
