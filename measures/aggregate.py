@@ -296,6 +296,7 @@ def funnel_for(
     highlight: int | None = None,
     adjust: str = "auto",
     disclosed: bool = False,
+    figure: bool = True,
 ) -> Funnel:
     """Each active team's rate of `cm` over [start, end], against the funnel limits.
 
@@ -308,6 +309,7 @@ def funnel_for(
     from each team's figures as published (`governance.disclosure.rounded_count`: 1 to 7
     withheld, others rounded to 5), and a team whose figures are withheld is listed but
     neither plotted nor counted in the limits: its position would give its numerator away.
+    `figure=False` leaves out the Plotly figure (for words about a team's place alone).
     """
     from collaboratives.models import Team
     from governance import disclosure
@@ -408,7 +410,7 @@ def funnel_for(
         )
     # Plotted teams first, in pseudonym order; the withheld ones after them.
     result.units = shown + result.units
-    result.figure = funnel_figure(result)
+    result.figure = funnel_figure(result) if figure else None
     return result
 
 

@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from measures.models import DataPoint, Series
 from tests.cast import client_for
-from tests.dashboards.dashboard_cast import MONTHS, TODAY, build_dashboard_cast
+from tests.dashboards.dashboard_cast import (
+    MONTHS,
+    TODAY,
+    add_teams,
+    build_dashboard_cast,
+    charts,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -86,3 +92,30 @@ def test_outside_the_collaborative_the_funnel_shows_only_published_figures(cast)
     assert "Small numbers withheld: not plotted" in row and ">*<" in row
     alpha = next(u for u in funnel.units if u.team == cast.alpha)
     assert alpha.numerator % 5 == 0 and alpha.denominator % 5 == 0
+
+
+def test_the_team_panel_says_where_the_team_stands_from_the_same_funnel(cast):
+    add_teams(cast, 3)  # five teams: enough for a comparison
+    funnel = funnel_page(cast, "lead", window="12").context["funnel"]
+    alpha = next(u for u in funnel.units if u.team == cast.alpha)
+    panel = reverse("dashboard_team_panel", args=[cast.alpha.pk, cast.alpha_series.pk])
+    response = client_for(cast.users["lead"]).get(panel, headers=HTMX)
+    peers = response.context["peers"]
+    assert peers.status == (alpha.outside + "998" if alpha.outside in ("above", "below")
+                            else alpha.outside or "within")  # fmt: skip
+    html = response.content.decode()
+    assert "Compared with other teams:" in html and peers.words in html
+    assert "teams your size" in peers.words
+    # faculty read it about the team, not to it
+    faculty = client_for(cast.users["faculty"]).get(panel, headers=HTMX).context["peers"]
+    assert faculty.status == peers.status and "teams of its size" in faculty.words
+
+
+def test_a_measure_outside_the_collaboratives_set_has_no_peer_words(cast):
+    series = cast.alpha_custom_series  # the team's own measure
+    DataPoint.objects.create(series=series, period_start=MONTHS[0], numerator=3)
+    charts([series.pk])
+    panel = reverse("dashboard_team_panel", args=[cast.alpha.pk, series.pk])
+    response = client_for(cast.users["lead"]).get(panel, headers=HTMX)
+    assert response.context["peers"] is None
+    assert "Compared with other teams" not in response.content.decode()

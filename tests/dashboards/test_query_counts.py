@@ -41,7 +41,7 @@ PAGES = {
     "teams table, loaded": ("lead", "collaborative_teams", ["falls"], {}, HTMX, 9),
     "teams sorted": ("manager", "collaborative_teams", ["falls"], {"sort": "name"}, TARGET, 9),
     "my team": ("lead", "team", ["alpha"], {}, {}, 15),
-    "my team's panel": ("lead", "team_panel", ["alpha", "alpha_series"], {}, HTMX, 15),
+    "my team's panel": ("lead", "team_panel", ["alpha", "alpha_series"], {}, HTMX, 17),
     "collaborative": ("manager", "collaborative", ["falls"], {}, {}, 9),
     "collaborative funnel": ("faculty", "collaborative_funnel", ["falls"], PICK, HTMX, 14),
     "collaborative aggregate": ("manager", "collaborative_aggregate", ["falls"], PICK, HTMX, 8),
