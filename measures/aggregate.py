@@ -419,7 +419,7 @@ def funnel_for(
 # "Term live births over the 12 months to Nov 2026").
 _PERIOD_WORDS = re.compile(
     r"[,;]?\s*\b(in|during|that|each|per|on|over|for)\s+(the\s+|that\s+|a\s+)?"
-    r"(month|week|audit day|day|quarter|year)\b.*$",
+    r"(month|week|audit day|day|quarter|year|period)\b.*$",
     re.IGNORECASE,
 )
 
@@ -496,6 +496,10 @@ FUNNEL_MARGIN = {"l": 56, "r": 16, "t": 48, "b": 56}
 LABEL_AREA = (420, FUNNEL_HEIGHT - FUNNEL_MARGIN["t"] - FUNNEL_MARGIN["b"])
 LABEL_FONT = 11  # px; a character is about 0.6 of it wide in Arial
 OWN_LABEL_FONT = 13
+# Names on the plot are cut to this many characters (the hover text and the table have
+# them whole): an organisation's full name would not fit beside a point on a phone.
+LABEL_CHARS = 24
+PEER_REACH = (1.0, 2.0, 3.0)
 MARKER_CLEARANCE = 6  # px: a label keeps this far from every other team's point
 
 
@@ -513,6 +517,14 @@ def funnel_y_range(funnel: Funnel, curves: dict) -> list[float]:
     pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
     lo = max(lo - pad, 0.0) if lo >= 0 else lo - pad
     return [lo, hi + pad]
+
+
+def short_label(label: str, limit: int = LABEL_CHARS) -> str:
+    """A team's name as printed beside its point: cut at a word with an ellipsis."""
+    if len(label) <= limit:
+        return label
+    cut = label[: limit - 1].rsplit(" ", 1)[0] if " " in label[: limit - 1] else label[: limit - 1]
+    return cut.rstrip(" ,–-") + "…"
 
 
 def _text_size(text: str, font: float) -> tuple[float, float]:
@@ -538,7 +550,8 @@ def funnel_labels(funnel: Funnel, x_range, y_range, xlog: bool) -> list[dict]:
     drawn = [u for u in units if u.rate is not None and u.denominator]
     points = [px(u) for u in drawn]
     fonts = [OWN_LABEL_FONT if u.own else LABEL_FONT for u in drawn]
-    sizes = [_text_size(u.label, f) for u, f in zip(drawn, fonts, strict=True)]
+    texts = [short_label(u.label) for u in drawn]
+    sizes = [_text_size(t, f) for t, f in zip(texts, fonts, strict=True)]
     order = sorted(range(len(drawn)), key=lambda i: (not drawn[i].own, not drawn[i].outside, i))
     placed = place_labels(
         points,
@@ -547,9 +560,12 @@ def funnel_labels(funnel: Funnel, x_range, y_range, xlog: bool) -> list[dict]:
         clearance=MARKER_CLEARANCE,
         gap=8,
         order=order,
+        # a peer's name stays near its point (a long leader line across the plot confuses
+        # more than it helps: its hover text and the table name it); one's own may go further
+        reaches=[None if u.own else PEER_REACH for u in drawn],
     )
     annotations = []
-    for u, spot, font in zip(drawn, placed, fonts, strict=True):
+    for u, text, spot, font in zip(drawn, texts, placed, fonts, strict=True):
         if spot is None:
             continue
         x = math.log10(u.denominator) if xlog else u.denominator
@@ -558,8 +574,11 @@ def funnel_labels(funnel: Funnel, x_range, y_range, xlog: bool) -> list[dict]:
             "y": u.rate,
             "xref": "x",
             "yref": "y",
-            "text": f"<b>{_escape(u.label)}</b>" if u.own else _escape(u.label),
+            "text": f"<b>{_escape(text)}</b>" if u.own else _escape(text),
             "font": {"size": font, "color": OWN if u.own else figures.INK},
+            # the box's centre at the offset place_labels chose
+            "xanchor": "center",
+            "yanchor": "middle",
             "bgcolor": "rgba(255,255,255,0.85)",
             "captureevents": False,
         }

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 # The eight directions tried around a point, best first: beside it reads most naturally.
 DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
 # How far out a label may go, as multiples of the nearest distance.
-REACH = (1.0, 2.0, 3.0, 4.5)
+REACH = (1.0, 2.0, 3.0, 4.5, 6.5)
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,16 @@ def place_labels(
     gap: float,
     order: Sequence[int] | None = None,
     reach: Sequence[float] = REACH,
+    reaches: Sequence[Sequence[float] | None] | None = None,
 ) -> list[Placed | None]:
     """An offset for each label's box centre, or None where no free place was found.
 
     `points` are the anchors; `sizes` each label's (width, height), None for a point without
     a label; `bounds` the plot area (x0, y0, x1, y1); `clearance` how far a label keeps
     from every other point (about a marker's radius); `gap` the space between a point and
-    its own label; `order` the priority (default: as given).
+    its own label; `order` the priority (default: as given); `reach` how far out a label
+    may go, or `reaches` for each label (None: `reach`), so that only the names that matter
+    most (the viewer's own team) are drawn far out on a long leader line.
     """
     x0, x1 = sorted((bounds[0], bounds[2]))
     y0, y1 = sorted((bounds[1], bounds[3]))
@@ -72,7 +75,8 @@ def place_labels(
             continue
         w, h = size
         px, py = points[i]
-        for k, factor in enumerate(reach):
+        own_reach = (reaches[i] if reaches is not None else None) or reach
+        for k, factor in enumerate(own_reach):
             found = None
             for ux, uy in DIRECTIONS:
                 dx = ux * (w / 2 + gap * factor)

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from collaboratives.models import Organisation, Team
-from measures.aggregate import LABEL_AREA, funnel_for, funnel_x_title
+from measures.aggregate import LABEL_AREA, funnel_for, funnel_x_title, short_label
 from measures.labels import place_labels
 from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
 from tests.cast import START, build_cast
@@ -65,6 +65,26 @@ def test_the_first_in_order_gets_a_place_and_a_name_with_no_room_is_left_off():
             assert not (x[0] < y[2] and y[0] < x[2] and x[1] < y[3] and y[1] < x[3])
 
 
+def test_a_long_name_is_cut_at_a_word_on_the_plot():
+    name = "Quenthorpe University Hospitals NHS Foundation Trust – Magnolia Ward"
+    assert short_label(name) == "Quenthorpe University…"
+    assert short_label("Team C") == "Team C"
+
+
+def test_each_label_may_have_its_own_reach():
+    # the middle point's near places are taken: only a label allowed further out is placed
+    angles = [k * math.pi / 6 for k in range(12)]
+    ring = [(50 + 6 * math.cos(a), 50 + 6 * math.sin(a)) for a in angles]
+    points = [(50, 50), *ring]
+    sizes = [(20, 6)] + [None] * len(ring)
+    near = place_labels(points, sizes, bounds=(0, 0, 100, 100), clearance=2, gap=3,
+                        reaches=[(1.0,)] + [None] * len(ring))  # fmt: skip
+    assert near[0] is None
+    far = place_labels(points, sizes, bounds=(0, 0, 100, 100), clearance=2, gap=3,
+                       reaches=[None] * len(points))  # fmt: skip
+    assert far[0] is not None
+
+
 def test_a_name_pushed_out_gets_a_leader_line():
     # the near places around the first point are all taken by its neighbours
     angles = [k * math.pi / 6 for k in range(12)]
@@ -92,6 +112,8 @@ def test_a_name_pushed_out_gets_a_leader_line():
         ("Resident-days on a fluid chart.", None, dt.date(2026, 11, 1),
          "Resident-days on a fluid chart over every period reported to Nov 2026"),
         ("", dt.date(2026, 1, 1), dt.date(2026, 6, 1), "Denominator over the 6 months to Jun 2026"),
+        ("Occupied bed days in the period (midnight census).", dt.date(2026, 1, 1),
+         dt.date(2026, 6, 1), "Occupied bed days over the 6 months to Jun 2026"),
     ],
 )  # fmt: skip
 def test_the_x_axis_says_what_it_counts_and_over_which_months(definition, start, end, title):
@@ -151,10 +173,10 @@ def test_every_team_on_the_funnel_is_named_beside_its_point(crowd):
     f = funnel_for(crowd.cm, start=MONTHS[0], end=MONTHS[11], highlight=crowd.alpha.pk)
     notes = f.figure["layout"]["annotations"]
     names = [a["text"].replace("<b>", "").replace("</b>", "") for a in notes]
-    assert f.own.label in names
+    assert short_label(f.own.label) in names
     # with ten points in one crowd, most names still fit; those that do not are in the table
     assert len(names) >= 5
-    assert set(names) <= {u.label for u in f.units}
+    assert set(names) <= {short_label(u.label) for u in f.units}
 
 
 def test_the_own_teams_name_is_never_printed_over_another_teams_point(crowd):
@@ -166,7 +188,7 @@ def test_the_own_teams_name_is_never_printed_over_another_teams_point(crowd):
     # counts downwards)
     cx = ox + (note["ax"] if note["showarrow"] else note["xshift"])
     cy = oy + (-note["ay"] if note["showarrow"] else note["yshift"])
-    w = len(own.label) * note["font"]["size"] * 0.6 + 6
+    w = len(short_label(own.label)) * note["font"]["size"] * 0.6 + 6
     h = note["font"]["size"] + 4
     for u in f.units:
         if u.own:
