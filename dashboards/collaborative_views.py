@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
-from governance import access
+from governance import access, disclosure
 from measures import figures
 from measures.aggregate import aggregate_chart, funnel_for
 from measures.data import scaled_by_multiplier
@@ -268,12 +268,13 @@ class JudgementForm(NHSFormMixin, forms.Form):
     text = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-def outside_sharing_terms(user, collaborative, own: set[int]) -> bool:
-    """Whether the viewer sees the collaborative from outside its data-sharing terms (a
-    national viewer, a partner AHSN's staff): neither one of its teams nor among those who
-    run, teach or monitor it. Such a viewer is shown figures as disclosed. (Issue 15 moves
-    the viewer's scope into governance.access; this should then call it.)"""
-    return not own and not access.can(user, access.MONITOR, collaborative)
+def sharing_scope(user, collaborative, own: set[int]) -> disclosure.Scope:
+    """The viewer's scope for the collaborative's figures: outside its data-sharing terms (a
+    national viewer, a partner AHSN's staff) when neither one of its teams nor among those
+    who run, teach or monitor it; such a viewer is shown published figures. (Issue 15 writes
+    the viewer's scope once, as governance.disclosure.scope_for; this should then call it.)"""
+    inside = bool(own) or access.can(user, access.MONITOR, collaborative)
+    return disclosure.INSIDE if inside else disclosure.OUTSIDE
 
 
 def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
@@ -285,7 +286,7 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
         end=end,
         labels=labels,
         highlight=next(iter(sorted(own)), None),
-        disclosed=outside_sharing_terms(request.user, collaborative, own),
+        publish=disclosure.publisher(sharing_scope(request.user, collaborative, own), cm.measure),
     )
     open_to_viewer = set(
         Team.objects.visible_to(request.user)

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards.alerts import alerts_for_team
-from dashboards.collaborative_views import DEFAULT_WINDOW, outside_sharing_terms, window_dates
+from dashboards.collaborative_views import DEFAULT_WINDOW, sharing_scope, window_dates
 from dashboards.peers import PeerPosition, peer_position
-from governance import access
+from governance import access, disclosure
 from governance.reporting import due_on
 from measures import figures
 from measures.aggregate import aggregate_chart, funnel_data_type, funnel_for
@@ -170,9 +170,9 @@ def team_peer_position(series, user) -> tuple[PeerPosition | None, str]:
     inside_teams = {team.pk} & own
     if own and not inside_teams:  # a lead of another team of the same collaborative
         inside_teams = set(collaborative.teams.filter(pk__in=own).values_list("pk", flat=True))
-    disclosed = outside_sharing_terms(user, collaborative, inside_teams)
+    publish = disclosure.publisher(sharing_scope(user, collaborative, inside_teams), cm.measure)
     start, end = window_dates(cm, DEFAULT_WINDOW)
-    funnel = funnel_for(cm, start=start, end=end, disclosed=disclosed, figure=False)
+    funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False)
     return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"
 
 

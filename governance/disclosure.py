@@ -160,6 +160,40 @@ def disclose_for(measure, numerator, denominator=None, *, multiplier: int | None
     }
 
 
+# --- Who is looking, and figures as numbers for charts ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one viewer may be shown of one collaborative: raw figures when `inside` its
+    data-sharing terms, published figures otherwise."""
+
+    inside: bool
+
+
+INSIDE = Scope(inside=True)
+OUTSIDE = Scope(inside=False)
+
+
+def publisher(scope: Scope, measure):
+    """None when `scope` may see `measure`'s raw figures; otherwise a function
+    (numerator, denominator) -> the published (numerator, denominator) as numbers, both
+    None when suppressed. Charts drawn from these are charts of the published figures."""
+    if scope.inside or not counts_people(measure):
+        return None
+
+    def publish(numerator, denominator):
+        if numerator is None:
+            return None, None
+        num = rounded_count(numerator)
+        den = None if denominator is None else rounded_count(denominator)
+        if num is None or (denominator is not None and den is None):
+            return None, None
+        return float(num), None if den is None else float(den)
+
+    return publish
+
+
 def _plain(n) -> str:
     d = Decimal(str(n))
     if d == d.to_integral_value():

@@ -98,7 +98,7 @@ class Funnel:
     figure: dict | None = None
     reason: str = ""
     multiplier: float = 1.0  # shown value = core value (already scaled by the core)
-    # Computed from the figures as they may leave the collaborative (governance.disclosure)
+    # Computed from the published figures (governance.disclosure.publisher)
     disclosed: bool = False
     symbol: str = "*"  # how a withheld figure is shown
     x_title: str = ""  # what the x-axis measures: "Term live births over the 12 months ..."
@@ -295,7 +295,7 @@ def funnel_for(
     labels: dict | None = None,
     highlight: int | None = None,
     adjust: str = "auto",
-    disclosed: bool = False,
+    publish=None,
     figure: bool = True,
 ) -> Funnel:
     """Each active team's rate of `cm` over [start, end], against the funnel limits.
@@ -304,18 +304,19 @@ def funnel_for(
     collaborative's data-sharing terms give peers: the organisation's, or "Team C");
     `highlight` is the viewer's own team, drawn apart.
 
-    `disclosed`: the funnel is shown outside the collaborative (the contract review, a
-    viewer outside its sharing terms). For a measure that counts people it is then computed
-    from each team's figures as published (`governance.disclosure.rounded_count`: 1 to 7
-    withheld, others rounded to 5), and a team whose figures are withheld is listed but
-    neither plotted nor counted in the limits: its position would give its numerator away.
+    `publish` (`governance.disclosure.publisher`, for a funnel shown outside the
+    collaborative: the contract review, a viewer outside its sharing terms) turns each
+    team's totals over the window into published figures first (1 to 7 withheld, others
+    rounded to 5), and the limits come from those; a team whose figures are withheld is
+    listed but neither plotted nor counted in the limits: its position would give its
+    numerator away.
     `figure=False` leaves out the Plotly figure (for words about a team's place alone).
     """
     from collaboratives.models import Team
     from governance import disclosure
 
     measure = cm.measure
-    result = Funnel(measure=measure, start=start, end=end, disclosed=disclosed)
+    result = Funnel(measure=measure, start=start, end=end, disclosed=publish is not None)
     result.symbol = disclosure.rules().symbol
     result.x_title = funnel_x_title(measure, start, end)
     data_type = funnel_data_type(measure)
@@ -337,10 +338,10 @@ def funnel_for(
         result.reason = "No team reported this measure with a denominator in this window."
         return result
     withheld: list[int] = []
-    if disclosed and disclosure.counts_people(measure):
+    if publish is not None:
         published = {}
         for t, (o_t, n_t) in sums.items():
-            o_r, n_r = disclosure.rounded_count(o_t), disclosure.rounded_count(n_t)
+            o_r, n_r = publish(o_t, n_t)
             if o_r is None or n_r is None:
                 withheld.append(t)
             else:

@@ -478,7 +478,8 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> di
         )
     # Computed from the published figures (a team withheld is listed, not plotted): a
     # point's place on a funnel plot, with the limits, would give its numerator away.
-    fun = funnel_for(cm, start=start, end=end, labels=labels, disclosed=True)
+    publish = disclosure.publisher(disclosure.OUTSIDE, measure)
+    fun = funnel_for(cm, start=start, end=end, labels=labels, publish=publish)
     symbol = disclosure.rules().symbol
     if fun.result is None:
         out["funnel_reason"] = fun.reason
