@@ -167,10 +167,10 @@ def team_peer_position(series, user) -> tuple[PeerPosition | None, str]:
     you = team.pk in own
     if not funnel_data_type(cm.measure):  # says why there is no comparison; reads no rows
         return peer_position(funnel_for(cm, figure=False), team.pk, you=you), ""
-    inside_teams = {team.pk} & own
-    if own and not inside_teams:  # a lead of another team of the same collaborative
-        inside_teams = set(collaborative.teams.filter(pk__in=own).values_list("pk", flat=True))
-    publish = disclosure.publisher(sharing_scope(user, collaborative, inside_teams), cm.measure)
+    # (Only the team's own people and those who run, teach or oversee the collaborative open
+    # a team's panel; anyone else reading it is outside the sharing terms.)
+    scope = sharing_scope(user, collaborative, {team.pk} & own)
+    publish = disclosure.publisher(scope, cm.measure)
     start, end = window_dates(cm, DEFAULT_WINDOW)
     funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False)
     return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"

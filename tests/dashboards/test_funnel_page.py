@@ -119,3 +119,16 @@ def test_a_measure_outside_the_collaboratives_set_has_no_peer_words(cast):
     response = client_for(cast.users["lead"]).get(panel, headers=HTMX)
     assert response.context["peers"] is None
     assert "Compared with other teams" not in response.content.decode()
+
+
+def test_outside_the_collaborative_a_withheld_team_is_not_compared(cast):
+    add_teams(cast, 3)
+    beta_share = Series.objects.get(team=cast.beta, measure=cast.share)
+    panel = reverse("dashboard_team_panel", args=[cast.beta.pk, beta_share.pk])
+    national = client_for(cast.users["national"]).get(panel, headers=HTMX)
+    assert national.status_code == 200
+    peers = national.context["peers"]
+    assert peers.status == "withheld" and "too small to publish" in peers.words
+    # inside, the same team is compared on its raw figures
+    inside = client_for(cast.users["beta_lead"]).get(panel, headers=HTMX).context["peers"]
+    assert inside.status != "withheld"
