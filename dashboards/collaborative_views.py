@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
+from dashboards.peers import peer_position
 from governance import access, disclosure
 from measures import figures
 from measures.aggregate import aggregate_chart, funnel_for
@@ -339,6 +340,8 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
         "start": start,
         "end": end,
         "funnel": funnel,
+        # the viewer's own team's place, in the words its dashboard uses
+        "own_position": peer_position(funnel, funnel.own.team.pk) if funnel.own else None,
         # The dispersion ratio and its kin, for those who teach the method (faculty, and
         # those who run the collaborative); everyone else reads plain words.
         "show_statistics": may_judge,

@@ -132,3 +132,13 @@ def test_outside_the_collaborative_a_withheld_team_is_not_compared(cast):
     # inside, the same team is compared on its raw figures
     inside = client_for(cast.users["beta_lead"]).get(panel, headers=HTMX).context["peers"]
     assert inside.status != "withheld"
+
+
+def test_the_funnel_page_says_where_the_viewers_own_team_stands_in_the_same_words(cast):
+    add_teams(cast, 3)
+    lead = funnel_page(cast, "lead", window="12")
+    panel = reverse("dashboard_team_panel", args=[cast.alpha.pk, cast.alpha_series.pk])
+    words = client_for(cast.users["lead"]).get(panel, headers=HTMX).context["peers"].words
+    assert lead.context["own_position"].words == words
+    assert f"<strong>Your team:</strong> {words}" in lead.content.decode()
+    assert funnel_page(cast, "faculty", window="12").context["own_position"] is None
