@@ -14,7 +14,6 @@ from governance.demo import simulate
 from governance.demo.content import MeasureSpec, Sim
 from governance.models import RoleAssignment
 from measures.models import ChartResult, Measure
-from measures.spc.spec import STATUSES as spc_statuses
 from tests.governance.test_seed_demo import seed
 
 LAST = dt.date(2026, 11, 30)
@@ -95,11 +94,6 @@ def test_the_simulated_balancing_measure_is_worse_then_easing():
     assert before * 1.4 < latest < worst
 
 
-@pytest.mark.xfail(
-    "not_sustained" not in spc_statuses,
-    reason="needs the verdict of issue 14 section 1 (measures/spc), not yet on this branch",
-    strict=True,
-)
 @pytest.mark.django_db
 def test_every_verdict_shows_among_the_seeded_charts():
     seed()
