@@ -171,7 +171,7 @@ def complete_end(cm, end: dt.date | None, *, monthly: bool = False, today=None) 
 
 
 def aggregate_chart(
-    cm, *, start=None, end=None, team_ids=None, roll_up: bool = True, today=None
+    cm, *, start=None, end=None, team_ids=None, roll_up: bool = True, today=None, publish=None
 ) -> Aggregate:
     """The chart of the whole collaborative for `cm` (a CollaborativeMeasure).
 
@@ -181,6 +181,10 @@ def aggregate_chart(
     divide counts without a denominator by the team-periods reported); chart them with
     the core, under the collaborative's rules and the measure set's target. Event-dated
     measures (G and T charts) count each month's events summed across teams.
+
+    `publish` (governance.disclosure.publisher, for a viewer outside the collaborative)
+    turns each period's figures into published ones before they are charted: a
+    suppressed period is left off (not shown as 0), the rest are rounded.
     """
     measure = cm.measure
     collaborative = cm.collaborative
@@ -261,6 +265,17 @@ def aggregate_chart(
             if per_team
             else f"Every team's numerators and denominators summed per {grain}"
         )
+
+    if publish is not None:
+        # In place: `y` and `n_values` are these same lists. A per-team chart's
+        # denominator is a number of teams reporting, not a count to publish.
+        for i, (n, d) in enumerate(zip(numerator, denominator, strict=True)):
+            if n is None:
+                continue
+            shown_n, shown_d = publish(n, None if per_team else d)
+            numerator[i] = shown_n
+            if shown_n is None or not per_team:
+                denominator[i] = None if shown_n is None else shown_d
 
     convention = core_convention(collaborative, chart)
     multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
