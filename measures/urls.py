@@ -21,6 +21,12 @@ urlpatterns = [
     # Data entry (issue 7)
     path("teams/<int:pk>/data/", entry_views.team_grid, name="team_grid"),
     path("series/<int:pk>/data/", entry_views.series_grid, name="series_grid"),
+    path("series/<int:pk>/events/", entry_views.event_save, name="event_save"),
+    path(
+        "series/<int:pk>/events/<str:period>/remove/",
+        entry_views.event_delete,
+        name="event_delete",
+    ),
     path("series/<int:pk>/data/<str:period>/", entry_views.cell_save, name="cell_save"),
     path(
         "series/<int:pk>/data/<str:period>/history/",
