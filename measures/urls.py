@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
     path("imports/<int:pk>/confirm/", import_views.import_batch_confirm, name="import_confirm"),
+    path("imports/<int:pk>/answer/", import_views.import_batch_answer, name="import_answer"),
     # The API for trusts' own systems, and a team's tokens for it
     path("teams/<int:pk>/api-tokens/", token_views.api_tokens, name="api_tokens"),
     path(
