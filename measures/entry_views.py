@@ -240,7 +240,9 @@ def event_save(request: HttpRequest, pk: int) -> HttpResponse:
             "check the list below, then save again if this event is still missing",
         )
         return _events_page(request, series, form=form, status=409)
-    messages.success(request, f"Recorded the event on {day:%-d %B %Y}.")
+    messages.success(request, f"{series.measure.name}: recorded the event on {day:%-d %B %Y}.")
+    if request.POST.get("back") == "team":
+        return redirect("measures:team_grid", pk=series.team_id)
     return redirect("measures:series_grid", pk=series.pk)
 
 

@@ -156,3 +156,15 @@ def test_only_those_who_may_enter_data_can_record_events(cast):
     assert not DataPoint.objects.filter(series=series).exists()
     html = client_for(cast.users["faculty"]).get(reverse("measures:series_grid", args=[series.pk]))
     assert html.status_code == 200 and 'name="day"' not in html.content.decode()
+
+
+def test_the_team_grid_takes_an_event_and_comes_back_to_the_grid(cast):
+    series = event_series(cast)
+    client = client_for(cast.users["lead"])
+    grid = reverse("measures:team_grid", args=[cast.alpha.pk])
+    html = client.get(grid).content.decode()
+    assert reverse("measures:event_save", args=[series.pk]) in html
+    assert f'id="event-day-{series.pk}"' in html and f'for="event-day-{series.pk}"' in html
+    response = post_event(cast, series, day=TODAY.isoformat(), back="team")
+    assert response.status_code == 302 and response.url == grid
+    assert DataPoint.objects.filter(series=series, period_start=TODAY).exists()
