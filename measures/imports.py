@@ -347,7 +347,8 @@ def _check_row(number, row, matcher, choices, today, seen):
         errors.setdefault(column, reason)
 
     def failed():
-        return "errors", [RowError(number, c, r) for c, r in errors.items()]
+        order = sorted(errors, key=lambda c: COLUMNS.index(c) if c in COLUMNS else len(COLUMNS))
+        return "errors", [RowError(number, c, errors[c]) for c in order]
 
     raw_period = row.get("period")
     period = _period(raw_period)
@@ -590,9 +591,9 @@ def import_state(batch: ImportBatch) -> str:
         )
     if not batch.total:
         return "Nothing to import: every value in the file is already in Collab."
-    return (
-        f"Ready to import {batch.total:,} value{'s' if batch.total != 1 else ''}: check them below."
-    )
+    if batch.total == 1:
+        return "Ready to import 1 value: check it below."
+    return f"Ready to import {batch.total:,} values: check them below."
 
 
 def _plain(value: Decimal | None) -> str | None:
