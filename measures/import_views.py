@@ -178,13 +178,15 @@ def import_batch_answer(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access.import_batch_for(request.user, pk)
     _collaborative_to_import(request.user, batch.collaborative_id)
     questions = batch.findings.get("questions") or []
+    if not questions:
+        return redirect("measures:import_batch", pk=batch.pk)
     form = AnswerForm(request.POST, questions=questions)
-    if not questions or not form.is_valid():
+    if not form.is_valid():
         context = {
             "batch": batch,
             "running": False,
             "state": import_state(batch),
-            "answer_form": form if questions else None,
+            "answer_form": form,
         }
         return render(request, "measures/import_batch.html", context, status=400)
     try:
