@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
 import re
 import unicodedata
 import zipfile
@@ -274,7 +275,8 @@ def _period(value) -> Period | None:
     if isinstance(value, dt.date):
         return Period(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if float(value).is_integer() and int(value) in _EXCEL_SERIALS:
+        # A serial with a fraction is a date and a time of day: the date is the period.
+        if math.isfinite(value) and int(value) in _EXCEL_SERIALS:
             return Period(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
         return None
     text = " ".join(_text(value).translate(_DASHES).split())
@@ -296,7 +298,10 @@ def _period(value) -> Period | None:
 def _number(value) -> Decimal | None:
     """A number cell: thousands separators and spaces allowed; ValueError names the problem."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise ValueError(f"{_quoted(_text(value))} is not a number: {NUMBER_EXPECTED}")
+        return number
     text = _text(value)
     if not text:
         return None

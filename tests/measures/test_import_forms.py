@@ -240,3 +240,20 @@ def test_the_page_says_plainly_when_every_value_is_already_in(cast):
     assert (
         "Nothing to import: every value in the file is already in Collab." in html.content.decode()
     )
+
+
+def test_a_workbook_number_that_is_not_finite_is_one_error_and_a_serial_with_a_time_is_its_day(
+    cast,
+):
+    batch = upload(
+        cast,
+        xlsx(
+            [
+                ["Alpha Hospitals", MEASURE, 45597.75, 3, 1000],  # 1 Nov 2024, 18:00
+                ["Alpha Hospitals", MEASURE, "2024-12-01", float("inf"), 1000],
+            ]
+        ),
+        name="data.xlsx",
+    )
+    assert [a["period"] for a in batch.findings["add"]] == ["2024-11-01"]
+    assert [(e["row"], e["column"]) for e in batch.findings["errors"]] == [(3, "numerator")]
