@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from governance import access
+from governance import access, disclosure
 from measures.events import event_add, event_remove, events_list
 from measures.forms import EventForm
 from measures.grid import cell_for, grid_tables
@@ -53,7 +53,12 @@ def team_grid(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("measure__name")
     )
     may_edit = access.can(request.user, access.EDIT_DATA, team)
-    tables = grid_tables(series_list, today=timezone.localdate(), editable=lambda s: may_edit)
+    tables = grid_tables(
+        series_list,
+        today=timezone.localdate(),
+        editable=lambda s: may_edit,
+        scope=disclosure.scope_for(request.user, team.collaborative),
+    )
     return render(
         request,
         "measures/grid.html",
@@ -75,7 +80,12 @@ def series_grid(request: HttpRequest, pk: int) -> HttpResponse:
     if series.measure.is_event_dated:
         return _events_page(request, series, form=None)
     may_edit = access.can(request.user, access.EDIT_DATA, series)
-    tables = grid_tables([series], today=timezone.localdate(), editable=lambda s: may_edit)
+    tables = grid_tables(
+        [series],
+        today=timezone.localdate(),
+        editable=lambda s: may_edit,
+        scope=disclosure.scope_for(request.user, series.team.collaborative),
+    )
     return render(
         request,
         "measures/grid.html",
@@ -150,13 +160,19 @@ def cell_history(request: HttpRequest, pk: int, period: str) -> HttpResponse:
     """Every change to one cell: who, when, old and new value, and why."""
     series = access.series_for(request.user, pk)
     period_start = _period(period)
+    scope = disclosure.scope_for(request.user, series.team.collaborative)
+
+    def shown(numerator, denominator) -> str:
+        out = disclosure.disclose_for(series.measure, numerator, denominator, scope=scope)
+        return out["numerator"] + (f" / {out['denominator']}" if out["denominator"] else "")
+
     revisions = [
         {
             "revision": r,
-            "old": _value((r.old_numerator, r.old_denominator))
+            "old": shown(r.old_numerator, r.old_denominator)
             if r.old_numerator is not None
             else "nothing",
-            "new": _value((r.new_numerator, r.new_denominator))
+            "new": shown(r.new_numerator, r.new_denominator)
             if r.new_numerator is not None
             else "nothing (cleared)",
         }
@@ -176,7 +192,18 @@ def _events_page(request: HttpRequest, series: Series, *, form, status: int = 20
     counts_cases = series.measure.chart_type == series.measure.ChartType.G
     if form is None and may_edit:
         form = EventForm(counts_cases=counts_cases, initial={"seen_version": series.data_version})
-    events = events_list(series)
+    # Each date is an event that happened to a patient: outside the collaborative the
+    # list is not shown (the chart shows the days between); inside, the figures pass the
+    # one disclosure gate like every other.
+    scope = disclosure.scope_for(request.user, series.team.collaborative)
+    events = events_list(series) if scope.inside else []
+    shown = [
+        (
+            event,
+            disclosure.disclose_for(series.measure, event.events, event.cases_between, scope=scope),
+        )
+        for event in events[:EVENTS_SHOWN]
+    ]
     return render(
         request,
         "measures/events.html",
@@ -186,7 +213,8 @@ def _events_page(request: HttpRequest, series: Series, *, form, status: int = 20
             "form": form,
             "may_edit": may_edit,
             "counts_cases": counts_cases,
-            "events": events[:EVENTS_SHOWN],
+            "events": shown,
+            "inside": scope.inside,
             "more_events": max(0, len(events) - EVENTS_SHOWN),
         },
         status=status,

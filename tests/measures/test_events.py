@@ -168,3 +168,16 @@ def test_the_team_grid_takes_an_event_and_comes_back_to_the_grid(cast):
     response = post_event(cast, series, day=TODAY.isoformat(), back="team")
     assert response.status_code == 302 and response.url == grid
     assert DataPoint.objects.filter(series=series, period_start=TODAY).exists()
+
+
+def test_event_dates_are_listed_only_inside_the_collaborative(cast):
+    series = event_series(cast)
+    day = TODAY - dt.timedelta(days=2)
+    post_event(cast, series, day=day.isoformat())
+    url = reverse("measures:series_grid", args=[series.pk])
+    inside = client_for(cast.users["faculty"]).get(url).content.decode()
+    assert f"{day:%-d %b %Y}" in inside
+    outside = client_for(cast.users["national"]).get(url)
+    assert outside.status_code == 200
+    html = outside.content.decode()
+    assert f"{day:%-d %b %Y}" not in html and "shown only inside the collaborative" in html
