@@ -264,8 +264,9 @@ def event_save(request: HttpRequest, pk: int) -> HttpResponse:
         form.is_valid()
         form.add_error(
             "day",
-            f"Someone else recorded an event on {day:%-d %B %Y} since you opened this page: "
-            "check the list below, then save again if this event is still missing",
+            "Someone else changed this measure's events since you opened this page, and "
+            f"{day:%-d %B %Y} already has one: check the list below, then save again if "
+            "this event is still missing",
         )
         return _events_page(request, series, form=form, status=409)
     messages.success(request, f"{series.measure.name}: recorded the event on {day:%-d %B %Y}.")

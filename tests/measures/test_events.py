@@ -132,7 +132,7 @@ def test_a_date_recorded_by_someone_else_meanwhile_is_a_conflict(cast):
         )
     response = post_event(cast, series, day=day.isoformat(), seen_version=seen)
     assert response.status_code == 409
-    assert "Someone else recorded an event" in response.content.decode()
+    assert "Someone else changed this measure&#x27;s events" in response.content.decode()
     assert DataPoint.objects.get(series=series).numerator == 1
 
 
