@@ -422,13 +422,39 @@ def _check_row(number, row, matcher, choices, today, seen):
         return failed()
     point_errs, num, den = point_errors(measure, PointChange(day, numerator, denominator), today)
     for e in point_errs:
-        error(e.field, e.reason)
+        error(e.field, _expected(e.reason, _text(raw_period), day))
     if numerator is None and not point_errs:
         error("numerator", f"is empty: {NUMBER_EXPECTED}")
     if errors:
         return failed()
     seen[(series.pk, day)] = number
     return "ok", (number, series, day, num, den)
+
+
+# The write path's reasons (measures/writes.py, shared with the grid) with what an import
+# expected instead.
+_POINT_EXPECTED = {
+    "is in the future": "expected a period that has already started",
+    "cannot be negative": "expected 0 or more",
+    "is required for this measure": f"this measure needs one, {NUMBER_EXPECTED}",
+    "is missing while a denominator is given": NUMBER_EXPECTED,
+    "is too large": "expected a number below 10,000,000,000",
+}
+
+
+def _expected(reason: str, period_text: str, day: dt.date) -> str:
+    if reason == "monthly periods start on the 1st":
+        return (
+            f"{_quoted(period_text)} is not the start of a month: expected the 1st, such as "
+            f"{day.replace(day=1):%d/%m/%Y}, or the month, such as {day:%b %Y}"
+        )
+    if reason == "weekly periods start on a Monday":
+        monday = day - dt.timedelta(days=day.weekday())
+        return (
+            f"{_quoted(period_text)} is not a Monday: expected the Monday its week starts, "
+            f"such as {monday:%d/%m/%Y}"
+        )
+    return f"{reason}: {_POINT_EXPECTED[reason]}" if reason in _POINT_EXPECTED else reason
 
 
 def _pending(row: dict) -> dict:

@@ -257,3 +257,23 @@ def test_a_workbook_number_that_is_not_finite_is_one_error_and_a_serial_with_a_t
     )
     assert [a["period"] for a in batch.findings["add"]] == ["2024-11-01"]
     assert [(e["row"], e["column"]) for e in batch.findings["errors"]] == [(3, "numerator")]
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "reason"),
+    [
+        (
+            {"period": "15/11/2024"},
+            "period",
+            "“15/11/2024” is not the start of a month: expected the 1st, such as 01/11/2024, "
+            "or the month, such as Nov 2024",
+        ),
+        ({"period": "2999-01-01"}, "period", "is in the future: expected a period that has"),
+        ({"num": "-3"}, "numerator", "cannot be negative: expected 0 or more"),
+        ({"den": ""}, "denominator", "is required for this measure: this measure needs one"),
+    ],
+)
+def test_the_write_paths_reasons_say_what_an_import_expected(cast, cells, column, reason):
+    errors = upload(cast, one_row(**cells)).findings["errors"]
+    assert len(errors) == 1, errors
+    assert errors[0]["column"] == column and errors[0]["reason"].startswith(reason)
