@@ -11,12 +11,12 @@ PostgreSQL holds the pending work: one `RecomputeJob` row per series.
    done only if it still holds it: a change made meanwhile has set it pending again.
 3. `jobs_sweep` (beat, every minute) re-sends jobs left pending (a lost message) or
    running on a worker that went silent, and marks failed a job that used up its attempts.
-
-Claiming, giving back and sweeping follow the protocol in `collab.jobs`, which the contract
-review's build shares; the tasks are sent by name, so this module never imports them.
 4. `complete_periods_advance` (beat, daily) marks stale the series whose latest complete
    period has moved since their chart was computed (a period reached its due date, or its
    last team entered it): the cutoff is one of the inputs hashed, so those charts are stale.
+
+Claiming, giving back and sweeping follow the protocol in `collab.jobs`, which the contract
+review's build shares; the tasks are sent by name, so this module never imports them.
 """
 
 import datetime as dt
