@@ -120,7 +120,11 @@ def review_commentary(request: HttpRequest, pk: int) -> HttpResponse:
             for name, value in render_files(review).items():
                 setattr(review, name, value)
             review.save(update_fields=["commentary", "pdf", "xlsx", "html"])
-        messages.success(request, "Commentary saved. The PDF and spreadsheet include it.")
+        messages.success(
+            request,
+            "Commentary saved. The PDF, this page and the spreadsheet's Commentary sheet "
+            "include it.",
+        )
         return redirect("review_detail", pk=review.pk)
     return render(
         request,

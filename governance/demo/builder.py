@@ -1275,7 +1275,7 @@ class Builder:
                 if any(topic.measure(k).frequency == "weekly" for k, _ in rec.measure_set)
                 else "monthly"
             )
-            regions = [self.ahsns[c].name for c in (rec.spec.lead, *rec.spec.partners)]
+            regions = [self.ahsns[c].current_name for c in (rec.spec.lead, *rec.spec.partners)]
             record = DesignRecord(
                 collaborative=rec.obj,
                 summary=(

@@ -207,7 +207,7 @@ def describe(user: User) -> list[tuple[str, str, str, str]]:
         if ra.role == Role.NATIONAL_VIEWER:
             scope = "all of England, read only"
         elif ra.ahsn_id:
-            ahsn = ra.ahsn.later_name or ra.ahsn.name
+            ahsn = ra.ahsn.current_name
             if ra.role == Role.IMPROVEMENT_MANAGER:
                 scope = f"{ahsn}: runs the collaboratives it leads"
             else:
