@@ -651,6 +651,46 @@ def invitation_options(user) -> list[InvitationOption]:
     return options
 
 
+def can_manage_invitation(user, invitation) -> bool:
+    """Whether `user` may see a pending invitation in their list and revoke it: whoever could
+    send that invitation now (`can_invite`, the same scope rules)."""
+    return can_invite(
+        user,
+        invitation.role,
+        ahsn=invitation.ahsn,
+        collaborative=invitation.collaborative,
+        team=invitation.team,
+    )
+
+
+def invitations_to_manage(user) -> list:
+    """The pending invitations `user` may manage, newest first (pending ones expire within
+    a week, so there are few to check)."""
+    from governance.models import Invitation
+
+    pending = Invitation.objects.pending().select_related(
+        "ahsn", "collaborative__lead_ahsn", "team__collaborative", "team__organisation"
+    )
+    if not may_invite(user):
+        return []
+    return [i for i in pending if can_manage_invitation(user, i)]
+
+
+def invitation_for_revoke(user, pk):
+    """A pending invitation `user` may revoke, or 404: others' invitations do not leak."""
+    from governance.models import Invitation
+
+    invitation = (
+        Invitation.objects.pending()
+        .select_related("ahsn", "collaborative__lead_ahsn", "team__collaborative")
+        .filter(pk=pk)
+        .first()
+    )
+    if invitation is None or not can_manage_invitation(user, invitation):
+        raise Http404("No invitation here")
+    return invitation
+
+
 def can_deactivate(user, target) -> bool:
     """Whether `user` may deactivate `target`: someone else, each of whose roles they could
     have invited them to. A user with no role can be deactivated by a superuser only."""
