@@ -9,7 +9,7 @@ header never offers a page that would answer 403 or 404):
 | national viewer                      | National programmes                               |
 | AHSN director                        | Portfolio, Contract review, Audit trail           |
 | improvement manager                  | Collaboratives; the collaborative's dashboard,    |
-|                                      | what's due, data completeness and calendar        |
+|                                      | overdue data, data completeness and calendar      |
 | clinical lead (faculty)              | the collaborative, teams to review, PDSA cycles   |
 | trust lead, team member              | My team, Enter data, PDSA cycles                  |
 | Django staff (the superuser)         | Admin                                             |
@@ -182,7 +182,7 @@ def _collaborative_items(user, p: access.Principal, page_collaborative) -> list[
     label = "Dashboard" if runs else "Collaborative"
     items.append(NavItem(label, reverse("dashboard_collaborative", args=[pk]), DASHBOARD))
     if runs and may_monitor:
-        items.append(NavItem("What's due", reverse("overdue", args=[pk]), OVERDUE))
+        items.append(NavItem("Overdue data", reverse("overdue", args=[pk]), OVERDUE))
         items.append(
             NavItem("Data completeness", reverse("measures:completeness", args=[pk]), COMPLETENESS)
         )

@@ -79,7 +79,7 @@ def expected(cast, name) -> list[tuple[str, str]]:
         "falls_manager": [
             ("Collaboratives", "/"),
             ("Dashboard", f"/collaboratives/{falls}/dashboard/"),
-            ("What's due", f"/collaboratives/{falls}/overdue/"),
+            ("Overdue data", f"/collaboratives/{falls}/overdue/"),
             ("Data completeness", f"/collaboratives/{falls}/completeness/"),
             ("Calendar", f"/collaboratives/{falls}/calendar/"),
         ],
@@ -135,7 +135,7 @@ def test_it_offers_the_sections_of_the_collaborative_on_the_page(cast):
     assert items(manager.get(f"/collaboratives/{sepsis}/")) == [
         ("Collaboratives", "/"),
         ("Dashboard", f"/collaboratives/{sepsis}/dashboard/"),
-        ("What's due", f"/collaboratives/{sepsis}/overdue/"),
+        ("Overdue data", f"/collaboratives/{sepsis}/overdue/"),
         ("Data completeness", f"/collaboratives/{sepsis}/completeness/"),
         ("Calendar", f"/collaboratives/{sepsis}/calendar/"),
     ]
@@ -154,7 +154,7 @@ def test_it_offers_no_sections_of_a_collaborative_the_user_does_not_run(cast):
     cast.falls.partner_ahsns.add(cast.west)
     west_manager = user_with_role("west_manager", Role.IMPROVEMENT_MANAGER, ahsn=cast.west)
     offered = items(client_for(west_manager).get(f"/collaboratives/{cast.falls.pk}/"))
-    assert ("What's due", f"/collaboratives/{cast.maternity.pk}/overdue/") in offered
+    assert ("Overdue data", f"/collaboratives/{cast.maternity.pk}/overdue/") in offered
     assert not [href for _, href in offered if f"/collaboratives/{cast.falls.pk}/" in href]
 
 
@@ -168,7 +168,7 @@ def test_a_closed_collaborative_is_not_chosen_for_the_sections(cast):
     Collaborative.objects.filter(pk=cast.sepsis.pk).update(phase=Collaborative.Phase.CLOSED)
     # East's manager now runs one open collaborative: falls is theirs by default.
     labels = items(client_for(cast.users["manager"]).get("/"))
-    assert ("What's due", f"/collaboratives/{cast.falls.pk}/overdue/") in labels
+    assert ("Overdue data", f"/collaboratives/{cast.falls.pk}/overdue/") in labels
 
 
 def _pages(cast, name) -> list[str]:
