@@ -255,3 +255,12 @@ def test_a_director_of_several_ahsns_sees_each_named(cast):
         "Contract review: Western AHSN",
         "Audit trail: Western AHSN",
     ]
+
+
+def test_the_page_not_found_keeps_the_navigation_and_marks_nothing(cast):
+    response = client_for(cast.users["lead"]).get("/no-such-page/")
+    assert response.status_code == 404
+    parser = NavParser()
+    parser.feed(response.content.decode())
+    assert [text for text, _, _ in parser.links] == ["My team", "Enter data", "PDSA cycles"]
+    assert all(current is None for _, _, current in parser.links)
