@@ -11,6 +11,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from measures.spc.charts import period_unit
+
 GREY = "#7b7d7d"
 BLUE = "#289de0"
 ORANGE = "#fab428"
@@ -61,15 +63,76 @@ def _round(v, digits=4):
 
 
 def _segments(x, values, phase):
-    """One line per phase: values with a gap (None) where a phase ends."""
+    """One line per phase: values with a gap (None) where a phase ends, and only there.
+
+    A period without a value (a week not reported) is left out rather than drawn as a
+    gap, so a phase's line runs unbroken from its first point to its last.
+    """
     xs, ys = [], []
     for i, v in enumerate(values):
-        if i and phase[i] != phase[i - 1]:
+        if i and phase[i] != phase[i - 1] and ys and ys[-1] is not None:
             xs.append(x[i])
             ys.append(None)
+        if _round(v) is None:
+            continue
         xs.append(x[i])
         ys.append(_round(v))
     return xs, ys
+
+
+def _varies_within_phases(values, phase) -> bool:
+    """Whether a limit moves from point to point inside a phase (P and U charts whose
+    denominators differ), rather than holding one level per phase."""
+    return any(
+        phase[i] == phase[i - 1] and _round(values[i]) != _round(values[i - 1])
+        for i in range(1, len(values))
+        if values[i] is not None and values[i - 1] is not None
+    )
+
+
+# Charts of counts, proportions, rates and gaps between events: none can be negative, so
+# their axes never run below zero (a run or I chart may measure a change, which can).
+NON_NEGATIVE_CHARTS = {"p", "pp", "u", "up", "c", "g", "t"}
+# The axis title when the measure names no unit.
+UNITLESS_TITLES = {
+    "p": "Proportion",
+    "pp": "Proportion",
+    "u": "Rate",
+    "up": "Rate",
+    "c": "Count",
+    "g": "Cases between events",
+    "t": "Days between events",
+}
+TITLE_LINE = 22  # characters: a longer axis title wraps, so a 320 px chart shows it whole
+
+
+def axis_title(unit: str, chart: str) -> str:
+    """The value axis's title: the measure's unit ("%" spelt out), else what the chart
+    type counts; long titles are wrapped onto lines (Plotly's <br>)."""
+    unit = (unit or "").strip()
+    if unit == "%":
+        return "Percentage (%)"
+    if not unit:
+        return UNITLESS_TITLES.get(chart, "Value")
+    unit = unit[0].upper() + unit[1:]
+    words = unit.split()
+    if len(unit) <= TITLE_LINE or len(words) == 1:
+        return unit
+    # Two lines as even as can be ("per 1,000 / occupied bed days"), else as many as needed.
+    halves = min(
+        ((" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))),
+        key=lambda pair: max(map(len, pair)),
+    )
+    if max(map(len, halves)) <= TITLE_LINE:
+        return "<br>".join(halves)
+    lines, line = [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > TITLE_LINE:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
 
 
 def _fmt(v) -> str:
@@ -108,6 +171,51 @@ def point_rows(result, *, multiplier: int, annotations=()) -> list[dict]:
             }
         )
     return rows
+
+
+def _reference_line(result) -> float | None:
+    """The verdict's baseline centre line, when the chart as drawn does not show it after the
+    baseline (no phases and a baseline shorter than the series, or a later phase with its
+    own centre line); None when the drawn centre line already is it."""
+    centre = getattr(result, "verdict_centre", None)
+    start = getattr(result, "verdict_baseline", None)
+    if centre is None or start is None:
+        return None
+    after = [c for c in result.cl[start:] if c is not None]
+    if all(math.isclose(c, centre, rel_tol=1e-9, abs_tol=1e-12) for c in after):
+        return None
+    return centre
+
+
+def baseline_words(result, *, joined_on: dt.date | None) -> str:
+    """Which baseline the verdict compares with, in one sentence for the chart page."""
+    points = getattr(result, "verdict_baseline", None)
+    if not points or not result.x:
+        return ""
+    unit = period_unit(result.x)
+    name = unit[0] if points == 1 else unit[1]
+    first = dt.date.fromisoformat(result.x[0])
+    last = dt.date.fromisoformat(result.x[min(points, len(result.x)) - 1])
+    if unit[0] in ("month", "quarter"):
+        span = f"{first:%b %Y} to {last:%b %Y}"
+    else:
+        span = f"{first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
+    phases = max(result.phase, default=0) > 0
+    frozen = not all(result.baseline) and not phases
+    before = sum(1 for day in result.x if joined_on and dt.date.fromisoformat(day) < joined_on)
+    if phases or frozen:
+        what = "the first phase" if phases else "the frozen limits"
+        return f"The verdict compares with {what}: the first {points} {name} ({span})."
+    if before and points == before:
+        return f"The verdict compares with the {points} {name} before the team joined ({span})."
+    text = (
+        f"The verdict compares with the first {points} {name} ({span}), the fewest that are "
+        "enough data for a baseline"
+    )
+    if before:
+        few = unit[0] if before == 1 else unit[1]
+        text += f"; the {before} {few} before the team joined were too few"
+    return text + "."
 
 
 def figure(
@@ -164,6 +272,8 @@ def figure(
                 "<br>Notes: %{customdata[2]}<extra></extra>"
             ),
             "connectgaps": True,
+            # A point on a zero floor shows whole, not cut in half by the axis.
+            "cliponaxis": False,
         }
     ]
     pending = in_progress_trace(result, k)
@@ -183,7 +293,23 @@ def figure(
             "hoverinfo": "skip",
         }
     )
+    reference = _reference_line(result)
+    if reference is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Baseline centre line (what the verdict compares with)",
+                "x": [x[0], x[-1]],
+                "y": [_round(reference * k)] * 2,
+                "line": {"color": INK, "width": 1, "dash": "longdash"},
+                "hovertemplate": f"Baseline centre line: {_fmt(reference * k)}<extra></extra>",
+            }
+        )
     if any(v is not None for v in result.ucl):
+        # A limit that steps every week (P and U charts) broke a dashed line into scattered
+        # dashes; stepped limits are drawn solid and thin instead, both alike.
+        stepped = any(_varies_within_phases(v, result.phase) for v in (result.ucl, result.lcl))
         for name, values in (("Upper limit", result.ucl), ("Lower limit", result.lcl)):
             lx, ly = _segments(x, _scale(values, k), result.phase)
             data.append(
@@ -195,7 +321,12 @@ def figure(
                     "showlegend": name == "Upper limit",
                     "x": lx,
                     "y": ly,
-                    "line": {"color": GREY, "width": 1.5, "dash": "dash", "shape": "hv"},
+                    "line": {
+                        "color": GREY,
+                        "width": 1 if stepped else 1.5,
+                        "dash": "solid" if stepped else "dash",
+                        "shape": "hv",
+                    },
                     "hoverinfo": "skip",
                 }
             )
@@ -218,9 +349,10 @@ def figure(
     if result.target is not None:
         top, bottom = max(top, result.target * k), min(bottom, result.target * k)
     span = (top - bottom) or abs(top) or 1
+    # Both rows of markers sit above the data, so they never push the axis below zero.
     marker_rows = (
-        ("PDSA cycle", cycles, "triangle-up", BLUE, bottom - 0.08 * span),
-        ("Annotation", annotations, "diamond", INK, top + 0.08 * span),
+        ("PDSA cycle", cycles, "triangle-up", BLUE, top + 0.08 * span),
+        ("Annotation", annotations, "diamond", INK, top + 0.16 * span),
     )
     for name, markers, symbol, colour, level in marker_rows:
         markers = [m for m in markers if x and x[0] <= m.date.isoformat() <= x[-1]]
@@ -259,13 +391,23 @@ def figure(
         "plot_bgcolor": "#ffffff",
         "margin": {"l": 50, "r": 16, "t": 16, "b": 40},
         "showlegend": True,
-        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        # Above the plot: below it, the legend covered the dates on a narrow chart.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "closest",
-        "xaxis": {"type": "date", "showgrid": False, "linecolor": GREY, "ticks": "outside"},
+        # automargin: the margins grow to fit the dates and the axis title, never clip them.
+        "xaxis": {
+            "type": "date",
+            "showgrid": False,
+            "linecolor": GREY,
+            "ticks": "outside",
+            "automargin": True,
+        },
         "yaxis": {
-            "title": {"text": unit or "Value"},
+            "title": {"text": axis_title(unit, result.chart)},
             "gridcolor": "#e8edee",
             "zeroline": False,
+            "automargin": True,
+            "rangemode": "nonnegative" if result.chart in NON_NEGATIVE_CHARTS else "normal",
         },
         "shapes": shapes,
     }
@@ -279,7 +421,13 @@ def figure(
             "zeroline": False,
             "rangemode": "tozero",
         }
-        layout["xaxis2"] = {"type": "date", "anchor": "y2", "matches": "x", "showgrid": False}
+        layout["xaxis2"] = {
+            "type": "date",
+            "anchor": "y2",
+            "matches": "x",
+            "showgrid": False,
+            "automargin": True,
+        }
         layout["xaxis"]["anchor"] = "y"
         layout["xaxis"]["showticklabels"] = False
     return {"data": data, "layout": layout}
@@ -298,7 +446,8 @@ def in_progress_trace(result, k) -> dict | None:
         "x": [p["x"] for p in pending],
         "y": [_round(p["y"] * k) for p in pending],
         "text": ["in progress"] * len(pending),
-        "textposition": "top center",
+        # Leftwards from the point: centred on the last period, it ran off the chart's edge.
+        "textposition": "top left",
         "textfont": {"color": GREY, "size": 11},
         "marker": {"size": 8, "symbol": "circle-open", "color": GREY, "line": {"width": 2}},
         "hovertemplate": (
@@ -361,14 +510,16 @@ def _moving_range_traces(result, x) -> list[dict]:
     return traces
 
 
+#: Making Data Count's variation icon describes the latest point only: `words()` labels it so
+#: ("Latest month: common cause"), beside the verdict, which reads the whole series.
 VARIATION_WORDS = {
-    "common_cause": "Common cause variation: no significant change",
-    "improvement_high": "Special cause variation: improvement (high)",
-    "improvement_low": "Special cause variation: improvement (low)",
-    "concern_high": "Special cause variation: concern (high)",
-    "concern_low": "Special cause variation: concern (low)",
-    "neutral_high": "Special cause variation: higher (no direction of improvement set)",
-    "neutral_low": "Special cause variation: lower (no direction of improvement set)",
+    "common_cause": "common cause",
+    "improvement_high": "special cause, improvement (high)",
+    "improvement_low": "special cause, improvement (low)",
+    "concern_high": "special cause, concern (high)",
+    "concern_low": "special cause, concern (low)",
+    "neutral_high": "special cause, higher (no direction of improvement set)",
+    "neutral_low": "special cause, lower (no direction of improvement set)",
 }
 ASSURANCE_WORDS = {
     "pass": "The process will consistently meet the target",
@@ -378,7 +529,8 @@ ASSURANCE_WORDS = {
 STATUS_WORDS = {
     "improved": "Improved",
     "deteriorated": "Deteriorated",
-    "none": "No significant change",
+    "not_sustained": "Not sustained",
+    "no_change": "No change",
     "insufficient_data": "Not enough data yet",
 }
 CONVENTION_WORDS = {
@@ -401,8 +553,11 @@ CHART_WORDS = {
 
 def words(result) -> dict:
     """The plain-words labels of a stored result's icons, verdict, chart and convention."""
+    variation = VARIATION_WORDS.get(result.variation, "")
+    if variation:
+        variation = f"Latest {period_unit(result.x or [])[0]}: {variation}"
     return {
-        "variation": VARIATION_WORDS.get(result.variation, ""),
+        "variation": variation,
         "assurance": ASSURANCE_WORDS.get(result.assurance, ""),
         "status": STATUS_WORDS.get(result.status, result.status),
         "convention": CONVENTION_WORDS.get(result.convention, result.convention),
