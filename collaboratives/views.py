@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,39 +44,9 @@ from collaboratives.models import (
     Team,
     TeamAssessment,
 )
-from dashboards.start import start_here
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
 from measures.exporters.formats import render_csv
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The collaboratives the user may see, in phase order, with their active teams."""
-    collaboratives = (
-        Collaborative.objects.visible_to(request.user)
-        .select_related("lead_ahsn", "topic")
-        .annotate(active_teams=Count("teams", filter=Q(teams__status=Team.Status.ACTIVE)))
-        .annotate(
-            phase_order=Case(
-                *[When(phase=phase, then=Value(i)) for i, phase in enumerate(Collaborative.Phase)],
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("phase_order", "name")
-    )
-    return render(
-        request,
-        "collaboratives/home.html",
-        {
-            "collaboratives": collaboratives,
-            "can_create": access.ahsns_for_new_collaboratives(request.user).exists(),
-            "can_invite": access.may_invite(request.user),
-            # Each role's dashboards first: what needs their attention, without clicking around.
-            "start_here": start_here(request.user),
-        },
-    )
-
 
 # --- Setting a collaborative up ------------------------------------------------------------
 
@@ -104,12 +74,13 @@ def collaborative_create(request: HttpRequest) -> HttpResponse:
 def collaborative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     collaborative = access.collaborative_for(request.user, pk)
     user = request.user
-    teams = (
-        Team.objects.visible_to(user)
+    teams = [
+        access.named_for(user, team)
+        for team in Team.objects.visible_to(user)
         .filter(collaborative=collaborative)
-        .select_related("organisation", "lead")
+        .select_related("organisation", "lead", "collaborative")
         .order_by("status", "organisation__name", "unit")
-    )
+    ]
     context = {
         "collaborative": collaborative,
         "target": collaborative.current_stretch_target(),
@@ -937,6 +908,8 @@ def event_attendance(request: HttpRequest, pk: int, event_pk: int) -> HttpRespon
     collaborative = access.collaborative_for(request.user, pk, action)
     event = get_object_or_404(collaborative.events, pk=event_pk)
     memberships = workflows.event_people(event=event)
+    for membership in memberships:
+        access.named_for(request.user, membership.team)
     if request.method == "POST":
         present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
         workflows.attendance_set(event=event, memberships=memberships, present_ids=present)

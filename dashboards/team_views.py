@@ -20,11 +20,13 @@ from django.views.decorators.http import require_GET
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards.alerts import alerts_for_team
-from governance import access
+from dashboards.collaborative_views import DEFAULT_WINDOW, window_dates
+from dashboards.peers import PeerPosition, peer_position
+from governance import access, disclosure
 from governance.reporting import periods_owed
 from measures import figures
-from measures.aggregate import aggregate_chart
-from measures.models import ChartResult, DataPoint, Measure, Series
+from measures.aggregate import aggregate_chart, funnel_data_type, funnel_for
+from measures.models import ChartResult, CollaborativeMeasure, DataPoint, Measure, Series
 from measures.views import chart_panel
 
 SUMMARY_FIELDS = (
@@ -128,6 +130,16 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
         .latest_per_series()
         .only(*SUMMARY_FIELDS)
     }
+    # Seen from outside the collaborative, a measure under the small-number rules is read
+    # from the chart of its published figures, as its chart page draws it.
+    scope = disclosure.scope_for(user, team.collaborative)
+    ruled = [s for s in series if disclosure.publisher(scope, s.measure) is not None]
+    if ruled:
+        published = disclosure.published_charts(ruled)
+        for s in ruled:
+            results.pop(s.pk, None)
+            if s.pk in published:
+                results[s.pk] = published[s.pk]
     owed = team_owed(team, series, today)
     panels = []
     for s in series:
@@ -142,6 +154,30 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
         )
     panels.sort(key=lambda p: p.order)
     return panels
+
+
+def team_peer_position(series, user, scope) -> tuple[PeerPosition | None, str]:
+    """Where the series' team stands among its peers (`dashboards.peers.peer_position`),
+    read from the funnel plot the collaborative's dashboard draws by default (its window; its
+    figures, published ones to a viewer whose `scope` is outside the sharing terms), and the
+    query of that funnel's page; (None, "") for a measure outside the collaborative's set."""
+    team = series.team
+    collaborative = team.collaborative
+    cm = (
+        CollaborativeMeasure.objects.filter(collaborative=collaborative, measure=series.measure_id)
+        .select_related("measure", "collaborative")
+        .first()
+    )
+    if cm is None:
+        return None, ""
+    own = set(access.principal(user).teams)
+    you = team.pk in own
+    if not funnel_data_type(cm.measure):  # says why there is no comparison; reads no rows
+        return peer_position(funnel_for(cm, figure=False), team.pk, you=you), ""
+    publish = disclosure.publisher(scope, cm.measure)
+    start, end = window_dates(cm, DEFAULT_WINDOW)
+    funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False, end_complete=True)
+    return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"
 
 
 @login_required
@@ -206,7 +242,7 @@ def small_figure(figure: dict) -> dict:
     return {"data": figure["data"], "layout": layout}
 
 
-def _sustain_months(series, collaborative) -> dict | None:
+def _sustain_months(series, collaborative, scope) -> dict | None:
     """In the sustain phase a weekly series is shown rolled up to months (issue 8): the
     team's own aggregate chart, in place of the weekly one."""
     if collaborative.phase != collaborative.Phase.SUSTAIN:
@@ -216,7 +252,9 @@ def _sustain_months(series, collaborative) -> dict | None:
     cm = collaborative.measure_set.filter(measure=series.measure).select_related("measure").first()
     if cm is None:
         return None
-    agg = aggregate_chart(cm, team_ids=[series.team_id])
+    agg = aggregate_chart(
+        cm, team_ids=[series.team_id], publish=disclosure.publisher(scope, cm.measure)
+    )
     if agg.chart is None:
         return None
     return {
@@ -240,14 +278,22 @@ def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     if series.team_id != pk:
         raise Http404("No such measure on this team")
     collaborative = series.team.collaborative
-    panel = chart_panel(series, heal=False)
-    rolled = _sustain_months(series, collaborative)
+    scope = disclosure.scope_for(request.user, collaborative)
+    panel = chart_panel(series, heal=False, scope=scope)
+    rolled = _sustain_months(series, collaborative, scope)
     if rolled is not None:
         panel.update(rolled)
     if panel.get("figure"):
         panel["figure"] = small_figure(panel["figure"])
         panel["figure_id"] = f"panel-figure-{series.pk}"
-    context = {**panel, "team": series.team, "collaborative": collaborative}
+    peers, peers_query = team_peer_position(series, request.user, scope)
+    context = {
+        **panel,
+        "team": series.team,
+        "collaborative": collaborative,
+        "peers": peers,
+        "peers_query": peers_query,
+    }
     if request.htmx:
         return render(request, "dashboards/_panel_chart.html", context)
     return render(request, "dashboards/team_panel_page.html", context)
