@@ -1463,6 +1463,13 @@ class Builder:
                 if getattr(row, "series", None) is not None:
                     row.series_id = row.series.id
             bulk(model, rows)
+        # An annotation was written on the day it notes, not today: created_at is set on
+        # insert whatever the row says, so date the seeded ones after.
+        notes = [e for e in extras if isinstance(e, Annotation)]
+        for note in notes:
+            note.created_at = at_ten(note.date)
+        if notes:
+            Annotation.objects.bulk_update(notes, ["created_at"], batch_size=BATCH)
 
     def write_data(self, tasks: list[SeriesTask]) -> None:
         total = len(tasks)

@@ -21,7 +21,7 @@ from collaboratives.models import (
 )
 from governance.demo.builder import DEMO_PASSWORD, DEMO_USERS
 from governance.models import Person, Role, RoleAssignment
-from measures.models import DataPoint, DataPointRevision, Measure, Series
+from measures.models import Annotation, DataPoint, DataPointRevision, Measure, Series
 
 TODAY = "2025-06-30"
 # Set by the database or the clock, not by the seed: left out of the canonical dump.
@@ -330,6 +330,9 @@ def test_it_dates_seeded_history_when_it_happened_not_today():
         assert r.period_start <= entered <= today + dt.timedelta(days=12), r
         assert entered - r.period_start < dt.timedelta(days=60), r
     assert len({r.changed_at.date() for r in revisions}) > 12
+    notes = list(Annotation.objects.all())
+    assert notes
+    assert all(n.created_at.date() == n.date for n in notes)
 
 
 @pytest.mark.django_db
