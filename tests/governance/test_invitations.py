@@ -287,3 +287,11 @@ def test_revoking_needs_a_csrf_token(cast):
     assert client.post(f"/invitations/{invitation.pk}/revoke/").status_code == 403
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+def test_the_collaborative_page_links_its_inviters_to_the_pending_invitations(cast):
+    page = f"/collaboratives/{cast.falls.pk}/"
+    html = client_for(cast.users["falls_manager"]).get(page).content.decode()
+    assert 'href="/invitations/"' in html
+    faculty = client_for(cast.users["faculty"]).get(page).content.decode()
+    assert 'href="/invitations/"' not in faculty
