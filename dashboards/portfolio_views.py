@@ -380,7 +380,7 @@ def national(request: HttpRequest) -> HttpResponse:
 
 
 def _ahsn_name(row) -> str:
-    return row["ahsn"].later_name or row["ahsn"].name
+    return row["ahsn"].current_name
 
 
 def _regions(topic, ahsns, phase: str) -> list[dict]:
