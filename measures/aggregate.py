@@ -199,7 +199,8 @@ def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = 
     convention = core_convention(collaborative, chart)
     multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
     target = None if cm.target is None else float(cm.target) / multiplier
-    improvement = None if measure.direction == Measure.Direction.NEITHER else measure.direction
+    direction = cm.improvement_direction
+    improvement = None if direction == Measure.Direction.NEITHER else direction
     x = [p.isoformat() for p in periods]
     try:
         spec = spc.SeriesSpec(

@@ -95,8 +95,9 @@ def _series_inputs(ids: list[int]) -> dict[int, SeriesInput]:
     )
     if not series:
         return {}
-    targets = {
-        (cm.collaborative_id, cm.measure_id): cm.target
+    # The collaborative's own target and direction for each measure (its measure set).
+    settings_ = {
+        (cm.collaborative_id, cm.measure_id): (cm.target, cm.direction)
         for cm in CollaborativeMeasure.objects.filter(
             collaborative_id__in={s.team.collaborative_id for s in series},
             measure_id__in={s.measure_id for s in series},
@@ -137,9 +138,11 @@ def _series_inputs(ids: list[int]) -> dict[int, SeriesInput]:
     out = {}
     for s in series:
         notes = sorted(by_series[s.pk] + by_team[s.team_id], key=lambda n: (n["date"], n["id"]))
+        target, direction = settings_.get((s.team.collaborative_id, s.measure_id), (None, ""))
         out[s.pk] = build_input(
             s,
-            target=targets.get((s.team.collaborative_id, s.measure_id)),
+            target=target,
+            direction=direction,
             points=points[s.pk],
             phase_starts=phases[s.pk],
             marks=marks[s.pk],
@@ -148,8 +151,11 @@ def _series_inputs(ids: list[int]) -> dict[int, SeriesInput]:
     return out
 
 
-def build_input(series: Series, *, target, points, phase_starts, marks, annotations):
-    """One series' core input from its rows (already loaded)."""
+def build_input(
+    series: Series, *, target, points, phase_starts, marks, annotations, direction: str = ""
+):
+    """One series' core input from its rows (already loaded). `direction` is the
+    collaborative's own for the measure; empty, the measure's."""
     measure = series.measure
     collaborative = series.team.collaborative
     chart = core_chart(measure)
@@ -180,7 +186,8 @@ def build_input(series: Series, *, target, points, phase_starts, marks, annotati
     astronomical = sorted(index[p] for p, kind in marks if kind == "astronomical" and p in index)
     multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
     core_target = None if target is None else float(target) / multiplier
-    improvement = None if measure.direction == Measure.Direction.NEITHER else measure.direction
+    direction = direction or measure.direction
+    improvement = None if direction == Measure.Direction.NEITHER else direction
     rules = (
         {"shift": collaborative.shift_length, "trend": collaborative.trend_length}
         if convention == "mdc"

@@ -158,6 +158,12 @@ class CollaborativeMeasure(models.Model):
     target = models.DecimalField(
         max_digits=14, decimal_places=4, null=True, blank=True, help_text="On the plotted scale."
     )
+    direction = models.CharField(
+        max_length=8,
+        choices=MeasureDirection.choices,
+        blank=True,
+        help_text="This collaborative's direction of improvement; empty for the library's.",
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -170,6 +176,12 @@ class CollaborativeMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} in {self.collaborative}"
+
+    @property
+    def improvement_direction(self) -> str:
+        """The direction this collaborative's charts read the measure in: its faculty's
+        choice, or the library measure's default."""
+        return self.direction or self.measure.direction
 
 
 class Series(models.Model):
