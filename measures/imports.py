@@ -291,7 +291,9 @@ def import_preview(*, collaborative, user, content: bytes, today: dt.date | None
                 if not series.measure.has_denominator and denominator not in (None, ""):
                     error("denominator", "is not used by this measure; leave it empty")
                 change = PointChange(period, numerator, denominator)
-                point_errs, num, den = point_errors(series.measure, change, today)
+                point_errs, num, den = point_errors(
+                    series.measure, change, today, collaborative=collaborative
+                )
                 for e in point_errs:
                     error(e.field, e.reason)
                 if numerator is None and not point_errs:
