@@ -2,7 +2,8 @@
 
 Sheets: About, Collaboratives, Teams (one row per team), Team measures (one row per team
 and measure over the period), Measures by month (the aggregate charts' figures, one row
-per period or, for event-dated measures, per event) and Measures (each chart's reading). Every
+per period or, for event-dated measures, per event), Measures (each chart's reading) and
+Commentary (the director's, per section). Every
 count of people is as published (governance/disclosure.py); text a spreadsheet would run
 is made inert.
 """
@@ -66,7 +67,7 @@ def _yes(v) -> str:
     return "Yes" if v else "No"
 
 
-def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
+def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None = None) -> bytes:
     wb = Workbook()
     about = wb.active
     about.title = "About"
@@ -85,7 +86,7 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
             "(NHS Digital's method for sub-national figures).",
         ],
     ]:
-        about.append(row)
+        about.append([neutralise(v) for v in row])
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 100
     for cell in about["A"]:
@@ -251,6 +252,19 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
             for m in c["measures"]
         ],
         [40, 50, 10, 24, 10, 90],
+    )
+    notes = commentary or {}
+    sections = [
+        ("summary", "Portfolio summary"),
+        *((c["key"], c["name"]) for c in document["collaboratives"]),
+        ("lessons", "Lessons learned"),
+    ]
+    _sheet(
+        wb,
+        "Commentary",
+        ["Section", "Commentary"],
+        [[title, notes[key]] for key, title in sections if notes.get(key)],
+        [40, 120],
     )
     buf = io.BytesIO()
     wb.save(buf)
