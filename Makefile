@@ -42,7 +42,7 @@ help:
 	@echo "make test              install, then the whole test suite (the fault tests last, alone)"
 	@echo "make audit             known advisories against the locked dependencies (pip-audit)"
 	@echo "make soak              10 minutes of steady load on the whole stack (bench/soak.py)"
-	@echo "make lint              ruff check and ruff format --check"
+	@echo "make lint              ruff check, ruff format --check and the import contracts"
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make lock              regenerate requirements.lock and requirements-dev.lock"
 	@echo "make venv / assets     just the Python environment / the NHS.UK frontend files"
@@ -110,6 +110,7 @@ test: venv assets
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 migrations-check: venv
 	@mkdir -p "$${COLLAB_VAR_DIR:-var}"
