@@ -331,13 +331,34 @@ def import_preview(*, collaborative, user, content: bytes, today: dt.date | None
             item["old_numerator"] = _plain(point.numerator)
             item["old_denominator"] = _plain(point.denominator)
             change.append(item)
+    listed = _first_rows(errors, ERROR_ROWS_LISTED)
     return {
         "file_type": file_type,
         "add": add,
         "change": change,
         "unchanged": unchanged,
-        "errors": [e.as_dict() for e in errors],
+        "errors": [e.as_dict() for e in listed],
+        "error_count": len(errors),
+        "error_rows_unlisted": len({e.row for e in errors}) - len({e.row for e in listed}),
     }
+
+
+# The rows whose errors a preview lists and stores; further rows with errors are counted.
+# (A 2 MB file of 99,999 bad rows stored 9.9 MB of details nobody reads past the first.)
+ERROR_ROWS_LISTED = 200
+
+
+def _first_rows(errors: list, rows: int) -> list:
+    """The errors of the first `rows` rows that have any, in file order."""
+    kept: set = set()
+    out = []
+    for e in errors:
+        if e.row not in kept:
+            if len(kept) == rows:
+                break
+            kept.add(e.row)
+        out.append(e)
+    return out
 
 
 def _plain(value: Decimal | None) -> str | None:

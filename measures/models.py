@@ -624,7 +624,8 @@ class ImportBatch(models.Model):
 
     @property
     def error_count(self) -> int:
-        return len(self.findings.get("errors", []))
+        """Every error found, listed or not (measures/imports.py lists the first rows')."""
+        return self.findings.get("error_count", len(self.findings.get("errors", [])))
 
 
 class DataReminder(models.Model):
