@@ -446,7 +446,7 @@ def funnel_figure(funnel: Funnel) -> dict:
                 "name": name,
                 "x": [u.denominator for u in units],
                 "y": [None if u.rate is None else round(u.rate, 6) for u in units],
-                "text": [u.label for u in units],
+                "text": [figures.plain(u.label) for u in units],
                 "textposition": "top center",
                 "marker": {
                     "size": size,
@@ -455,7 +455,7 @@ def funnel_figure(funnel: Funnel) -> dict:
                     "symbol": "diamond" if name == "Your team" else "circle",
                 },
                 "hovertemplate": "%{text}: <b>%{y}</b> (%{x} "
-                + x_title.lower()
+                + figures.plain(x_title.lower())
                 + ")<extra></extra>",
             }
         )
@@ -470,14 +470,14 @@ def funnel_figure(funnel: Funnel) -> dict:
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "closest",
         "xaxis": {
-            "title": {"text": x_title},
+            "title": {"text": figures.plain(x_title)},
             "type": "log" if last / first > 20 else "linear",
             "showgrid": False,
             "linecolor": figures.GREY,
             "ticks": "outside",
         },  # fmt: skip
         "yaxis": {
-            "title": {"text": measure.unit or "Value"},
+            "title": {"text": figures.plain(measure.unit) or "Value"},
             "gridcolor": "#e8edee",
             "zeroline": False,
         },  # fmt: skip

@@ -8,6 +8,7 @@ concern orange, target red; neutral special cause (no direction) purple.
 """
 
 import datetime as dt
+import html
 import math
 from dataclasses import dataclass
 
@@ -72,6 +73,13 @@ def _segments(x, values, phase):
     return xs, ys
 
 
+def plain(text: str) -> str:
+    """Text people typed, for a figure: Plotly reads a little HTML in labels and hover text
+    (<a href>, <b>, <br>), so the text's own <, > and & go as entities, which Plotly shows
+    as the characters themselves: a typed link is shown, never made clickable."""
+    return html.escape(str(text), quote=False)
+
+
 def _fmt(v) -> str:
     if v is None:
         return "–"
@@ -134,7 +142,7 @@ def figure(
         [
             _fmt(r["numerator"]),
             _fmt(r["denominator"]),
-            "<br>".join(r["notes"]) or "–",
+            "<br>".join(plain(n) for n in r["notes"]) or "–",
             r["signal"] + (" · excluded" if r["excluded"] else ""),
         ]
         for r in rows
@@ -229,7 +237,7 @@ def figure(
                     "x": [m.date.isoformat() for m in markers],
                     "y": [_round(level)] * len(markers),
                     "marker": {"symbol": symbol, "size": 11, "color": colour},
-                    "text": [m.text for m in markers],
+                    "text": [plain(m.text) for m in markers],
                     "hovertemplate": f"{name}, %{{x|%d %b %Y}}:<br>%{{text}}<extra></extra>",
                 }
             )
@@ -259,7 +267,7 @@ def figure(
         "hovermode": "closest",
         "xaxis": {"type": "date", "showgrid": False, "linecolor": GREY, "ticks": "outside"},
         "yaxis": {
-            "title": {"text": unit or "Value"},
+            "title": {"text": plain(unit) or "Value"},
             "gridcolor": "#e8edee",
             "zeroline": False,
         },
