@@ -28,7 +28,7 @@ def version_claim(model, *, pk, field: str, expected: int) -> int:
 def version_field(initial: int) -> forms.IntegerField:
     """The hidden field a versioned form carries: the version its page was opened at."""
     return forms.IntegerField(
-        widget=forms.HiddenInput, min_value=0, initial=initial, required=False
+        widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1, initial=initial, required=False
     )
 
 

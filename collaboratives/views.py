@@ -810,7 +810,10 @@ def design_record(request: HttpRequest, pk: int) -> HttpResponse:
         except EditConflict:
             # Someone saved the record since this page was opened: show theirs, keep the
             # typed answers with the version now stored, to save again on purpose.
-            record = DesignRecord.objects.get(collaborative=collaborative)
+            # (A lost claim on a record made by this very save rolled it back too.)
+            record = DesignRecord.objects.filter(collaborative=collaborative).first() or (
+                DesignRecord(collaborative=collaborative)
+            )
             entries = workflows.design_record_entries(record)
             data = request.POST.copy()
             data["version"] = record.version

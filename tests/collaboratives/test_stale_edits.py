@@ -109,3 +109,16 @@ def test_a_follow_on_cycle_of_a_cycle_id_that_is_not_a_number_is_not_found(cast)
         assert response.status_code == 404, after
 
     assert client.get(url, {"after": cast.alpha_cycle.pk}).status_code == 200
+
+
+def test_a_first_design_record_save_with_a_wrong_version_is_refused_not_a_crash(cast):
+    # Found by fuzzing as a manager: the claim fails on the record this save just made,
+    # and the roll-back takes that record with it.
+    client = client_for(cast.users["manager"])
+    url = f"/collaboratives/{cast.falls.pk}/design/?part=start"
+
+    response = client.post(url, start(7, aim_note="Set early"))
+
+    assert response.status_code == 409
+    assert "Someone else saved this" in response.content.decode()
+    assert not DesignRecord.objects.exists() and not DesignRecordEntry.objects.exists()
