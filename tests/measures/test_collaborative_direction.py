@@ -116,3 +116,23 @@ def test_a_teams_own_measure_keeps_its_direction_on_the_measure(client, cast):
     series.measure.refresh_from_db()
     assert series.measure.direction == "down"
     assert not CollaborativeMeasure.objects.filter(measure=series.measure, direction="down")
+
+
+def test_the_measure_definitions_export_gives_the_collaboratives_own_direction(client, cast):
+    client.force_login(cast.users["faculty"])
+    set_direction(client, cast.alpha_series, "up")
+
+    own = client.get(
+        reverse("measures:series_export", args=[cast.alpha_series.pk, "csv"]),
+        {"sheet": "definitions"},
+    )
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    other = client.get(
+        reverse("measures:series_export", args=[cast.delta_series.pk, "csv"]),
+        {"sheet": "definitions"},
+    )
+
+    assert "Higher is better" in own.content.decode()
+    assert "Lower is better" in other.content.decode()
