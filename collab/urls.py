@@ -8,6 +8,7 @@ urlpatterns = [
     path(
         "accounts/login/",
         RedirectView.as_view(pattern_name="login", permanent=False, query_string=True),
+        name="accounts_login",
     ),
     path("", include("collaboratives.urls")),
     path("", include("governance.urls")),
