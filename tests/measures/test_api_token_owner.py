@@ -75,3 +75,18 @@ def test_a_manager_made_token_works_while_they_run_the_collaborative(client, cas
     RoleAssignment.objects.filter(person__user=manager).delete()
 
     assert read(client, key).status_code == 401
+
+
+def test_the_tokens_page_says_which_tokens_stopped_with_their_maker(client, cast):
+    api_token_create(team=cast.alpha, name="Warehouse", by=cast.users["lead"])
+    manager = cast.users["falls_manager"]
+    client.force_login(manager)
+    page = reverse("measures:api_tokens", args=[cast.alpha.pk])
+    assert "Stopped:" not in client.get(page).content.decode()
+
+    cast.users["lead"].is_active = False
+    cast.users["lead"].save()
+
+    assert "Stopped: the person who made it no longer leads the team" in (
+        client.get(page).content.decode()
+    )
