@@ -179,6 +179,42 @@ def test_twenty_simultaneous_grid_saves_all_land_once(site):
     assert sorted(revisions) == sorted((s, p) for s, p, _, _ in stored)  # each stored once
 
 
+def test_twenty_simultaneous_saves_of_one_cell_store_one_and_tell_the_rest(site):
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    week = monday - dt.timedelta(weeks=10)  # a cell the test above leaves alone
+    start = threading.Barrier(SAVES)
+
+    def save(value):
+        start.wait()
+        return site.request(
+            "POST",
+            f"/series/{site.ids['custom']}/data/{week:%Y-%m-%d}/",
+            f"numerator={value}&expected_version=0",
+            headers={"HX-Request": "true", "X-CSRFToken": CSRF},
+        )
+
+    with concurrent.futures.ThreadPoolExecutor(SAVES) as pool:
+        answers = list(pool.map(save, range(1, SAVES + 1)))
+
+    assert [status for status, _, _ in answers] == [200] * SAVES
+    told = [b"Someone else changed this" in body for _, _, body in answers]
+    assert told.count(False) == 1  # one save landed; every other one was told so
+    stored = site.rows(
+        "SELECT numerator, version FROM measures_datapoint WHERE series_id = ? "
+        "AND period_start = ?",
+        site.ids["custom"],
+        f"{week:%Y-%m-%d}",
+    )
+    winner = told.index(False) + 1
+    assert [(Decimal(str(n)), v) for n, v in stored] == [(Decimal(winner), 1)]
+    revisions = site.rows(
+        "SELECT count(*) FROM measures_datapointrevision WHERE series_id = ? AND period_start = ?",
+        site.ids["custom"],
+        f"{week:%Y-%m-%d}",
+    )
+    assert revisions == [(1,)]
+
+
 def test_a_mistyped_address_shows_the_nhs_style_page_not_djangos_debug_page(site):
     status, _, body = site.request("GET", "/no-such-page/")
 
