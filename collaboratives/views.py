@@ -501,7 +501,7 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
     parent = None
     if request.GET.get("after"):
         after = request.GET["after"]
-        if not after.isdigit():  # not an id: no such cycle, rather than a 500
+        if not (after.isascii() and after.isdigit()):  # not an id: no such cycle, not a 500
             raise Http404("No such cycle to follow on from")
         parent = get_object_or_404(team.cycles.current(), pk=int(after))
         initial = {
