@@ -327,6 +327,11 @@ CELERY_BEAT_SCHEDULE = {
     "data-reminders": {"task": "measures.tasks.data_reminders_send", "schedule": 24 * 60 * 60.0},
     # Once a day: sustain alerts for charts in the sustain phase (a gain fading).
     "sustain-alerts": {"task": "measures.tasks.sustain_alerts_sweep", "schedule": 24 * 60 * 60.0},
+    # Once a day: recompute the charts whose latest complete period has moved (issue 14).
+    "complete-periods": {
+        "task": "measures.tasks.complete_periods_advance",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 # Days after a period's data was due before its team lead gets a reminder (issue 7).
 COLLAB_REMINDER_DAYS_LATE = envint("COLLAB_REMINDER_DAYS_LATE", 7)
@@ -335,6 +340,9 @@ COLLAB_REMINDER_DAYS_LATE = envint("COLLAB_REMINDER_DAYS_LATE", 7)
 COLLAB_DATA_YEARS_BEFORE_START = envint("COLLAB_DATA_YEARS_BEFORE_START", 5)
 # Data points in one API write (measures/api.py); more are sent in further calls.
 COLLAB_API_MAX_POINTS = envint("COLLAB_API_MAX_POINTS", 500)
+# Headlines ("N% of the way to the target") read the latest complete period in which at
+# least this share of the teams that owed it reported it, so one early team cannot move them.
+COLLAB_HEADLINE_MIN_REPORTING = 0.8
 # Small-number rules for counts of people shown beyond their collaborative (NHS Digital's
 # sub-national method; see governance/disclosure.py for the keys and the source).
 COLLAB_DISCLOSURE = {"suppress_up_to": 7, "round_to": 5, "symbol": "*"}

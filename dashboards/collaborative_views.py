@@ -12,6 +12,7 @@ Teams outside the funnel limits can say why, and faculty can judge the variation
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
@@ -25,9 +26,11 @@ from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
 from governance import access
 from measures import figures
-from measures.aggregate import aggregate_chart, funnel_for
+from measures.aggregate import aggregate_chart, complete_end, funnel_for
+from measures.completeness import headline_period
 from measures.data import scaled_by_multiplier
 from measures.models import ChartResult, DataPoint, Series, VariationNote
+from measures.periods import period_start_for
 
 WINDOWS = {"3": "3 months", "6": "6 months", "12": "12 months", "24": "24 months", "all": "All"}
 DEFAULT_WINDOW = "12"
@@ -75,10 +78,14 @@ def _month_shift(day: dt.date, months: int) -> dt.date:
 
 def window_dates(cm, window: str) -> tuple[dt.date | None, dt.date | None]:
     """The window's first and last period: `window` months back from the newest period any
-    team reported (so a window never starts in a month nobody could have reported)."""
+    team reported (so a window never starts in a month nobody could have reported), but
+    never past the latest complete period (a period one team has entered early is left out)."""
     last = DataPoint.objects.filter(
         series__team__collaborative_id=cm.collaborative_id, series__measure_id=cm.measure_id
     ).aggregate(last=Max("period_start"))["last"]
+    if last is not None:
+        frequency = cm.measure.frequency
+        last = min(last, period_start_for(complete_end(cm, None), frequency))
     if last is None or window == "all":
         return None, last
     return _month_shift(last.replace(day=1), int(window) - 1), last
@@ -109,7 +116,8 @@ def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
 
 def stretch_progress(collaborative, entries) -> dict | None:
     """How far the whole collaborative has come from the stretch target's baseline to its
-    target, read from the aggregate chart's newest value."""
+    target, read from the aggregate chart at the headline period
+    (`measures.completeness.headline_period`)."""
     target = collaborative.current_stretch_target()
     if target is None:
         return None
@@ -118,7 +126,18 @@ def stretch_progress(collaborative, entries) -> dict | None:
     if cm is None:
         return progress
     agg = aggregate_chart(cm)
-    latest = next((r for r in reversed(agg.rows) if r["value"] is not None), None)
+    progress["reported"] = bool(agg.rows)
+    progress["min_reporting"] = round(100 * settings.COLLAB_HEADLINE_MIN_REPORTING)
+    # the latest complete period that enough teams reported, so one early team cannot move it
+    period = headline_period(collaborative, today=timezone.localdate(), measure=cm.measure)
+    latest = next(
+        (
+            r
+            for r in reversed(agg.rows)
+            if r["value"] is not None and period is not None and r["date"] <= period
+        ),
+        None,
+    )
     if latest is None:
         return progress
     baseline, goal = float(target.baseline_value), float(target.target_value)

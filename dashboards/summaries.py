@@ -9,7 +9,7 @@ What each level holds (plain JSON in `ReportingSummary.payload`):
   recently) and the latest assessment score (the faculty's, else the team's own).
 - collaborative: the same added up over its active teams, the share of teams whose
   outcome verdict is improved, and the outcome measure's pooled numerator and
-  denominator over the last three months (raw: pages outside the collaborative pass them
+  denominator over the last three complete months (raw: pages outside the collaborative pass them
   through `governance.disclosure`).
 - ahsn: the collaboratives it leads added up, and how many are in each phase.
 - programme: one topic across the AHSNs that run it (every national programme, and any
@@ -37,8 +37,14 @@ from django.utils import timezone
 
 from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
 from dashboards.models import ReportingSummary
-from measures.completeness import completeness_matrix
+from measures.completeness import (
+    complete_cutoffs,
+    completeness_matrix,
+    cutoff_for,
+    last_day_of,
+)
 from measures.models import ChartResult, Measure, Series
+from measures.periods import MONTHLY
 
 Level = ReportingSummary.Level
 
@@ -194,7 +200,16 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     outcome_id = _outcome_measure_id(collaborative, set_rows)
     outcome_measure = (
         Measure.objects.filter(pk=outcome_id)
-        .values("id", "name", "counts_people", "multiplier", "unit", "chart_type", "direction")
+        .values(
+            "id",
+            "name",
+            "counts_people",
+            "multiplier",
+            "unit",
+            "chart_type",
+            "direction",
+            "frequency",
+        )
         .first()
         if outcome_id
         else None
@@ -209,7 +224,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         for s in Series.objects.filter(
             team__collaborative=collaborative,
             measure_id__in=[r["measure_id"] for r in set_rows],
-        ).values("id", "team_id", "measure_id", "data_version")
+        ).values("id", "team_id", "measure_id", "data_version", "measure__frequency")
     }
     data_version = sum(s["data_version"] for s in series.values())
     results = (
@@ -226,7 +241,12 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
             "denominator",
         )
     )
-    window_start = month_of(today)
+    # The outcome rate pools the last OUTCOME_MONTHS complete months (issue 14): the
+    # current month, or one a team has entered early, would move it with every entry.
+    cutoffs = complete_cutoffs([collaborative], today=today)
+    frequency = outcome_measure["frequency"] if outcome_measure else MONTHLY
+    window_end = cutoff_for(cutoffs, collaborative.pk, frequency, monthly=True)
+    window_start = window_end
     for _ in range(OUTCOME_MONTHS - 1):
         window_start = previous_month(window_start)
     outcome_num = outcome_den = 0.0
@@ -236,7 +256,10 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         team = payloads.get(s["team_id"])
         if team is None:
             continue
-        signal, status = _chart_reading(r, today)
+        # as things stood on `today`: up to the end of its latest complete period then
+        frequency = s["measure__frequency"]
+        as_of = last_day_of(cutoff_for(cutoffs, collaborative.pk, frequency), frequency)
+        signal, status = _chart_reading(r, as_of)
         team["series"] += 1
         if signal:
             team["signals"][signal] += 1
@@ -244,7 +267,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         if s["measure_id"] == outcome_id:
             team["outcome"] = status
             if team["status"] == Team.Status.ACTIVE:
-                lo, hi = window_start.isoformat(), today.isoformat()
+                lo, hi = window_start.isoformat(), last_day_of(window_end, MONTHLY).isoformat()
                 for x, num, den in zip(r["x"], r["numerator"], r["denominator"], strict=False):
                     if lo <= x <= hi and num is not None:
                         outcome_num += float(num)

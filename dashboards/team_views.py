@@ -7,6 +7,7 @@ chart and table load lazily from `team_panel` when scrolled into view.
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
@@ -20,11 +21,10 @@ from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards.alerts import alerts_for_team
 from governance import access
-from governance.reporting import due_on
+from governance.reporting import periods_owed
 from measures import figures
 from measures.aggregate import aggregate_chart
 from measures.models import ChartResult, DataPoint, Measure, Series
-from measures.periods import period_starts
 from measures.views import chart_panel
 
 SUMMARY_FIELDS = (
@@ -95,19 +95,16 @@ def team_owed(team, series: list[Series], today: dt.date) -> dict[int, list[dt.d
         for s in series
         if s.measure_id in in_set and s.measure.frequency != Measure.Frequency.EVENT
     ]
-    filled = set(
-        DataPoint.objects.filter(series__in=periodic).values_list("series_id", "period_start")
-    )
-    last_day = min(collaborative.ends_on or today, today)
-    first = max(collaborative.starts_on, team.joined_on)
+    sent = defaultdict(set)
+    for series_id, start in DataPoint.objects.filter(series__in=periodic).values_list(
+        "series_id", "period_start"
+    ):
+        sent[series_id].add(start)
     owed = {}
     for s in periodic:
-        missing = [
-            start
-            for start in period_starts(s.measure.frequency, first, last_day)
-            if due_on(start, s.measure.frequency, collaborative.data_due_days) < today
-            and (s.pk, start) not in filled
-        ]
+        missing = periods_owed(
+            collaborative, team, s.measure.frequency, today=today, sent=sent[s.pk]
+        )
         if missing:
             owed[s.pk] = missing
     return owed
@@ -226,6 +223,7 @@ def _sustain_months(series, collaborative) -> dict | None:
         "result": agg.chart,
         "figure": agg.figure,
         "rows": agg.rows,
+        "in_progress_rows": [],  # the weekly chart's: not shown against months
         "words": agg.words,
         "rolled_up": True,
         "monthly": True,

@@ -7,6 +7,7 @@ set it reports (mandatory, or optional and chosen) that has no data point.
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from measures import periods
@@ -16,6 +17,40 @@ def due_on(period_start: dt.date, frequency: str, due_days: int) -> dt.date:
     """The day a period's data is due: `due_days` after the period's last day."""
     last_day = periods.next_period_start(period_start, frequency) - dt.timedelta(days=1)
     return last_day + dt.timedelta(days=due_days)
+
+
+def first_owed(collaborative, team) -> dt.date:
+    """The first day whose period a team owes: when the collaborative started or it joined."""
+    return max(collaborative.starts_on, team.joined_on)
+
+
+def owes_period(collaborative, team, period_start: dt.date, frequency: str) -> bool:
+    """Whether `team` owes the period's data (when it reports a measure of `frequency`).
+
+    It owes every period from the one in which it joined (or the collaborative started)
+    that began before the collaborative ended, unless it withdrew before the period's last
+    day: a team that withdraws mid-period is not waited for. Periods owed by a team still
+    active are what `overdue` lists once they are due.
+    """
+    if period_start < periods.period_start_for(first_owed(collaborative, team), frequency):
+        return False
+    if collaborative.ends_on is not None and period_start > collaborative.ends_on:
+        return False
+    last_day = periods.next_period_start(period_start, frequency) - dt.timedelta(days=1)
+    return team.withdrawn_on is None or team.withdrawn_on > last_day
+
+
+def periods_owed(collaborative, team, frequency: str, *, today: dt.date, sent) -> list[dt.date]:
+    """The due periods (of one measure of `frequency`) that `team` owes and has not sent:
+    `sent` holds the period starts it has sent. Due means `due_on` is before `today`."""
+    last_day = min(collaborative.ends_on or today, today)
+    return [
+        start
+        for start in periods.period_starts(frequency, first_owed(collaborative, team), last_day)
+        if owes_period(collaborative, team, start, frequency)
+        and due_on(start, frequency, collaborative.data_due_days) < today
+        and start not in sent
+    ]
 
 
 @dataclass(frozen=True)
@@ -39,19 +74,16 @@ def overdue(collaborative, today: dt.date) -> list[Owed]:
         .exclude(measure__frequency=Measure.Frequency.EVENT)
         .select_related("measure", "team__organisation", "team__collaborative")
     )
-    filled = set(
-        DataPoint.objects.filter(series__in=series).values_list("series_id", "period_start")
-    )
-    last_day = min(collaborative.ends_on or today, today)
+    sent = defaultdict(set)
+    for series_id, start in DataPoint.objects.filter(series__in=series).values_list(
+        "series_id", "period_start"
+    ):
+        sent[series_id].add(start)
     owed = []
     for s in series:
-        first = max(collaborative.starts_on, s.team.joined_on)
-        missing = [
-            start
-            for start in periods.period_starts(s.measure.frequency, first, last_day)
-            if due_on(start, s.measure.frequency, collaborative.data_due_days) < today
-            and (s.id, start) not in filled
-        ]
+        missing = periods_owed(
+            collaborative, s.team, s.measure.frequency, today=today, sent=sent[s.id]
+        )
         if missing:
             owed.append(Owed(team=s.team, measure=s.measure, periods=missing))
     owed.sort(key=lambda o: (-len(o.periods), str(o.team), o.measure.name))

@@ -3,7 +3,14 @@
 - `aggregate_chart(cm)`: one chart of the whole collaborative. Each period's numerators
   and denominators are summed across the teams' series (an I chart's values, which are
   not counts, are averaged instead), weekly series rolled up to calendar months, and the
-  sums charted by the statistics core with the collaborative's rules.
+  sums charted by the statistics core with the collaborative's rules. Counts without a
+  denominator (C charts, run charts of counts) are charted per reporting team, a U chart
+  (or a run chart) with the number of team-periods reported as the denominator, so a
+  late team makes no dip. G and T measures are combined as events per month summed
+  across teams: a C chart, or a U chart where every month's exposure is recorded;
+  events are never merged across teams into one "days between" series.
+- Both count complete periods only (`measures.completeness`): a window ends at the
+  latest complete period, and what a team entered after it is not counted.
 - `funnel_for(cm, start=, end=)`: each team's rate over a window, against funnel limits
   from `measures.spc.funnel` (95% and 99.8%, adjusted for overdispersion when phi > 1,
   as Spiegelhalter 2005 and FunnelPlotR do). Proportions (P and P' charts, run charts of
@@ -20,16 +27,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils import timezone
 
 from measures import figures, spc
+from measures.completeness import complete_cutoffs, cutoff_for, last_day_of
 from measures.data import SeriesInput, core_chart, core_convention, scaled_by_multiplier
 from measures.models import DataPoint, Measure
-from measures.periods import MONTHLY, WEEKLY, period_starts
+from measures.periods import MONTHLY, WEEKLY, period_start_for, period_starts
 from measures.spc import constants as K
 from measures.spc import funnel as F
 
 # Charts whose values are not counts: a period's value across teams is their mean.
 MEAN_CHARTS = ("i",)
+# Counts without a denominator: charted per team-period reported (see `aggregate_chart`).
+PER_TEAM_CHARTS = {"c": "u", "run": "run"}
 
 
 @dataclass
@@ -45,6 +56,9 @@ class Aggregate:
     rows: list[dict] = field(default_factory=list)
     multiplier: int = 1
     error: str = ""
+    basis: str = ""  # how the teams' values were combined, in words for the chart's key
+    per_team: bool = False  # counts shown per team-period reported (the denominators)
+    complete_through: dt.date | None = None  # the last period counted
 
 
 @dataclass(frozen=True)
@@ -126,20 +140,35 @@ def _float(v):
     return None if v is None else float(v)
 
 
-def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = True) -> Aggregate:
+def complete_end(cm, end: dt.date | None, *, monthly: bool = False, today=None) -> dt.date:
+    """The last day to count in a window ending `end` (None: open): never after the end of
+    the latest complete period of the measure in its collaborative (of months, `monthly`)."""
+    measure = cm.measure
+    cutoffs = complete_cutoffs([cm.collaborative], today=today or timezone.localdate())
+    cutoff = cutoff_for(cutoffs, cm.collaborative_id, measure.frequency, monthly=monthly)
+    last = last_day_of(cutoff, MONTHLY if monthly else measure.frequency)
+    return last if end is None else min(end, last)
+
+
+def aggregate_chart(
+    cm, *, start=None, end=None, team_ids=None, roll_up: bool = True, today=None
+) -> Aggregate:
     """The chart of the whole collaborative for `cm` (a CollaborativeMeasure).
 
-    Steps: read every team's points in the window; roll weekly periods up to months
-    (`roll_up`); per period sum the numerators and denominators (or average the values
-    for an I chart); chart the sums with the core, under the collaborative's rules and
-    the measure set's target. Event-dated measures (G and T charts) merge every team's
-    events into one date order.
+    Steps: read every team's points in the window, up to the latest complete period
+    (on `today`, by default today); roll weekly periods up to months (`roll_up`); per
+    period sum the numerators and denominators (or average the values for an I chart;
+    divide counts without a denominator by the team-periods reported); chart them with
+    the core, under the collaborative's rules and the measure set's target. Event-dated
+    measures (G and T charts) count each month's events summed across teams.
     """
     measure = cm.measure
     collaborative = cm.collaborative
     monthly = roll_up and measure.frequency == WEEKLY
     agg = Aggregate(measure=measure, monthly=monthly)
     chart = core_chart(measure)
+    end = complete_end(cm, end, monthly=monthly or measure.is_event_dated, today=today)
+    agg.complete_through = period_start_for(end, MONTHLY if monthly else measure.frequency)
     rows = list(_points(cm, start=start, end=end, team_ids=team_ids))
     if not rows:
         return agg
@@ -148,39 +177,44 @@ def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = 
     num: dict[dt.date, float] = defaultdict(float)
     den: dict[dt.date, float | None] = {}
     count: dict[dt.date, int] = defaultdict(int)
-    events = []
     for team_id, period, n, d in rows:
-        if measure.is_event_dated:
-            events.append((period, float(n), _float(d)))
-            continue
-        key = _month(period) if monthly else period
+        key = _month(period) if monthly or measure.is_event_dated else period
         teams[key].add(team_id)
         num[key] += float(n)
         count[key] += 1
         if d is not None:
             den[key] = (den.get(key) or 0.0) + float(d)
 
+    n_values = None
+    per_team = not scaled_by_multiplier(measure) and chart in PER_TEAM_CHARTS
+    frequency = MONTHLY if monthly or measure.is_event_dated else measure.frequency
+    keys = sorted(num)
+    last = keys[-1]
     if measure.is_event_dated:
-        events.sort(key=lambda e: e[0])
-        periods = [e[0] for e in events]
-        numerator = [e[1] for e in events]
-        denominator = [e[2] for e in events]
-        if chart == "g":
-            y = [
-                d
-                if d is not None
-                else (None if i == 0 else float((periods[i] - periods[i - 1]).days))
-                for i, d in enumerate(denominator)
-            ]
-        else:
-            y = [None] + [float((periods[i] - periods[i - 1]).days) for i in range(1, len(periods))]
-        reporting = [1] * len(periods)
-        n_values = None
+        # months without events count 0 up to the latest complete month, but not past the
+        # collaborative's end, after which nobody records them
+        last = max(last, min(end, collaborative.ends_on or end))
+    periods = list(period_starts(frequency, keys[0], last))
+    numerator, denominator, reporting = [], [], []
+    if measure.is_event_dated:
+        # Events per month, summed across teams; a month without events counts 0. The
+        # exposure of a G chart's events (cases since the last one) makes a U chart only
+        # when every month has some: a month without events has none recorded.
+        numerator = [num.get(p, 0.0) for p in periods]
+        denominator = [den.get(p) for p in periods]
+        reporting = [len(teams.get(p, ())) for p in periods]
+        exposed = chart == "g" and all(r[3] is not None for r in rows)
+        chart = "u" if exposed and all(den.get(p) for p in periods) else "c"
+        y = numerator
+        n_values = denominator if chart == "u" else None
+        if chart == "c":
+            denominator = [None] * len(periods)
+        agg.basis = (
+            "Events per month, summed across the teams"
+            + (" per case between events" if chart == "u" else "")
+            + ", up to the latest complete month"
+        )
     else:
-        frequency = MONTHLY if monthly else measure.frequency
-        keys = sorted(num)
-        periods = list(period_starts(frequency, keys[0], keys[-1]))
-        numerator, denominator, reporting = [], [], []
         for p in periods:
             if p not in num:
                 numerator.append(None)
@@ -189,18 +223,35 @@ def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = 
                 continue
             value = num[p] / count[p] if chart in MEAN_CHARTS else num[p]
             numerator.append(value)
-            denominator.append(den.get(p))
+            denominator.append(float(count[p]) if per_team else den.get(p))
             reporting.append(len(teams[p]))
-        if scaled_by_multiplier(measure):
+        if scaled_by_multiplier(measure) or per_team:
             y, n_values = numerator, denominator
         else:
             y, n_values = numerator, None
+        if per_team:
+            chart = PER_TEAM_CHARTS[chart]
+            agg.per_team = True
+        grain = "month" if monthly or measure.frequency == MONTHLY else "period"
+        agg.basis = (
+            f"Every team's values averaged per {grain}"
+            if chart in MEAN_CHARTS
+            else f"Every team's counts summed per {grain}, divided by the team-"
+            f"{'weeks' if monthly else grain + 's'} reported (so a late team makes no dip)"
+            if per_team
+            else f"Every team's numerators and denominators summed per {grain}"
+        )
 
     convention = core_convention(collaborative, chart)
     multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
     target = None if cm.target is None else float(cm.target) / multiplier
     direction = cm.improvement_direction
     improvement = None if direction == Measure.Direction.NEITHER else direction
+    if measure.is_event_dated:
+        # A count of events, not the days (or cases) between them: better is the other way,
+        # and a target set on the gaps between events says nothing about the count.
+        target = None
+        improvement = {"up": "down", "down": "up"}.get(improvement)
     x = [p.isoformat() for p in periods]
     try:
         spec = spc.SeriesSpec(
@@ -241,8 +292,13 @@ def aggregate_chart(cm, *, start=None, end=None, team_ids=None, roll_up: bool = 
     agg.result = core
     agg.chart = stored
     agg.multiplier = multiplier
+    unit = measure.unit
+    if per_team:
+        unit = f"{unit or 'count'} per {'team-week' if monthly else 'team'} reported"
+    elif measure.is_event_dated:
+        unit = "events per month" + (" per case" if chart == "u" else "")
     agg.figure = figures.figure(
-        stored, title=f"{measure.name}: the whole collaborative", unit=measure.unit,
+        stored, title=f"{measure.name}: the whole collaborative", unit=unit,
         multiplier=multiplier,
     )  # fmt: skip
     agg.words = figures.words(stored)
@@ -276,8 +332,10 @@ def funnel_for(
     labels: dict | None = None,
     highlight: int | None = None,
     adjust: str = "auto",
+    today=None,
 ) -> Funnel:
-    """Each active team's rate of `cm` over [start, end], against the funnel limits.
+    """Each active team's rate of `cm` over [start, end], against the funnel limits; the
+    window never reaches past the latest complete period (on `today`, by default today).
 
     `labels` maps team id to the name the viewer may see (by default the name the
     collaborative's data-sharing terms give peers: the organisation's, or "Team C");
@@ -288,6 +346,8 @@ def funnel_for(
     measure = cm.measure
     result = Funnel(measure=measure, start=start, end=end)
     data_type = funnel_data_type(measure)
+    if data_type:
+        end = result.end = complete_end(cm, end, today=today)
     if not data_type:
         result.reason = (
             "A funnel plot compares rates or proportions; this measure has no denominator."

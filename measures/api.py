@@ -211,7 +211,8 @@ def series_points(request: HttpRequest, token, pk: int) -> JsonResponse:
 
 @api_view(["GET"])
 def series_chart(request: HttpRequest, token, pk: int) -> JsonResponse:
-    """The newest chart result: its points, limits and signals."""
+    """The newest chart result: its points, limits and signals, counted to the latest
+    complete period (`complete_through`), and the points entered after it (`in_progress`)."""
     series = access.series_for_token(token, pk)
     result = ChartResult.objects.filter(series=series).order_by("-computed_at").first()
     if result is None:
@@ -225,6 +226,9 @@ def series_chart(request: HttpRequest, token, pk: int) -> JsonResponse:
         assurance=result.assurance,
         summary=result.summary,
         computed_at=result.computed_at.isoformat(),
+        # complete periods only: the points above end here; later ones are not judged yet
+        complete_through=result.complete_through and result.complete_through.isoformat(),
+        in_progress=result.in_progress,
     )
     return JsonResponse({"series": _series_json(series), "chart": chart})
 

@@ -3,6 +3,12 @@
 The matrix shows each active team by month: complete (every due period of every measure
 in the set it reports has a value), partial, missing, or not due yet. The reminders email
 each team lead once per late period, when it is `COLLAB_REMINDER_DAYS_LATE` days past due.
+
+Complete periods (issue 14): a period is complete once it has ended and is either past its
+data due date or entered by every team that owes it (`governance.reporting.owes_period`:
+the teams active during it). The current period is never complete. Verdicts, aggregates,
+funnels, headlines, summaries, sustain alerts and reports count complete periods only, up
+to `latest_complete_period`; what a team has entered after it is shown "in progress".
 """
 
 import datetime as dt
@@ -12,12 +18,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from governance.reporting import due_on, overdue
+from governance.reporting import due_on, overdue, owes_period
 from measures.grid import last_periods
 from measures.models import DataPoint, DataReminder, Measure, Series
-from measures.periods import MONTHLY, next_period_start, period_starts
+from measures.periods import (
+    EVENT,
+    MONTHLY,
+    WEEKLY,
+    next_period_start,
+    period_start_for,
+    period_starts,
+)
 
 COMPLETE, PARTIAL, MISSING, NOT_DUE = "complete", "partial", "missing", "not_due"
 LABELS = {
@@ -66,6 +80,7 @@ def completeness_matrix(collaborative, *, today: dt.date, months: int = 12):
             if (
                 start < first
                 or due_on(start, s.measure.frequency, collaborative.data_due_days) >= today
+                or not owes_period(collaborative, s.team, start, s.measure.frequency)
             ):
                 continue
             key = (s.team_id, start.replace(day=1))
@@ -148,3 +163,207 @@ def data_reminders_send(*, today: dt.date | None = None) -> int:
                 )
             sent += 1
     return sent
+
+
+# --- Complete periods ----------------------------------------------------------------------
+
+
+def previous_period_start(start: dt.date, frequency: str) -> dt.date:
+    return period_start_for(start - dt.timedelta(days=1), frequency)
+
+
+def _grain(frequency: str) -> str:
+    """The periods completeness is judged in: event-dated series count by calendar month."""
+    return MONTHLY if frequency == EVENT else frequency
+
+
+def _awaited(collaborative, frequency: str, today: dt.date) -> list[dt.date]:
+    """The ended periods whose data is not yet due, newest first (a few at most)."""
+    out = []
+    start = previous_period_start(period_start_for(today, frequency), frequency)
+    while due_on(start, frequency, collaborative.data_due_days) >= today:
+        out.append(start)
+        start = previous_period_start(start, frequency)
+    return out
+
+
+def _entered(collaboratives: dict, wanted: dict) -> dict:
+    """{(collaborative id, frequency, period): entered by every team that owes it} for the
+    `wanted` {(collaborative id, frequency): [periods]}, in three queries.
+
+    A team has entered a period when each of its series of that frequency in the measure set
+    has a value for it; a team that reports no measure of that frequency is not waited for.
+    """
+    if not wanted:
+        return {}
+    from collaboratives.models import Team
+
+    ids = sorted({cid for cid, _ in wanted})
+    teams = defaultdict(list)
+    for team in Team.objects.filter(collaborative_id__in=ids).only(
+        "id", "collaborative_id", "joined_on", "withdrawn_on"
+    ):
+        teams[team.collaborative_id].append(team)
+    series = defaultdict(list)  # (team id, frequency) -> series ids
+    for sid, team_id, frequency in (
+        Series.objects.filter(
+            team__collaborative_id__in=ids,
+            measure__frequency__in=[f for _, f in wanted],
+            measure__in_collaboratives__collaborative_id=F("team__collaborative_id"),
+        )
+        .values_list("id", "team_id", "measure__frequency")
+        .distinct()
+    ):
+        series[(team_id, frequency)].append(sid)
+    first = min(p for periods in wanted.values() for p in periods)
+    filled = set(
+        DataPoint.objects.filter(
+            series__team__collaborative_id__in=ids, period_start__gte=first
+        ).values_list("series_id", "period_start")
+    )
+    out = {}
+    for (cid, frequency), periods in wanted.items():
+        for start in periods:
+            out[(cid, frequency, start)] = all(
+                (sid, start) in filled
+                for team in teams[cid]
+                if owes_period(collaboratives[cid], team, start, frequency)
+                for sid in series[(team.pk, frequency)]
+            )
+    return out
+
+
+def complete_cutoffs(collaboratives, *, today: dt.date) -> dict[tuple[int, str], dt.date]:
+    """{(collaborative id, frequency): latest complete period} for weekly, monthly and
+    event-dated series, in at most three queries whatever the number of collaboratives.
+
+    Steps: per frequency, the ended periods not yet past due (`_awaited`); for those, whether
+    every team that owes them has entered them (`_entered`). The cutoff is the period before
+    the oldest awaited one still missing data, else the period before the current one. For
+    event-dated series it is the latest month past due: nobody can tell that all of a
+    month's events are in before then.
+    """
+    collaboratives = {c.pk: c for c in collaboratives}
+    wanted = {}
+    for cid, c in collaboratives.items():
+        for frequency in (MONTHLY, WEEKLY):
+            awaited = _awaited(c, frequency, today)
+            if awaited:
+                wanted[(cid, frequency)] = awaited
+    entered = _entered(collaboratives, wanted)
+    out = {}
+    for cid, c in collaboratives.items():
+        for frequency in (MONTHLY, WEEKLY):
+            cutoff = previous_period_start(period_start_for(today, frequency), frequency)
+            for start in wanted.get((cid, frequency), []):  # newest first
+                if not entered[(cid, frequency, start)]:
+                    cutoff = previous_period_start(start, frequency)
+            out[(cid, frequency)] = cutoff
+        awaited = _awaited(c, MONTHLY, today)
+        current = period_start_for(today, MONTHLY)
+        out[(cid, EVENT)] = previous_period_start(awaited[-1] if awaited else current, MONTHLY)
+    return out
+
+
+def latest_complete_period(collaborative, *, frequency: str, today: dt.date) -> dt.date:
+    """The latest period of `frequency` that is complete, and every one before it too.
+
+    Counts use the periods up to it, so a period is never counted while an earlier one is
+    still awaited. For event-dated series ("event") it is a month: events dated up to its
+    last day count. Never the current period.
+    """
+    return complete_cutoffs([collaborative], today=today)[(collaborative.pk, frequency)]
+
+
+def is_complete(collaborative, period_start: dt.date, *, frequency: str, today: dt.date) -> bool:
+    """Whether the period (of `frequency`, starting `period_start`) is complete: it has ended,
+    and it is past its data due date or every team that owed it has entered it."""
+    grain = _grain(frequency)
+    start = period_start_for(period_start, grain)
+    if next_period_start(start, grain) > today:
+        return False  # the current period, or one still to come
+    if due_on(start, grain, collaborative.data_due_days) < today:
+        return True
+    if frequency == EVENT:
+        return False
+    key = (collaborative.pk, frequency)
+    return _entered({collaborative.pk: collaborative}, {key: [start]})[(*key, start)]
+
+
+def cutoff_for(cutoffs: dict, collaborative_id: int, frequency: str, *, monthly: bool = False):
+    """The last period to count of a series (or of months of a weekly one, `monthly`), from
+    `complete_cutoffs`; None when there is none.
+
+    A month of weekly data is complete when every week starting in it is complete.
+    """
+    cutoff = cutoffs.get((collaborative_id, frequency))
+    if cutoff is None or not (monthly and frequency == WEEKLY):
+        return cutoff
+    # the month before the one in which the week after the cutoff starts
+    return previous_period_start(period_start_for(cutoff + dt.timedelta(days=7), MONTHLY), MONTHLY)
+
+
+def last_day_of(start: dt.date | None, frequency: str) -> dt.date | None:
+    """The last day of the period starting `start` (a month for event-dated series)."""
+    if start is None:
+        return None
+    return next_period_start(start, _grain(frequency)) - dt.timedelta(days=1)
+
+
+def headline_measure(collaborative):
+    """The measure a collaborative's headline reads: its stretch target's, else the first
+    outcome measure of its set."""
+    target = collaborative.current_stretch_target()
+    if target is not None:
+        return target.measure
+    cm = (
+        collaborative.measure_set.filter(measure__kind=Measure.Kind.OUTCOME)
+        .select_related("measure")
+        .first()
+    )
+    return cm.measure if cm else None
+
+
+def headline_period(collaborative, *, today: dt.date, measure=None) -> dt.date | None:
+    """The period a headline figure ("N% of the way to the target") is read from.
+
+    The latest complete period in which at least `COLLAB_HEADLINE_MIN_REPORTING` of the
+    teams that report `measure` (by default `headline_measure`) and owed the period sent
+    it. Weekly measures are read as months (the aggregate chart rolls them up), so a month
+    counts when every week starting in it is complete; a team reported a month when it sent
+    any week of it. Event-dated measures cannot tell a late team from a quiet one: their
+    latest complete month. None when no period qualifies.
+    """
+    measure = measure or headline_measure(collaborative)
+    if measure is None:
+        return None
+    today_cutoffs = complete_cutoffs([collaborative], today=today)
+    cutoff = cutoff_for(today_cutoffs, collaborative.pk, measure.frequency, monthly=True)
+    if measure.is_event_dated:
+        return cutoff
+    grain = MONTHLY if measure.frequency == WEEKLY else measure.frequency
+    reporting = {
+        s.team_id: s.team
+        for s in Series.objects.filter(
+            team__collaborative=collaborative, measure=measure
+        ).select_related("team")
+    }
+    reported = defaultdict(set)
+    for team_id, start in (
+        DataPoint.objects.filter(series__team_id__in=list(reporting), series__measure=measure)
+        .filter(period_start__lt=next_period_start(cutoff, grain))
+        .values_list("series__team_id", "period_start")
+        .distinct()
+    ):
+        reported[period_start_for(start, grain)].add(team_id)
+    if not reported:
+        return None
+    share = settings.COLLAB_HEADLINE_MIN_REPORTING
+    first, start = min(reported), cutoff
+    while start >= first:
+        owing = {t for t, tm in reporting.items() if owes_period(collaborative, tm, start, grain)}
+        sent = len(reported.get(start, set()) & owing)
+        if sent and sent >= share * len(owing):
+            return start
+        start = previous_period_start(start, grain)
+    return None

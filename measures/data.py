@@ -5,6 +5,10 @@ fixed number of queries per chunk (series, targets, points, phases, marks, annot
 and returns, per series, the statistics core's `SeriesSpec`, the x labels, the raw
 numerators and denominators, and a hash of every input. The hash keys the stored chart
 result, so a result is fresh exactly when its hash is the hash of today's inputs.
+
+Only complete periods (`measures.completeness`) go to the statistics core: the points after
+the latest complete period are kept apart as "in progress", to be drawn but never judged.
+That cutoff is one of the inputs hashed, so a result computed before it moved is stale.
 """
 
 import datetime as dt
@@ -12,10 +16,12 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
+from measures.completeness import complete_cutoffs, cutoff_for, last_day_of
 from measures.models import (
     Annotation,
     CollaborativeMeasure,
@@ -30,7 +36,7 @@ from measures.spc import SeriesSpec
 
 # Bump when the core or this mapping changes what a chart says: every stored result
 # then stops being fresh and the next view or sweep recomputes it.
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2  # 2: complete periods only (issue 14)
 CHUNK = 500
 CORE_CHART = {Measure.ChartType.XMR: "i"}
 RATIO_CHARTS = ("p", "pp", "u", "up")
@@ -49,6 +55,10 @@ class SeriesInput:
     annotations: list[dict]
     inputs_hash: str
     multiplier: int
+    complete_through: str | None = None  # ISO start of the latest complete period counted
+    # Points after it, not judged: [{"x", "numerator", "denominator", "y"}], y on the
+    # core's scale (a rate for the ratio charts)
+    in_progress: list[dict] = field(default_factory=list)
 
 
 def _float(value) -> float | None:
@@ -79,15 +89,19 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + CHUNK]
 
 
-def series_inputs(series_ids: Iterable[int]) -> dict[int, SeriesInput]:
-    """Every input of each series' chart, by series id (missing ids are left out)."""
+def series_inputs(
+    series_ids: Iterable[int], *, today: dt.date | None = None
+) -> dict[int, SeriesInput]:
+    """Every input of each series' chart, by series id (missing ids are left out), counting
+    the periods complete on `today` (by default, today)."""
+    today = today or timezone.localdate()
     out: dict[int, SeriesInput] = {}
     for chunk in _chunks(sorted(set(series_ids))):
-        out.update(_series_inputs(chunk))
+        out.update(_series_inputs(chunk, today))
     return out
 
 
-def _series_inputs(ids: list[int]) -> dict[int, SeriesInput]:
+def _series_inputs(ids: list[int], today: dt.date) -> dict[int, SeriesInput]:
     series = list(
         Series.objects.filter(pk__in=ids)
         .select_related("measure", "team__collaborative")
@@ -135,6 +149,9 @@ def _series_inputs(ids: list[int]) -> dict[int, SeriesInput]:
         else:
             by_team[note.team_id].append(entry)
 
+    cutoffs = complete_cutoffs(
+        {s.team.collaborative_id: s.team.collaborative for s in series}.values(), today=today
+    )
     out = {}
     for s in series:
         notes = sorted(by_series[s.pk] + by_team[s.team_id], key=lambda n: (n["date"], n["id"]))
@@ -147,15 +164,25 @@ def _series_inputs(ids: list[int]) -> dict[int, SeriesInput]:
             phase_starts=phases[s.pk],
             marks=marks[s.pk],
             annotations=notes,
+            complete_through=cutoff_for(cutoffs, s.team.collaborative_id, s.measure.frequency),
         )
     return out
 
 
 def build_input(
-    series: Series, *, target, points, phase_starts, marks, annotations, direction: str = ""
+    series: Series,
+    *,
+    target,
+    points,
+    phase_starts,
+    marks,
+    annotations,
+    complete_through: dt.date | None = None,
+    direction: str = "",
 ):
-    """One series' core input from its rows (already loaded). `direction` is the
-    collaborative's own for the measure; empty, the measure's."""
+    """One series' core input from its rows (already loaded): the points up to the end of
+    the `complete_through` period (every point when None) for the core, the rest apart.
+    `direction` is the collaborative's own for the measure; empty, the measure's."""
     measure = series.measure
     collaborative = series.team.collaborative
     chart = core_chart(measure)
@@ -180,6 +207,23 @@ def build_input(
         y = [_days_since(periods, i) for i in range(len(periods))]
     else:
         y = numerator
+    # The points after the latest complete period: shown, never judged.
+    last_day = last_day_of(complete_through, measure.frequency)
+    counted = len(periods) if last_day is None else sum(p <= last_day for p in periods)
+    in_progress = [
+        {
+            "x": x[i],
+            "numerator": numerator[i],
+            "denominator": denominator[i],
+            "y": _ratio(y[i], n[i]) if n is not None else y[i],
+        }
+        for i in range(counted, len(periods))
+        if numerator[i] is not None
+    ]
+    periods, x, y = periods[:counted], x[:counted], y[:counted]
+    numerator, denominator = numerator[:counted], denominator[:counted]
+    if n is not None:
+        n = n[:counted]
     index = {p: i for i, p in enumerate(periods)}
     breaks = sorted({_first_at_or_after(periods, start) for start in phase_starts} - {0, None})
     exclude = sorted(index[p] for p, kind in marks if kind == "excluded" and p in index)
@@ -209,6 +253,8 @@ def build_input(
         "target": core_target,
         "improvement": improvement,
         "annotations": annotations,
+        "complete_through": None if complete_through is None else complete_through.isoformat(),
+        "in_progress": in_progress,
     }
     inputs_hash = hashlib.sha256(
         json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
@@ -240,7 +286,13 @@ def build_input(
         annotations=annotations,
         inputs_hash=inputs_hash,
         multiplier=multiplier,
+        complete_through=document["complete_through"],
+        in_progress=in_progress,
     )
+
+
+def _ratio(num: float | None, den: float | None) -> float | None:
+    return None if num is None or not den else num / den
 
 
 def _days_since(periods: list[dt.date], i: int) -> float | None:

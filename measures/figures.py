@@ -174,6 +174,10 @@ def figure(
             "connectgaps": True,
         }
     ]
+    pending = in_progress_trace(result, k)
+    if pending:
+        data.append(pending)
+        y = y + pending["y"]
     centre_name = "Median" if result.chart == "run" else "Mean"
     cx, cy = _segments(x, _scale(result.cl, k), result.phase)
     data.append(
@@ -287,6 +291,42 @@ def figure(
         layout["xaxis"]["anchor"] = "y"
         layout["xaxis"]["showticklabels"] = False
     return {"data": data, "layout": layout}
+
+
+def in_progress_trace(result, k) -> dict | None:
+    """The points entered after the latest complete period: hollow, grey and labelled "in
+    progress", outside the lines and limits, since the statistics never saw them."""
+    pending = [p for p in (getattr(result, "in_progress", None) or []) if p["y"] is not None]
+    if not pending:
+        return None
+    return {
+        "type": "scatter",
+        "mode": "markers+text",
+        "name": "In progress",
+        "x": [p["x"] for p in pending],
+        "y": [_round(p["y"] * k) for p in pending],
+        "text": ["in progress"] * len(pending),
+        "textposition": "top center",
+        "textfont": {"color": GREY, "size": 11},
+        "marker": {"size": 8, "symbol": "circle-open", "color": GREY, "line": {"width": 2}},
+        "hovertemplate": (
+            "%{x|%d %b %Y}: <b>%{y}</b><br>In progress: not counted until the period is "
+            "complete<extra></extra>"
+        ),
+    }
+
+
+def in_progress_rows(result, *, multiplier: int) -> list[dict]:
+    """The in-progress points as table rows (date, numerator, denominator, shown value)."""
+    return [
+        {
+            "date": dt.date.fromisoformat(p["x"]),
+            "numerator": p["numerator"],
+            "denominator": p["denominator"],
+            "value": None if p["y"] is None else p["y"] * multiplier,
+        }
+        for p in (getattr(result, "in_progress", None) or [])
+    ]
 
 
 def _moving_range_traces(result, x) -> list[dict]:

@@ -497,6 +497,14 @@ class ChartResult(models.Model):
     excluded = models.JSONField(default=list, help_text="0-based indexes.")
     astronomical = models.JSONField(default=list, help_text="0-based indexes.")
     phases = models.JSONField(default=list, help_text="One object per phase, as the core's.")
+    # Complete periods only (issue 14): the points above end at this period; those entered
+    # after it are kept apart, drawn "in progress" and never judged.
+    complete_through = models.DateField(
+        null=True, blank=True, help_text="Start of the latest complete period counted."
+    )
+    in_progress = models.JSONField(
+        default=list, help_text='Points after it: [{"x", "numerator", "denominator", "y"}].'
+    )
 
     objects = ChartResultQuerySet.as_manager()
 

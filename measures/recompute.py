@@ -11,8 +11,12 @@ PostgreSQL holds the pending work: one `RecomputeJob` row per series.
    done only if it still holds it: a change made meanwhile has set it pending again.
 3. `jobs_sweep` (beat, every minute) re-sends jobs left pending (a lost message) or
    running on a worker that went silent, and marks failed a job that used up its attempts.
+4. `complete_periods_advance` (beat, daily) marks stale the series whose latest complete
+   period has moved since their chart was computed (a period reached its due date, or its
+   last team entered it): the cutoff is one of the inputs hashed, so those charts are stale.
 """
 
+import datetime as dt
 import logging
 import traceback
 from collections.abc import Iterable
@@ -24,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from measures import spc
+from measures.completeness import complete_cutoffs, cutoff_for
 from measures.data import SeriesInput, series_inputs
 from measures.models import ChartResult, RecomputeJob, Series
 
@@ -153,13 +158,16 @@ def jobs_fail(series_ids, worker: str, error: str) -> None:
     held.update(status=Status.PENDING, last_error=error, sent_at=now)
 
 
-def charts_recompute(*, series_ids: Iterable[int], worker: str) -> int:
-    """Claim, compute and store the charts of these series; the number stored."""
+def charts_recompute(
+    *, series_ids: Iterable[int], worker: str, today: dt.date | None = None
+) -> int:
+    """Claim, compute and store the charts of these series (counting the periods complete
+    on `today`, by default today); the number stored."""
     claimed = jobs_claim(series_ids, worker)
     if not claimed:
         return 0
     try:
-        inputs = series_inputs(claimed)
+        inputs = series_inputs(claimed, today=today)
         invalid = {i: inp.error for i, inp in inputs.items() if inp.spec is None}
         valid = [inp for inp in inputs.values() if inp.spec is not None]
         results = charts_compute(valid)
@@ -177,7 +185,21 @@ def charts_recompute(*, series_ids: Iterable[int], worker: str) -> int:
     gone = set(claimed) - set(inputs)
     jobs_finish((set(inputs) - set(invalid)) | gone, worker)
     _sustain_alerts([r.series_id for r in results])
+    _cutoffs_follow(results, today)
     return len(results)
+
+
+def _cutoffs_follow(results: list[ChartResult], today: dt.date | None) -> None:
+    """A value that completes a period for the whole collaborative (its last team's) moves
+    the cutoff of every series there: mark those stale now rather than at the daily run.
+    A failure here never fails the charts (the daily job catches up)."""
+    ids = Series.objects.filter(pk__in=[r.series_id for r in results]).values_list(
+        "team__collaborative_id", flat=True
+    )
+    try:
+        complete_periods_advance(today=today, collaborative_ids=set(ids))
+    except Exception:
+        log.exception("Following the complete periods of %d series failed", len(results))
 
 
 def _sustain_alerts(series_ids: list[int]) -> None:
@@ -245,6 +267,10 @@ def chart_result_from(inp: SeriesInput, r: spc.ChartResult, now) -> ChartResult:
         excluded=list(inp.spec.exclude),
         astronomical=list(inp.spec.astronomical),
         phases=[{k: getattr(ph, k) for k in ph.__dataclass_fields__} for ph in r.phases],
+        complete_through=(
+            None if inp.complete_through is None else dt.date.fromisoformat(inp.complete_through)
+        ),
+        in_progress=inp.in_progress,
         **column,
     )
 
@@ -299,3 +325,35 @@ def jobs_sweep(*, now=None) -> dict:
         RecomputeJob.objects.filter(series_id__in=ids).update(status=Status.PENDING, sent_at=now)
         transaction.on_commit(lambda: recompute_send(ids), robust=True)
     return {"resent": len(ids), "failed": failed}
+
+
+def complete_periods_advance(
+    *, today: dt.date | None = None, collaborative_ids: Iterable[int] | None = None
+) -> list[int]:
+    """Mark stale (and send) the series (of these collaboratives, by default all) whose
+    newest chart counts periods up to another cutoff than today's latest complete period;
+    return their ids, in a fixed number of queries (the newest results, the
+    collaboratives, the cutoffs)."""
+    from collaboratives.models import Collaborative
+
+    today = today or timezone.localdate()
+    results = ChartResult.objects.all()
+    if collaborative_ids is not None:
+        results = results.filter(series__team__collaborative_id__in=list(collaborative_ids))
+    newest = list(
+        results.latest_per_series().values_list(
+            "series_id",
+            "complete_through",
+            "series__team__collaborative_id",
+            "series__measure__frequency",
+        )
+    )
+    collaboratives = Collaborative.objects.filter(pk__in={row[2] for row in newest})
+    cutoffs = complete_cutoffs(collaboratives, today=today)
+    moved = [
+        series_id
+        for series_id, through, collaborative_id, frequency in newest
+        if cutoff_for(cutoffs, collaborative_id, frequency) != through
+    ]
+    series_mark_stale(series_ids=moved)
+    return moved

@@ -99,3 +99,12 @@ def sustain_alerts_sweep() -> int:
     from measures.sustain import alerts_sweep
 
     return alerts_sweep()
+
+
+@shared_task
+def complete_periods_advance() -> int:
+    """Daily (beat): recompute the charts whose latest complete period has moved. Safe to
+    run twice: the second run finds nothing moved."""
+    from measures.recompute import complete_periods_advance as advance
+
+    return len(advance())

@@ -34,12 +34,13 @@ def chart_panel(series, *, heal: bool = True) -> dict:
     series is marked stale here, so the page never waits for work nobody will do.
     """
     inp = series_inputs([series.pk]).get(series.pk)
+    has_data = bool(inp.x or inp.in_progress)  # a first value may be in progress only
     result = ChartResult.objects.filter(series=series, inputs_hash=inp.inputs_hash).first()
     job = RecomputeJob.objects.filter(series=series).first()
     fresh = result is not None
     if not fresh:
         result = ChartResult.objects.filter(series=series).order_by("-computed_at").first()
-        if heal and inp.x and (job is None or job.status == RecomputeJob.Status.DONE):
+        if heal and has_data and (job is None or job.status == RecomputeJob.Status.DONE):
             series_mark_stale(series_ids=[series.pk])
             job = RecomputeJob.objects.filter(series=series).first()
     failed = not fresh and job is not None and job.status == RecomputeJob.Status.FAILED
@@ -50,8 +51,8 @@ def chart_panel(series, *, heal: bool = True) -> dict:
         "fresh": fresh,
         "failed": failed,
         "job": job,
-        "empty": not inp.x,
-        "poll": not fresh and not failed and bool(inp.x),
+        "empty": not has_data,
+        "poll": not fresh and not failed and has_data,
         "poll_seconds": POLL_SECONDS,
     }
     if result is not None:
@@ -74,6 +75,7 @@ def chart_panel(series, *, heal: bool = True) -> dict:
             cycles=cycles,
         )
         panel["rows"] = figures.point_rows(result, multiplier=inp.multiplier, annotations=notes)
+        panel["in_progress_rows"] = figures.in_progress_rows(result, multiplier=inp.multiplier)
         panel["target_shown"] = None if result.target is None else result.target * inp.multiplier
         panel["cycles"] = cycles
         panel["words"] = figures.words(result)

@@ -42,6 +42,7 @@ from collaboratives.models import (
 from governance import disclosure
 from governance.reporting import due_on
 from measures import periods as P
+from measures.completeness import headline_period
 from measures.models import DataPoint, Measure, Series
 
 Progress = Callable[[int, str], None]
@@ -244,10 +245,12 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
     ):
         if cm.measure.kind not in REPORTED_KINDS:
             continue
-        measures.append(measure_section(cm, start, end, labels, team_rows, chart_from=chart_from))
+        measures.append(
+            measure_section(cm, start, end, labels, team_rows, chart_from=chart_from, today=today)
+        )
     measures.sort(key=lambda m: (m["kind"] != "outcome",))
     section["measures"] = measures
-    section["target"] = target_section(collaborative, measures, start, end)
+    section["target"] = target_section(collaborative, measures, start, end, today=today)
     section["cycles"], section["change_ideas"] = cycles_section(
         collaborative, teams, team_rows, start, end
     )
@@ -413,11 +416,12 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
     return value, _fmt(float(numerator), 2), den, False
 
 
-def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> dict:
+def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today=None) -> dict:
     from measures.aggregate import aggregate_chart, funnel_for, limit_curves
 
     measure = cm.measure
-    agg = aggregate_chart(cm, start=chart_from or start, end=end)
+    # complete periods only: both end at the latest complete period on `today`
+    agg = aggregate_chart(cm, start=chart_from or start, end=end, today=today)
     out = {
         "id": measure.pk,
         "name": measure.name,
@@ -444,6 +448,8 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> di
                 measure, c.numerator[i], c.denominator[i] if measure.has_denominator else None,
                 chart_mult,
             )  # fmt: skip
+            if agg.per_team and value is not None and c.denominator[i]:
+                value /= c.denominator[i]  # a count per team reporting, as the chart's scale
             if not out["counts_people"] and c.y[i] is not None:
                 value = c.y[i] * k
             if c.y[i] is None:
@@ -476,7 +482,7 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None) -> di
                 "target": _num(cm.target),
             },
         )
-    fun = funnel_for(cm, start=start, end=end, labels=labels)
+    fun = funnel_for(cm, start=start, end=end, labels=labels, today=today)
     if fun.result is None:
         out["funnel_reason"] = fun.reason
         return out
@@ -603,15 +609,25 @@ def _target_row(t: StretchTarget) -> dict:
     }
 
 
-def target_section(collaborative, measures, start, end) -> dict | None:
+def target_section(collaborative, measures, start, end, *, today=None) -> dict | None:
     history = [h for h in target_history(collaborative) if h["set_on"] <= end.isoformat()]
     if not history:
         return None
     current = history[-1]
     latest = None
     measure = next((m for m in measures if m["id"] == current["measure_id"]), None)
-    if measure and measure["chart"]:
-        shown = [p for p in measure["chart"]["points"] if p["y"] is not None]
+    # the headline period: the latest complete one that enough teams reported
+    period = headline_period(
+        collaborative,
+        today=today or timezone.localdate(),
+        measure=Measure.objects.filter(pk=current["measure_id"]).first(),
+    )
+    if measure and measure["chart"] and period is not None:
+        shown = [
+            p
+            for p in measure["chart"]["points"]
+            if p["y"] is not None and p["x"] <= period.isoformat()
+        ]
         if shown:
             latest = {"period": shown[-1]["x"], "value": shown[-1]["y"]}
     progress = None

@@ -84,7 +84,8 @@ def test_counts_of_people_follow_the_small_number_rules(world):
     world.falls_rate.save()
     summaries_compute(today=TODAY)
     html = client_for(world.users["national"]).get(URL).content.decode()
-    # West pooled delta's July and August: 42 events over 2,000 (rounded 40 / 2000).
-    assert "(40 / 2000)" in html and "42 / 2000" not in html
-    # East pooled 5 over 2,000 (beta sent neither month): suppressed.
-    assert "(* / 2000)" in html
+    # The last three complete months as of 20 September 2025 are June to August.
+    # West pooled delta's: 63 events over 3,000 (rounded 65 / 3000).
+    assert "(65 / 3000)" in html and "63 / 3000" not in html
+    # East pooled 18 over 4,000 (beta sent June only): rounded 20 / 4000.
+    assert "(20 / 4000)" in html and "18 / 4000" not in html

@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboards.summaries import summaries_compute
-from measures.models import SustainAlert
+from measures.models import Series, SustainAlert
+from measures.recompute import charts_recompute
 from tests.cast import client_for
-from tests.dashboards.portfolio_world import TODAY, build_world
+from tests.dashboards.portfolio_world import MONTHS, TODAY, build_world, write
 
 pytestmark = pytest.mark.django_db
 
@@ -116,17 +117,25 @@ def test_a_bad_filter_value_falls_back_to_everything(world):
 def test_counts_of_people_leave_the_collaborative_only_through_the_small_number_rules(world):
     world.falls_rate.counts_people = True
     world.falls_rate.save()
+    # gamma (sepsis) reports a few falls in the last three complete months, June to August
+    gamma = Series.objects.create(team=world.gamma, measure=world.falls_rate)
+    write(gamma, [1, 2, 1], MONTHS[-3:])
+    charts_recompute(series_ids=[gamma.pk], worker="test")
     summaries_compute(today=TODAY)
     html = client_for(world.users["director"]).get(portfolio(world)).content.decode()
-    # Falls pooled 5 events over 2,000 bed days in July and August: 5 is a small number.
-    assert "(* / 2000)" in html
-    assert "5 / 2000" not in html
+    # Sepsis pooled 4 events over 3,000 bed days: 4 is a small number.
+    assert "(* / 3000)" in html
+    assert "4 / 3000" not in html
+    # Falls pooled 18 over 4,000 in June to August (beta sent June only): rounded to 5s.
+    assert "(20 / 4000)" in html
+    assert "18 / 4000" not in html
 
 
 def test_counts_that_are_not_people_are_shown_as_they_are(world):
     html = client_for(world.users["director"]).get(portfolio(world)).content.decode()
-    assert "(5 / 2000)" in html
-    assert "2.5 per 1,000 bed days" in html
+    # the last three complete months as of 20 September 2025: June to August
+    assert "(18 / 4000)" in html
+    assert "4.5 per 1,000 bed days" in html
 
 
 def test_the_portfolio_shows_the_ahsns_open_sustain_alerts(world):

@@ -41,12 +41,15 @@ PAGES = {
     "teams table, loaded": ("lead", "collaborative_teams", ["falls"], {}, HTMX, 9),
     "teams sorted": ("manager", "collaborative_teams", ["falls"], {"sort": "name"}, TARGET, 9),
     "my team": ("lead", "team", ["alpha"], {}, {}, 15),
-    "my team's panel": ("lead", "team_panel", ["alpha", "alpha_series"], {}, HTMX, 15),
+    "my team's panel": ("lead", "team_panel", ["alpha", "alpha_series"], {}, HTMX, 16),
     "collaborative": ("manager", "collaborative", ["falls"], {}, {}, 9),
-    "collaborative funnel": ("faculty", "collaborative_funnel", ["falls"], PICK, HTMX, 14),
-    "collaborative aggregate": ("manager", "collaborative_aggregate", ["falls"], PICK, HTMX, 8),
+    "collaborative funnel": ("faculty", "collaborative_funnel", ["falls"], PICK, HTMX, 17),
+    "collaborative aggregate": ("manager", "collaborative_aggregate", ["falls"], PICK, HTMX, 9),
     "collaborative multiples": ("lead", "collaborative_multiples", ["falls"], PICK, HTMX, 12),
 }  # fmt: skip
+# The latest complete period (measures.completeness) costs up to 3 queries each time a
+# chart, aggregate or funnel window is cut at it: the panel, funnel and aggregate caps and
+# the variation note's include them.
 
 
 def _world(extra: int = 2):
@@ -92,7 +95,7 @@ def test_recording_a_variation_note_does_not_query_per_team(django_assert_max_nu
     with CaptureQueriesContext(connection) as small:
         client.post(url, post, **HTMX)
     count = len(small)
-    assert count <= 15, f"{count} queries at 12 teams"
+    assert count <= 18, f"{count} queries at 12 teams"
     add_teams(world.falls, 10, world.falls_rate, ahsn=world.east)
     with django_assert_max_num_queries(count):
         assert client.post(url, post, **HTMX).status_code == 400

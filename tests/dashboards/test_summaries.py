@@ -62,9 +62,10 @@ def test_it_adds_up_a_collaborative_over_its_active_teams_only(world):
     assert falls["completeness"] == pytest.approx(8 / 10)
     assert falls["assessment"]["mean"] == 3.5 and falls["assessment"]["rated"] == 1
     assert falls["outcome_measure"]["id"] == world.falls_rate.pk
-    # The outcome rate pools the last three months (July and August: beta sent neither).
-    assert falls["outcome_rate"]["numerator"] == 5
-    assert falls["outcome_rate"]["denominator"] == 2000
+    # The outcome rate pools the last three complete months, June to August (the current
+    # month, September, is never complete); beta sent June only.
+    assert falls["outcome_rate"]["numerator"] == 3 + 3 + 2 + 10
+    assert falls["outcome_rate"]["denominator"] == 4000
 
     world.beta.status = Team.Status.WITHDRAWN
     world.beta.withdrawn_on = TODAY

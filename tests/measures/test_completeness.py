@@ -104,3 +104,20 @@ def test_a_lead_is_reminded_once_per_late_period(cast):
 def test_the_daily_task_sends_the_reminders(cast):
     # Real today: every month since January 2024 is late for both teams by now.
     assert data_reminders_task.delay().get() == 2
+
+
+def test_the_matrix_expects_nothing_of_a_team_before_it_joined(cast):
+    from collaboratives.models import Organisation, Team
+
+    org = Organisation.objects.create(
+        ods_code="RN1", name="Newcomer Hospitals", kind="acute", ahsn=cast.east
+    )
+    newcomer = Team.objects.create(
+        collaborative=cast.falls, organisation=org, joined_on=dt.date(2024, 4, 15)
+    )
+    Series.objects.create(team=newcomer, measure=cast.falls_rate)
+    _, rows = completeness_matrix(cast.falls, today=TODAY, months=6)
+    states = {str(team): [c.state for c in cells] for team, cells in rows}
+    assert states["Newcomer Hospitals"] == [
+        "not_due", "not_due", "not_due", "missing", "missing", "not_due"
+    ]  # fmt: skip

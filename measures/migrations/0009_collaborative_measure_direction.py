@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0007_variation_note_sustain_alert'),
+        ('measures', '0008_chart_result_complete_periods'),
     ]
 
     operations = [
