@@ -247,6 +247,19 @@ def test_no_response_names_the_server_software(site):
         assert "Django" not in " ".join(headers.values())
 
 
+def test_a_request_runserver_cannot_parse_names_no_software_either(site):
+    with socket.create_connection(("127.0.0.1", site.port), timeout=30) as s:
+        # A header line too long to read: runserver answers 431 itself, before the app.
+        s.sendall(b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+
+    head = answer.split(b"\r\n\r\n")[0].decode("latin-1")
+    assert head.startswith("HTTP/") and " 431 " in head.splitlines()[0], head
+    assert "WSGIServer" not in head and "Python" not in head, head
+
+
 def test_gunicorn_names_no_software_either(site, tmp_path):
     port = _free_port()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
