@@ -1,8 +1,7 @@
 """Forms for setting a collaborative up, in the NHS.UK style: each error says what to do.
 
-Every form with free text inherits `NoNHSNumbersMixin` (governance/safeguards.py).
-`NHSFormMixin` gives the widgets NHS.UK frontend's classes; templates/_field.html
-renders a field with its label, hint and error.
+Every form builds on `NHSFormMixin` (governance/forms.py), which also runs the
+NHS-number check on every field.
 """
 
 import datetime as dt
@@ -27,7 +26,7 @@ from collaboratives.models import (
     TeamMembership,
     Topic,
 )
-from governance.safeguards import NoNHSNumbersMixin, reject_nhs_numbers
+from governance.forms import DateInput, NHSFormMixin
 from measures.models import Measure
 
 YES_NO = [(True, "Yes"), (False, "No")]
@@ -37,88 +36,12 @@ def _yes_no(value) -> bool | None:
     return {"True": True, "False": False, True: True, False: False}.get(value)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"class": "nhsuk-input nhsuk-date-input__input", **(attrs or {})})
-        self.format = "%Y-%m-%d"
-
-
-class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses an id beyond a 64-bit integer as invalid before the database sees it:
-    SQLite raises OverflowError on such an `__in` lookup (a 500 in the embedded mode)."""
-
-    def _check_values(self, value):
-        for pk in value if isinstance(value, (list, tuple)) else ():
-            try:
-                too_big = abs(int(str(pk))) >= 2**63
-            except ValueError:
-                continue  # not a number at all: the parent says so
-            if too_big:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
-
-
-class NHSFormMixin:
-    """NHS.UK classes on every widget, with the error state and hint wired for screen readers."""
-
-    CLASSES = {
-        "textarea": "nhsuk-textarea",
-        "select": "nhsuk-select",
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if type(field) is forms.ModelMultipleChoiceField:
-                field.__class__ = IdsMultipleChoiceField
-            widget = field.widget
-            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-                continue
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "nhsuk-checkboxes__input")
-                continue
-            kind = "textarea" if isinstance(widget, forms.Textarea) else ""
-            kind = "select" if isinstance(widget, forms.Select) else kind
-            css = self.CLASSES.get(kind, "nhsuk-input")
-            if css not in widget.attrs.get("class", "").split():
-                widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
-            if field.help_text:
-                widget.attrs["aria-describedby"] = f"{self._field_id(name)}-hint"
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            widget = self.fields[name].widget
-            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-                continue
-            base = widget.attrs.get("class", "").split()[0] if widget.attrs.get("class") else ""
-            if base in ("nhsuk-input", "nhsuk-textarea", "nhsuk-select"):
-                widget.attrs["class"] += f" {base}--error"
-            described = widget.attrs.get("aria-describedby", "")
-            widget.attrs["aria-describedby"] = f"{described} {self._field_id(name)}-error".strip()
-
-    def _field_id(self, name: str) -> str:
-        # Not self[name].auto_id: that caches the BoundField, and with it the label and
-        # help text, before subclasses have finished setting them.
-        if self.auto_id and "%s" in str(self.auto_id):
-            return str(self.auto_id) % self.add_prefix(name)
-        return self.add_prefix(name) if self.auto_id else ""
-
-
 def _messages(form, messages: dict[str, dict[str, str]]) -> None:
     for name, codes in messages.items():
         form.fields[name].error_messages.update(codes)
 
 
-class CollaborativeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CollaborativeForm(NHSFormMixin, forms.ModelForm):
     """A collaborative's set-up: on creation also its lead AHSN and topic."""
 
     new_topic_name = forms.CharField(
@@ -282,7 +205,7 @@ class PhaseForm(NHSFormMixin, forms.Form):
         return data
 
 
-class StretchTargetForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class StretchTargetForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = StretchTarget
         fields = [
@@ -388,7 +311,7 @@ class MeasureSetAddForm(NHSFormMixin, forms.Form):
         )
 
 
-class MeasureForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class MeasureForm(NHSFormMixin, forms.ModelForm):
     """A new measure, for a topic's library or as a team's own."""
 
     class Meta:
@@ -482,7 +405,7 @@ class LibraryMeasureForm(MeasureForm):
     target = MeasureSetAddForm.base_fields["target"]
 
 
-class TeamForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class TeamForm(NHSFormMixin, forms.ModelForm):
     consents_to_be_named = forms.TypedChoiceField(
         label="Has the organisation agreed to be named to the other teams?",
         choices=[
@@ -569,7 +492,7 @@ class DateForm(NHSFormMixin, forms.Form):
         return on
 
 
-class MembershipForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class MembershipForm(NHSFormMixin, forms.Form):
     name = forms.CharField(
         label="Full name", max_length=200, error_messages={"required": "Enter the person's name"}
     )
@@ -615,7 +538,7 @@ class GoalForm(NHSFormMixin, forms.Form):
 # --- PDSA cycles ---------------------------------------------------------------------------
 
 
-class CyclePlanForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CyclePlanForm(NHSFormMixin, forms.ModelForm):
     """Plan: the change idea, the question and prediction, who, what, when, where, the data.
 
     The hints prompt for what a well-documented cycle has (a prediction, a small scale,
@@ -728,7 +651,7 @@ class CyclePlanForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         return data
 
 
-class CycleDoForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CycleDoForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = PDSACycle
         fields = ["do_notes"]
@@ -742,7 +665,7 @@ class CycleDoForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         _messages(self, {"do_notes": {"required": "Enter what happened when you ran the test"}})
 
 
-class CycleStudyForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CycleStudyForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = PDSACycle
         fields = ["study_result"]
@@ -757,7 +680,7 @@ class CycleStudyForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
         _messages(self, {"study_result": {"required": "Enter the result against the prediction"}})
 
 
-class CycleActForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class CycleActForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = PDSACycle
         fields = ["act_decision", "act_notes", "completed_on"]
@@ -867,7 +790,7 @@ CHILD_KIND = {
 }
 
 
-class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class DriverNodeForm(NHSFormMixin, forms.ModelForm):
     """A node of the driver diagram; a new one names its parent, and its kind follows."""
 
     class Meta:
@@ -923,7 +846,7 @@ class DriverNodeForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
 # --- The design record -----------------------------------------------------------------------
 
 
-class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class DesignStartForm(NHSFormMixin, forms.Form):
     """At the start: for each feature of successful collaboratives, in place or not, and a note."""
 
     def __init__(self, *args, **kwargs):
@@ -935,7 +858,8 @@ class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        # Added after the mixins ran: give these fields their classes and the check here.
+        # Added after the mixin ran: give these fields their classes here (the NHS-number
+        # check runs on every field as the form is cleaned).
         self._apply_classes()
 
     def _apply_classes(self):
@@ -945,8 +869,6 @@ class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
                 widget.attrs.setdefault("class", "nhsuk-checkboxes__input")
             elif isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("class", "nhsuk-textarea")
-            if isinstance(field, forms.CharField) and reject_nhs_numbers not in field.validators:
-                field.validators.append(reject_nhs_numbers)
 
     def rows(self):
         """(feature label, in-place field, note field) per feature, for the template."""
@@ -956,7 +878,7 @@ class DesignStartForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
         ]
 
 
-class DesignChangeForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class DesignChangeForm(NHSFormMixin, forms.Form):
     entered_on = forms.DateField(
         label="Date of the change",
         widget=DateInput,
@@ -976,7 +898,7 @@ class DesignChangeForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
         self.initial.setdefault("entered_on", timezone.localdate())
 
 
-class DesignCloseForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class DesignCloseForm(NHSFormMixin, forms.Form):
     """At the close: how much each feature contributed, and the lessons learned."""
 
     lessons = forms.CharField(
@@ -1007,7 +929,7 @@ ASSESSMENT_CHOICES_EXPLAINED = [
 ]
 
 
-class AssessmentForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class AssessmentForm(NHSFormMixin, forms.Form):
     """One month's rating: the team's own (`who="self"`) or the faculty's, with a note."""
 
     month = forms.DateField(
@@ -1052,7 +974,7 @@ class AssessmentForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
 # --- The calendar ------------------------------------------------------------------------------
 
 
-class LearningEventForm(NoNHSNumbersMixin, NHSFormMixin, forms.ModelForm):
+class LearningEventForm(NHSFormMixin, forms.ModelForm):
     class Meta:
         model = LearningEvent
         fields = ["kind", "title", "starts_on", "ends_on"]

@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from collaboratives.forms import NHSFormMixin
 from collaboratives.models import Team
 from governance import access
+from governance.forms import NHSFormMixin
 from measures import figures
 from measures.aggregate import aggregate_chart, complete_end, funnel_for
 from measures.completeness import headline_period

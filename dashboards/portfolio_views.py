@@ -25,7 +25,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from collaboratives.forms import NHSFormMixin
 from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.models import ReportingSummary
@@ -38,6 +37,7 @@ from dashboards.summaries import (
     summaries_for_month,
 )
 from governance import access, disclosure
+from governance.forms import NHSFormMixin
 
 Level = ReportingSummary.Level
 PHASES = Collaborative.Phase

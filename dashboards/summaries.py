@@ -137,7 +137,7 @@ def _chart_reading(result: dict, today: dt.date) -> tuple[str, str]:
 
     signal: "concern", "improvement" or "" from the latest point's special cause (the
     Making Data Count variation icon). On an earlier day (a back-dated snapshot) the
-    point type at that day is read, and a verdict first reached later counts as "none".
+    point type at that day is read, and a verdict first reached later counts as "no_change".
     """
     i = _point_as_of(result, today)
     if i is None:
@@ -150,10 +150,10 @@ def _chart_reading(result: dict, today: dt.date) -> tuple[str, str]:
     point = types[i] if i < len(types) else ""
     signal = point if point in ("concern", "improvement") else ""
     status = result["status"]
-    if status in ("improved", "deteriorated"):
+    if status in ("improved", "deteriorated", "not_sustained"):
         first = result["verdict_first_index"]
         if first is None or first > i:
-            status = "none"
+            status = "no_change"
     return signal, status
 
 
@@ -161,7 +161,13 @@ def _empty_team() -> dict:
     return {
         "series": 0,
         "signals": {"concern": 0, "improvement": 0},
-        "verdicts": {"improved": 0, "deteriorated": 0, "none": 0, "insufficient_data": 0},
+        "verdicts": {
+            "improved": 0,
+            "deteriorated": 0,
+            "not_sustained": 0,
+            "no_change": 0,
+            "insufficient_data": 0,
+        },
         "outcome": None,
         "filled": 0,
         "expected": 0,
@@ -353,7 +359,7 @@ def _add_up(team_payloads: Iterable[dict]) -> dict:
         total["concern"] += p["signals"]["concern"]
         total["improvement"] += p["signals"]["improvement"]
         total["teams_with_concern"] += p["signals"]["concern"] > 0
-        if p["outcome"] in ("improved", "deteriorated", "none"):
+        if p["outcome"] in ("improved", "deteriorated", "not_sustained", "no_change"):
             total["outcome_judged"] += 1
             total["outcome_improved"] += p["outcome"] == "improved"
             total["outcome_deteriorated"] += p["outcome"] == "deteriorated"

@@ -7,6 +7,7 @@ class GovernanceConfig(AppConfig):
 
     def ready(self):
         # two_factor and sessions: their log-in signals.
-        from governance import audit, sessions, two_factor  # noqa: F401
+        from governance import audit, safeguards, sessions, two_factor  # noqa: F401
 
         audit.connect()
+        safeguards.connect()

@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from collaboratives.forms import DateInput, NHSFormMixin
 from collaboratives.models import Collaborative, Team
 from governance import access, audit
+from governance.forms import DateInput, NHSFormMixin
 from measures.exporters.formats import render_csv, render_xlsx
 
 PAGE_SIZE = 50

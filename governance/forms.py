@@ -1,11 +1,133 @@
+"""The shared form bases, and the sign-in and invitation forms.
+
+Every form in the project builds on `NHSFormMixin`: it gives the widgets NHS.UK
+frontend's classes, wires the hint and error to screen readers, and runs the NHS-number
+check (governance/safeguards.py) on every field as the form is cleaned, including fields
+a form adds after its `__init__`; only the fields in `safeguards.EXEMPT` are left alone.
+templates/_field.html (the one field partial) renders a field with its label, hint and
+error.
+"""
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
-from collaboratives.forms import NHSFormMixin
-from governance.safeguards import NoNHSNumbersMixin
+from governance.safeguards import EXEMPT, EXEMPT_FORM_FIELD_NAMES, reject_nhs_numbers
 
 
-class LoginForm(AuthenticationForm):
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "nhsuk-input nhsuk-date-input__input", **(attrs or {})})
+        self.format = "%Y-%m-%d"
+
+
+class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id beyond a 64-bit integer as invalid before the database sees it:
+    SQLite raises OverflowError on such an `__in` lookup (a 500 in the embedded mode)."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            try:
+                too_big = abs(int(str(pk))) >= 2**63
+            except ValueError:
+                continue  # not a number at all: the parent says so
+            if too_big:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+def form_field_exemption(name: str, field: forms.Field) -> str | None:
+    """Why a form field is not checked for NHS numbers (from `EXEMPT`); None if it is.
+
+    Every other field is checked: text, numbers typed by hand, and an upload's file name
+    (a FileField's value prints as its name).
+    """
+    if isinstance(field.widget, forms.PasswordInput) or "password" in name:
+        return EXEMPT["password"]
+    if isinstance(field, forms.EmailField):
+        return EXEMPT["EmailField"]
+    if isinstance(field, forms.URLField):
+        return EXEMPT["URLField"]
+    if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField)):
+        return EXEMPT["choices"]
+    if isinstance(field, (forms.DateField, forms.DateTimeField, forms.TimeField)):
+        return EXEMPT["dates"]
+    if name in EXEMPT_FORM_FIELD_NAMES:
+        return EXEMPT[name]
+    return None
+
+
+class NHSNumberGuardMixin:
+    """For any Form or ModelForm: the NHS-number check on every field not in `EXEMPT`.
+
+    Added as the form is cleaned, so fields a form adds in or after its `__init__` are
+    checked too. `NHSFormMixin` includes it; the admin's own forms use it alone.
+    """
+
+    def full_clean(self):
+        for name, field in self.fields.items():
+            if form_field_exemption(name, field) is None and reject_nhs_numbers not in (
+                field.validators
+            ):
+                field.validators.append(reject_nhs_numbers)
+        super().full_clean()
+
+
+class NHSFormMixin(NHSNumberGuardMixin):
+    """NHS.UK classes on every widget, with the error state and hint wired for screen readers."""
+
+    CLASSES = {
+        "textarea": "nhsuk-textarea",
+        "select": "nhsuk-select",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if type(field) is forms.ModelMultipleChoiceField:
+                field.__class__ = IdsMultipleChoiceField
+            widget = field.widget
+            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "nhsuk-checkboxes__input")
+                continue
+            kind = "textarea" if isinstance(widget, forms.Textarea) else ""
+            kind = "select" if isinstance(widget, forms.Select) else kind
+            css = self.CLASSES.get(kind, "nhsuk-input")
+            if css not in widget.attrs.get("class", "").split():
+                widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"{self._field_id(name)}-hint"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                continue
+            base = widget.attrs.get("class", "").split()[0] if widget.attrs.get("class") else ""
+            if base in ("nhsuk-input", "nhsuk-textarea", "nhsuk-select"):
+                widget.attrs["class"] += f" {base}--error"
+            described = widget.attrs.get("aria-describedby", "")
+            widget.attrs["aria-describedby"] = f"{described} {self._field_id(name)}-error".strip()
+
+    def _field_id(self, name: str) -> str:
+        # Not self[name].auto_id: that caches the BoundField, and with it the label and
+        # help text, before subclasses have finished setting them.
+        if self.auto_id and "%s" in str(self.auto_id):
+            return str(self.auto_id) % self.add_prefix(name)
+        return self.add_prefix(name) if self.auto_id else ""
+
+
+class LoginForm(NHSNumberGuardMixin, AuthenticationForm):
     """Django's login form with error messages in the NHS.UK style: say what to do."""
 
     error_messages = {
@@ -20,7 +142,7 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password"
 
 
-class InvitationForm(NoNHSNumbersMixin, NHSFormMixin, forms.Form):
+class InvitationForm(NHSFormMixin, forms.Form):
     """Invite someone by email to one of the roles the inviter may give (governance/access.py)."""
 
     name = forms.CharField(

@@ -1,78 +1,301 @@
-"""Keeping patient-identifiable data out: the NHS-number check for free text.
+"""Keeping patient-identifiable data out: the one NHS-number check for every text.
 
-Collab stores only aggregated counts and rates (DESIGN.md). Every form with free text
-(PDSA notes, annotations, comments, design record entries, imported text) runs its
-text through `reject_nhs_numbers`, or inherits `NoNHSNumbersMixin`, which does it for
-every text field of the form.
+Collab stores only aggregated counts and rates (DESIGN.md). This module is the one check,
+and it applies without any opt-in:
 
-An NHS number is ten digits whose last is a modulus-11 check digit, written together
-or as 3-3-4 with spaces or hyphens (NHS Data Dictionary, "NHS Number"):
+- models: every CharField and TextField of the project's apps (and the JSON fields that
+  hold typed text) is checked on every save by a `pre_save` receiver (`guard_on_save`,
+  connected in governance/apps.py), so no path (view, form, admin, API, task, shell)
+  can store a number; `check_instance` does the same for the bulk writes that skip
+  signals;
+- forms: `governance.forms.NHSFormMixin`, the base of every form, checks every text
+  field, including fields a form adds after its `__init__`;
+- the API (measures/api.py) checks every string and number in a request body;
+- imports (measures/imports.py) refuse a row with a number in any cell, and an upload
+  whose file name holds one.
+
+Only the fields in `EXEMPT` are left alone, each with its reason. tests/governance/
+test_nhs_number_walk.py walks every form, model text field and API field by
+introspection and fails when one is neither checked nor listed there.
+
+An NHS number is ten digits whose last is a modulus-11 check digit (NHS Data Dictionary,
+"NHS Number"):
 
 1. multiply each of the first nine digits by its weight, 10 down to 2, and add them up;
 2. divide by 11; the check digit is 11 minus the remainder;
 3. a result of 11 means 0; a result of 10 means the number is not valid.
 
-Ten digits that fail the check are not an NHS number (a phone number, say), so they pass.
+People write them in many ways, so the text is normalised first: digits separated by
+any run of spaces (every kind of Unicode space, tabs, line breaks, zero-width
+characters), dots, slashes, hyphens or dashes form one sequence of groups, in any
+grouping (`943 476 5919`, `943.476.5919`, `9434 765 919`, `943  476\t5919`). Every run
+of whole groups that makes exactly ten digits is checked. A bare run of more than ten
+digits is not an NHS number. Ten digits that fail the check (most phone numbers) pass;
+about 1 in 11 ten-digit strings pass it by chance, which is what `MESSAGE` explains.
 """
 
+import operator
 import re
+import unicodedata
 
-from django import forms
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import models
 
-# Ten digits, alone or as 3-3-4 groups split by one space or hyphen, not part of a longer number.
-CANDIDATE = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
+# Between digits: any Unicode space or separator (Z*), tab, line break or zero-width
+# character, and dots, slashes, backslashes, underscores, hyphens and dashes, repeated.
+_SEPARATOR_CHARS = (
+    r"\s\u00a0\u1680\u180e\u2000-\u200f\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+    r"./\\_\-\u2010-\u2015\u2212\u00b7\u2027\u30fb\ufe58\ufe63\uff0d\uff0e\uff0f"
+)
+# One sequence: digit groups joined by separators. Python's \d matches every script's
+# decimal digits; unicodedata.decimal reads them.
+_SEQUENCE = re.compile(rf"\d+(?:[{_SEPARATOR_CHARS}]+\d+)*")
+_GROUP = re.compile(r"\d+")
 
+NHS_NUMBER_LENGTH = 10
+_WEIGHTS = tuple(range(10, 1, -1))  # 10 down to 2, for the first nine digits
+
+ADVICE = (
+    "about 1 in 11 ten-digit numbers passes the NHS number check, so write it with a comma "
+    "or a word between its groups, such as “012, 345, 6789” or “ref 012 and 345 6789”"
+)
 MESSAGE = (
     "Remove the NHS number (%(masked)s): Collab must not hold anything that could "
-    "identify a patient. If it is not an NHS number, write it another way."
+    f"identify a patient. If it is not an NHS number: {ADVICE}."
+)
+# For messages that name the field or cell themselves (an import row, an API field).
+HOW_TO = (
+    "looks like an NHS number, and Collab must not hold anything that could identify a "
+    f"patient. If it is not one: {ADVICE}"
 )
 
 
 def is_valid_nhs_number(digits: str) -> bool:
-    """Whether ten digits carry a valid modulus-11 check digit."""
-    if len(digits) != 10 or not digits.isdigit():
+    """Whether ten ASCII digits carry a valid modulus-11 check digit."""
+    if len(digits) != NHS_NUMBER_LENGTH or not (digits.isascii() and digits.isdigit()):
         return False
-    total = sum(int(d) * weight for d, weight in zip(digits[:9], range(10, 1, -1), strict=True))
+    # Step 1 on the digits' byte values (ord("0") is 48), which keeps the loop in C.
+    total = sum(map(operator.mul, digits[:9].encode(), _WEIGHTS)) - 48 * sum(_WEIGHTS)
     check = 11 - total % 11
     if check == 11:
         check = 0
     return check != 10 and check == int(digits[9])
 
 
-def find_nhs_numbers(text: str) -> list[str]:
-    """The NHS numbers in `text`, as ten digits each."""
-    found = []
-    for match in CANDIDATE.finditer(text or ""):
-        digits = "".join(match.groups())
-        if is_valid_nhs_number(digits):
-            found.append(digits)
-    return found
+def _ascii_digits(group: str) -> str:
+    if group.isascii():
+        return group
+    return "".join(str(unicodedata.decimal(c)) for c in group)
+
+
+def find_nhs_numbers(text) -> list[str]:
+    """The NHS numbers in `text`, as ten ASCII digits each, however they are written.
+
+    Linear in the text's length: each run of whole groups is found with two pointers,
+    so a long text of single digits costs no more than a few passes over it.
+    """
+    if text is None:
+        return []
+    text = unicodedata.normalize("NFKC", str(text))
+    found = {}
+    for sequence in _SEQUENCE.finditer(text):
+        groups = [_ascii_digits(g) for g in _GROUP.findall(sequence.group())]
+        end, length = 0, 0  # groups[start:end] hold `length` digits
+        for start in range(len(groups)):
+            while end < len(groups) and length < NHS_NUMBER_LENGTH:
+                length += len(groups[end])
+                end += 1
+            if length == NHS_NUMBER_LENGTH:
+                digits = "".join(groups[start:end])
+                if digits not in found and is_valid_nhs_number(digits):
+                    found[digits] = None
+            length -= len(groups[start])
+    return list(found)
+
+
+def contains_nhs_number(value) -> bool:
+    return bool(find_nhs_numbers(value))
 
 
 def reject_nhs_numbers(value) -> None:
-    """A validator: refuse text that contains an NHS number, saying why."""
-    numbers = find_nhs_numbers(str(value or ""))
+    """A validator: refuse text that contains an NHS number, saying why and what to do."""
+    numbers = find_nhs_numbers(value)
     if numbers:
         # Masked, so the error page does not repeat the number in full.
         masked = f"{numbers[0][:3]} *** ****"
         raise ValidationError(MESSAGE, code="nhs_number", params={"masked": masked})
 
 
-class NoNHSNumbersMixin:
-    """For a Form or ModelForm: check every free-text field for NHS numbers.
+def json_has_nhs_number(value) -> bool:
+    """Whether any string, key or number inside a JSON value holds an NHS number."""
+    if isinstance(value, dict):
+        return any(json_has_nhs_number(k) or json_has_nhs_number(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(json_has_nhs_number(v) for v in value)
+    if isinstance(value, bool) or value is None:
+        return False
+    return contains_nhs_number(value)
 
-    Email, password, number and choice fields are left alone; text and character
-    fields get `reject_nhs_numbers` as one more validator.
+
+# --- What is not checked, and why: the one list ------------------------------------------
+
+PASSWORDS = "A password: a secret its owner chose, stored hashed, never shown or exported."
+EMAILS = "An email address: checked as an address, and a person's contact, not a record."
+URLS = "A URL: checked as a web address."
+ODS_CODES = "An ODS code: an organisation's code from the NHS register, never free text."
+TOKEN_KEYS = "A token key, or its hash or prefix: random characters made by the code."
+CHOICES = "One value from a fixed list of choices, never free text."
+DATES = "A date or time, parsed as one: printed with its time, its digits can pass the check."
+MACHINE = (
+    "Written by the code from checked inputs (hashes, worker names, computed charts, "
+    "job errors, rendered reports), never typed."
+)
+
+EXEMPT: dict[str, str] = {
+    # By kind of field, on forms and models alike.
+    "password": PASSWORDS,  # a PasswordInput widget, or a field named password
+    "EmailField": EMAILS,
+    "URLField": URLS,
+    "choices": CHOICES,  # a model field with choices, or a form ChoiceField
+    "dates": DATES,  # a form DateField, DateTimeField or TimeField
+    "SlugField": MACHINE,  # made from a name that is itself checked
+    # By form field name.
+    "ods_code": ODS_CODES,
+    "username": EMAILS,  # the sign-in name, which is the person's email address
+    # By model field, app_label.Model.field (or a whole model, app_label.Model).
+    "collaboratives.Organisation.ods_code": ODS_CODES,
+    "collaboratives.AHSN.code": ODS_CODES,
+    "governance.Invitation.token_hash": TOKEN_KEYS,
+    "measures.ApiToken.prefix": TOKEN_KEYS,
+    "measures.ApiToken.key_hash": TOKEN_KEYS,
+    "collaboratives.Team.pseudonym": MACHINE,
+    "governance.AuditEntry.object_type": MACHINE,
+    "governance.AuditEntry.object_repr": MACHINE,
+    "measures.RecomputeJob.claimed_by": MACHINE,
+    "measures.RecomputeJob.last_error": MACHINE,
+    "measures.ChartResult": MACHINE,
+    "measures.MeasureSettingChange.field": MACHINE,
+    "measures.ImportBatch.content_sha256": MACHINE,
+    "measures.ImportBatch.file_type": MACHINE,
+    "measures.SustainAlert.rule": MACHINE,
+    "measures.SustainAlert.status": MACHINE,
+    "measures.SustainAlert.message": MACHINE,
+    "dashboards.ReportingSummary.inputs_key": MACHINE,
+    "reports.ContractReview.progress_note": MACHINE,
+    "reports.ContractReview.claimed_by": MACHINE,
+    "reports.ContractReview.last_error": MACHINE,
+    "reports.ContractReview.html": MACHINE,
+    "reports.ContractReview.document": MACHINE,
+    "reports.ContractReview.data_versions": MACHINE,
+    "measures.ImportBatch.result": MACHINE,
+    "dashboards.ReportingSummary.payload": MACHINE,
+    "governance.AuditEntry.changes": MACHINE,  # copies of fields as they were
+    "auth.User.username": EMAILS,  # the sign-in name, which is the person's email address
+    "auth.Permission": MACHINE,
+}
+
+# The keys of EXEMPT that name a form field (the others name kinds of field, or models).
+EXEMPT_FORM_FIELD_NAMES = ("ods_code", "username")
+
+# JSON fields that hold typed text, checked like text fields. Other JSON fields hold
+# figures, ids or copies made by the code.
+TEXT_JSON_FIELDS = {
+    "reports.ContractReview.commentary",
+    "measures.ImportBatch.findings",
+}
+
+# The apps whose models the check covers: the project's own, and Django's users and
+# groups. Other third-party apps (sessions, login throttling, the admin's log) store
+# what the code or the browser sends, never text a person types into Collab.
+GUARDED_APPS = ("collaboratives", "measures", "governance", "dashboards", "reports", "auth")
+
+
+def _label(field: models.Field) -> str:
+    return f"{field.model._meta.label}.{field.name}"
+
+
+def model_field_exemption(field: models.Field) -> str | None:
+    """Why a model text field is not checked, from `EXEMPT`; None if it is checked."""
+    label = _label(field)
+    for key in (label, field.model._meta.label):
+        if key in EXEMPT:
+            return EXEMPT[key]
+    if field.name == "password":
+        return EXEMPT["password"]
+    if isinstance(field, models.EmailField):
+        return EXEMPT["EmailField"]
+    if isinstance(field, models.URLField):
+        return EXEMPT["URLField"]
+    if isinstance(field, models.SlugField):
+        return EXEMPT["SlugField"]
+    if field.choices:
+        return EXEMPT["choices"]
+    return None
+
+
+def guarded_model_fields(model) -> list[models.Field]:
+    """The fields of `model` that the check covers: text, and the listed JSON fields."""
+    if model._meta.app_label not in GUARDED_APPS:
+        return []
+    fields = []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.JSONField):
+            if _label(field) in TEXT_JSON_FIELDS:
+                fields.append(field)
+        elif (
+            isinstance(field, (models.CharField, models.TextField))
+            and model_field_exemption(field) is None
+        ):
+            fields.append(field)
+    return fields
+
+
+def check_instance(instance, fields=None) -> None:
+    """Raise ValidationError naming each field of `instance` that holds an NHS number
+    (only those named in `fields`, if given)."""
+    errors = {}
+    for field in guarded_model_fields(type(instance)):
+        if fields is not None and field.name not in fields and field.attname not in fields:
+            continue
+        value = getattr(instance, field.attname)
+        is_json = isinstance(field, models.JSONField)
+        check = reject_nhs_numbers_in_json if is_json else reject_nhs_numbers
+        try:
+            check(value)
+        except ValidationError as e:
+            errors[field.name] = e
+    if errors:
+        raise ValidationError(errors)
+
+
+def guard_on_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """pre_save: refuse to store an NHS number in any checked field of any model.
+
+    A save of named fields checks those only, so a row stored before this check existed
+    can still have its other fields saved. Loading fixtures (`raw`) is checked too: a
+    fixture is text from outside.
     """
+    check_instance(instance, update_fields)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if (
-                isinstance(field, forms.CharField)
-                and not isinstance(field, (forms.EmailField, forms.URLField))
-                and not isinstance(field.widget, forms.PasswordInput)
-                and reject_nhs_numbers not in field.validators
-            ):
-                field.validators.append(reject_nhs_numbers)
+
+def reject_nhs_numbers_in_json(value) -> None:
+    """A validator for a JSON field of typed text."""
+    if json_has_nhs_number(value):
+        raise ValidationError(MESSAGE, code="nhs_number", params={"masked": "*** *** ****"})
+
+
+def connect() -> None:
+    """Check every guarded model field on both paths that store it.
+
+    `full_clean` (ModelForms, the admin): the check joins each field's validators. It is
+    appended to the field's computed `validators`, not to the arguments it was built with,
+    so migrations do not see it. `save()` (everything else): the `pre_save` receiver.
+    """
+    for model in apps.get_models():
+        for field in guarded_model_fields(model):
+            is_json = isinstance(field, models.JSONField)
+            validator = reject_nhs_numbers_in_json if is_json else reject_nhs_numbers
+            if validator not in field.validators:
+                field.validators.append(validator)
+    models.signals.pre_save.connect(guard_on_save, dispatch_uid="governance.nhs_number_guard")

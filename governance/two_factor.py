@@ -25,8 +25,8 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from collaboratives.forms import NHSFormMixin
 from governance import access
+from governance.forms import NHSFormMixin
 
 PENDING = "collab_two_factor_pending"  # "verify", "setup", or absent
 SSO = "collab_signed_in_with_sso"

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from governance.forms import NHSNumberGuardMixin
 from measures.models import (
     Annotation,
     CollaborativeMeasure,
@@ -68,7 +69,7 @@ class SeriesAdmin(admin.ModelAdmin):
     readonly_fields = ["data_version"]
 
 
-class DataPointForm(forms.ModelForm):
+class DataPointForm(NHSNumberGuardMixin, forms.ModelForm):
     reason = forms.CharField(required=False, help_text="Why the value is changed, kept in history.")
 
     class Meta:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from redis.exceptions import RedisError
 
 from governance import access
+from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import ApiToken, ChartResult, DataPointRevision, Series
 from measures.writes import DataPointConflict, DataPointInvalid, PointChange, datapoints_write
 
@@ -59,6 +60,24 @@ def api_token_create(*, team, name: str, by) -> tuple[ApiToken, str]:
         created_by=by,
     )
     return token, key
+
+
+def nhs_number_paths(value, path: str = "") -> list[str]:
+    """Where in a JSON body an NHS number is: every key, string and number is checked,
+    so a field added to the API later is covered without opting in."""
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if find_nhs_numbers(key):
+                found.append(f"{path or 'body'} (a key)")
+            found.extend(nhs_number_paths(item, where))
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in nhs_number_paths(item, f"{path}[{i}]")]
+    if isinstance(value, bool) or value is None:
+        return []
+    return [path or "body"] if find_nhs_numbers(value) else []
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
@@ -148,6 +167,10 @@ def series_points(request: HttpRequest, token, pk: int) -> JsonResponse:
         body = json.loads(request.body or b"{}")
         if _has_lone_surrogate(body):
             return _error(400, "The body holds text that is not valid Unicode (a lone surrogate).")
+        where = nhs_number_paths(body)
+        if where:
+            # Named by place, never quoted: the error must not echo the number back.
+            return _error(400, f"Nothing was written: {where[0]} {HOW_TO}.", fields=where)
         raw = body["points"]
         if not isinstance(raw, list):
             raise ValueError

@@ -36,7 +36,9 @@ from measures.spc import SeriesSpec
 
 # Bump when the core or this mapping changes what a chart says: every stored result
 # then stops being fresh and the next view or sweep recomputes it.
-INPUTS_VERSION = 2  # 2: complete periods only (issue 14)
+# 2: complete periods only (issue 14); 3: the verdict of issue 14 (reference chart, statuses,
+# history, the baseline before a team joined)
+INPUTS_VERSION = 3
 CHUNK = 500
 CORE_CHART = {Measure.ChartType.XMR: "i"}
 RATIO_CHARTS = ("p", "pp", "u", "up")
@@ -237,6 +239,9 @@ def build_input(
         if convention == "mdc"
         else None
     )
+    # the verdict's baseline: the periods before the team joined, when they are enough data
+    # (the core falls back to its default otherwise; phases and frozen limits come first)
+    before = pre_join_periods(periods, series.team.joined_on)
     document = {
         "version": INPUTS_VERSION,
         "chart": chart,
@@ -252,6 +257,7 @@ def build_input(
         "astronomical": astronomical,
         "target": core_target,
         "improvement": improvement,
+        "preferred_baseline": before,
         "annotations": annotations,
         "complete_through": None if complete_through is None else complete_through.isoformat(),
         "in_progress": in_progress,
@@ -273,6 +279,7 @@ def build_input(
             target=core_target,
             improvement=improvement,
             labels=x,
+            preferred_baseline=before,
         )
     except ValueError as e:
         error = str(e)
@@ -289,6 +296,14 @@ def build_input(
         complete_through=document["complete_through"],
         in_progress=in_progress,
     )
+
+
+def pre_join_periods(periods: list[dt.date], joined_on: dt.date | None) -> int | None:
+    """How many of the first periods start before the team joined (None if none do)."""
+    if joined_on is None:
+        return None
+    count = sum(1 for p in periods if p < joined_on)
+    return count or None
 
 
 def _ratio(num: float | None, den: float | None) -> float | None:

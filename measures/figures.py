@@ -12,6 +12,8 @@ import html
 import math
 from dataclasses import dataclass
 
+from measures.spc.charts import period_unit
+
 GREY = "#7b7d7d"
 BLUE = "#289de0"
 ORANGE = "#fab428"
@@ -118,6 +120,51 @@ def point_rows(result, *, multiplier: int, annotations=()) -> list[dict]:
     return rows
 
 
+def _reference_line(result) -> float | None:
+    """The verdict's baseline centre line, when the chart as drawn does not show it after the
+    baseline (no phases and a baseline shorter than the series, or a later phase with its
+    own centre line); None when the drawn centre line already is it."""
+    centre = getattr(result, "verdict_centre", None)
+    start = getattr(result, "verdict_baseline", None)
+    if centre is None or start is None:
+        return None
+    after = [c for c in result.cl[start:] if c is not None]
+    if all(math.isclose(c, centre, rel_tol=1e-9, abs_tol=1e-12) for c in after):
+        return None
+    return centre
+
+
+def baseline_words(result, *, joined_on: dt.date | None) -> str:
+    """Which baseline the verdict compares with, in one sentence for the chart page."""
+    points = getattr(result, "verdict_baseline", None)
+    if not points or not result.x:
+        return ""
+    unit = period_unit(result.x)
+    name = unit[0] if points == 1 else unit[1]
+    first = dt.date.fromisoformat(result.x[0])
+    last = dt.date.fromisoformat(result.x[min(points, len(result.x)) - 1])
+    if unit[0] in ("month", "quarter"):
+        span = f"{first:%b %Y} to {last:%b %Y}"
+    else:
+        span = f"{first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
+    phases = max(result.phase, default=0) > 0
+    frozen = not all(result.baseline) and not phases
+    before = sum(1 for day in result.x if joined_on and dt.date.fromisoformat(day) < joined_on)
+    if phases or frozen:
+        what = "the first phase" if phases else "the frozen limits"
+        return f"The verdict compares with {what}: the first {points} {name} ({span})."
+    if before and points == before:
+        return f"The verdict compares with the {points} {name} before the team joined ({span})."
+    text = (
+        f"The verdict compares with the first {points} {name} ({span}), the fewest that are "
+        "enough data for a baseline"
+    )
+    if before:
+        few = unit[0] if before == 1 else unit[1]
+        text += f"; the {before} {few} before the team joined were too few"
+    return text + "."
+
+
 def figure(
     result,
     *,
@@ -191,6 +238,19 @@ def figure(
             "hoverinfo": "skip",
         }
     )
+    reference = _reference_line(result)
+    if reference is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Baseline centre line (what the verdict compares with)",
+                "x": [x[0], x[-1]],
+                "y": [_round(reference * k)] * 2,
+                "line": {"color": INK, "width": 1, "dash": "longdash"},
+                "hovertemplate": f"Baseline centre line: {_fmt(reference * k)}<extra></extra>",
+            }
+        )
     if any(v is not None for v in result.ucl):
         for name, values in (("Upper limit", result.ucl), ("Lower limit", result.lcl)):
             lx, ly = _segments(x, _scale(values, k), result.phase)
@@ -369,14 +429,16 @@ def _moving_range_traces(result, x) -> list[dict]:
     return traces
 
 
+#: Making Data Count's variation icon describes the latest point only: `words()` labels it so
+#: ("Latest month: common cause"), beside the verdict, which reads the whole series.
 VARIATION_WORDS = {
-    "common_cause": "Common cause variation: no significant change",
-    "improvement_high": "Special cause variation: improvement (high)",
-    "improvement_low": "Special cause variation: improvement (low)",
-    "concern_high": "Special cause variation: concern (high)",
-    "concern_low": "Special cause variation: concern (low)",
-    "neutral_high": "Special cause variation: higher (no direction of improvement set)",
-    "neutral_low": "Special cause variation: lower (no direction of improvement set)",
+    "common_cause": "common cause",
+    "improvement_high": "special cause, improvement (high)",
+    "improvement_low": "special cause, improvement (low)",
+    "concern_high": "special cause, concern (high)",
+    "concern_low": "special cause, concern (low)",
+    "neutral_high": "special cause, higher (no direction of improvement set)",
+    "neutral_low": "special cause, lower (no direction of improvement set)",
 }
 ASSURANCE_WORDS = {
     "pass": "The process will consistently meet the target",
@@ -386,7 +448,8 @@ ASSURANCE_WORDS = {
 STATUS_WORDS = {
     "improved": "Improved",
     "deteriorated": "Deteriorated",
-    "none": "No significant change",
+    "not_sustained": "Not sustained",
+    "no_change": "No change",
     "insufficient_data": "Not enough data yet",
 }
 CONVENTION_WORDS = {
@@ -409,8 +472,11 @@ CHART_WORDS = {
 
 def words(result) -> dict:
     """The plain-words labels of a stored result's icons, verdict, chart and convention."""
+    variation = VARIATION_WORDS.get(result.variation, "")
+    if variation:
+        variation = f"Latest {period_unit(result.x or [])[0]}: {variation}"
     return {
-        "variation": VARIATION_WORDS.get(result.variation, ""),
+        "variation": variation,
         "assurance": ASSURANCE_WORDS.get(result.assurance, ""),
         "status": STATUS_WORDS.get(result.status, result.status),
         "convention": CONVENTION_WORDS.get(result.convention, result.convention),

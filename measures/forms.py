@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 
+from governance.forms import NHSFormMixin
 from measures.models import Measure, PointMark
 
 # How far either side of a new phase's start a signal must be for the phase to look
@@ -15,7 +16,7 @@ def _period_choices(result):
     return [(day, dt.date.fromisoformat(day).strftime("%d %b %Y")) for day in result.x]
 
 
-class PhaseForm(forms.Form):
+class PhaseForm(NHSFormMixin, forms.Form):
     start_period = forms.TypedChoiceField(
         label="First period of the new phase", coerce=dt.date.fromisoformat
     )
@@ -63,11 +64,11 @@ class PhaseForm(forms.Form):
         return data
 
 
-class RemovalForm(forms.Form):
+class RemovalForm(NHSFormMixin, forms.Form):
     reason = forms.CharField(label="Why it is removed", max_length=500)
 
 
-class PointMarkForm(forms.Form):
+class PointMarkForm(NHSFormMixin, forms.Form):
     period_start = forms.TypedChoiceField(label="Period", coerce=dt.date.fromisoformat)
     kind = forms.ChoiceField(
         label="What to mark", choices=PointMark.Kind.choices, widget=forms.RadioSelect
@@ -90,22 +91,27 @@ class PointMarkForm(forms.Form):
         return data
 
 
-class AnnotationForm(forms.Form):
+class AnnotationForm(NHSFormMixin, forms.Form):
     date = forms.DateField(
         label="Date",
         help_text="For example, 2025-03-17.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "nhsuk-input nhsuk-input--width-10"}, format="%Y-%m-%d"
+        ),
     )
     text = forms.CharField(label="Annotation", max_length=500)
 
 
-class MeasureSettingsForm(forms.Form):
+class MeasureSettingsForm(NHSFormMixin, forms.Form):
     target = forms.DecimalField(
         label="Target",
         required=False,
         max_digits=14,
         decimal_places=4,
         help_text="On the chart's scale. Leave empty for no target.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "class": "nhsuk-input nhsuk-input--width-10"}
+        ),
     )
     direction = forms.ChoiceField(
         label="Direction of improvement",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from collaboratives.models import Team
 from governance import access
+from governance.forms import NHSFormMixin
 from measures.exporters.template import ImportTemplateExporter
 from measures.imports import (
     MAX_UPLOAD_BYTES,
@@ -24,7 +25,7 @@ from measures.models import ImportBatch, Series
 from measures.writes import DataPointConflict
 
 
-class UploadForm(forms.Form):
+class UploadForm(NHSFormMixin, forms.Form):
     file = forms.FileField(
         label="Upload a CSV or Excel (.xlsx) file",
         help_text="Columns: team, measure, period, numerator, denominator. Up to 5 MB.",

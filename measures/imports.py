@@ -7,6 +7,12 @@ matches each row to a team's series and says what would be added, changed or lef
 each error's row, column and reason. `import_confirm` writes it all through the one write
 path in one transaction, or nothing.
 
+NHS numbers: every cell of a row (any column, named or not) is checked, and a row with
+one is refused without its cells being quoted back; an error quotes a cell only after the
+cell passes the check (`_quoted`). A header or file name with one refuses the file. The
+uploaded bytes are never kept: the batch keeps what parsing found (the rows to add or
+change, and the errors), which is all that the confirmation needs.
+
 Columns (long format, one row per team, measure and period): team, measure, period,
 numerator, denominator. The template download has the same columns, filled in but for
 the values.
@@ -25,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from governance import access
-from governance.safeguards import find_nhs_numbers
+from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import DataPoint, DataPointRevision, ImportBatch, Series
 from measures.writes import PointChange, datapoints_write, point_errors
 
@@ -165,6 +171,8 @@ def import_file_read(content: bytes) -> tuple[str, list[tuple[int, dict]]]:
             if header is None:
                 if not any(v not in (None, "") for v in raw):
                     continue
+                if any(find_nhs_numbers(_text(v)) for v in raw):
+                    raise ImportFileInvalid(f"A column name {HOW_TO}.")
                 header = [str(v or "").strip().lower() for v in raw]
                 missing = [c for c in REQUIRED if c not in header]
                 if missing:
@@ -180,7 +188,9 @@ def import_file_read(content: bytes) -> tuple[str, list[tuple[int, dict]]]:
                     f"The file has more than {MAX_ROWS:,} rows: split it into smaller files."
                 )
             row = {c: (raw[i] if i < len(raw) else None) for i, c in enumerate(header)}
-            rows.append((number, {c: row.get(c) for c in COLUMNS}))
+            # Cells beyond the named columns are kept too, so that every cell is checked.
+            extra = {f"column {i + 1}": raw[i] for i in range(len(header), len(raw))}
+            rows.append((number, {c: row.get(c) for c in COLUMNS} | row | extra))
     except _FormulaFound as f:
         raise ImportFileInvalid(
             f"Row {f.row}, column {f.column} holds a formula: paste values only "
@@ -199,6 +209,12 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _quoted(text: str) -> str:
+    """A cell quoted in an error, only once it has passed the NHS-number check."""
+    text = text[:80]
+    return "this value" if find_nhs_numbers(text) else f"“{text}”"
 
 
 def _period(value) -> dt.date | None:
@@ -254,19 +270,25 @@ def import_preview(*, collaborative, user, content: bytes, today: dt.date | None
         def error(column, reason, number=number, row_errors=row_errors):
             row_errors.append(RowError(number, column, reason))
 
-        for column in COLUMNS:
-            if find_nhs_numbers(_text(row[column])):
-                error(column, "looks like an NHS number; Collab holds no patient data")
+        for column, value in row.items():
+            # A workbook's date cell is a date, not text: its printed time ("00:00:00")
+            # would otherwise join its digits into ten.
+            if not isinstance(value, (dt.date, dt.time)) and find_nhs_numbers(_text(value)):
+                error(column, HOW_TO)
+        if row_errors:
+            # Refused whole, and nothing else said about it: no cell of it is quoted.
+            errors.extend(row_errors)
+            continue
         team_name, measure_name = _text(row["team"]), _text(row["measure"])
         series = series_by_key.get((team_name.lower(), measure_name.lower()))
         if not team_name:
             error("team", "is empty")
         elif team_name.lower() not in team_keys:
-            error("team", f"“{team_name[:80]}” is not a team of this collaborative you can see")
+            error("team", f"{_quoted(team_name)} is not a team of this collaborative you can see")
         elif not measure_name:
             error("measure", "is empty")
         elif series is None:
-            error("measure", f"“{measure_name[:80]}” is not a measure this team reports")
+            error("measure", f"{_quoted(measure_name)} is not a measure this team reports")
         elif not editable_teams.get(series.team_id):
             error("team", "you may not enter data for this team")
         period = _period(row["period"])
@@ -366,15 +388,17 @@ def _plain(value: Decimal | None) -> str | None:
 
 
 def import_batch_create(*, collaborative, user, filename: str, content: bytes) -> ImportBatch:
-    """Store the upload and its preview (or the reason it cannot be read)."""
+    """Store the upload's preview (or the reason it cannot be read), never its bytes."""
     batch = ImportBatch(
         collaborative=collaborative,
         uploaded_by=user,
         filename=filename[:255],
-        content=content,
         content_sha256=hashlib.sha256(content).hexdigest(),
     )
     try:
+        if find_nhs_numbers(batch.filename):
+            batch.filename = "(name withheld)"
+            raise ImportFileInvalid(f"The file's name {HOW_TO}. Rename the file.")
         findings = import_preview(collaborative=collaborative, user=user, content=content)
     except ImportFileInvalid as e:
         batch.status = ImportBatch.Status.REJECTED

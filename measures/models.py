@@ -465,7 +465,12 @@ class ChartResult(models.Model):
     chart = models.CharField(max_length=4)
     convention = models.CharField(max_length=8, db_index=True)
     # Summary columns
-    status = models.CharField(max_length=20, db_index=True, help_text="The verdict.")
+    status = models.CharField(
+        max_length=20,
+        db_index=True,
+        help_text="The verdict: improved, deteriorated, not_sustained, no_change or "
+        "insufficient_data (measures/spc/README.md).",
+    )
     variation = models.CharField(max_length=20, blank=True, db_index=True)
     assurance = models.CharField(max_length=20, blank=True, db_index=True)
     enough_data = models.BooleanField(db_index=True)
@@ -475,6 +480,22 @@ class ChartResult(models.Model):
     periods_to_detect = models.PositiveIntegerField(null=True, blank=True)
     verdict_rule = models.CharField(max_length=20, blank=True)
     verdict_first_index = models.IntegerField(null=True, blank=True)
+    verdict_last_signal_index = models.IntegerField(
+        null=True, blank=True, help_text="The last point of the signal that decides the verdict."
+    )
+    verdict_history = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="One {side, rule, first_index, last_index} per stretch of signals.",
+    )
+    verdict_baseline = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Points in the verdict's baseline."
+    )
+    verdict_centre = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The verdict's baseline centre line, carried forward (the core's scale).",
+    )
     summary = models.TextField(blank=True)
     target = models.FloatField(null=True, blank=True, help_text="On the core's scale.")
     improvement = models.CharField(max_length=4, blank=True)
@@ -592,10 +613,11 @@ class ImportBatchStatus(models.TextChoices):
 class ImportBatch(models.Model):
     """One uploaded file: what parsing found, and how far its import has gone.
 
-    Kept in the database (the file's bytes too) so that web and worker processes share it
-    and nothing lives in memory between the preview and the confirmation.
-    `findings` holds the preview: rows to add, rows to change (old and new), unchanged
-    rows, and errors naming the row, the column and the reason.
+    Kept in the database so that web and worker processes share it and nothing lives in
+    memory between the preview and the confirmation. The uploaded bytes are never kept
+    (they could hold anything); `findings` holds the parsed rows instead: rows to add, rows
+    to change (old and new), unchanged rows, and errors naming the row, the column and the
+    reason, which quote a cell only once it has passed the NHS-number check.
     """
 
     Status = ImportBatchStatus
@@ -608,7 +630,6 @@ class ImportBatch(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     filename = models.CharField(max_length=255)
-    content = models.BinaryField()
     content_sha256 = models.CharField(max_length=64)
     file_type = models.CharField(max_length=8, blank=True, help_text="Found from the content.")
     status = models.CharField(max_length=10, choices=Status.choices)

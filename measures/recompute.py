@@ -258,6 +258,13 @@ def chart_result_from(inp: SeriesInput, r: spc.ChartResult, now) -> ChartResult:
         periods_to_detect=r.periods_to_detect,
         verdict_rule=r.verdict.rule or "",
         verdict_first_index=r.verdict.first_index,
+        verdict_last_signal_index=r.verdict.last_signal_index,
+        verdict_history=[
+            {k: getattr(e, k) for k in ("side", "rule", "first_index", "last_index")}
+            for e in r.verdict.history
+        ],
+        verdict_baseline=r.baseline,
+        verdict_centre=r.reference_cl,
         summary=r.summary,
         target=inp.spec.target,
         improvement=inp.spec.improvement or "",

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance import access, audit
+from governance.forms import NHSFormMixin
 from measures.api import api_token_create
 from measures.models import ApiToken
 
 
-class TokenForm(forms.Form):
+class TokenForm(NHSFormMixin, forms.Form):
     name = forms.CharField(
         label="Which system will use it",
         max_length=100,

@@ -79,6 +79,7 @@ def chart_panel(series, *, heal: bool = True) -> dict:
         panel["target_shown"] = None if result.target is None else result.target * inp.multiplier
         panel["cycles"] = cycles
         panel["words"] = figures.words(result)
+        panel["baseline_words"] = figures.baseline_words(result, joined_on=series.team.joined_on)
         panel["figure_id"] = f"chart-figure-{series.pk}"
         first = result.verdict_first_index
         panel["verdict_from"] = (

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import DataPoint, DataPointRevision, Measure, Series
 from measures.periods import is_period_start
 from measures.recompute import series_mark_stale
@@ -113,6 +114,12 @@ def _validate(
     def error(field: str, reason: str) -> None:
         errors.append(PointError(period, field, reason))
 
+    values = {"numerator": change.numerator, "denominator": change.denominator}
+    for field, value in values.items():
+        if value is not None and find_nhs_numbers(value):
+            error(field, HOW_TO)
+    if errors:
+        return errors, None, None
     try:
         numerator = _decimal(change.numerator)
     except (InvalidOperation, ValueError, TypeError):
@@ -196,6 +203,8 @@ def datapoints_write(
         change_errors, numerator, denominator = _validate(measure, change, today, earliest)
         errors.extend(change_errors)
         cleaned.append((change.period_start, numerator, denominator))
+    if reason and changes and find_nhs_numbers(reason):
+        errors.append(PointError(changes[0].period_start, "reason", HOW_TO))
     if errors:
         raise DataPointInvalid(errors)
 

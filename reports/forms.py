@@ -2,7 +2,7 @@ import datetime as dt
 
 from django import forms
 
-from collaboratives.forms import DateInput, NHSFormMixin
+from governance.forms import DateInput, NHSFormMixin
 
 MAX_PERIOD_DAYS = 2 * 366
 

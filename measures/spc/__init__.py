@@ -9,6 +9,7 @@ from .charts import (
     ChartResult,
     Phase,
     Point,
+    Signal,
     Verdict,
     c_chart,
     chart,
@@ -21,16 +22,18 @@ from .charts import (
     u_chart,
     up_chart,
 )
-from .spec import CHARTS, CONVENTIONS, SeriesSpec
+from .spec import CHARTS, CONVENTIONS, STATUSES, SeriesSpec
 
 __all__ = [
     "CHARTS",
     "CONVENTIONS",
+    "STATUSES",
     "BatchResult",
     "ChartResult",
     "Phase",
     "Point",
     "SeriesSpec",
+    "Signal",
     "Verdict",
     "c_chart",
     "chart",

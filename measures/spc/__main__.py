@@ -22,6 +22,7 @@ FIELDS = {
     "rules",
     "target",
     "improvement",
+    "baseline",
 }
 COUNT_CHARTS = RATIO_CHARTS + ("c", "g")
 
@@ -99,6 +100,11 @@ def parse(doc: dict) -> dict:
     improvement = doc.get("improvement")
     if improvement not in ("up", "down", None):
         raise InputError(f"improvement must be 'up', 'down' or null, not {improvement!r}")
+    baseline = doc.get("baseline")
+    if baseline is not None:
+        baseline = integer(baseline, "baseline")
+        if not 1 <= baseline <= len(y):
+            raise InputError(f"baseline must be between 1 and the {len(y)} points, not {baseline}")
     return dict(
         chart_type=kind,
         y=y,
@@ -112,6 +118,7 @@ def parse(doc: dict) -> dict:
         rules=rules,
         target=number(doc.get("target"), "target"),
         improvement=improvement,
+        baseline=baseline,
     )
 
 

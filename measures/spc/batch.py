@@ -2,7 +2,7 @@
 
 Series are grouped by chart type and convention (one engine pass per group, array-wide);
 the verdict's reference chart (the baseline's limits carried over the whole series) is a
-second pass over the series that have a baseline. Results stay in flat arrays until a caller
+second pass (``verdict.py``). Results stay in flat arrays until a caller
 asks for one series with ``BatchResult.result(i)``.
 """
 
@@ -10,75 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import constants as K
 from . import engine as E
-from .spec import ASSURANCES, STATUSES, VARIATIONS, SeriesSpec
+from . import verdict as V
+from .spec import ASSURANCES, VARIATIONS, SeriesSpec
 
-STATUS = {name: i for i, name in enumerate(STATUSES)}
 VARIATION = {name: i for i, name in enumerate(VARIATIONS)}
 ASSURANCE = {name: i for i, name in enumerate(ASSURANCES)}
-
-
-def _verdict(res: dict, blen: np.ndarray) -> dict:
-    """The verdict of each series of one engine result.
-
-    ``blen``: points of each series' baseline (0: no explicit baseline; the whole series
-    is then both the baseline and the period judged). A rule of the convention that fired
-    after the baseline gives the answer; the latest such signal decides between improved
-    and deteriorated (so a later re-phasing does not undo an improvement), and
-    ``first_index`` is the first signalled point on that side.
-    """
-    lay = res["layout"]
-    S = lay.offsets.shape[0] - 1
-    sid, pos = lay.sid, lay.pos
-    lengths = np.diff(lay.offsets)
-    region_end = np.where(blen > 0, blen, lengths)
-    in_base = pos < region_end[sid]
-    counted = in_base & res["valid"] & res["include"]
-    run_like = res["chart"] == "run" or res["convention"] == "anhoej"
-    if run_like:
-        counted &= res["above"] != 0
-        minimum = K.MIN_USEFUL_RUN
-    else:
-        minimum = K.MIN_POINTS_CONTROL
-    have = np.bincount(sid[counted], minlength=S)
-    needed = np.maximum(minimum - have, 0)
-    enough = needed == 0
-
-    side = res["side"]
-    vrule = res["vrule"]
-    considered = (
-        (vrule > 0)
-        & (vrule != E.RULE["inner_third"])
-        & (side != 0)
-        & ((blen[sid] == 0) | (pos >= blen[sid]))
-    )
-    rows = np.flatnonzero(considered)
-    last = np.full(S, -1, dtype=np.int64)
-    np.maximum.at(last, sid[rows], rows)
-    has = last >= 0
-    last_side = np.zeros(S, dtype=np.int8)
-    last_side[has] = side[last[has]]
-    on_side = rows[side[rows] == last_side[sid[rows]]]
-    first = np.full(S, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, sid[on_side], on_side)
-    d = res["direction"]
-    status = np.full(S, STATUS["none"], dtype=np.int8)
-    decided = has & (d != 0)
-    status[decided & (last_side == d)] = STATUS["improved"]
-    status[decided & (last_side != d)] = STATUS["deteriorated"]
-    status[~enough] = STATUS["insufficient_data"]
-    show = (status == STATUS["improved"]) | (status == STATUS["deteriorated"])
-    first_index = np.where(show, first - lay.offsets[:-1], -1)
-    rule = np.zeros(S, dtype=np.int8)
-    rule[show] = vrule[first[show]]
-    return {
-        "status": status,
-        "rule": rule,
-        "first_index": first_index,
-        "enough": enough,
-        "needed": needed,
-    }
 
 
 def _icons(res: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -124,17 +61,6 @@ def _icons(res: dict) -> tuple[np.ndarray, np.ndarray]:
     return var, ass
 
 
-def _reference(spec: SeriesSpec, baseline: int) -> SeriesSpec:
-    """The verdict's chart: one phase, limits frozen on the baseline. Built without going
-    through validation again (the spec was validated when it was made)."""
-    ref = object.__new__(SeriesSpec)
-    fields = {f: getattr(spec, f) for f in spec.__dataclass_fields__}
-    fields.update(breaks=(), freeze=baseline, labels=None)
-    for name, value in fields.items():
-        object.__setattr__(ref, name, value)
-    return ref
-
-
 @dataclass
 class BatchResult:
     """The results of ``compute_batch``: per group engine arrays, per series summaries."""
@@ -145,6 +71,11 @@ class BatchResult:
     status: np.ndarray
     rule: np.ndarray
     first_index: np.ndarray
+    last_signal_index: np.ndarray
+    baseline: np.ndarray  # points in the verdict's baseline
+    reference_cl: np.ndarray  # the baseline's centre line, carried forward (NaN: none)
+    history: dict  # flat arrays sorted by series ("series", "side", "rule", "first", "last")
+    history_offsets: np.ndarray  # series i's entries are history rows [o[i], o[i + 1])
     enough_data: np.ndarray
     points_needed: np.ndarray
     variation: np.ndarray
@@ -160,6 +91,73 @@ class BatchResult:
         return materialise(self, i)
 
 
+def _group_verdicts(res: dict, specs: list[SeriesSpec]) -> tuple[dict, np.ndarray, dict]:
+    """The verdicts of one group and each series' baseline length.
+
+    Series without a baseline of their own take the fewest first points that make enough
+    data; on run-like charts a point on the baseline's median is not useful, so a guess that
+    falls short grows and the short series are judged again (a few, rarely more than once).
+    """
+    S = len(specs)
+    explicit = np.array(
+        [-1 if (b := s.baseline_length()) is None else b for s in specs], dtype=np.int64
+    )
+    guess, default = V.default_baselines(res, explicit)
+    lengths = np.diff(res["layout"].offsets)
+    preferred = np.array([s.preferred_baseline or 0 for s in specs], dtype=np.int64)
+    trial = default & (preferred > 0)  # tried first, kept only if it is enough data
+    blen = np.where(trial, preferred, guess)
+    grows = default & ~trial
+    run_like = V.run_like(res["chart"], res["convention"])
+    todo = np.arange(S)
+    parts = []
+    while todo.size:
+        if todo.size == S:  # the first round: every series, on the drawn chart's arrays
+            ref = E.compute(specs, reference=True, drawn=res, baselines=blen)
+        else:
+            ref = E.compute([V.reference_spec(specs[j], int(blen[j])) for j in todo], True)
+        got = V.judge(ref, blen[todo])
+        failed = trial[todo] & ~got["enough"]
+        short = np.zeros(todo.shape[0], dtype=bool)
+        if run_like:
+            short = ~got["enough"] & grows[todo] & (blen[todo] < lengths[todo])
+        again = failed | short
+        parts.append((todo, got, ~again))
+        if not again.any():
+            break
+        needed = np.zeros(S, dtype=np.int64)
+        needed[todo[short]] = got["needed"][short]
+        grown = V.extend_baselines(res, blen, needed)
+        retry, back = todo[short], todo[failed]
+        blen[retry] = grown[retry]
+        blen[back] = guess[back]  # the preferred baseline was not enough: the default
+        trial[back] = False
+        grows[back] = True
+        todo = todo[again]
+    out = {
+        key: np.zeros(S, dtype=dt)
+        for key, dt in (
+            ("status", np.int8),
+            ("rule", np.int8),
+            ("first_index", np.int64),
+            ("last_index", np.int64),
+            ("enough", bool),
+            ("needed", np.int64),
+            ("centre", float),
+        )
+    }
+    hist = {k: [] for k in ("series", "side", "rule", "first", "last")}
+    for judged, got, keep in parts:
+        for key in out:
+            out[key][judged[keep]] = got[key][keep]
+        kept = keep[got["h_sid"]]
+        # h_sid indexes the judged subset; map it back to the group's series
+        hist["series"].append(judged[got["h_sid"][kept]])
+        for key in ("side", "rule", "first", "last"):
+            hist[key].append(got["h_" + key][kept])
+    return out, blen, hist
+
+
 def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     """Compute many series of any chart types and conventions in one call."""
     specs = list(specs)
@@ -171,11 +169,15 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
         "status": np.zeros(S, dtype=np.int8),
         "rule": np.zeros(S, dtype=np.int8),
         "first_index": np.full(S, -1, dtype=np.int64),
+        "last_signal_index": np.full(S, -1, dtype=np.int64),
+        "baseline": np.zeros(S, dtype=np.int64),
+        "reference_cl": np.full(S, np.nan),
         "enough_data": np.zeros(S, dtype=bool),
         "points_needed": np.zeros(S, dtype=np.int64),
         "variation": np.full(S, -1, dtype=np.int8),
         "assurance": np.zeros(S, dtype=np.int8),
     }
+    hist = {k: [np.zeros(0, dtype=np.int64)] for k in ("series", "side", "rule", "first", "last")}
     where = np.zeros((S, 2), dtype=np.int64)
     groups = []
     for g, members in enumerate(keys.values()):
@@ -188,17 +190,23 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
         var, ass = _icons(res)
         out["variation"][members] = var
         out["assurance"][members] = ass
-        blen = np.array([s.baseline_length() or 0 for s in group_specs], dtype=np.int64)
-        verdict = _verdict(res, np.zeros_like(blen))
-        with_base = np.flatnonzero(blen > 0)
-        if with_base.size:
-            refs = [_reference(group_specs[j], int(blen[j])) for j in with_base]
-            ref_verdict = _verdict(E.compute(refs), blen[with_base])
-            for key, arr in verdict.items():
-                arr[with_base] = ref_verdict[key]
+        verdict, blen, h = _group_verdicts(res, group_specs)
         out["status"][members] = verdict["status"]
         out["rule"][members] = verdict["rule"]
         out["first_index"][members] = verdict["first_index"]
+        out["last_signal_index"][members] = verdict["last_index"]
+        out["baseline"][members] = blen
+        out["reference_cl"][members] = verdict["centre"]
         out["enough_data"][members] = verdict["enough"]
         out["points_needed"][members] = verdict["needed"]
-    return BatchResult(specs=specs, groups=groups, where=where, **out)
+        hist["series"].extend(members[part] for part in h.pop("series"))
+        for key, parts in h.items():
+            hist[key].extend(parts)
+    history = {k: np.concatenate(v) for k, v in hist.items()}
+    order = np.lexsort((history["first"], history["series"]))
+    history = {k: v[order] for k, v in history.items()}
+    offsets = np.zeros(S + 1, dtype=np.int64)
+    np.cumsum(np.bincount(history["series"], minlength=S), out=offsets[1:])
+    return BatchResult(
+        specs=specs, groups=groups, where=where, history=history, history_offsets=offsets, **out
+    )

@@ -14,7 +14,7 @@ import numpy as np
 from . import constants as K
 from . import rules as R
 from .batch import BatchResult, compute_batch
-from .spec import ASSURANCES, POINT_TYPES, RULES, STATUSES, VARIATIONS, SeriesSpec
+from .spec import ASSURANCES, POINT_TYPES, RULES, SIDES, STATUSES, VARIATIONS, SeriesSpec
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,22 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Signal:
+    """One maximal stretch of consecutive signalled points on one side, after the baseline."""
+
+    side: str  # improvement, concern; high, low without a direction of improvement
+    rule: str | None  # the rule that names the stretch's first point
+    first_index: int
+    last_index: int
+
+
+@dataclass(frozen=True)
 class Verdict:
-    status: str  # improved, deteriorated, none, insufficient_data
-    rule: str | None
-    first_index: int | None
+    status: str  # improved, deteriorated, not_sustained, no_change, insufficient_data
+    rule: str | None  # the rule of the entry that decides the status
+    first_index: int | None  # the first point of that entry
+    last_signal_index: int | None  # its last point
+    history: tuple[Signal, ...]
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,8 @@ class ChartResult:
     enough_data: bool
     points_needed: int
     periods_to_detect: int | None
+    baseline: int  # points in the verdict's baseline
+    reference_cl: float | None  # its centre line, carried forward over the whole series
     verdict: Verdict
     summary: str
 
@@ -91,6 +105,8 @@ class ChartResult:
             "enough_data": self.enough_data,
             "points_needed": self.points_needed,
             "periods_to_detect": self.periods_to_detect,
+            "baseline": self.baseline,
+            "reference_cl": self.reference_cl,
             "verdict": asdict(self.verdict),
             "summary": self.summary,
         }
@@ -164,10 +180,24 @@ def materialise(batch: BatchResult, i: int) -> ChartResult:
         for s in segs
     )
     var = int(batch.variation[i])
+    h, lo, hi = batch.history, batch.history_offsets[i], batch.history_offsets[i + 1]
+    history = tuple(
+        Signal(
+            side=SIDES[h["side"][k]],
+            rule=RULES[h["rule"][k]],
+            first_index=int(h["first"][k]),
+            last_index=int(h["last"][k]),
+        )
+        for k in range(lo, hi)
+    )
     verdict = Verdict(
         status=STATUSES[batch.status[i]],
         rule=RULES[batch.rule[i]],
         first_index=int(batch.first_index[i]) if batch.first_index[i] >= 0 else None,
+        last_signal_index=(
+            int(batch.last_signal_index[i]) if batch.last_signal_index[i] >= 0 else None
+        ),
+        history=history,
     )
     result = dict(
         chart=spec.chart,
@@ -178,6 +208,8 @@ def materialise(batch: BatchResult, i: int) -> ChartResult:
         assurance=ASSURANCES[batch.assurance[i]],
         enough_data=bool(batch.enough_data[i]),
         points_needed=int(batch.points_needed[i]),
+        baseline=int(batch.baseline[i]),
+        reference_cl=_f(batch.reference_cl[i]),
         verdict=verdict,
     )
     result["periods_to_detect"] = _periods_to_detect(spec, points, phases, result)
@@ -226,8 +258,9 @@ def _periods_to_detect(spec, points, phases, result) -> int | None:
 # ---- plain words -------------------------------------------------------------------------
 
 
-def _unit(labels) -> tuple[str, str]:
-    """'week'/'weeks' etc. from ISO date labels one period apart; 'point' otherwise."""
+def period_unit(labels) -> tuple[str, str]:
+    """'week'/'weeks' etc. from ISO date labels one period apart; 'point' otherwise (also
+    used by the app to label the latest point's icon: "Latest month: common cause")."""
     import datetime as dt
 
     try:
@@ -241,74 +274,163 @@ def _unit(labels) -> tuple[str, str]:
     return "point", "points"
 
 
-def _label(spec, index) -> str:
-    """A point's label for a sentence: ISO dates read as "3 Mar 2025"."""
+def _date(spec, index):
     import datetime as dt
 
-    if spec.labels is not None and index < len(spec.labels) and spec.labels[index] is not None:
-        label = str(spec.labels[index])
-        try:
-            day = dt.date.fromisoformat(label)
-        except ValueError:
-            return label
-        return f"{day.day} {day:%b %Y}"
-    return f"point {index + 1}"
+    if spec.labels is None or index >= len(spec.labels) or spec.labels[index] is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(spec.labels[index])[:10])
+    except ValueError:
+        return None
+
+
+def _when(spec, index) -> str:
+    """A point's label for a sentence: "May 2026" for monthly or quarterly ISO dates, "3 Mar
+    2025" for daily or weekly ones, the label itself otherwise, "point 13" without labels."""
+    day = _date(spec, index)
+    if day is None:
+        if spec.labels is not None and index < len(spec.labels) and spec.labels[index] is not None:
+            return str(spec.labels[index])
+        return f"point {index + 1}"
+    if period_unit(spec.labels)[0] in ("month", "quarter"):
+        return f"{day:%B %Y}"
+    return f"{day.day} {day:%b %Y}"
+
+
+def _year(spec, index) -> str:
+    day = _date(spec, index)
+    return str(day.year) if day is not None else f"point {index + 1}"
+
+
+def _span(spec, entry) -> str:
+    if entry.first_index == entry.last_index:
+        return f"in {_when(spec, entry.first_index)}"
+    return f"from {_when(spec, entry.first_index)} to {_when(spec, entry.last_index)}"
+
+
+#: The rule that names a stretch, as a noun phrase.
+RULE_PHRASES = {
+    "shift": "a shift",
+    "runs": "a long run on one side of the centre line",
+    "trend": "a trend",
+    "outside_limits": "a point beyond the limits",
+    "two_of_three": "two of three points near a limit",
+    "astronomical": "an astronomical point",
+}
+
+#: What the variation icon (Making Data Count's, of the latest point on the chart as drawn)
+#: adds when the status does not already say it.
+LATEST_WORDS = {
+    "improvement": "is a signal of improvement on the chart as drawn, not yet a gain that holds",
+    "concern": "is a signal of concern on the chart as drawn",
+    "neutral_high": "is unusually high",
+    "neutral_low": "is unusually low",
+}
+
+
+def _latest_six(spec, points, baseline) -> int | None:
+    """Index of the first of the latest six valid, included points after the baseline."""
+    excluded = set(spec.exclude)
+    judged = [
+        i for i in range(baseline, len(points)) if points[i].y is not None and i not in excluded
+    ]
+    return judged[-K.VERDICT_WINDOW] if len(judged) >= K.VERDICT_WINDOW else None
 
 
 def summary(spec: SeriesSpec, points, result) -> str:
-    """One sentence for a non-statistician, from the verdict and the chart."""
+    """The plain words of the verdict: one sentence per status, then what the latest point's
+    variation icon and the assurance icon add. The one place the product words a verdict
+    (the app shows this text; tests/spc/test_words.py reads every status x icon pair)."""
     verdict = result["verdict"]
-    one, many = _unit(spec.labels) if spec.labels is not None else ("point", "points")
-    centre = {"run": "median", "g": "median"}.get(spec.chart, "mean")
-    if spec.chart in ("p", "pp", "u", "up", "c", "t"):
-        centre = "centre line"
-    if verdict.status == "insufficient_data":
+    one, many = period_unit(spec.labels) if spec.labels is not None else ("point", "points")
+    status = verdict.status
+    if status == "insufficient_data":
         have = sum(p.y is not None for p in points)
         return (
             f"Not enough data yet: {have} {one if have == 1 else many} so far, "
             f"{result['points_needed']} more needed before the chart can be read with "
             "confidence."
         )
-    if verdict.status in ("improved", "deteriorated"):
-        i = verdict.first_index
-        since = _label(spec, i)
-        way = "improvement" if verdict.status == "improved" else "deterioration"
-        rule = verdict.rule
-        later = [p for p in points[i:] if p.rule == rule or rule == "runs"]
-        if rule in ("shift", "runs"):
-            # The verdict judges against the baseline's centre line (phase 0), which a later
-            # phase may have moved away from: count the run against the baseline's.
-            centre_line = next((p.cl for p in points if p.cl is not None), points[i].cl)
-            above = points[i].y is not None and points[i].y > centre_line
-            where = "above" if above else "below"
-            count = _run_length(points, i, centre_line)
-            return (
-                f"{count} {many} in a row {where} the {centre} since {since}: "
-                f"a shift in the direction of {way}."
+    history = verdict.history
+    deciding = next(
+        (
+            e
+            for e in history
+            if (e.first_index, e.last_index) == (verdict.first_index, verdict.last_signal_index)
+        ),
+        None,
+    )
+    named = set()  # history entries already in the text
+    if status == "improved":
+        e = deciding
+        if e.rule in ("shift", "runs", "trend") and e.first_index != e.last_index:
+            what = RULE_PHRASES[e.rule].replace(" on one side of the centre line", "")
+            text = f"Improved: {what} from {_when(spec, e.first_index)} that still holds."
+        else:
+            since = "in" if e.first_index == e.last_index else "from"
+            text = (
+                f"Improved: a signal of improvement {since} {_when(spec, e.first_index)} "
+                f"({RULE_PHRASES.get(e.rule, 'a special cause')}), and the gain still holds."
             )
-        if rule == "trend":
-            count = _trend_length(points, i)
-            rising = count > 1 and _next_value(points, i) > points[i].y
-            return (
-                f"{count} {many} in a row {'rising' if rising else 'falling'} from {since}: "
-                f"a trend in the direction of {way}."
+        start = _latest_six(spec, points, result["baseline"])
+        concerns = [
+            c
+            for c in history
+            if c.side == "concern" and start is not None and c.last_index >= start
+        ]
+        if concerns:
+            c = concerns[-1]
+            named.add(c)
+            text += (
+                f" A signal of concern {_span(spec, c)} does not overturn it: the latest six "
+                f"{many} are still clearly better than the baseline."
             )
-        if rule == "outside_limits":
-            high = points[i].ucl is not None and points[i].y > points[i].ucl
-            extra = f" ({len(later)} such points so far)" if len(later) > 1 else ""
-            return (
-                f"{since} is {'above the upper' if high else 'below the lower'} limit{extra}: "
-                f"a signal of {way}."
+    elif status == "deteriorated":
+        named.add(deciding)
+        what = RULE_PHRASES.get(deciding.rule, "a special cause")
+        text = f"Deteriorated: a signal of concern {_span(spec, deciding)} ({what})."
+        start = _latest_six(spec, points, result["baseline"])
+        if start is not None and deciding.last_index < start:
+            text = text[:-1] + (
+                f", and the latest six {many} are still clearly worse than the baseline."
             )
-        if rule == "two_of_three":
-            return f"Two of three {many} near a limit at {since}: an early signal of {way}."
-        return f"A special cause since {since}: a signal of {way}."
-    text = "No signal of change: the variation is what this process usually produces."
-    if spec.improvement is None and any(p.special_cause for p in points):
+    elif status == "not_sustained":
         text = (
-            "There are special causes on the chart, but without a direction of improvement "
-            "the chart cannot say whether things got better or worse."
+            f"The {_year(spec, deciding.first_index)} improvement was not sustained: the "
+            f"latest six {many} are no longer clearly better than the baseline."
         )
+    elif spec.improvement is None:
+        text = "No signal of change: the variation is what this process usually produces."
+        if history:
+            e = history[-1]
+            text = (
+                f"The chart moved {'higher' if e.side == 'high' else 'lower'} {_span(spec, e)}, "
+                "but without a direction of improvement it cannot say whether that is better "
+                "or worse."
+            )
+    elif history:
+        e = history[-1]
+        named.add(e)
+        if e.side == "concern":
+            text = f"A signal of concern {_span(spec, e)}, not repeated since: no change now."
+        else:
+            text = (
+                f"A signal of improvement {_span(spec, e)} that did not hold: no lasting "
+                "change from the baseline."
+            )
+    else:
+        text = "No signal of change: the variation is what this process usually produces."
+
+    variation = result["variation"] or "common_cause"
+    kind = variation.rsplit("_", 1)[0] if not variation.startswith("neutral") else variation
+    last = len(points) - 1
+    said = any(e.first_index <= last <= e.last_index for e in named)
+    consistent = (kind == "improvement" and status == "improved") or (
+        kind == "concern" and status == "deteriorated"
+    )
+    if kind in LATEST_WORDS and not consistent and not said:
+        text += f" The latest {one} {LATEST_WORDS[kind]}."
     assurance = result["assurance"]
     if assurance == "pass":
         text += " At this level the target will be met consistently."
@@ -317,34 +439,6 @@ def summary(spec: SeriesSpec, points, result) -> str:
     elif assurance == "hit_or_miss":
         text += " At this level the target will be met only some of the time."
     return text
-
-
-def _run_length(points, i, centre_line) -> int:
-    side = points[i].y > centre_line
-    count = 0
-    for p in points[i:]:
-        if p.y is None or p.y == centre_line:
-            continue
-        if (p.y > centre_line) != side:
-            break
-        count += 1
-    return count
-
-
-def _next_value(points, i):
-    for p in points[i + 1 :]:
-        if p.y is not None and p.y != points[i].y:
-            return p.y
-    return points[i].y
-
-
-def _trend_length(points, i) -> int:
-    count = 0
-    for p in points[i:]:
-        if p.rule != "trend" and count:
-            break
-        count += p.rule == "trend"
-    return max(count, 1)
 
 
 # ---- the front doors ---------------------------------------------------------------------

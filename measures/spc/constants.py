@@ -79,6 +79,40 @@ MIN_POINTS_CONTROL = 12
 #: Anhoej & Olesen 2014 tabulate from 10).
 MIN_USEFUL_RUN = 10
 
+# --- The verdict (README.md, "The verdict"; issue 14) --------------------------------------
+
+#: "The latest 6": the verdict reads the last six valid, included points after the baseline.
+#: Six is the shortest run rule of any convention (IHI run chart shift, Perla et al. 2011) and
+#: half a year of monthly data: long enough that one odd month cannot decide, short enough
+#: that a gain that has gone shows within two quarters.
+VERDICT_WINDOW = 6
+
+#: "The gain holds": the median z (on the reference chart, positive = better) of the latest
+#: six is at least 1 sigma. A median, so that one odd month (either way) does not decide;
+#: one sigma, the smallest shift the rules of every convention catch with fair odds (the
+#: README gives the rates), while the median of six points of a stable process reaches 1
+#: sigma only about 1 time in 65.
+HOLD_Z = 1.0
+
+#: Once the gain has held, it keeps holding until the median z falls below 0.5 sigma:
+#: hysteresis, so that a gain sitting near 1 sigma does not flip between improved and
+#: not sustained month by month; half the entry level is still clearly off the baseline.
+KEEP_Z = 0.5
+
+#: Run charts and G charts have no sigma to read the gain in (G limits are far from normal):
+#: the gain holds when at least 5 of the latest 6 useful points (off the baseline median) are
+#: on the better side; by chance 7 times in 64 for a stable series, so a signal is needed too.
+HOLD_POINTS = 5
+
+#: ... and keeps holding while at least 4 of the latest 6 are on the better side (the median
+#: of the six still on the better side): the same hysteresis as KEEP_Z.
+KEEP_POINTS = 4
+
+#: A point flagged only by a trend rule counts as a signal on the side of the reference centre
+#: line where it lies, and only when at least this many sigma from it: a trend that brings a
+#: gain back to the baseline is not a concern until it goes clearly past it.
+TREND_MIN_Z = 1.0
+
 # --- Funnel plots (Spiegelhalter 2005, Stat Med 24:1185-1202; FunnelPlotR 0.6) ---------------
 
 #: Two-sided coverage of the inner and outer funnel limits (2 and 3 sigma in spirit).

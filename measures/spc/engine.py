@@ -34,7 +34,8 @@ class Layout:
     phase: np.ndarray  # phase number of each row within its series
 
 
-def layout(specs: list[SeriesSpec]) -> Layout:
+def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
+    """Where each series and phase lives; with ``phases`` false every series is one phase."""
     lengths = np.fromiter((s.y.shape[0] for s in specs), dtype=np.int64, count=len(specs))
     offsets = np.zeros(len(specs) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -44,7 +45,9 @@ def layout(specs: list[SeriesSpec]) -> Layout:
     start = np.zeros(total, dtype=bool)
     start[offsets[:-1][lengths > 0]] = True
     brk = [
-        offsets[i] + np.asarray(s.breaks, dtype=np.int64) for i, s in enumerate(specs) if s.breaks
+        offsets[i] + np.asarray(s.breaks, dtype=np.int64)
+        for i, s in enumerate(specs)
+        if s.breaks and phases
     ]
     if brk:
         start[np.concatenate(brk)] = True
@@ -57,6 +60,18 @@ def layout(specs: list[SeriesSpec]) -> Layout:
     first_seg[has] = seg[offsets[:-1][has]]
     phase = seg - first_seg[sid]
     return Layout(offsets, sid, pos, seg, seg_start, seg_end, seg_sid, phase)
+
+
+def _one_phase(lay: Layout) -> Layout:
+    """The same series as ``lay``, each in one phase."""
+    offsets, sid = lay.offsets, lay.sid
+    has = np.diff(offsets) > 0
+    seg_start = offsets[:-1][has]
+    seg_sid = np.flatnonzero(has)
+    seg_of_series = np.cumsum(has) - 1
+    seg = seg_of_series[sid]
+    seg_end = offsets[1:][has] - 1
+    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid, np.zeros_like(sid))
 
 
 def _flat(specs, attr, lay, fill=np.nan):
@@ -79,17 +94,31 @@ def _mark(specs, attr, lay) -> np.ndarray:
     return mask
 
 
-def compute(specs: list[SeriesSpec]) -> dict:
-    """Compute one group (same chart and convention). Returns flat arrays (see ``cols``)."""
+def compute(
+    specs: list[SeriesSpec], reference: bool = False, drawn: dict | None = None, baselines=None
+) -> dict:
+    """Compute one group (same chart and convention). Returns flat arrays (see ``cols``).
+
+    ``reference``: the verdict's reference chart; run charts then get a sigma too (the
+    screened average moving range of the baseline / d2, as an I chart's), which the verdict
+    needs to judge points flagged only by a trend rule, and the inner-third rule (which has
+    no direction) is skipped. ``drawn`` and ``baselines``: the reference chart of the same
+    specs as the drawn result ``drawn``, in one phase with limits from the first
+    ``baselines[i]`` points of series i (the drawn result's values are reused).
+    """
     chart, conv = specs[0].chart, specs[0].convention
-    lay = layout(specs)
+    lay = layout(specs) if drawn is None else _one_phase(drawn["layout"])
     seg, G, P = lay.seg, lay.seg_start.shape[0], lay.seg.shape[0]
-    y = _flat(specs, "y", lay)
-    n = _flat(specs, "n", lay)
-    per_series = np.array([s.freeze if s.freeze is not None else 1 << 40 for s in specs])
+    if drawn is None:
+        y = _flat(specs, "y", lay)
+        n = _flat(specs, "n", lay)
+        per_series = np.array([s.freeze if s.freeze is not None else 1 << 40 for s in specs])
+        include = ~_mark(specs, "exclude", lay)
+    else:
+        y, n, include = drawn["y"], drawn["n"], drawn["include"]
+        per_series = np.asarray(baselines)
     posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
     baseline = posin < per_series[lay.sid]
-    include = ~_mark(specs, "exclude", lay)
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if chart in RATIO_CHARTS:
@@ -115,6 +144,9 @@ def compute(specs: list[SeriesSpec]) -> dict:
     zone_c = None  # centre of the limits where it differs from the plotted one
     if chart == "run":
         cl_seg = L.seg_median(v, basev, seg, G)
+        if reference and conv == "ihi":  # only the IHI run chart rules have a trend
+            amr, _ = L.screened_amr(np.where(valid, v, np.nan), base, seg, G)
+            sigma = (amr / K.D2)[seg]
     elif chart in ("i", "t"):
         w = v ** (1.0 / K.T_EXPONENT) if chart == "t" else v
         clw = L.seg_mean(w, basev, seg, G)
@@ -176,8 +208,11 @@ def compute(specs: list[SeriesSpec]) -> dict:
         if chart == "t":
             sigma = np.where(np.isfinite(cl), sigma, np.nan)
         lcl, ucl = line(-K.SIGMA_LIMIT), line(K.SIGMA_LIMIT)
-        lcl2, ucl2 = line(-K.SIGMA_2), line(K.SIGMA_2)
-        lcl1, ucl1 = line(-1.0), line(1.0)
+        lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
+        if not (reference and conv == "anhoej"):  # the reference chart of anhoej needs none
+            lcl2, ucl2 = line(-K.SIGMA_2), line(K.SIGMA_2)
+        if conv == "ihi" and not reference:  # only the inner-third rule reads them
+            lcl1, ucl1 = line(-1.0), line(1.0)
         if chart == "t":
             nolim = ~np.isfinite(sigma)
             for arr in (lcl, ucl, lcl2, ucl2, lcl1, ucl1):
@@ -185,7 +220,7 @@ def compute(specs: list[SeriesSpec]) -> dict:
 
     # moving ranges shown on I charts: between consecutive rows of a phase
     mr = np.full(P, np.nan)
-    if chart == "i" and P > 1:
+    if chart == "i" and P > 1 and not reference:
         same = seg[1:] == seg[:-1]
         mr[1:] = np.where(same, np.abs(v[1:] - v[:-1]), np.nan)
 
@@ -202,7 +237,7 @@ def compute(specs: list[SeriesSpec]) -> dict:
     with np.errstate(invalid="ignore"):
         gap = rv - rc
     # a phase without a centre line (no usable baseline point) has no side
-    rside = np.where(np.isfinite(gap), np.sign(np.nan_to_num(gap)), 0).astype(np.int8)
+    rside = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
     nan_g = np.full(G, np.nan)
     ph = {
         k: nan_g.copy()
@@ -222,10 +257,21 @@ def compute(specs: list[SeriesSpec]) -> dict:
         )
     }
     seq = {}  # rule name -> flags on the sequence
-    shift_k = np.array([s.shift_length for s in specs])[lay.seg_sid] if G else np.zeros(0)
-    trend_k = np.array([s.trend_length for s in specs])[lay.seg_sid] if G else np.zeros(0)
+    if drawn is None:
+        shift_s = np.array([s.shift_length for s in specs], dtype=np.int64)
+        trend_s = np.array([s.trend_length for s in specs], dtype=np.int64)
+    else:
+        shift_s, trend_s = drawn["shift_length"], drawn["trend_length"]
+    shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
+    trend_k = trend_s[lay.seg_sid] if G else np.zeros(0)
 
-    if conv == "anhoej" or (conv == "ihi" and chart == "run"):
+    if conv == "anhoej" and reference:
+        # the verdict's chart needs only the points of a run longer than the limit
+        _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
+        n_useful = R.seg_count(useful, rs, G)
+        lmax = R.anhoej_longest_run_max(n_useful)
+        seq["runs"] = useful & (lens > lmax[rs]) & (n_useful > 0)[rs]
+    elif conv == "anhoej" or (conv == "ihi" and chart == "run"):
         flags, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
         n_useful = R.seg_count(useful, rs, G)
         longest = R.seg_max(lens, rs, G)
@@ -244,8 +290,6 @@ def compute(specs: list[SeriesSpec]) -> dict:
             ph["crossings"] = np.where(has, cross, np.nan)
             ph["crossings_min"] = np.where(has, cmin, np.nan)
             ph["runs_signal"] = (sig & has).astype(float)
-            # for the verdict: points of a run longer than the limit
-            seq["runs"] = useful & (lens > lmax[rs]) & has[rs]
         else:  # IHI run chart rules
             k_shift = shift_k
             sflags = useful & (lens >= k_shift[rs])
@@ -270,14 +314,15 @@ def compute(specs: list[SeriesSpec]) -> dict:
         _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=on_line_breaks)
         sflags = useful & (lens >= shift_k[rs])
         tflags, tdir, tlen = R.trend(rv, rs, trend_k[rs], ties_break=on_line_breaks)
-        longest = R.seg_max(lens, rs, G)
-        ltrend = R.seg_max(tlen, rs, G)
-        ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
-        ph["longest_run"] = longest.astype(float)
-        ph["longest_run_max"] = (shift_k - 1).astype(float)
-        ph["longest_trend"] = ltrend.astype(float)
-        ph["shift_signal"] = (longest >= shift_k).astype(float)
-        ph["trend_signal"] = (ltrend >= trend_k).astype(float)
+        if not reference:  # per-phase figures of the drawn chart
+            longest = R.seg_max(lens, rs, G)
+            ltrend = R.seg_max(tlen, rs, G)
+            ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
+            ph["longest_run"] = longest.astype(float)
+            ph["longest_run_max"] = (shift_k - 1).astype(float)
+            ph["longest_trend"] = ltrend.astype(float)
+            ph["shift_signal"] = (longest >= shift_k).astype(float)
+            ph["trend_signal"] = (ltrend >= trend_k).astype(float)
         seq["trend"], seq["shift"], seq["_trend_dir"] = tflags, sflags, tdir
         with np.errstate(invalid="ignore"):
             hi2, lo2 = rv > ucl2[ri], rv < lcl2[ri]
@@ -286,8 +331,9 @@ def compute(specs: list[SeriesSpec]) -> dict:
                 seq["two_of_three"] = R.two_of_three_mdc(rside, close, rs)
             else:
                 seq["two_of_three"] = R.two_of_three_zone(hi2, lo2, rs)
-                inner = (rv > lcl1[ri]) & (rv < ucl1[ri])
-                seq["inner_third"] = R.inner_third(inner, rs)
+                if not reference:
+                    inner = (rv > lcl1[ri]) & (rv < ucl1[ri])
+                    seq["inner_third"] = R.inner_third(inner, rs)
 
     # ---- labels by priority (the first rule that applies names the point) ------------------
     if conv != "anhoej":
@@ -307,6 +353,15 @@ def compute(specs: list[SeriesSpec]) -> dict:
     rule[outside] = RULE["outside_limits"]
     side[outside] = np.where(v[outside] > ucl[outside], 1, -1)
     special = rule > 0
+    # points flagged by a trend rule and by no other rule (the verdict reads them apart)
+    trend_only = np.zeros(P, dtype=bool)
+    if "trend" in seq and reference:
+        only = seq["trend"].copy()
+        for name in ("shift", "two_of_three"):
+            if name in seq:
+                only &= ~seq[name]
+        trend_only[ri[only]] = True
+        trend_only &= rule == RULE["trend"]
     vrule[:] = rule
     if conv == "anhoej" and "runs" in seq:
         f = seq["runs"] & (vrule[ri] == 0)
@@ -314,22 +369,28 @@ def compute(specs: list[SeriesSpec]) -> dict:
         side[ri[f]] = rside[f]
 
     # ---- point types, phases ---------------------------------------------------------------
-    d = np.array([{"up": 1, "down": -1}.get(s.improvement, 0) for s in specs], dtype=np.int8)
-    ds = d[lay.sid]
+    if drawn is None:
+        d = np.array([{"up": 1, "down": -1}.get(s.improvement, 0) for s in specs], dtype=np.int8)
+    else:
+        d = drawn["direction"]
     ptype = np.full(P, COMMON, dtype=np.int8)
-    sp = special & (side != 0)
-    neutral = ds == 0
-    ptype[sp & neutral & (side > 0)] = NEUTRAL_HIGH
-    ptype[sp & neutral & (side < 0)] = NEUTRAL_LOW
-    ptype[sp & ~neutral & (side == ds)] = IMPROVEMENT
-    ptype[sp & ~neutral & (side != ds)] = CONCERN
-    inner_pts = rule == RULE["inner_third"]
-    ptype[inner_pts] = np.where(above[inner_pts] >= 0, NEUTRAL_HIGH, NEUTRAL_LOW)
+    if not reference:  # the verdict reads signals, not the drawn point types
+        ds = d[lay.sid]
+        sp = special & (side != 0)
+        neutral = ds == 0
+        ptype[sp & neutral & (side > 0)] = NEUTRAL_HIGH
+        ptype[sp & neutral & (side < 0)] = NEUTRAL_LOW
+        ptype[sp & ~neutral & (side == ds)] = IMPROVEMENT
+        ptype[sp & ~neutral & (side != ds)] = CONCERN
+        inner_pts = rule == RULE["inner_third"]
+        ptype[inner_pts] = np.where(above[inner_pts] >= 0, NEUTRAL_HIGH, NEUTRAL_LOW)
 
     mr_ucl = mr_cl * K.MR_SCREEN
     return {
         "layout": lay,
         "specs": specs,
+        "y": y,
+        "n": n,
         "chart": chart,
         "convention": conv,
         "value": v,
@@ -341,6 +402,7 @@ def compute(specs: list[SeriesSpec]) -> dict:
         "mr": mr,
         "special": special,
         "rule": rule,
+        "trend_only": trend_only,
         "vrule": vrule,
         "side": side,
         "point_type": ptype,
@@ -354,4 +416,6 @@ def compute(specs: list[SeriesSpec]) -> dict:
         "phase_mr_ucl": mr_ucl,
         "phase": ph,
         "direction": d,
+        "shift_length": shift_s,
+        "trend_length": trend_s,
     }

@@ -10,7 +10,8 @@ JRSS A 175:1-47; DerSimonian & Laird (1986) Control Clin Trials 7:177-188; Funne
 - ``PR``: y = asin(sqrt(p)), s = 1 / (2 sqrt(n)), target = sum(numerator) / sum(n); z-scores
   winsorised at ``trim_by`` at each end (R's type-7 quantiles).
 - ``SR``: y = log(O / E), s = 1 / sqrt(E), target 1; z = sqrt(E) log(O / E); the units whose
-  z rank in the bottom or top ``trim_by`` are left out (SHMI-style truncation).
+  z rank in the bottom or top ``trim_by`` are left out (SHMI-style truncation). A unit with no
+  events (z = -infinity) ranks lowest, as in FunnelPlotR, and is never used in phi.
 - phi = mean of the (winsorised / kept) z squared; tau2 = max(0, (n phi - (n - 1)) /
   (sum w - sum w^2 / sum w)), w = 1 / s^2 (DerSimonian-Laird, as Spiegelhalter 2005).
 - Adjusted limits: the normal approximation on the transformed scale with variance s^2 +
@@ -42,8 +43,9 @@ class Limits:
 class FunnelUnit:
     id: object
     value: float | None
-    z: float | None  # on the transformed scale, against the limits drawn
-    trimmed: bool  # winsorised (PR) or truncated (SR) in the phi estimate
+    z: float | None  # unadjusted, on the transformed scale (FunnelPlotR ``Uzscore``)
+    z_adjusted: float | None  # against the limits drawn (= z when they are not adjusted)
+    trimmed: bool  # winsorised (PR), or truncated or left out (SR), in the phi estimate
     lcl95: float | None
     ucl95: float | None
     lcl998: float | None
@@ -155,8 +157,11 @@ def funnel(
             centre = 0.0
             s[ok] = 1 / np.sqrt(e[ok])
             y = np.log(value)
-    z = (y - centre) / s
-    used = ok & np.isfinite(z)
+    with np.errstate(invalid="ignore"):
+        z = (y - centre) / s  # FunnelPlotR's Uzscore
+    # SR: a unit with no events has z = -inf; it takes part in the ranking (the lowest rank,
+    # as R's rank of -Inf) but never in phi
+    used = ok & ~np.isnan(z) if data_type == "SR" else ok & np.isfinite(z)
     trimmed = np.zeros(o.shape, dtype=bool)
     if used.any():
         zu = z[used]
@@ -167,6 +172,7 @@ def funnel(
             n_used = int(zu.shape[0])
         else:
             dropped = truncate(zu, trim_by) if trim_by > 0 else np.zeros(zu.shape, dtype=bool)
+            dropped |= ~np.isfinite(zu)
             trimmed[used] = dropped
             phi, tau2 = dispersion(zu[~dropped], s[used][~dropped])
             n_used = int((~dropped).sum())
@@ -200,7 +206,8 @@ def funnel(
     else:
         unadj = normal_limits(0.0)
     drawn = normal_limits(tau2) if adjusted else unadj
-    z_drawn = (y - centre) / np.sqrt(s**2 + (tau2 if adjusted else 0.0))
+    with np.errstate(invalid="ignore"):
+        z_drawn = (y - centre) / np.sqrt(s**2 + (tau2 if adjusted else 0.0))
 
     def num(x):
         return float(x) * multiplier if np.isfinite(x) else None
@@ -218,7 +225,8 @@ def funnel(
             FunnelUnit(
                 id=ids[i],
                 value=val,
-                z=float(z_drawn[i]) if np.isfinite(z_drawn[i]) else None,
+                z=float(z[i]) if ok[i] and np.isfinite(z[i]) else None,
+                z_adjusted=float(z_drawn[i]) if ok[i] and np.isfinite(z_drawn[i]) else None,
                 trimmed=bool(trimmed[i]),
                 lcl95=lim[0],
                 ucl95=lim[1],

@@ -89,40 +89,39 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     of the trend it belongs to (+1/-1/0), longest trend per point's stretch).
     """
     m = values.shape[0]
-    flags = np.zeros(m, dtype=bool)
-    direction = np.zeros(m, dtype=np.int8)
-    longest = np.zeros(m, dtype=np.int64)  # trend length (points) at each point
     if m == 0:
-        return flags, direction, longest
-    new_seg = _starts(seg)
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64)
     if ties_break:
-        keep = np.ones(m, dtype=bool)
+        keep = None  # every point is kept: no gathers needed
+        vk, sk = values, seg
     else:
-        keep = new_seg.copy()
+        keep = _starts(seg)
         keep[1:] |= values[1:] != values[:-1]
-    k = np.flatnonzero(keep)
-    vk, sk = values[k], seg[k]
+        k = np.flatnonzero(keep)
+        vk, sk = values[k], seg[k]
     # d[j]: direction of the step from kept point j to kept point j + 1 (0 across phases)
-    d = np.zeros(k.shape[0], dtype=np.int8)
-    if k.shape[0] > 1:
-        same = sk[1:] == sk[:-1]
-        d[:-1] = np.where(same, np.sign(vk[1:] - vk[:-1]), 0)
+    d = np.zeros(sk.shape[0], dtype=np.int8)
+    if sk.shape[0] > 1:
+        a, b = vk[:-1], vk[1:]
+        d[:-1] = ((b > a).astype(np.int8) - (b < a)) * (sk[1:] == sk[:-1])
     steps = run_lengths(d, np.zeros_like(sk))  # stretches of equal step direction
-    steps[d == 0] = 0
-    need = length if np.isscalar(length) else np.asarray(length)[k]
-    in_trend = steps + 1 >= need
-    in_trend &= d != 0
+    moving = d != 0
+    steps[~moving] = 0
+    need = length if np.isscalar(length) or keep is None else np.asarray(length)[k]
+    in_trend = (steps + 1 >= need) & moving
     # a kept point is in a trend if the step before or after it is
     pk = in_trend.copy()
     pk[1:] |= in_trend[:-1]
-    dir_k = np.where(in_trend, d, 0)
+    dir_k = np.where(in_trend, d, 0).astype(np.int8)
     before = np.zeros_like(dir_k)
     before[1:] = dir_k[:-1]
     dir_k = np.where(dir_k != 0, dir_k, before)  # right side first, as NHSRplotthedots
-    len_k = np.maximum(steps + 1, 1)
+    len_k = steps + 1  # at least 1: steps is never negative
     prev_len = np.zeros_like(len_k)
-    prev_len[1:] = np.where(d[:-1] != 0, steps[:-1] + 1, 0)
-    len_k = np.maximum(len_k, prev_len)
+    prev_len[1:] = len_k[:-1] * moving[:-1]
+    np.maximum(len_k, prev_len, out=len_k)
+    if keep is None:
+        return pk, np.where(pk, dir_k, 0).astype(np.int8), len_k
     # points dropped as ties take the step that leaves their stretch of equal values
     rep = np.cumsum(keep) - 1
     flags = pk[rep] & (keep | in_trend[rep])

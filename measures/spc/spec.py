@@ -35,7 +35,10 @@ VARIATIONS = (
     "neutral_low",
 )
 ASSURANCES = (None, "pass", "fail", "hit_or_miss")
-STATUSES = ("improved", "deteriorated", "none", "insufficient_data")
+#: The verdict's statuses, in the order they are decided (README.md, "The verdict").
+STATUSES = ("improved", "deteriorated", "not_sustained", "no_change", "insufficient_data")
+#: Sides of a verdict history entry: with a direction of improvement, and without one.
+SIDES = ("improvement", "concern", "high", "low")
 
 
 def _floats(values, length=None) -> np.ndarray:
@@ -58,7 +61,11 @@ class SeriesSpec:
     first point of each new phase. ``exclude``: points kept on the chart but left out of
     the calculation. ``astronomical``: points the user marks as astronomical (IHI run charts).
     ``rules``: ``{"shift": 6|7, "trend": 6|7}`` for ``mdc``. ``improvement``: "up", "down" or
-    None. ``labels``: x labels, used only in the plain-words summary.
+    None. ``labels``: x labels, used only in the plain-words summary. ``baseline``: the number
+    of first points the verdict judges the rest against (None: the default of
+    ``baseline_length``); it changes no drawn limit. ``preferred_baseline``: without
+    ``baseline``, breaks or freeze, the first k points are the verdict's baseline when they
+    make enough data, else the default (the app's periods before a team joined).
     """
 
     chart: str
@@ -73,6 +80,8 @@ class SeriesSpec:
     target: float | None = None
     improvement: str | None = None
     labels: Sequence | None = field(default=None, compare=False)
+    baseline: int | None = None
+    preferred_baseline: int | None = None
 
     def __post_init__(self):
         if self.chart not in CHARTS:
@@ -110,6 +119,15 @@ class SeriesSpec:
         object.__setattr__(self, "rules", rules or None)
         if self.target is not None:
             object.__setattr__(self, "target", float(self.target))
+        if self.baseline is not None:
+            if isinstance(self.baseline, bool) or int(self.baseline) != self.baseline:
+                raise ValueError(f"baseline must be a whole number, not {self.baseline!r}")
+            if self.baseline < 1:
+                raise ValueError("baseline must be at least 1 point")
+            object.__setattr__(self, "baseline", min(int(self.baseline), length))
+        if self.preferred_baseline is not None:
+            k = int(self.preferred_baseline)
+            object.__setattr__(self, "preferred_baseline", min(k, length) if k >= 1 else None)
 
     @property
     def shift_length(self) -> int:
@@ -128,8 +146,11 @@ class SeriesSpec:
         return 0
 
     def baseline_length(self) -> int | None:
-        """Points of the verdict's baseline: the frozen points, or phase 0 where there are
-        phases (the frozen points of phase 0 if both); None when neither is set."""
+        """Points of the verdict's baseline: the ``baseline`` input, else the frozen points,
+        or phase 0 where there are phases (the frozen points of phase 0 if both); None when
+        none is set (the verdict then takes the fewest first points that are enough data)."""
+        if self.baseline is not None:
+            return self.baseline
         if not self.breaks and self.freeze is None:
             return None
         end = self.breaks[0] if self.breaks else self.y.shape[0]

@@ -48,7 +48,7 @@ def test_it_reads_each_teams_signals_verdict_completeness_cycles_and_score(world
         "by": "faculty",
         "previous": 3.0,
     }
-    assert beta["outcome"] == "none"
+    assert beta["outcome"] == "no_change"
     assert beta["missing"] == 2
     assert beta["completeness"] == pytest.approx(3 / 5)  # April to August are due
     assert beta["assessment"] is None
@@ -110,7 +110,7 @@ def test_it_keeps_last_months_row_as_its_snapshot(world):
 def test_a_back_dated_snapshot_does_not_count_a_verdict_reached_later(world):
     summaries_compute(today=dt.date(2024, 12, 20))  # before alpha's change
     alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2024, 12, 1))
-    assert alpha[world.alpha.pk]["outcome"] == "none"
+    assert alpha[world.alpha.pk]["outcome"] == "no_change"
     assert alpha[world.alpha.pk]["signals"]["improvement"] == 0
 
 

@@ -54,7 +54,7 @@ def test_signals_of_concern_come_first_then_missing_data_then_no_data(cast):
     html = response.content.decode()
     # each panel has its icons and reading, and loads its chart when revealed
     assert f'aria-labelledby="variation-{cast.alpha_series.pk}"' in html
-    assert "Special cause variation: concern (high)" in html
+    assert "Latest month: special cause, concern (high)" in html  # the icon reads one point
     panel_url = reverse("dashboard_team_panel", args=[cast.alpha.pk, cast.alpha_series.pk])
     assert f'hx-get="{panel_url}" hx-trigger="revealed"' in html
     assert f'<a href="{panel_url}">' in html  # and a link without JavaScript

@@ -117,3 +117,13 @@ def test_a_closed_collaborative_takes_no_notes(cast):
     response = funnel(cast, "faculty")
     (row,) = [r for r in response.context["outside"] if r["unit"].team == cast.alpha]
     assert row["judgement_form"] is None and row["reason_form"] is None
+
+
+@pytest.mark.parametrize("written", ["943.476.5919", "943\u00a0476\u20095919", "9434 765 919"])
+def test_a_note_with_an_nhs_number_is_refused(cast, written):
+    response = post(cast, "lead", cast.alpha, REASON, text=f"Patient {written} fell")
+    assert response.status_code in (200, 400)
+    assert "Remove the NHS number" in response.content.decode()
+    response = post(cast, "faculty", cast.alpha, JUDGEMENT, text=f"See {written}")
+    assert "Remove the NHS number" in response.content.decode()
+    assert not VariationNote.objects.exists()

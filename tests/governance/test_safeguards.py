@@ -4,8 +4,8 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
+from governance.forms import NHSNumberGuardMixin
 from governance.safeguards import (
-    NoNHSNumbersMixin,
     find_nhs_numbers,
     is_valid_nhs_number,
     reject_nhs_numbers,
@@ -62,15 +62,81 @@ def test_it_lets_other_text_through(text):
     reject_nhs_numbers(text)
 
 
-class NoteForm(NoNHSNumbersMixin, forms.Form):
+class NoteForm(NHSNumberGuardMixin, forms.Form):
     note = forms.CharField(widget=forms.Textarea)
     email = forms.EmailField(required=False)
     count = forms.IntegerField(required=False)
 
 
-def test_the_form_mixin_checks_every_free_text_field():
-    form = NoteForm({"note": "Seen: 943 476 5919", "email": "a@nhs.net", "count": "9434765919"})
+def test_the_form_mixin_checks_every_field_but_the_exempt():
+    form = NoteForm(
+        {"note": "Seen: 943 476 5919", "email": "9434765919@nhs.net", "count": "9434765919"}
+    )
 
     assert not form.is_valid()
-    assert list(form.errors) == ["note"]
-    assert NoteForm({"note": "Fine", "count": "9434765919"}).is_valid()
+    # A number typed by hand is checked too; an email address is exempt.
+    assert sorted(form.errors) == ["count", "note"]
+    assert NoteForm({"note": "Fine", "count": "9434765918"}).is_valid()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "943.476.5919",
+        "943/476/5919",
+        "943\u00a0476\u00a05919",  # non-breaking spaces
+        "943\u2009476\u20095919",  # thin spaces
+        "943\u202f476\u30005919",  # narrow no-break and ideographic spaces
+        "943\t476\t5919",
+        "943  476   5919",
+        "943 - 476 - 5919",
+        "943\u2013476\u20145919",  # en and em dashes
+        "943\u200b476\u200b5919",  # zero-width spaces
+        "9434 765 919",
+        "94 34 76 59 19",
+        "9 4 3 4 7 6 5 9 1 9",
+        "943.476 5919",
+        "Bed 12 943 476 5919",  # a number before it does not hide it
+        "\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19",  # full-width digits
+        "NHS no:9434765919.",
+    ],
+)
+def test_it_finds_an_nhs_number_however_it_is_separated_or_grouped(text):
+    assert find_nhs_numbers(text) == ["9434765919"]
+    with pytest.raises(ValidationError):
+        reject_nhs_numbers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "943, 476, 5919",  # the message's advice: a comma between the groups
+        "ref 943 and 476 5919",  # or a word
+        "9434 765 9190",  # eleven digits in whole groups
+        "Seen on 2024-01-15 and 2024-02-01",
+        "Rate 12.5 per 1,000 bed days, 3/7 wards",
+    ],
+)
+def test_it_lets_through_what_the_message_suggests_and_ordinary_figures(text):
+    assert find_nhs_numbers(text) == []
+
+
+def test_the_message_says_how_to_write_a_number_that_is_not_one():
+    with pytest.raises(ValidationError) as refused:
+        reject_nhs_numbers("943 476 5919")
+    message = refused.value.messages[0]
+    assert "1 in 11" in message
+    assert "comma or a word between its groups" in message
+    # Its own examples pass the check, so following the advice works.
+    assert find_nhs_numbers(message) == []
+
+
+class WhenForm(NHSNumberGuardMixin, forms.Form):
+    at = forms.DateTimeField()
+
+
+def test_a_date_and_time_field_is_a_date_not_text():
+    # Printed, 19 March 2024 at midnight holds ten digits in whole groups (2024 03 19 00)
+    # that pass modulus 11.
+    assert find_nhs_numbers("2024-03-19 00:00:00+00:00")
+    assert WhenForm({"at": "2024-03-19 00:00"}).is_valid()

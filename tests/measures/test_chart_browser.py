@@ -1,8 +1,9 @@
 """Chart pages in Chromium: drawn under the content security policy, with no console errors.
 
 Also saves the screenshots the issue asks to look at (test-artifacts/, git-ignored): an I
-chart with phases and exclusions, a P chart with a signal and a run chart with PDSA
-markers, each 320 and 1280 pixels wide.
+chart with phases and exclusions, a P chart with a signal, a run chart with PDSA markers and
+an I chart whose improvement faded (verdict not sustained, the baseline's centre line drawn
+across it), each 320 and 1280 pixels wide.
 """
 
 import datetime as dt
@@ -81,7 +82,12 @@ def charts(cast) -> dict[str, Series]:
     cast.alpha_cycle.planned_end = WEEKS[12]
     cast.alpha_cycle.save()
     annotation_add(series=run_series, date=WEEKS[24], text="Audit tool moved to tablets", by=None)
-    return {"i_chart": i_series, "p_chart": p_series, "run_chart": run_series}
+    faded = Series.objects.create(
+        team=cast.alpha, measure=measure(cast, "Minutes to first antibiotic", "xmr", "down")
+    )
+    level = [40] * 20 + [32] * 10 + [40] * 10  # better for ten weeks, then back
+    write(faded, [PointChange(w, level[i] + noise[i % 20]) for i, w in enumerate(WEEKS)])
+    return {"i_chart": i_series, "p_chart": p_series, "run_chart": run_series, "faded": faded}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -100,9 +106,11 @@ def test_chart_pages_draw_without_console_errors_at_phone_and_desktop_widths(pag
     for name, s in series.items():
         for width in (320, 1280):
             page.set_viewport_size({"width": width, "height": 900})
-            page.goto(f"/series/{s.pk}/chart/")
+            page.goto(f"/series/{s.pk}/chart/", wait_until="domcontentloaded")
             page.wait_for_selector(".collab-chart .main-svg")
             page.screenshot(path=str(ARTIFACTS / f"chart-{name}-{width}.png"), full_page=True)
+            if name == "faded":
+                assert "Not sustained" in page.inner_text(".collab-chart-summary")
 
     assert problems == []
     # The keyboard reaches the table region and the first edit control.

@@ -90,4 +90,16 @@ def test_rows_and_words_match_the_figure():
     assert rows[0]["date"] == START
     w = words(result)
     assert w["chart"] == "I chart (XmR)" and "Making Data Count" in w["convention"]
-    assert w["variation"].startswith("Common cause") and w["assurance"]
+    # the icon describes the latest point only, and says so
+    assert w["variation"] == "Latest week: common cause" and w["assurance"]
+
+
+def test_it_draws_the_baseline_centre_line_only_where_the_chart_does_not_show_it():
+    name = "Baseline centre line (what the verdict compares with)"
+    y = STEADY + [20, 21, 19, 22, 20, 21]
+    # no phases: the drawn mean takes every point, the verdict's baseline the first twelve
+    drawn = traces(figure(stored("i", y, improvement="up"), title="t"))
+    assert drawn[name]["y"] == [round(sum(STEADY[:12]) / 12, 4)] * 2
+    # limits frozen on the same twelve points: the drawn centre line already is the baseline's
+    frozen = traces(figure(stored("i", y, freeze=12, improvement="up"), title="t"))
+    assert name not in frozen

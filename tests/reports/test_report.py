@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -376,3 +377,27 @@ def test_target_progress_claims_a_gain_only_where_the_verdict_says_improved(
     words = progress_words(progress, status)
     assert ("no gain is claimed" not in words) is claimed
     assert ("the target is reached" in words) is (claimed and progress >= 1)
+
+
+def test_commentary_with_an_nhs_number_is_refused_and_never_reaches_the_pdf(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    key = review.document["collaboratives"][0]["key"]
+    for written in ("943.476.5919", "943/476/5919", "943\u2009476\u00a05919"):
+        response = client_for(director).post(
+            reverse("review_commentary", args=[review.pk]),
+            {"summary": "A steady year.", key: f"Patient {written} fell twice."},
+        )
+        assert response.status_code in (200, 400)
+        assert "Remove the NHS number" in response.content.decode()
+    review.refresh_from_db()
+    assert review.commentary == {}
+    # Nor can it be stored by a path that skips the form.
+    review.commentary = {key: "Patient 9434765919"}
+    with pytest.raises(ValidationError):
+        review.save()
+    review.refresh_from_db()
+    text = pdf_text(review)
+    assert "9434765919" not in text and "476 5919" not in text and "476.5919" not in text

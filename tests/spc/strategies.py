@@ -36,6 +36,10 @@ def random_options(rng: np.random.Generator, chart: str, convention: str, length
     )
     if convention == "ihi" and chart == "run" and length and rng.random() < 0.3:
         options["astronomical"] = [int(rng.integers(0, length))]
+    if length and rng.random() < 0.2:
+        options["baseline"] = int(rng.integers(1, length + 1))
+    elif length and rng.random() < 0.3:
+        options["preferred_baseline"] = int(rng.integers(1, length + 1))
     if convention == "mdc" and rng.random() < 0.3:
         options["rules"] = {"shift": int(rng.integers(6, 8)), "trend": int(rng.integers(6, 8))}
     return {"y": y, **options}

@@ -23,7 +23,8 @@ def test_it_gives_exactly_the_single_series_results_on_a_random_mix():
         alone = spc.chart(
             s.chart, s.y, s.n, freeze=s.freeze, breaks=s.breaks, exclude=s.exclude,
             astronomical=s.astronomical, convention=s.convention, rules=s.rules,
-            target=s.target, improvement=s.improvement,
+            target=s.target, improvement=s.improvement, baseline=s.baseline,
+            preferred_baseline=s.preferred_baseline,
         )  # fmt: skip
         assert batch.result(pos) == alone, (s.chart, s.convention, pos)
 

@@ -31,9 +31,9 @@ def test_it_calls_the_same_fall_a_deterioration_when_higher_is_better():
     assert result.verdict.status == "deteriorated"
 
 
-def test_it_says_none_without_a_signal_after_the_baseline():
+def test_it_says_no_change_without_a_signal_after_the_baseline():
     result = spc.i_chart(BASE + BASE, freeze=12, improvement="up", convention="anhoej")
-    assert result.verdict.status == "none"
+    assert result.verdict.status == "no_change"
     assert result.verdict.rule is None and result.verdict.first_index is None
 
 
@@ -87,26 +87,25 @@ def test_it_flags_ihi_control_chart_rules():
     y = [0.0, 10.0, -10.0, 10.0, -10.0, 5.0, -5.0, 8.0, -8.0, 3.0, -3.0, 0.0] + [0.1, -0.1] * 8
     result = spc.i_chart(y, freeze=12, convention="ihi", improvement="up")
     assert {p.rule for p in result.points[12:]} == {"inner_third"}
-    assert result.verdict.status == "none"  # no direction in a run of small variation
+    assert result.verdict.status == "no_change"  # no direction in a run of small variation
 
 
-def test_it_counts_a_shift_in_words_against_the_baseline_after_a_new_phase():
+def test_it_words_a_shift_against_the_baseline_after_a_new_phase():
     """A team that starts a new phase after its shift is still told how long the shift is."""
     x = [f"2024-{m:02d}-01" for m in range(1, 13)] + [f"2025-{m:02d}-01" for m in range(1, 9)]
     base = [50.1, 50.3, 50.2, 50.4, 50.0, 50.3, 50.1, 50.2, 50.4, 50.0, 50.3, 50.2]
     better = [49.9, 49.8, 49.95, 49.85, 49.9, 49.8, 49.9, 49.85]
     result = spc.i_chart(base + better, breaks=[12], improvement="down", labels=x)
     assert result.verdict.status == "improved" and result.verdict.rule == "shift"
-    assert result.summary == (
-        "8 months in a row below the mean since 1 Jan 2025: "
-        "a shift in the direction of improvement."
-    )
+    assert result.summary == "Improved: a shift from January 2025 that still holds."
 
 
 def test_it_reads_the_result_in_plain_words():
     x = [f"2024-{m:02d}-01" for m in range(1, 13)] + [f"2025-{m:02d}-01" for m in range(1, 9)]
     result = spc.i_chart(BASE + BETTER, freeze=12, improvement="down", labels=x)
-    assert result.summary.endswith("of improvement.")
-    assert result.summary.startswith("1 Jan 2025 is below the lower limit")
+    assert result.summary == (
+        "Improved: a signal of improvement from January 2025 (a point beyond the limits), "
+        "and the gain still holds."
+    )
     quiet = spc.i_chart(BASE, improvement="up", target=60)
     assert "No signal" in quiet.summary and "target" in quiet.summary

@@ -38,6 +38,8 @@ BAD = [
     ({"chart": "i", "y": [1, 2], "rules": {"shift": 5}}, "must be 6 or 7"),
     ({"chart": "t", "y": [1, 0]}, "greater than zero"),
     ({"chart": "i", "y": [1, 2], "freez": 2}, "unknown field"),
+    ({"chart": "i", "y": [1, 2], "baseline": 3}, "baseline must be between 1 and the 2 points"),
+    ({"chart": "i", "y": [1, 2], "baseline": 1.5}, "baseline must be a whole number"),
 ]
 
 
@@ -118,9 +120,37 @@ def test_it_writes_the_documented_output_document():
         "runs_min",
         "runs_max",
     }
-    assert set(out["verdict"]) == {"status", "rule", "first_index"}
+    assert set(out["verdict"]) == {
+        "status", "rule", "first_index", "last_signal_index", "history"
+    }  # fmt: skip
     assert out["convention"] == "mdc"
     assert out["points"][0]["mr"] is None and out["points"][1]["mr"] == 1
     assert out["points"][-1]["special_cause"] and out["points"][-1]["point_type"] == "concern"
     assert out["variation"] == "concern_high"
     assert out["assurance"] == "fail"
+
+
+def test_its_verdict_reads_the_baseline_input_through_the_command_line():
+    """A faded improvement: twelve baseline months, ten clearly better, ten back at the
+    baseline's level. Judged against the first twelve it is not sustained; with the whole
+    series as its baseline there is nothing after it to judge."""
+    base = [50.564, 49.436] * 6
+    y = base + [52.5] * 10 + [50.3, 49.7] * 5
+    doc = {"chart": "i", "y": y, "improvement": "up", "baseline": 12}
+    proc = run("measures.spc", json.dumps(doc))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["baseline"] == 12
+    assert out["verdict"]["status"] == "not_sustained"
+    assert out["verdict"]["first_index"] == 12
+    assert out["verdict"]["last_signal_index"] == 22  # the shift runs on to 50.3
+    assert out["verdict"]["history"][0] == {
+        "side": "improvement", "rule": out["verdict"]["rule"], "first_index": 12, "last_index": 22
+    }  # fmt: skip
+    whole = json.loads(run("measures.spc", json.dumps({**doc, "baseline": len(y)})).stdout)
+    assert whole["verdict"] == {
+        "status": "no_change", "rule": None, "first_index": None, "last_signal_index": None,
+        "history": [],
+    }  # fmt: skip
+    # the baseline input moves no drawn limit
+    assert [p["ucl"] for p in whole["points"]] == [p["ucl"] for p in out["points"]]

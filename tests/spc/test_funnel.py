@@ -95,6 +95,40 @@ def test_it_truncates_ratio_z_scores_shmi_style_and_estimates_tau2():
         assert u.ucl998 == pytest.approx(math.exp(z998 * math.sqrt(1 / ei + tau2)), rel=1e-9)
 
 
+def test_z_is_the_unadjusted_z_score_and_z_adjusted_is_against_the_drawn_limits():
+    """FunnelPlotR's Uzscore (and published SHMI tables) report the unadjusted z-score."""
+    o, n = zip(*PR_DATA, strict=True)
+    res = funnel(o, n, data_type="PR", adjust="always")
+    p0, _, tau2 = by_hand_pr(PR_DATA)
+    z998 = norm.ppf(0.999)
+    for (oi, ni), u in zip(PR_DATA, res.units, strict=True):
+        gap = math.asin(math.sqrt(oi / ni)) - math.asin(math.sqrt(p0))
+        assert u.z == pytest.approx(gap * 2 * math.sqrt(ni), rel=1e-9)
+        assert u.z_adjusted == pytest.approx(gap / math.sqrt(1 / (4 * ni) + tau2), rel=1e-9)
+        assert u.outlier998 == (abs(u.z_adjusted) > z998)
+    assert tau2 > 0 and any(abs(u.z) > abs(u.z_adjusted) for u in res.units)
+    plain = funnel(o, n, data_type="PR", adjust="never")
+    assert all(u.z == u.z_adjusted for u in plain.units)
+    sr = funnel(*zip(*SR_DATA, strict=True), data_type="SR", adjust="always")
+    for (oi, ei), u in zip(SR_DATA, sr.units, strict=True):
+        assert u.z == pytest.approx(math.sqrt(ei) * math.log(oi / ei), rel=1e-9)
+
+
+def test_a_zero_event_unit_ranks_lowest_and_is_trimmed_under_shmi_truncation():
+    data = SR_DATA + [(0, 25.0)]
+    o, e = zip(*data, strict=True)
+    res = funnel(o, e, data_type="SR", adjust="always")
+    zero = res.units[-1]
+    assert zero.trimmed and zero.z is None and zero.value == 0
+    # eleven units: groups floor(rank * 10 / 12); the zero unit (rank 1) and the highest drop
+    zs = [math.sqrt(ei) * math.log(oi / ei) for oi, ei in SR_DATA]
+    highest = max(range(len(zs)), key=zs.__getitem__)
+    assert [u.trimmed for u in res.units[:-1]] == [i == highest for i in range(len(zs))]
+    kept = [z for i, z in enumerate(zs) if i != highest]
+    assert res.n_used == len(kept)
+    assert res.phi == pytest.approx(sum(z * z for z in kept) / len(kept), rel=1e-12)
+
+
 def test_it_adjusts_automatically_only_when_phi_exceeds_one():
     calm = [(20, 100), (21, 100), (19, 100), (20, 100), (22, 100), (18, 100)]
     o, n = zip(*calm, strict=True)
@@ -130,8 +164,8 @@ def test_its_command_line_reads_and_writes_the_documented_documents():
     out = json.loads(proc.stdout)
     assert set(out) == {"target", "phi", "tau2", "n_used", "adjusted", "units"}
     assert set(out["units"][0]) == {
-        "id", "value", "z", "trimmed", "lcl95", "ucl95", "lcl998", "ucl998", "unadjusted",
-        "outlier95", "outlier998",
+        "id", "value", "z", "z_adjusted", "trimmed", "lcl95", "ucl95", "lcl998", "ucl998",
+        "unadjusted", "outlier95", "outlier998",
     }  # fmt: skip
     assert out["units"][0]["id"] == "t0"
     assert out["target"] == pytest.approx(

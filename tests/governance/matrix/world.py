@@ -132,7 +132,6 @@ def build_world() -> World:
             collaborative=collab,
             uploaded_by=uploaders[target],
             filename="data.csv",
-            content=b"",
             content_sha256="0" * 64,
             status=ImportBatch.Status.PREVIEW,
         )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0008_chart_result_complete_periods'),
+        ('measures', '0010_verdict_history_and_statuses'),
     ]
 
     operations = [
