@@ -64,12 +64,18 @@ def _round(v, digits=4):
 
 
 def _segments(x, values, phase):
-    """One line per phase: values with a gap (None) where a phase ends."""
+    """One line per phase: values with a gap (None) where a phase ends, and only there.
+
+    A period without a value (a week not reported) is left out rather than drawn as a
+    gap, so a phase's line runs unbroken from its first point to its last.
+    """
     xs, ys = [], []
     for i, v in enumerate(values):
-        if i and phase[i] != phase[i - 1]:
+        if i and phase[i] != phase[i - 1] and ys and ys[-1] is not None:
             xs.append(x[i])
             ys.append(None)
+        if _round(v) is None:
+            continue
         xs.append(x[i])
         ys.append(_round(v))
     return xs, ys
@@ -80,6 +86,62 @@ def plain(text: str) -> str:
     (<a href>, <b>, <br>), so the text's own <, > and & go as entities, which Plotly shows
     as the characters themselves: a typed link is shown, never made clickable."""
     return html.escape(str(text), quote=False)
+
+
+def _varies_within_phases(values, phase) -> bool:
+    """Whether a limit moves from point to point inside a phase (P and U charts whose
+    denominators differ), rather than holding one level per phase."""
+    return any(
+        phase[i] == phase[i - 1] and _round(values[i]) != _round(values[i - 1])
+        for i in range(1, len(values))
+        if values[i] is not None and values[i - 1] is not None
+    )
+
+
+# Charts of counts, proportions, rates and gaps between events: none can be negative, so
+# their axes never run below zero (a run or I chart may measure a change, which can).
+NON_NEGATIVE_CHARTS = {"p", "pp", "u", "up", "c", "g", "t"}
+# The axis title when the measure names no unit.
+UNITLESS_TITLES = {
+    "p": "Proportion",
+    "pp": "Proportion",
+    "u": "Rate",
+    "up": "Rate",
+    "c": "Count",
+    "g": "Cases between events",
+    "t": "Days between events",
+}
+TITLE_LINE = 22  # characters: a longer axis title wraps, so a 320 px chart shows it whole
+
+
+def axis_title(unit: str, chart: str) -> str:
+    """The value axis's title: the measure's unit ("%" spelt out), else what the chart
+    type counts; long titles are wrapped onto lines (Plotly's <br>), the unit's own text
+    kept plain (`plain`)."""
+    unit = (unit or "").strip()
+    if unit == "%":
+        return "Percentage (%)"
+    if not unit:
+        return UNITLESS_TITLES.get(chart, "Value")
+    unit = unit[0].upper() + unit[1:]
+    words = unit.split()
+    if len(unit) <= TITLE_LINE or len(words) == 1:
+        return plain(unit)
+    # Two lines as even as can be ("per 1,000 / occupied bed days"), else as many as needed.
+    halves = min(
+        ((" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))),
+        key=lambda pair: max(map(len, pair)),
+    )
+    if max(map(len, halves)) <= TITLE_LINE:
+        return "<br>".join(map(plain, halves))
+    lines, line = [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > TITLE_LINE:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(map(plain, [*lines, line]))
 
 
 def _fmt(v) -> str:
@@ -219,6 +281,8 @@ def figure(
                 "<br>Notes: %{customdata[2]}<extra></extra>"
             ),
             "connectgaps": True,
+            # A point on a zero floor shows whole, not cut in half by the axis.
+            "cliponaxis": False,
         }
     ]
     pending = in_progress_trace(result, k)
@@ -252,6 +316,9 @@ def figure(
             }
         )
     if any(v is not None for v in result.ucl):
+        # A limit that steps every week (P and U charts) broke a dashed line into scattered
+        # dashes; stepped limits are drawn solid and thin instead, both alike.
+        stepped = any(_varies_within_phases(v, result.phase) for v in (result.ucl, result.lcl))
         for name, values in (("Upper limit", result.ucl), ("Lower limit", result.lcl)):
             lx, ly = _segments(x, _scale(values, k), result.phase)
             data.append(
@@ -263,7 +330,12 @@ def figure(
                     "showlegend": name == "Upper limit",
                     "x": lx,
                     "y": ly,
-                    "line": {"color": GREY, "width": 1.5, "dash": "dash", "shape": "hv"},
+                    "line": {
+                        "color": GREY,
+                        "width": 1 if stepped else 1.5,
+                        "dash": "solid" if stepped else "dash",
+                        "shape": "hv",
+                    },
                     "hoverinfo": "skip",
                 }
             )
@@ -286,9 +358,10 @@ def figure(
     if result.target is not None:
         top, bottom = max(top, result.target * k), min(bottom, result.target * k)
     span = (top - bottom) or abs(top) or 1
+    # Both rows of markers sit above the data, so they never push the axis below zero.
     marker_rows = (
-        ("PDSA cycle", cycles, "triangle-up", BLUE, bottom - 0.08 * span),
-        ("Annotation", annotations, "diamond", INK, top + 0.08 * span),
+        ("PDSA cycle", cycles, "triangle-up", BLUE, top + 0.08 * span),
+        ("Annotation", annotations, "diamond", INK, top + 0.16 * span),
     )
     for name, markers, symbol, colour, level in marker_rows:
         markers = [m for m in markers if x and x[0] <= m.date.isoformat() <= x[-1]]
@@ -327,13 +400,23 @@ def figure(
         "plot_bgcolor": "#ffffff",
         "margin": {"l": 50, "r": 16, "t": 16, "b": 40},
         "showlegend": True,
-        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        # Above the plot: below it, the legend covered the dates on a narrow chart.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "closest",
-        "xaxis": {"type": "date", "showgrid": False, "linecolor": GREY, "ticks": "outside"},
+        # automargin: the margins grow to fit the dates and the axis title, never clip them.
+        "xaxis": {
+            "type": "date",
+            "showgrid": False,
+            "linecolor": GREY,
+            "ticks": "outside",
+            "automargin": True,
+        },
         "yaxis": {
-            "title": {"text": plain(unit) or "Value"},
+            "title": {"text": axis_title(unit, result.chart)},
             "gridcolor": "#e8edee",
             "zeroline": False,
+            "automargin": True,
+            "rangemode": "nonnegative" if result.chart in NON_NEGATIVE_CHARTS else "normal",
         },
         "shapes": shapes,
     }
@@ -347,7 +430,13 @@ def figure(
             "zeroline": False,
             "rangemode": "tozero",
         }
-        layout["xaxis2"] = {"type": "date", "anchor": "y2", "matches": "x", "showgrid": False}
+        layout["xaxis2"] = {
+            "type": "date",
+            "anchor": "y2",
+            "matches": "x",
+            "showgrid": False,
+            "automargin": True,
+        }
         layout["xaxis"]["anchor"] = "y"
         layout["xaxis"]["showticklabels"] = False
     return {"data": data, "layout": layout}
@@ -366,7 +455,8 @@ def in_progress_trace(result, k) -> dict | None:
         "x": [p["x"] for p in pending],
         "y": [_round(p["y"] * k) for p in pending],
         "text": ["in progress"] * len(pending),
-        "textposition": "top center",
+        # Leftwards from the point: centred on the last period, it ran off the chart's edge.
+        "textposition": "top left",
         "textfont": {"color": GREY, "size": 11},
         "marker": {"size": 8, "symbol": "circle-open", "color": GREY, "line": {"width": 2}},
         "hovertemplate": (

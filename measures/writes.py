@@ -94,11 +94,13 @@ def data_window_start(collaborative) -> dt.date:
 def _whole_fields(measure: Measure) -> tuple[str, ...]:
     """The values of `measure` that count people or events, so must be whole numbers: the
     numerator of every count chart (P, U, C and their Laney forms; G and T count the events
-    of a day), the denominator of a proportion (the people or occasions counted), and both
-    of a measure that counts people."""
+    of a day) and of a measure counting events that happen to patients, the denominator of
+    a proportion (the people or occasions counted), and both of a measure that counts
+    people."""
     count_charts = (*Measure.RATIO_CHARTS, Measure.ChartType.C, *Measure.EVENT_CHARTS)
     fields = []
-    if measure.counts_people or measure.chart_type in count_charts:
+    counts = measure.counts_people or measure.counts_patient_events
+    if counts or measure.chart_type in count_charts:
         fields.append("numerator")
     if measure.counts_people or measure.chart_type in Measure.PROPORTION_CHARTS:
         fields.append("denominator")

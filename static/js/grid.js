@@ -48,7 +48,31 @@ document.addEventListener("focusout", (event) => {
   if (changed(form)) form.dispatchEvent(new Event("cell-save"));
 });
 
-// The newest periods are on the right and matter most: start each wide grid scrolled there.
-for (const wrapper of document.querySelectorAll(".collab-grid-wrapper")) {
+// The newest periods are on the right and matter most: start each wide grid scrolled there,
+// with its first period whole. Scrolled to the end, the period under the edge of the sticky
+// measure names showed half its boxes; a little room after the last period (the width of
+// that half) lets the scroll go on until it is hidden whole.
+function scrollToNewest(wrapper) {
+  wrapper.style.paddingRight = "";
   wrapper.scrollLeft = wrapper.scrollWidth;
+  const names = wrapper.querySelector("thead th:first-child");
+  if (!names || wrapper.scrollLeft === 0) return;
+  const periods = [...wrapper.querySelectorAll("thead th:not(:first-child)")];
+  let room = 0;
+  // Padding does not always widen the scroll by as much as it adds: measure again.
+  for (let tries = 0; tries < 3; tries++) {
+    const edge = names.getBoundingClientRect().right;
+    const cut = periods.find((th) => {
+      const box = th.getBoundingClientRect();
+      return box.left < edge - 0.5 && box.right > edge + 0.5;
+    });
+    if (!cut) return;
+    room += Math.ceil(cut.getBoundingClientRect().right - edge);
+    wrapper.style.paddingRight = `${room}px`;
+    wrapper.scrollLeft = wrapper.scrollWidth;
+  }
+}
+
+for (const wrapper of document.querySelectorAll(".collab-grid-wrapper")) {
+  scrollToNewest(wrapper);
 }

@@ -1,6 +1,7 @@
 """The data-entry grid: saving cells, inline errors, conflicts, history and access."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -158,3 +159,25 @@ def test_access_another_team_is_not_found_and_a_reader_is_refused(client, cast, 
     client.force_login(cast.users["outsider"])
     assert post_cell(client, cast.alpha_series, month, "1", "10").status_code == 404
     assert not DataPoint.objects.exists()
+
+
+def test_every_box_has_a_visible_label_naming_numerator_denominator_or_value(client, cast):
+    """Issue 17: the boxes had only visually hidden labels; a sighted user had to guess
+    which of the two was the numerator."""
+    client.force_login(cast.users["lead"])
+    html = client.get(reverse("measures:team_grid", kwargs={"pk": cast.alpha.pk})).content.decode()
+    labels = re.findall(r'<label class="([^"]*)" for="([nd])-(\d+)-(\d+)">([^<]*)<', html)
+    assert labels, "no labels found"
+    assert all("visually-hidden" not in cls for cls, *_ in labels)  # the label itself shows
+    shown = {(box, int(series)): text for _, box, series, _, text in labels}
+    rate, custom = cast.alpha_series.pk, cast.alpha_custom_series.pk
+    assert shown[("n", rate)] == "Numerator" and shown[("d", rate)] == "Denominator"
+    assert shown[("n", custom)] == "Value"  # a lone box: no denominator to tell it from
+    # Each label still gives a screen reader the definition and the period.
+    assert re.search(
+        rf'for="d-{rate}-0">Denominator<span class="nhsuk-u-visually-hidden">: '
+        r"Occupied bed days[^<]*, \d+ \w+ \d{4}</span>",
+        html,
+    )
+    # The row's definitions are named too.
+    assert "<strong>Numerator:</strong>" in html and "<strong>Denominator:</strong>" in html

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0010_verdict_history_and_statuses'),
+        ('measures', '0011_measure_counts_patient_events'),
     ]
 
     operations = [
