@@ -116,6 +116,7 @@ DISCLOSURE = {
     "invitation_create": {"shows": NAMES, "what": "the invitation form (teams to invite to)"},
     "user_deactivate": {"shows": NEITHER, "what": "POST only: deactivates a user"},
     "login": {"shows": NEITHER, "what": "the log-in form"},
+    "accounts_login": {"shows": NEITHER, "what": "a redirect to the log-in form"},
     "logout": {"shows": NEITHER, "what": "POST only: logs out"},
     "two_factor_verify": {"shows": NEITHER, "what": "the second step of logging in"},
     "two_factor_setup": {"shows": NEITHER, "what": "setting up two-step verification"},
