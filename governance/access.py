@@ -437,14 +437,20 @@ def ahsn_for_audit(user, pk):
     the trail carries raw figures)."""
     from collaboratives.models import AHSN
 
-    p = principal(user)
     try:
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
         raise Http404("No AHSN here") from None
-    if not (p.superuser or ahsn.id in p.director_ahsns | p.manager_ahsns):
+    if not may_audit_ahsn(user, ahsn.id):
         raise Http404("No AHSN here")
     return ahsn
+
+
+def may_audit_ahsn(user, ahsn_id) -> bool:
+    """Whether `user` may read the AHSN's whole audit trail: its directors, its AHSN-wide
+    improvement managers and a superuser."""
+    p = principal(user)
+    return p.superuser or ahsn_id in p.director_ahsns | p.manager_ahsns
 
 
 def may_review(user, ahsn_id) -> bool:
@@ -467,13 +473,13 @@ def ahsn_for_review(user, pk):
     return ahsn
 
 
-def review_for(user, pk):
-    """A contract review `user` may read, sign off or download; 404 for anyone else."""
-    from reports.models import ContractReview
-
+def review_for(reviews, user, pk):
+    """The contract review `pk` among `reviews` (reports' queryset or model manager, passed in
+    so that this module never imports the reports app above it) if `user` may read, sign
+    off or download it; 404 for anyone else."""
     try:
-        review = ContractReview.objects.select_related("ahsn").get(pk=pk)
-    except (ContractReview.DoesNotExist, ValueError, TypeError):
+        review = reviews.select_related("ahsn").get(pk=pk)
+    except (reviews.model.DoesNotExist, ValueError, TypeError):
         raise Http404("No report here") from None
     if not may_review(user, review.ahsn_id):
         raise Http404("No report here")
@@ -485,14 +491,20 @@ def ahsn_for_portfolio(user, pk):
     or a superuser; 404 for anyone else."""
     from collaboratives.models import AHSN
 
-    p = principal(user)
     try:
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
         raise Http404("No AHSN here") from None
-    if not (p.superuser or p.national or ahsn.id in p.director_ahsns):
+    if not may_view_portfolio(user, ahsn.id):
         raise Http404("No AHSN here")
     return ahsn
+
+
+def may_view_portfolio(user, ahsn_id) -> bool:
+    """Whether `user` may read the AHSN's portfolio dashboard: its directors, a national
+    viewer or a superuser."""
+    p = principal(user)
+    return p.superuser or p.national or ahsn_id in p.director_ahsns
 
 
 def may_view_national(user) -> bool:
