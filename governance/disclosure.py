@@ -276,17 +276,27 @@ def publisher(scope: Scope, measure):
 
 def published_charts(series_list) -> dict:
     """Each series' chart drawn from its published figures (unsaved ChartResults by series
-    id): a suppressed period is left off, and the limits, centre line and verdict are
-    worked out from the rounded figures, so none of them gives a raw count away. An
-    event-dated series (one row per event) publishes no events: each is a count of one.
-    A series with nothing left to draw is absent. Reads in a fixed number of queries."""
+    id): a suppressed period is left off, and the limits and centre line are worked out
+    from the rounded figures, so none of them gives a raw count away. The verdict is the
+    stored one, worked out once on the raw data (issue 14: disclosure changes how counts of
+    people are shown, never what the verdict says), so the chart page agrees with every
+    dashboard and report; see `_carry_verdict`. An event-dated series (one row per event)
+    publishes no events: each is a count of one. A series with nothing left to draw is
+    absent. Reads in a fixed number of queries."""
     from collections import defaultdict
 
     from django.utils import timezone
 
     from measures.completeness import complete_cutoffs, cutoff_for
     from measures.data import build_input
-    from measures.models import CollaborativeMeasure, DataPoint, Phase, PointMark, Series
+    from measures.models import (
+        ChartResult,
+        CollaborativeMeasure,
+        DataPoint,
+        Phase,
+        PointMark,
+        Series,
+    )
     from measures.recompute import charts_compute
 
     ids = [s.pk for s in series_list]
@@ -308,12 +318,12 @@ def published_charts(series_list) -> dict:
         "series_id", "period_start", "kind"
     ):
         marks[sid].append((period, kind))
-    targets = {
-        (collaborative_id, measure_id): target
-        for collaborative_id, measure_id, target in CollaborativeMeasure.objects.filter(
+    settings_of = {
+        (collaborative_id, measure_id): (target, direction)
+        for collaborative_id, measure_id, target, direction in CollaborativeMeasure.objects.filter(
             collaborative_id__in={s.team.collaborative_id for s in series_list},
             measure_id__in={s.measure_id for s in series_list},
-        ).values_list("collaborative_id", "measure_id", "target")
+        ).values_list("collaborative_id", "measure_id", "target", "direction")
     }
     # Only complete periods are judged, as for the stored charts (measures.data).
     cutoffs = complete_cutoffs(
@@ -330,9 +340,11 @@ def published_charts(series_list) -> dict:
                 num, den = publish(num, den) if publish else (num, den)
                 if num is not None:
                     shown.append((period, num, den))
+        target, direction = settings_of.get((series.team.collaborative_id, measure.pk), (None, ""))
         inp = build_input(
             series,
-            target=targets.get((series.team.collaborative_id, measure.pk)),
+            target=target,
+            direction=direction or "",
             points=shown,
             phase_starts=sorted(phases[series.pk]),
             marks=sorted(marks[series.pk]),
@@ -341,4 +353,44 @@ def published_charts(series_list) -> dict:
         )
         if inp.spec is not None and inp.x:
             inputs.append(inp)
-    return {r.series_id: r for r in charts_compute(inputs)}
+    raw = {
+        r.series_id: r for r in ChartResult.objects.filter(series_id__in=ids).latest_per_series()
+    }
+    published = {r.series_id: r for r in charts_compute(inputs)}
+    for sid, result in published.items():
+        if sid in raw:
+            _carry_verdict(result, raw[sid])
+    return published
+
+
+def _carry_verdict(published, raw) -> None:
+    """Give a published chart the raw chart's verdict: its status, words and icons, with
+    its point indexes moved to the same periods of the published chart (a period left off
+    there moves a stretch's end to the nearest period still shown inside it). None of
+    these is a count, so none gives a raw figure away."""
+    at = {period: i for i, period in enumerate(published.x)}
+
+    def first_at_or_after(i):
+        for period in raw.x[i:] if i is not None and i >= 0 else ():
+            if period in at:
+                return at[period]
+        return None
+
+    def last_at_or_before(i):
+        for period in reversed(raw.x[: i + 1]) if i is not None and i >= 0 else ():
+            if period in at:
+                return at[period]
+        return None
+
+    for field in ("status", "verdict_rule", "summary", "variation", "assurance", "enough_data"):
+        setattr(published, field, getattr(raw, field))
+    published.points_needed = raw.points_needed
+    published.verdict_first_index = first_at_or_after(raw.verdict_first_index)
+    published.verdict_last_signal_index = last_at_or_before(raw.verdict_last_signal_index)
+    history = []
+    for stretch in raw.verdict_history or []:
+        first = first_at_or_after(stretch.get("first_index"))
+        last = last_at_or_before(stretch.get("last_index"))
+        if first is not None and last is not None and first <= last:
+            history.append({**stretch, "first_index": first, "last_index": last})
+    published.verdict_history = history

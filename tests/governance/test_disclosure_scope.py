@@ -183,3 +183,34 @@ def test_a_national_viewer_gets_published_figures_in_a_cells_history():
     assert "* / 1005" in html and "1003" not in html
     own = client_for(c.users["lead"]).get(history, headers={"HX-Request": "true"})
     assert "3 / 1003" in own.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_published_chart_says_the_verdict_worked_out_on_the_raw_data():
+    """Seen from outside, the last eight months of 5 falls are suppressed, so the published
+    figures alone show no change; the verdict is still the raw chart's, as every dashboard
+    and the report say it, with its signal moved to the published chart's periods."""
+    from measures.models import ChartResult, Measure
+    from measures.recompute import charts_recompute
+    from measures.writes import PointChange, datapoints_write
+
+    c = build_cast()
+    Measure.objects.filter(pk=c.falls_rate.pk).update(counts_patient_events=True)
+    series = (
+        type(c.alpha_series).objects.select_related("measure", "team").get(pk=c.alpha_series.pk)
+    )
+    months = [dt.date(2023 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 25)]
+    falls = [20] * 16 + [5] * 8
+    datapoints_write(series=series, changes=[PointChange(m, str(n), "1003")
+                     for m, n in zip(months, falls, strict=True)],
+                     by=None, source="admin", today=dt.date(2025, 6, 1))  # fmt: skip
+    charts_recompute(series_ids=[series.pk], worker="test", today=dt.date(2025, 6, 1))
+    raw = ChartResult.objects.filter(series=series).latest_per_series().get()
+    assert raw.status == "improved"
+
+    result = disclosure.published_charts([series])[series.pk]
+    # Nothing of the gain is drawn: sixteen flat months, which alone would read no change.
+    assert result.x == raw.x[:16] and set(result.numerator) == {20}
+    assert (result.status, result.summary) == (raw.status, raw.summary)
+    # The signal's months are not on the published chart, so it marks none of its points.
+    assert result.verdict_first_index is None and result.verdict_history == []
