@@ -139,7 +139,8 @@ def test_the_panel_partial_is_a_small_chart_with_its_table(cast):
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert f'data-figure="panel-figure-{cast.alpha_series.pk}"' in html
-    assert html.count('<tr class="nhsuk-table__row">') == len(MONTHS) + 1
+    # a header row and one row per complete month; rows carry role="row" so they stack on phones
+    assert html.count('<tr class="nhsuk-table__row" role="row">') == len(MONTHS) + 1
     assert response.context["figure"]["layout"]["showlegend"] is False
     # without htmx, a page of its own
     page = client_for(cast.users["lead"]).get(panel)
