@@ -233,3 +233,13 @@ def test_a_teams_own_measures_stay_private_from_national_viewers(cast):
     assert "Alpha&#x27;s own audit" not in national.content.decode()
     lead = client_for(cast.users["lead"]).get(url(cast.alpha))
     assert cast.alpha_custom_series in [p.series for p in lead.context["panels"]]
+
+
+def test_it_says_each_panels_verdict_once(cast):
+    html = client_for(cast.users["lead"]).get(url(cast.alpha)).content.decode()
+    start = html.index(f'aria-labelledby="panel-heading-{cast.alpha_series.pk}"')
+    panel = html[start : html.index("</section>", start)]
+    # the summary opens with the verdict; the icons' line beside it adds only the icons' words
+    assert panel.count("Deteriorated") == 1
+    assert "Deteriorated: a signal of concern" in panel
+    assert "Latest month: special cause, concern (high)." in panel

@@ -170,7 +170,8 @@ def test_a_trust_lead_sees_the_new_signal_first_on_their_dashboard(
     panels = page.locator(".collab-panel")
     first = panels.first
     assert series.measure.name in first.locator("h3").inner_text()
-    assert first.get_by_text("Signal of concern").is_visible()
+    assert first.get_by_text("Signal of concern", exact=True).is_visible()  # the panel's flag
+    assert first.inner_text().count("Deteriorated") == 1  # the verdict, said once
     assert "collab-panel--concern" in first.get_attribute("class")
     # The small chart loads when it is scrolled into view.
     first.scroll_into_view_if_needed()
