@@ -71,7 +71,7 @@ def test_the_funnel_names_every_team_on_its_plot_and_its_axis(cast):
     response = funnel_page(cast, "lead")
     funnel = response.context["funnel"]
     notes = funnel.figure["layout"]["annotations"]
-    names = {a["text"].replace("<b>", "").replace("</b>", "") for a in notes}
+    names = {a["text"] for a in notes}
     assert {u.label for u in funnel.units} <= names
     assert funnel.figure["layout"]["xaxis"]["title"]["text"].startswith("Occupied bed days over")
 

@@ -139,7 +139,8 @@ def test_the_panel_partial_is_a_small_chart_with_its_table(cast):
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert f'data-figure="panel-figure-{cast.alpha_series.pk}"' in html
-    assert html.count('<tr class="nhsuk-table__row">') == len(MONTHS) + 1
+    # a header row and one row per complete month; rows carry role="row" so they stack on phones
+    assert html.count('<tr class="nhsuk-table__row" role="row">') == len(MONTHS) + 1
     assert response.context["figure"]["layout"]["showlegend"] is False
     # without htmx, a page of its own
     page = client_for(cast.users["lead"]).get(panel)
@@ -232,3 +233,13 @@ def test_a_teams_own_measures_stay_private_from_national_viewers(cast):
     assert "Alpha&#x27;s own audit" not in national.content.decode()
     lead = client_for(cast.users["lead"]).get(url(cast.alpha))
     assert cast.alpha_custom_series in [p.series for p in lead.context["panels"]]
+
+
+def test_it_says_each_panels_verdict_once(cast):
+    html = client_for(cast.users["lead"]).get(url(cast.alpha)).content.decode()
+    start = html.index(f'aria-labelledby="panel-heading-{cast.alpha_series.pk}"')
+    panel = html[start : html.index("</section>", start)]
+    # the summary opens with the verdict; the icons' line beside it adds only the icons' words
+    assert panel.count("Deteriorated") == 1
+    assert "Deteriorated: a signal of concern" in panel
+    assert "Latest month: special cause, concern (high)." in panel

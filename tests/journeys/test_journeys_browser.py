@@ -136,7 +136,8 @@ def test_an_improvement_manager_logs_a_cycle_enters_data_and_the_chart_updates(
     # The chart has caught up: last month is on it, read as a signal, the cycle marked.
     page.goto(f"/series/{series.pk}/chart/")
     page.locator(".collab-chart .main-svg").first.wait_for()
-    page.get_by_text(f"{month:%-d %b %Y} is above the upper limit").wait_for()
+    # The verdict's words (measures/spc/charts.py `summary`, issue 14): last month decides it.
+    page.get_by_text(f"Deteriorated: a signal of concern in {month:%B %Y}").wait_for()
     row = page.locator("tr", has=page.locator("th", has_text=f"{month:%b %Y}")).first
     assert "25" in row.inner_text()
     figure = page.locator(f"#chart-figure-{series.pk}").text_content()
@@ -170,7 +171,8 @@ def test_a_trust_lead_sees_the_new_signal_first_on_their_dashboard(
     panels = page.locator(".collab-panel")
     first = panels.first
     assert series.measure.name in first.locator("h3").inner_text()
-    assert first.get_by_text("Signal of concern").is_visible()
+    assert first.get_by_text("Signal of concern", exact=True).is_visible()  # the panel's flag
+    assert first.inner_text().count("Deteriorated") == 1  # the verdict, said once
     assert "collab-panel--concern" in first.get_attribute("class")
     # The small chart loads when it is scrolled into view.
     first.scroll_into_view_if_needed()

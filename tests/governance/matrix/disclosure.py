@@ -81,6 +81,15 @@ DISCLOSURE = {
         "variants": [{"kwargs": {"fmt": "xlsx"}}],
     },
     "measures:completeness": {"shows": NAMES, "what": "teams by month, complete or missing"},
+    "measures:event_delete": {"shows": NEITHER, "what": "POST only: removes a date's events"},
+    "measures:event_save": {
+        "shows": FIGURES,
+        "what": "POST only: records an event, answers the events page on an error",
+    },
+    "measures:import_answer": {
+        "shows": FIGURES,
+        "what": "POST only: which team a name means, answers the upload's rows on an error",
+    },
     "measures:import_batch": {"shows": FIGURES, "what": "an upload's rows, to its uploader"},
     "measures:import_confirm": {"shows": NEITHER, "what": "POST only: confirms an upload"},
     "measures:import_template": {
