@@ -670,7 +670,7 @@ def cycles_section(collaborative, teams, team_rows, start, end):
             per_team[team_id][decision or "none"] += 1
             if decision == "adopt":
                 adopted[idea_id].add(team_id)
-        elif completed_on is None and status != "complete":
+        elif completed_on is None and status != PDSACycle.Status.DONE:
             running += 1
             per_team[team_id]["running"] += 1
     for t in teams:
