@@ -527,6 +527,26 @@ class PDSACycleQuerySet(VisibleQuerySet):
     def current(self):
         return self.filter(archived_at__isnull=True)
 
+    @staticmethod
+    def overdue_condition(today) -> Q:
+        """The one rule for an overdue cycle, as SQL: not archived, past its planned end,
+        and without both a study (text that is not only whitespace) and an act decision.
+        `PDSACycle.is_overdue` is the same rule for one loaded row."""
+        studied_and_decided = Q(study_result__regex=r"\S") & ~Q(act_decision="")
+        return Q(archived_at__isnull=True, planned_end__lt=today) & ~studied_and_decided
+
+    def overdue(self, today):
+        """Cycles overdue on `today` (see `overdue_condition`)."""
+        return self.filter(self.overdue_condition(today))
+
+    def with_overdue(self, today):
+        """Annotate `overdue` (a boolean) for counting many cycles in one query."""
+        return self.annotate(
+            overdue=models.ExpressionWrapper(
+                self.overdue_condition(today), output_field=models.BooleanField()
+            )
+        )
+
     def with_fidelity(self):
         """Annotate what `PDSACycle.fidelity()` needs, so a list asks once, not per row."""
         return self.annotate(
@@ -633,7 +653,8 @@ class PDSACycle(models.Model):
         return bool(self.study_result.strip())
 
     def is_overdue(self, today) -> bool:
-        """Past its planned end without a study or an act, and not archived."""
+        """Past its planned end without a study or an act, and not archived: the rule of
+        `PDSACycle.objects.overdue(today)`, for one loaded row."""
         return (
             self.archived_at is None
             and self.planned_end < today
