@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from collaboratives.scopes import of_ahsns_q
+
 
 class VisibleQuerySet(models.QuerySet):
     """A QuerySet whose `visible_to(user)` asks the access module which rows the user may see."""
@@ -125,6 +127,12 @@ class CollaborativePhase(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class CollaborativeQuerySet(VisibleQuerySet):
+    def of_ahsn(self, ahsn):
+        """The AHSN's collaboratives: those it leads or partners in (`scopes.of_ahsns_q`)."""
+        return self.filter(of_ahsns_q([ahsn])).distinct()
+
+
 class Collaborative(models.Model):
     Phase = CollaborativePhase
 
@@ -158,7 +166,7 @@ class Collaborative(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = CollaborativeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -79,7 +79,7 @@ def _commas(text: str) -> str:
 def collaboratives_in(ahsn, start: dt.date, end: dt.date):
     """The collaboratives the AHSN leads or partners in that ran at some time in the period."""
     return (
-        Collaborative.objects.filter(Q(lead_ahsn=ahsn) | Q(partner_ahsns=ahsn))
+        Collaborative.objects.of_ahsn(ahsn)
         .filter(starts_on__lte=end)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
         .select_related("topic", "lead_ahsn")
