@@ -39,6 +39,7 @@ from collaboratives.models import (
     TeamAssessment,
     TeamMembership,
 )
+from collaboratives.workflows import sponsor_attendance
 from governance import disclosure
 from governance.reporting import due_on
 from measures import periods as P
@@ -340,33 +341,16 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
         team_rows[t.pk]["members_left"] = disclosure.disclose_count(left[t.pk])
 
     # Senior sponsors: did each team's sponsor attend any event in the period?
-    sponsors = defaultdict(set)
-    for team_id, person_id in TeamMembership.objects.filter(
-        team__in=team_ids, role=TeamMembership.Role.SPONSOR
-    ).values_list("team_id", "person_id"):
-        sponsors[team_id].add(person_id)
+    sponsors = sponsor_attendance(teams=teams, start=start, end=end)
     for t in teams:
-        if t.senior_sponsor_id:
-            sponsors[t.pk].add(t.senior_sponsor_id)
-    attended = set(
-        Attendance.objects.filter(
-            event__collaborative=collaborative,
-            event__starts_on__gte=start,
-            event__starts_on__lte=end,
-            person_id__in={p for ps in sponsors.values() for p in ps},
-        ).values_list("person_id", flat=True)
-    )
-    sponsor_attended = {t: bool(ps & attended) for t, ps in sponsors.items()}
-    for t in teams:
-        team_rows[t.pk]["has_sponsor"] = bool(sponsors.get(t.pk))
-        team_rows[t.pk]["sponsor_attended"] = sponsor_attended.get(t.pk, False)
+        team_rows[t.pk]["has_sponsor"], team_rows[t.pk]["sponsor_attended"] = sponsors[t.pk]
     return {
         "sessions": sessions,
         "completeness": None if completeness is None else round(completeness, 3),
         "teams_with_leavers": sum(1 for t in teams if left[t.pk]),
         "people_left": disclosure.disclose_count(sum(left[t.pk] for t in teams)),
-        "teams_with_sponsor": sum(1 for t in teams if sponsors.get(t.pk)),
-        "sponsors_attended": sum(1 for t in teams if sponsor_attended.get(t.pk)),
+        "teams_with_sponsor": sum(1 for t in teams if sponsors[t.pk][0]),
+        "sponsors_attended": sum(1 for t in teams if sponsors[t.pk][1]),
         "teams": len(teams),
     }
 
