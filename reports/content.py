@@ -413,7 +413,7 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
         "kind_label": measure.get_kind_display(),
         "unit": measure.unit,
         "counts_people": disclosure.follows_rules(measure),  # people or patient events
-        "direction": measure.direction,
+        "direction": cm.improvement_direction,
         "target": _num(cm.target),
         "status": "insufficient_data",
         "chart": None,

@@ -2,7 +2,8 @@
 
 Sheets: About, Collaboratives, Teams (one row per team), Team measures (one row per team
 and measure over the period), Measures by month (the aggregate charts' figures, one row
-per period or, for event-dated measures, per event) and Measures (each chart's reading). Every
+per period or, for event-dated measures, per event), Measures (each chart's reading) and
+Commentary (the director's, per section). Every
 count of people is as published (governance/disclosure.py); text a spreadsheet would run
 is made inert.
 """
@@ -87,7 +88,7 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
             "(NHS Digital's method for sub-national figures).",
         ],
     ]:
-        about.append(row)
+        about.append([neutralise(v) for v in row])
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 100
     for cell in about["A"]:
