@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from collaboratives.scopes import of_ahsns_q
+
 
 class VisibleQuerySet(models.QuerySet):
     """A QuerySet whose `visible_to(user)` asks the access module which rows the user may see."""
@@ -125,6 +127,12 @@ class CollaborativePhase(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class CollaborativeQuerySet(VisibleQuerySet):
+    def of_ahsn(self, ahsn):
+        """The AHSN's collaboratives: those it leads or partners in (`scopes.of_ahsns_q`)."""
+        return self.filter(of_ahsns_q([ahsn])).distinct()
+
+
 class Collaborative(models.Model):
     Phase = CollaborativePhase
 
@@ -158,7 +166,7 @@ class Collaborative(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = CollaborativeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -527,6 +535,26 @@ class PDSACycleQuerySet(VisibleQuerySet):
     def current(self):
         return self.filter(archived_at__isnull=True)
 
+    @staticmethod
+    def overdue_condition(today) -> Q:
+        """The one rule for an overdue cycle, as SQL: not archived, past its planned end,
+        and without both a study (text that is not only whitespace) and an act decision.
+        `PDSACycle.is_overdue` is the same rule for one loaded row."""
+        studied_and_decided = Q(study_result__regex=r"\S") & ~Q(act_decision="")
+        return Q(archived_at__isnull=True, planned_end__lt=today) & ~studied_and_decided
+
+    def overdue(self, today):
+        """Cycles overdue on `today` (see `overdue_condition`)."""
+        return self.filter(self.overdue_condition(today))
+
+    def with_overdue(self, today):
+        """Annotate `overdue` (a boolean) for counting many cycles in one query."""
+        return self.annotate(
+            overdue=models.ExpressionWrapper(
+                self.overdue_condition(today), output_field=models.BooleanField()
+            )
+        )
+
     def with_fidelity(self):
         """Annotate what `PDSACycle.fidelity()` needs, so a list asks once, not per row."""
         return self.annotate(
@@ -639,7 +667,8 @@ class PDSACycle(models.Model):
         return bool(self.study_result.strip())
 
     def is_overdue(self, today) -> bool:
-        """Past its planned end without a study or an act, and not archived."""
+        """Past its planned end without a study or an act, and not archived: the rule of
+        `PDSACycle.objects.overdue(today)`, for one loaded row."""
         return (
             self.archived_at is None
             and self.planned_end < today

@@ -581,6 +581,41 @@ def attendance_set(*, event, memberships, present_ids: set[int]) -> None:
         )
 
 
+def sponsor_attendance(*, teams, start: dt.date, end: dt.date) -> dict[int, tuple[bool, bool]]:
+    """The one rule for sponsor attendance: for each team, (has a sponsor, a sponsor came).
+
+    A team's sponsors are its `senior_sponsor` and every member with the sponsor role; a
+    sponsor came if any of them attended an event of the team's collaborative that started
+    between `start` and `end` (both included). Two queries, whatever the number of teams.
+    """
+    from collaboratives.models import Attendance
+
+    teams = list(teams)
+    sponsors = {t.pk: set() for t in teams}
+    for team_id, person_id in TeamMembership.objects.filter(
+        team__in=teams, role=TeamMembership.Role.SPONSOR
+    ).values_list("team_id", "person_id"):
+        sponsors[team_id].add(person_id)
+    for t in teams:
+        if t.senior_sponsor_id:
+            sponsors[t.pk].add(t.senior_sponsor_id)
+    came = set(
+        Attendance.objects.filter(
+            person_id__in={p for people in sponsors.values() for p in people},
+            event__collaborative_id__in={t.collaborative_id for t in teams},
+            event__starts_on__gte=start,
+            event__starts_on__lte=end,
+        ).values_list("person_id", "event__collaborative_id")
+    )
+    return {
+        t.pk: (
+            bool(sponsors[t.pk]),
+            any((p, t.collaborative_id) in came for p in sponsors[t.pk]),
+        )
+        for t in teams
+    }
+
+
 def team_health(*, team: Team, today: dt.date) -> dict:
     """What the review found predicts success: stability (members who left in the last six
     months) and whether the senior sponsor attended anything this quarter."""
@@ -589,23 +624,13 @@ def team_health(*, team: Team, today: dt.date) -> dict:
     six_months_ago = today - dt.timedelta(days=183)
     left = team.memberships.filter(left_on__gte=six_months_ago, left_on__lte=today).count()
     quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    sponsors = set(
-        team.memberships.filter(role=TeamMembership.Role.SPONSOR).values_list(
-            "person_id", flat=True
-        )
-    )
-    if team.senior_sponsor_id:
-        sponsors.add(team.senior_sponsor_id)
-    attended = Attendance.objects.filter(
-        person_id__in=sponsors,
-        event__collaborative_id=team.collaborative_id,
-        event__starts_on__gte=quarter_start,
-        event__starts_on__lte=today,
-    ).exists()
+    has_sponsor, attended = sponsor_attendance(teams=[team], start=quarter_start, end=today)[
+        team.pk
+    ]
     team_attendance = Attendance.objects.filter(team=team).count()
     return {
         "left_recently": left,
-        "has_sponsor": bool(sponsors),
+        "has_sponsor": has_sponsor,
         "sponsor_attended": attended,
         "quarter_start": quarter_start,
         "attendance": team_attendance,

@@ -5,8 +5,7 @@ the AHSN portfolio page. Callers have already checked that the user may see the 
 the AHSN (governance.access).
 """
 
-from django.db.models import Q
-
+from collaboratives.scopes import of_ahsns_q
 from governance import access
 from measures.models import Series, SustainAlert
 
@@ -31,7 +30,7 @@ def alerts_for_ahsn(ahsn, user=None) -> list[SustainAlert]:
     on series `user` may see, if given)."""
     return list(
         _open(user)
-        .filter(Q(team__collaborative__lead_ahsn=ahsn) | Q(team__collaborative__partner_ahsns=ahsn))
+        .filter(of_ahsns_q([ahsn], "team__collaborative__"))
         .distinct()
         .order_by("team__collaborative__name", "-raised_at", "-id")
     )

@@ -18,7 +18,6 @@ from types import SimpleNamespace
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -232,10 +231,7 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     activity, scores and what changed since the month compared with; sustain alerts."""
     ahsn = access.ahsn_for_portfolio(request.user, pk)
     collaboratives = list(
-        Collaborative.objects.filter(Q(lead_ahsn=ahsn) | Q(partner_ahsns=ahsn))
-        .distinct()
-        .select_related("topic", "lead_ahsn")
-        .order_by("name")
+        Collaborative.objects.of_ahsn(ahsn).select_related("topic", "lead_ahsn").order_by("name")
     )
     ids = [c.pk for c in collaboratives]
     months = snapshot_months(Level.AHSN, [ahsn.pk])

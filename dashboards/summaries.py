@@ -33,7 +33,6 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
@@ -245,8 +244,8 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         PDSACycle.objects.filter(
             team__collaborative=collaborative, archived_at__isnull=True, planned_start__lte=today
         )
-        .annotate(studied=Length("study_result"))
-        .values("team_id", "status", "act_decision", "planned_start", "planned_end", "studied")
+        .with_overdue(today)
+        .values("team_id", "status", "act_decision", "planned_start", "overdue")
     )
     for c in cycles:
         team = payloads.get(c["team_id"])
@@ -258,7 +257,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
             counts[c["act_decision"]] += 1
         if c["status"] != PDSACycle.Status.DONE:
             counts["active"] += 1
-        if c["planned_end"] < today and not (c["studied"] and c["act_decision"]):
+        if c["overdue"]:
             counts["overdue"] += 1
         if c["planned_start"] >= recent_since:
             counts["recent"] += 1

@@ -33,6 +33,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from collaboratives.scopes import of_ahsns_q
 from governance.models import Role, RoleAssignment
 
 # Actions
@@ -176,7 +177,7 @@ def _collaboratives_q(p: Principal, prefix: str = "") -> Q:
     if p.superuser or p.national:
         return Q()
     ahsns = p.director_ahsns | p.manager_ahsns
-    q = Q(**{f"{prefix}lead_ahsn__in": ahsns}) | Q(**{f"{prefix}partner_ahsns__in": ahsns})
+    q = of_ahsns_q(ahsns, prefix)
     q |= Q(**{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives})
     q |= Q(**{f"{prefix}teams__in": p.teams})
     return q
@@ -185,10 +186,8 @@ def _collaboratives_q(p: Principal, prefix: str = "") -> Q:
 def _managed_collaborative_ids_q(p: Principal, prefix: str) -> Q:
     """Collaboratives the principal runs or teaches in, where every team's detail is open."""
     ahsns = p.director_ahsns | p.manager_ahsns
-    return (
-        Q(**{f"{prefix}lead_ahsn__in": ahsns})
-        | Q(**{f"{prefix}partner_ahsns__in": ahsns})
-        | Q(**{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives})
+    return of_ahsns_q(ahsns, prefix) | Q(
+        **{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives}
     )
 
 

@@ -39,6 +39,7 @@ from collaboratives.models import (
     TeamAssessment,
     TeamMembership,
 )
+from collaboratives.workflows import sponsor_attendance
 from dashboards import claims
 from governance import disclosure
 from governance.reporting import due_on
@@ -79,7 +80,7 @@ def _commas(text: str) -> str:
 def collaboratives_in(ahsn, start: dt.date, end: dt.date):
     """The collaboratives the AHSN leads or partners in that ran at some time in the period."""
     return (
-        Collaborative.objects.filter(Q(lead_ahsn=ahsn) | Q(partner_ahsns=ahsn))
+        Collaborative.objects.of_ahsn(ahsn)
         .filter(starts_on__lte=end)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
         .select_related("topic", "lead_ahsn")
@@ -396,33 +397,16 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
         team_rows[t.pk]["members_left"] = disclosure.disclose_count(left[t.pk])
 
     # Senior sponsors: did each team's sponsor attend any event in the period?
-    sponsors = defaultdict(set)
-    for team_id, person_id in TeamMembership.objects.filter(
-        team__in=team_ids, role=TeamMembership.Role.SPONSOR
-    ).values_list("team_id", "person_id"):
-        sponsors[team_id].add(person_id)
+    sponsors = sponsor_attendance(teams=teams, start=start, end=end)
     for t in teams:
-        if t.senior_sponsor_id:
-            sponsors[t.pk].add(t.senior_sponsor_id)
-    attended = set(
-        Attendance.objects.filter(
-            event__collaborative=collaborative,
-            event__starts_on__gte=start,
-            event__starts_on__lte=end,
-            person_id__in={p for ps in sponsors.values() for p in ps},
-        ).values_list("person_id", flat=True)
-    )
-    sponsor_attended = {t: bool(ps & attended) for t, ps in sponsors.items()}
-    for t in teams:
-        team_rows[t.pk]["has_sponsor"] = bool(sponsors.get(t.pk))
-        team_rows[t.pk]["sponsor_attended"] = sponsor_attended.get(t.pk, False)
+        team_rows[t.pk]["has_sponsor"], team_rows[t.pk]["sponsor_attended"] = sponsors[t.pk]
     return {
         "sessions": sessions,
         "completeness": None if completeness is None else round(completeness, 3),
         "teams_with_leavers": sum(1 for t in teams if left[t.pk]),
         "people_left": disclosure.disclose_count(sum(left[t.pk] for t in teams)),
-        "teams_with_sponsor": sum(1 for t in teams if sponsors.get(t.pk)),
-        "sponsors_attended": sum(1 for t in teams if sponsor_attended.get(t.pk)),
+        "teams_with_sponsor": sum(1 for t in teams if sponsors[t.pk][0]),
+        "sponsors_attended": sum(1 for t in teams if sponsors[t.pk][1]),
         "teams": len(teams),
     }
 
@@ -735,7 +719,7 @@ def cycles_section(collaborative, teams, team_rows, start, end):
             per_team[team_id][decision or "none"] += 1
             if decision == "adopt":
                 adopted[idea_id].add(team_id)
-        elif completed_on is None and status != "complete":
+        elif completed_on is None and status != PDSACycle.Status.DONE:
             running += 1
             per_team[team_id]["running"] += 1
     for t in teams:
