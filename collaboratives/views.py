@@ -504,6 +504,9 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
             "parent": parent.pk,
             "change_idea": parent.change_idea_id,
             "question": parent.question,
+            "plan_who": parent.plan_who,
+            "plan_where": parent.plan_where,
+            "scale": parent.scale,
             "data_to_collect": parent.data_to_collect,
             "measures": list(parent.measures.values_list("pk", flat=True)),
         }
