@@ -311,6 +311,21 @@ class MeasureSetAddForm(NHSFormMixin, forms.Form):
         )
 
 
+class MeasureSetRemoveForm(NHSFormMixin, forms.Form):
+    """Why a measure leaves the collaborative's set: kept in the measure's history."""
+
+    reason = forms.CharField(
+        label="Why is it leaving the measure set?",
+        help_text="Kept in the history of the set, with your name and the date.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Enter why the measure is leaving the set",
+            "max_length": "Reason must be 500 characters or fewer",
+        },
+    )
+
+
 class MeasureForm(NHSFormMixin, forms.ModelForm):
     """A new measure, for a topic's library or as a team's own."""
 
