@@ -329,6 +329,21 @@ class MeasureSetRemoveForm(NHSFormMixin, forms.Form):
 class MeasureForm(NHSFormMixin, forms.ModelForm):
     """A new measure, for a topic's library or as a team's own."""
 
+    # What the numerator counts decides whether its figures follow the small-number rules
+    # beyond the collaborative (governance.disclosure.measure_kind).
+    numerator_counts = forms.ChoiceField(
+        label="What does the numerator count?",
+        choices=[
+            ("people", "People (patients, residents, staff)"),
+            ("patient_events", "Events that happen to patients, such as falls or harms"),
+            ("other", "Something else (audits, doses, minutes, scores)"),
+        ],
+        required=False,
+        help_text="Counts of people and of events that happen to patients are shown outside "
+        "the collaborative under NHS Digital's small-number rules.",
+        widget=forms.RadioSelect,
+    )
+
     class Meta:
         model = Measure
         fields = [
@@ -405,6 +420,9 @@ class MeasureForm(NHSFormMixin, forms.ModelForm):
                 "denominator_definition",
                 "Enter the denominator: this chart shows a rate or proportion",
             )
+        counts = data.get("numerator_counts")
+        self.instance.counts_people = counts == "people"
+        self.instance.counts_patient_events = counts == "patient_events"
         name = data.get("name")
         owner = {"topic": self.topic} if self.topic else {"team": self.team}
         if name and Measure.objects.filter(name__iexact=name, **owner).exists():

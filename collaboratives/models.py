@@ -327,8 +327,12 @@ class Team(models.Model):
             ),
         ]
 
+    # Set by governance.access on a team fetched for someone who may not see its name:
+    # then the team prints as its pseudonym wherever that viewer's page or export shows it.
+    shown_as: str | None = None
+
     def __str__(self) -> str:
-        return f"{self.organisation.name}{' – ' + self.unit if self.unit else ''}"
+        return self.shown_as or self.full_name
 
     def save(self, *args, **kwargs):
         if not self.pseudonym:
@@ -347,13 +351,17 @@ class Team(models.Model):
         raise ValueError("No pseudonym left")  # 702 labels: unreachable in practice
 
     @property
+    def full_name(self) -> str:
+        return f"{self.organisation.name}{' – ' + self.unit if self.unit else ''}"
+
+    @property
     def named_to_peers(self) -> bool:
         if self.consents_to_be_named is None:
             return self.collaborative.members_named_by_default
         return self.consents_to_be_named
 
     def name_for_peers(self) -> str:
-        return str(self) if self.named_to_peers else self.pseudonym
+        return self.full_name if self.named_to_peers else self.pseudonym
 
 
 class TeamMembershipRole(models.TextChoices):

@@ -105,12 +105,13 @@ def collaborative_create(request: HttpRequest) -> HttpResponse:
 def collaborative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     collaborative = access.collaborative_for(request.user, pk)
     user = request.user
-    teams = (
-        Team.objects.visible_to(user)
+    teams = [
+        access.named_for(user, team)
+        for team in Team.objects.visible_to(user)
         .filter(collaborative=collaborative)
-        .select_related("organisation", "lead")
+        .select_related("organisation", "lead", "collaborative")
         .order_by("status", "organisation__name", "unit")
-    )
+    ]
     context = {
         "collaborative": collaborative,
         "target": collaborative.current_stretch_target(),
@@ -1007,6 +1008,8 @@ def event_attendance(request: HttpRequest, pk: int, event_pk: int) -> HttpRespon
     collaborative = access.collaborative_for(request.user, pk, action)
     event = get_object_or_404(collaborative.events, pk=event_pk)
     memberships = workflows.event_people(event=event)
+    for membership in memberships:
+        access.named_for(request.user, membership.team)
     if request.method == "POST":
         present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
         workflows.attendance_set(event=event, memberships=memberships, present_ids=present)

@@ -624,7 +624,7 @@ def event_people(*, event) -> list:
             joined_on__lte=event.ends_on,
         )
         .exclude(left_on__lt=event.starts_on)
-        .select_related("person", "team__organisation")
+        .select_related("person", "team__organisation", "team__collaborative")
         .order_by("team__organisation__name", "team__unit", "person__name")
     )
 

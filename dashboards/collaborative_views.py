@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.models import Team
-from governance import access
+from governance import access, disclosure
 from governance.forms import NHSFormMixin
 from measures import figures
 from measures.aggregate import aggregate_chart, complete_end, funnel_for
@@ -105,16 +105,15 @@ def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
     where the organisation agreed and by pseudonym where not; one's own team by name.
     National viewers see every team but are outside the collaborative's sharing terms."""
     teams = list(collaborative.teams.select_related("organisation", "collaborative"))
-    names_all = access.can(user, access.MONITOR, collaborative)
     own = set(access.principal(user).teams) & {t.pk for t in teams}
-    labels = {t.pk: str(t) if names_all or t.pk in own else t.name_for_peers() for t in teams}
+    labels = {t.pk: t.full_name if access.may_name(user, t) else t.pseudonym for t in teams}
     return labels, own
 
 
 # --- The page ----------------------------------------------------------------------------------
 
 
-def stretch_progress(collaborative, entries) -> dict | None:
+def stretch_progress(collaborative, entries, scope=disclosure.INSIDE) -> dict | None:
     """How far the whole collaborative has come from the stretch target's baseline to its
     target, read from the aggregate chart at the headline period
     (`measures.completeness.headline_period`)."""
@@ -125,7 +124,7 @@ def stretch_progress(collaborative, entries) -> dict | None:
     progress = {"target": target, "latest": None, "latest_period": None, "percent": None}
     if cm is None:
         return progress
-    agg = aggregate_chart(cm)
+    agg = aggregate_chart(cm, publish=disclosure.publisher(scope, cm.measure))
     progress["reported"] = bool(agg.rows)
     progress["min_reporting"] = round(100 * settings.COLLAB_HEADLINE_MIN_REPORTING)
     # the latest complete period that enough teams reported, so one early team cannot move it
@@ -169,7 +168,9 @@ def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "dashboards/collaborative.html#measure_section", context)
     context.update(
         {
-            "progress": stretch_progress(collaborative, entries),
+            "progress": stretch_progress(
+                collaborative, entries, disclosure.scope_for(request.user, collaborative)
+            ),
             "can_monitor": access.can(request.user, access.MONITOR, collaborative),
         }
     )
@@ -222,9 +223,14 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
             team__collaborative=collaborative, measure_id=cm.measure_id, team__status="active"
         ).select_related("team")
     )
-    results = {
-        r.series_id: r for r in ChartResult.objects.filter(series__in=series).latest_per_series()
-    }
+    scope = disclosure.scope_for(request.user, collaborative)
+    if disclosure.publisher(scope, cm.measure) is not None:
+        results = disclosure.published_charts(series)
+    else:
+        results = {
+            r.series_id: r
+            for r in ChartResult.objects.filter(series__in=series).latest_per_series()
+        }
     k = cm.measure.multiplier if scaled_by_multiplier(cm.measure) else 1
     charts = [(results[s.pk], k) for s in series if s.pk in results]
     y_range = common_range(charts)
@@ -290,8 +296,14 @@ class JudgementForm(NHSFormMixin, forms.Form):
 def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
     labels, own = team_labels(request.user, collaborative)
     start, end = window_dates(cm, window)
+    scope = disclosure.scope_for(request.user, collaborative)
     funnel = funnel_for(
-        cm, start=start, end=end, labels=labels, highlight=next(iter(sorted(own)), None)
+        cm,
+        start=start,
+        end=end,
+        labels=labels,
+        highlight=next(iter(sorted(own)), None),
+        publish=disclosure.publisher(scope, cm.measure),
     )
     open_to_viewer = set(
         Team.objects.visible_to(request.user)
@@ -427,7 +439,8 @@ def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart of the whole collaborative (weekly series rolled up to months)."""
     collaborative = access.collaborative_for(request.user, pk)
     cm, window = _measure_for(request, collaborative)
-    agg = aggregate_chart(cm)
+    scope = disclosure.scope_for(request.user, collaborative)
+    agg = aggregate_chart(cm, publish=disclosure.publisher(scope, cm.measure))
     if agg.figure:
         layout = agg.figure["layout"]
         # the legend above the plot, where it cannot run into the dates on a phone

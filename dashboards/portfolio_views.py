@@ -68,13 +68,19 @@ def _outcome_rate(payload: dict) -> dict | None:
     chart = measure["chart_type"]
     has_denominator = chart in ("p", "pp", "u", "up") and rate["denominator"]
     multiplier = measure["multiplier"] if chart in ("u", "up") else 100
+    kind = SimpleNamespace(
+        counts_people=measure["counts_people"],
+        # Summaries stored before the flag existed lack it.
+        counts_patient_events=measure.get("counts_patient_events", False),
+        multiplier=multiplier,
+    )
     shown = disclosure.disclose_for(
-        SimpleNamespace(counts_people=measure["counts_people"], multiplier=multiplier),
+        kind,
         rate["numerator"],
         rate["denominator"] if has_denominator else None,
         multiplier=multiplier,
     )
-    if not measure["counts_people"] and shown["value"] is not None:
+    if not disclosure.follows_rules(kind) and shown["value"] is not None:
         shown["percent"] = f"{shown['value']:.1f}"  # not people: no rounding rules apply
     unit = "%" if chart in ("p", "pp") else f" {measure['unit']}".rstrip()
     return {
@@ -263,9 +269,9 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
         "alerts": [
             {
                 "alert": a,
-                "team": str(a.team)
-                if access.can(request.user, access.MONITOR, a.team.collaborative)
-                else a.team.name_for_peers(),
+                "team": a.team.full_name
+                if access.may_name(request.user, a.team)
+                else a.team.pseudonym,
             }
             for a in alerts[:10]
         ],
@@ -460,7 +466,7 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append(
             {
                 "team": team,
-                "label": str(team) if names_all or team.pk in own else team.name_for_peers(),
+                "label": team.full_name if access.may_name(request.user, team) else team.pseudonym,
                 "own": team.pk in own,
                 "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,

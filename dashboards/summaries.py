@@ -210,6 +210,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
             "id",
             "name",
             "counts_people",
+            "counts_patient_events",
             "multiplier",
             "unit",
             "chart_type",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards.alerts import alerts_for_team
-from governance import access
+from governance import access, disclosure
 from governance.reporting import periods_owed
 from measures import figures
 from measures.aggregate import aggregate_chart
@@ -128,6 +128,16 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
         .latest_per_series()
         .only(*SUMMARY_FIELDS)
     }
+    # Seen from outside the collaborative, a measure under the small-number rules is read
+    # from the chart of its published figures, as its chart page draws it.
+    scope = disclosure.scope_for(user, team.collaborative)
+    ruled = [s for s in series if disclosure.publisher(scope, s.measure) is not None]
+    if ruled:
+        published = disclosure.published_charts(ruled)
+        for s in ruled:
+            results.pop(s.pk, None)
+            if s.pk in published:
+                results[s.pk] = published[s.pk]
     owed = team_owed(team, series, today)
     panels = []
     for s in series:
@@ -206,7 +216,7 @@ def small_figure(figure: dict) -> dict:
     return {"data": figure["data"], "layout": layout}
 
 
-def _sustain_months(series, collaborative) -> dict | None:
+def _sustain_months(series, collaborative, scope) -> dict | None:
     """In the sustain phase a weekly series is shown rolled up to months (issue 8): the
     team's own aggregate chart, in place of the weekly one."""
     if collaborative.phase != collaborative.Phase.SUSTAIN:
@@ -216,7 +226,9 @@ def _sustain_months(series, collaborative) -> dict | None:
     cm = collaborative.measure_set.filter(measure=series.measure).select_related("measure").first()
     if cm is None:
         return None
-    agg = aggregate_chart(cm, team_ids=[series.team_id])
+    agg = aggregate_chart(
+        cm, team_ids=[series.team_id], publish=disclosure.publisher(scope, cm.measure)
+    )
     if agg.chart is None:
         return None
     return {
@@ -240,8 +252,9 @@ def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     if series.team_id != pk:
         raise Http404("No such measure on this team")
     collaborative = series.team.collaborative
-    panel = chart_panel(series, heal=False)
-    rolled = _sustain_months(series, collaborative)
+    scope = disclosure.scope_for(request.user, collaborative)
+    panel = chart_panel(series, heal=False, scope=scope)
+    rolled = _sustain_months(series, collaborative, scope)
     if rolled is not None:
         panel.update(rolled)
     if panel.get("figure"):

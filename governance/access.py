@@ -16,6 +16,10 @@ An AHSN's collaboratives are those it leads or partners in; an improvement manag
 holding the AHSN scope runs those it leads and reads those it partners in.
 A team's own custom measures (and their series) are team-private.
 
+Who is inside a collaborative's data-sharing terms (`inside`, `inside_q`) and who may see a
+team's name (`may_name`) are decided here too; what each viewer is then shown of the
+figures is governance.disclosure's.
+
 Another organisation's object answers 404 (not 403) so that its existence does not
 leak; a visible object the user may not change answers 403. Peers appear in
 collaborative-wide comparisons (later issues), not through each other's team pages.
@@ -72,6 +76,8 @@ class Principal:
     faculty_collaboratives: frozenset[int] = field(default_factory=frozenset)
     lead_teams: frozenset[int] = field(default_factory=frozenset)
     member_teams: frozenset[int] = field(default_factory=frozenset)
+    # The collaboratives of `lead_teams | member_teams`: read with the roles, for `inside`.
+    team_collaboratives: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def teams(self) -> frozenset[int]:
@@ -109,12 +115,15 @@ def principal(user) -> Principal:
         "faculty_collaboratives": set(),
         "lead_teams": set(),
         "member_teams": set(),
+        "team_collaboratives": set(),
     }
     national = False
     assignments = RoleAssignment.objects.filter(person__user=user).values_list(
-        "role", "ahsn_id", "collaborative_id", "team_id"
+        "role", "ahsn_id", "collaborative_id", "team_id", "team__collaborative_id"
     )
-    for role, ahsn_id, collaborative_id, team_id in assignments:
+    for role, ahsn_id, collaborative_id, team_id, team_collaborative_id in assignments:
+        if team_collaborative_id is not None:
+            sets["team_collaboratives"].add(team_collaborative_id)
         if role == Role.NATIONAL_VIEWER:
             national = True
         elif role == Role.AHSN_DIRECTOR:
@@ -269,6 +278,41 @@ def _teaches(p: Principal, collaborative) -> bool:
     return collaborative.id in p.faculty_collaboratives
 
 
+# --- Who is inside a collaborative's data-sharing terms ------------------------------------
+#
+# Inside: the people of its teams (a withdrawn team's too), its faculty, the improvement
+# managers who run it, and the directors of the AHSN that leads it (who read its audit
+# trail, raw figures and all). Everyone else who may read it (national viewers, partner
+# AHSNs' staff) is outside: they see figures only as governance.disclosure publishes them.
+# A superuser is inside everywhere. Written once, as the two sets below; `inside_q` and
+# `inside` read them.
+
+
+def _inside_sets(p: Principal) -> tuple[frozenset[int], frozenset[int]]:
+    """(collaborative ids, lead AHSN ids) whose collaboratives the principal is inside."""
+    collaboratives = p.manager_collaboratives | p.faculty_collaboratives | p.team_collaboratives
+    return collaboratives, p.manager_ahsns | p.director_ahsns
+
+
+def inside_q(user, prefix: str = "") -> Q:
+    """Collaboratives `user` is inside, as a filter on `prefix` + collaborative fields."""
+    p = principal(user)
+    if p.superuser:
+        return Q()
+    collaboratives, ahsns = _inside_sets(p)
+    return Q(**{f"{prefix}id__in": collaboratives}) | Q(**{f"{prefix}lead_ahsn__in": ahsns})
+
+
+def inside(user, collaborative) -> bool:
+    """Whether `user` is inside `collaborative`'s data-sharing terms (the same rule as
+    `inside_q`, without a query)."""
+    p = principal(user)
+    if p.superuser:
+        return True
+    collaboratives, ahsns = _inside_sets(p)
+    return collaborative.id in collaboratives or collaborative.lead_ahsn_id in ahsns
+
+
 def can(user, action: str, obj) -> bool:
     """Whether `user` may do `action` to `obj`, assuming they may see it.
 
@@ -348,25 +392,32 @@ def collaborative_for(user, pk, action: str = VIEW):
 def team_for(user, pk, action: str = VIEW):
     from collaboratives.models import Team
 
-    return get_for_user(
-        Team.objects.select_related("collaborative", "organisation"), user, action, pk=pk
+    return named_for(
+        user,
+        get_for_user(
+            Team.objects.select_related("collaborative", "organisation"), user, action, pk=pk
+        ),
     )
 
 
 def series_for(user, pk, action: str = VIEW):
     from measures.models import Series
 
-    return get_for_user(
+    series = get_for_user(
         Series.objects.select_related("team__collaborative", "measure"), user, action, pk=pk
     )
+    named_for(user, series.team)
+    return series
 
 
 def cycle_for(user, pk, action: str = VIEW):
     from collaboratives.models import PDSACycle
 
-    return get_for_user(
+    cycle = get_for_user(
         PDSACycle.objects.select_related("team__collaborative", "change_idea"), user, action, pk=pk
     )
+    named_for(user, cycle.team)
+    return cycle
 
 
 def membership_for(user, team_pk, pk, action: str = MANAGE_TEAM):
@@ -449,6 +500,29 @@ def may_view_national(user) -> bool:
     viewers and superusers."""
     p = principal(user)
     return p.superuser or p.national
+
+
+def may_name(user, team) -> bool:
+    """Whether `user` may see `team`'s name (the collaborative's data-sharing terms): its
+    own people and those who run, teach or direct its collaborative always; anyone else
+    (its peers, national viewers) only where its organisation agreed to be named."""
+    p = principal(user)
+    if team.id in p.teams or team.named_to_peers:
+        return True
+    collaborative = team.collaborative
+    return (
+        p.superuser
+        or _runs(p, collaborative)
+        or _teaches(p, collaborative)
+        or collaborative.lead_ahsn_id in p.director_ahsns
+    )
+
+
+def named_for(user, team):
+    """`team`, printing as its pseudonym when `user` may not see its name; returned."""
+    if team is not None and not may_name(user, team):
+        team.shown_as = team.pseudonym
+    return team
 
 
 # --- Setting up: new collaboratives, invitations, deactivation ----------------------------

@@ -1,7 +1,8 @@
 """Small-number rules for figures that leave a collaborative.
 
-A count of people shown outside its collaborative (the portfolio and national pages, the
-contract-review report, anything exported or shared beyond the collaborative) follows NHS
+A count of people, or of events that happen to patients, shown outside its collaborative
+(to national viewers and partner AHSNs on any page, export or partial, the portfolio and
+national pages, the contract-review report) follows NHS
 Digital's disclosure-control method for sub-national figures, the one used on its secondary
 care datasets (Hospital Episode Statistics) and since 2019-20 on its other statistics:
 
@@ -19,18 +20,27 @@ level", which adopts the secondary-care method unchanged
 the same rules apply to the National Child Measurement Programme from 2020
 (".../changes-to-the-national-child-measurement-programme-2019-20-publication-content-and-disclosure-control-methodology").
 
-Inside a collaborative, under its data-sharing terms, teams see each other's raw figures
-and a team always sees its own; this module is for what goes beyond.
+Who sees what: every figure that leaves the server passes through `disclose_for`, given
+the viewer's `Scope` (`scope_for(user, collaborative)`; who is inside a collaborative is
+decided once, in governance.access.inside). Inside the collaborative, under its
+data-sharing terms, teams see each other's raw figures and a team always sees its own;
+outside it (national viewers, partner AHSNs, the portfolio and national pages, the
+contract review) the rules above apply. Team names follow the same terms everywhere
+(governance.access.may_name): a team is named only where its organisation agreed,
+otherwise it appears under its stable pseudonym.
 
-Which measures count people: the measure's own ``counts_people`` flag, set by whoever
-defines the measure ("whether the numerator counts people"), is the authority. Neither
-its kind (outcome, process, balancing) nor its chart type decides it: a P chart of
-patients audited counts people, a U chart of falls per 1,000 bed days counts falls
-(events that happen to people, so a library may well flag it), an XmR chart of minutes
-to antibiotics counts no one. When ``counts_people`` is set, both numerator and
-denominator are treated as counts of people (the denominator of a proportion of patients
-is itself a count of patients; rounding a denominator that is not, such as bed days, to
-the nearest 5 costs nothing).
+Which measures follow the rules (`measure_kind`): counts of people (the measure's own
+``counts_people`` flag: "whether the numerator counts people") and counts of events that
+happen to patients, such as falls, harms, cardiac arrests, pressure ulcers (its
+``counts_patient_events`` flag). Other counts (audits done, huddles held, doses of an
+antibiotic) and values that are not counts at all (minutes, scores, medians) are shown
+as they are. Neither a measure's kind (outcome, process, balancing) nor its chart type
+decides it: a P chart of patients audited counts people, a U chart of falls per 1,000
+bed days counts events that happen to patients, an XmR chart of minutes to antibiotics
+counts no one. When a measure follows the rules, both numerator and denominator are
+treated as counts (the denominator of a proportion of patients is itself a count of
+patients; rounding a denominator that is not, such as bed days, to the nearest 5 costs
+nothing).
 
 Settings: ``COLLAB_DISCLOSURE`` (a dict) may override ``enabled`` (default True),
 ``suppress_up_to`` (7), ``round_to`` (5), ``symbol`` ("*") and ``percent_places`` (0).
@@ -75,9 +85,58 @@ def rules() -> Rules:
     return Rules(**merged)
 
 
+# --- What kind of figure a measure gives ----------------------------------------------------
+
+PEOPLE = "people"  # counts of people: patients audited, deaths, babies admitted
+PATIENT_EVENTS = "patient_events"  # counts of events that happen to patients: falls, harms
+OTHER_COUNT = "other_count"  # other counts: audits done, huddles held, calls made
+VALUE = "value"  # rates and other values that count nothing: minutes, scores, medians
+FOLLOW_THE_RULES = (PEOPLE, PATIENT_EVENTS)
+_COUNT_CHARTS = ("p", "pp", "u", "up", "c", "g", "t")
+
+
+def measure_kind(measure) -> str:
+    """What the measure's numerator is, from its own flags (see the module docstring)."""
+    if getattr(measure, "counts_people", False):
+        return PEOPLE
+    if getattr(measure, "counts_patient_events", False):
+        return PATIENT_EVENTS
+    if getattr(measure, "chart_type", None) in _COUNT_CHARTS:
+        return OTHER_COUNT
+    return VALUE
+
+
+def follows_rules(measure) -> bool:
+    """Whether the measure's figures follow the small-number rules beyond the collaborative."""
+    return measure_kind(measure) in FOLLOW_THE_RULES
+
+
 def counts_people(measure) -> bool:
-    """Whether the measure's figures are counts of people (see the module docstring)."""
-    return bool(getattr(measure, "counts_people", False))
+    """Whether the measure's figures follow the small-number rules (the name is older than
+    the rule for events that happen to patients; see `follows_rules`)."""
+    return follows_rules(measure)
+
+
+# --- Who is looking ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one viewer may be shown of one collaborative: raw figures when `inside` its
+    data-sharing terms, published figures otherwise."""
+
+    inside: bool
+
+
+INSIDE = Scope(inside=True)
+OUTSIDE = Scope(inside=False)
+
+
+def scope_for(user, collaborative) -> Scope:
+    """The viewer's scope for `collaborative`'s figures (governance.access.inside decides)."""
+    from governance import access
+
+    return INSIDE if access.inside(user, collaborative) else OUTSIDE
 
 
 def _as_int(n) -> int:
@@ -141,10 +200,29 @@ def disclose_rate(numerator, denominator, *, multiplier: int = 100) -> dict:
     return out
 
 
-def disclose_for(measure, numerator, denominator=None, *, multiplier: int | None = None) -> dict:
-    """`disclose_rate` for a measure that counts people; the raw figures for one that does not."""
+def disclose_for(
+    measure,
+    numerator,
+    denominator=None,
+    *,
+    multiplier: int | None = None,
+    scope: Scope = OUTSIDE,
+) -> dict:
+    """The one gate for a figure leaving the server: a numerator (and denominator) of
+    `measure` as `scope` may see it.
+
+    Outside the collaborative (the default), a measure that follows the rules gives
+    `disclose_rate`'s published figures; inside, or for a measure that does not, the raw
+    figures. Either way the same keys: ``numerator``, ``denominator`` (text, "" for none),
+    ``value`` (the rate times ``multiplier``, from the figures shown; None without a
+    denominator or when suppressed), ``percent`` (``value`` as text) and ``suppressed``.
+    A numerator of None (nothing reported) gives empty text and no value.
+    """
     mult = multiplier if multiplier is not None else getattr(measure, "multiplier", 100) or 1
-    if counts_people(measure):
+    if numerator is None:
+        return {"numerator": "", "denominator": "", "suppressed": False, "value": None,
+                "percent": ""}  # fmt: skip
+    if not scope.inside and follows_rules(measure):
         return disclose_rate(numerator, denominator, multiplier=mult)
     num = _plain(numerator)
     den = _plain(denominator) if denominator is not None else ""
@@ -160,8 +238,107 @@ def disclose_for(measure, numerator, denominator=None, *, multiplier: int | None
     }
 
 
+def published_number(text: str) -> float | None:
+    """A figure `disclose_for` gave back as a number, None for "*" or nothing."""
+    if text in ("", rules().symbol):
+        return None
+    return float(text)
+
+
 def _plain(n) -> str:
     d = Decimal(str(n))
     if d == d.to_integral_value():
         return str(int(d))
     return f"{d.normalize():f}"
+
+
+# --- Figures as numbers, for charts and tables ------------------------------------------------
+
+
+def publisher(scope: Scope, measure):
+    """None when `scope` may see `measure`'s raw figures; otherwise a function
+    (numerator, denominator) -> the published (numerator, denominator) as numbers, both
+    None when suppressed. Charts drawn from these are charts of the published figures."""
+    if scope.inside or not follows_rules(measure):
+        return None
+
+    def publish(numerator, denominator):
+        if numerator is None:
+            return None, None
+        out = disclose_rate(numerator, denominator)
+        if out["suppressed"]:
+            return None, None
+        den = None if denominator is None else published_number(out["denominator"])
+        return published_number(out["numerator"]), den
+
+    return publish
+
+
+def published_charts(series_list) -> dict:
+    """Each series' chart drawn from its published figures (unsaved ChartResults by series
+    id): a suppressed period is left off, and the limits, centre line and verdict are
+    worked out from the rounded figures, so none of them gives a raw count away. An
+    event-dated series (one row per event) publishes no events: each is a count of one.
+    A series with nothing left to draw is absent. Reads in a fixed number of queries."""
+    from collections import defaultdict
+
+    from django.utils import timezone
+
+    from measures.completeness import complete_cutoffs, cutoff_for
+    from measures.data import build_input
+    from measures.models import CollaborativeMeasure, DataPoint, Phase, PointMark, Series
+    from measures.recompute import charts_compute
+
+    ids = [s.pk for s in series_list]
+    series_list = list(
+        Series.objects.filter(pk__in=ids).select_related("measure", "team__collaborative")
+    )
+    points, phases, marks = defaultdict(list), defaultdict(list), defaultdict(list)
+    for sid, period, num, den in (
+        DataPoint.objects.filter(series_id__in=ids)
+        .order_by("series_id", "period_start")
+        .values_list("series_id", "period_start", "numerator", "denominator")
+    ):
+        points[sid].append((period, num, den))
+    for sid, start in Phase.objects.filter(series_id__in=ids).values_list(
+        "series_id", "start_period"
+    ):
+        phases[sid].append(start)
+    for sid, period, kind in PointMark.objects.filter(series_id__in=ids).values_list(
+        "series_id", "period_start", "kind"
+    ):
+        marks[sid].append((period, kind))
+    targets = {
+        (collaborative_id, measure_id): target
+        for collaborative_id, measure_id, target in CollaborativeMeasure.objects.filter(
+            collaborative_id__in={s.team.collaborative_id for s in series_list},
+            measure_id__in={s.measure_id for s in series_list},
+        ).values_list("collaborative_id", "measure_id", "target")
+    }
+    # Only complete periods are judged, as for the stored charts (measures.data).
+    cutoffs = complete_cutoffs(
+        {s.team.collaborative_id: s.team.collaborative for s in series_list}.values(),
+        today=timezone.localdate(),
+    )
+    inputs = []
+    for series in series_list:
+        measure = series.measure
+        publish = publisher(OUTSIDE, measure)
+        shown = []
+        if not measure.is_event_dated:
+            for period, num, den in points[series.pk]:
+                num, den = publish(num, den) if publish else (num, den)
+                if num is not None:
+                    shown.append((period, num, den))
+        inp = build_input(
+            series,
+            target=targets.get((series.team.collaborative_id, measure.pk)),
+            points=shown,
+            phase_starts=sorted(phases[series.pk]),
+            marks=sorted(marks[series.pk]),
+            annotations=[],
+            complete_through=cutoff_for(cutoffs, series.team.collaborative_id, measure.frequency),
+        )
+        if inp.spec is not None and inp.x:
+            inputs.append(inp)
+    return {r.series_id: r for r in charts_compute(inputs)}

@@ -151,7 +151,7 @@ def complete_end(cm, end: dt.date | None, *, monthly: bool = False, today=None) 
 
 
 def aggregate_chart(
-    cm, *, start=None, end=None, team_ids=None, roll_up: bool = True, today=None
+    cm, *, start=None, end=None, team_ids=None, roll_up: bool = True, today=None, publish=None
 ) -> Aggregate:
     """The chart of the whole collaborative for `cm` (a CollaborativeMeasure).
 
@@ -161,6 +161,10 @@ def aggregate_chart(
     divide counts without a denominator by the team-periods reported); chart them with
     the core, under the collaborative's rules and the measure set's target. Event-dated
     measures (G and T charts) count each month's events summed across teams.
+
+    `publish` (governance.disclosure.publisher, for a viewer outside the collaborative)
+    turns each period's figures into published ones before they are charted: a
+    suppressed period is left off (not shown as 0), the rest are rounded.
     """
     measure = cm.measure
     collaborative = cm.collaborative
@@ -241,6 +245,17 @@ def aggregate_chart(
             if per_team
             else f"Every team's numerators and denominators summed per {grain}"
         )
+
+    if publish is not None:
+        # In place: `y` and `n_values` are these same lists. A per-team chart's
+        # denominator is a number of teams reporting, not a count to publish.
+        for i, (n, d) in enumerate(zip(numerator, denominator, strict=True)):
+            if n is None:
+                continue
+            shown_n, shown_d = publish(n, None if per_team else d)
+            numerator[i] = shown_n
+            if shown_n is None or not per_team:
+                denominator[i] = None if shown_n is None else shown_d
 
     convention = core_convention(collaborative, chart)
     multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
@@ -332,13 +347,17 @@ def funnel_for(
     highlight: int | None = None,
     adjust: str = "auto",
     today=None,
+    publish=None,
 ) -> Funnel:
     """Each active team's rate of `cm` over [start, end], against the funnel limits; the
     window never reaches past the latest complete period (on `today`, by default today).
 
     `labels` maps team id to the name the viewer may see (by default the name the
     collaborative's data-sharing terms give peers: the organisation's, or "Team C");
-    `highlight` is the viewer's own team, drawn apart.
+    `highlight` is the viewer's own team, drawn apart. `publish`
+    (governance.disclosure.publisher, for a viewer outside the collaborative) turns each
+    team's totals over the window into published figures first: a team whose totals are
+    suppressed is left off, and the limits come from the published figures.
     """
     from collaboratives.models import Team
 
@@ -360,6 +379,9 @@ def funnel_for(
         total = sums.setdefault(team_id, [0.0, 0.0])
         total[0] += float(n)
         total[1] += float(d)
+    if publish is not None:
+        shown = {t: publish(*v) for t, v in sums.items()}
+        sums = {t: [n, d] for t, (n, d) in shown.items() if n is not None}
     sums = {t: v for t, v in sums.items() if v[1] > 0}
     if not sums:
         result.reason = "No team reported this measure with a denominator in this window."

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from governance import access
+from governance import access, disclosure
 from measures.grid import cell_for, grid_tables
 from measures.models import DataPoint, DataPointRevision, Series
 from measures.writes import DataPointConflict, DataPointInvalid, PointChange, datapoints_write
@@ -49,7 +49,12 @@ def team_grid(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("measure__name")
     )
     may_edit = access.can(request.user, access.EDIT_DATA, team)
-    tables = grid_tables(series_list, today=timezone.localdate(), editable=lambda s: may_edit)
+    tables = grid_tables(
+        series_list,
+        today=timezone.localdate(),
+        editable=lambda s: may_edit,
+        scope=disclosure.scope_for(request.user, team.collaborative),
+    )
     return render(
         request,
         "measures/grid.html",
@@ -68,7 +73,12 @@ def series_grid(request: HttpRequest, pk: int) -> HttpResponse:
     """One measure's row of the grid with its operational definition beside it."""
     series = access.series_for(request.user, pk)
     may_edit = access.can(request.user, access.EDIT_DATA, series)
-    tables = grid_tables([series], today=timezone.localdate(), editable=lambda s: may_edit)
+    tables = grid_tables(
+        [series],
+        today=timezone.localdate(),
+        editable=lambda s: may_edit,
+        scope=disclosure.scope_for(request.user, series.team.collaborative),
+    )
     return render(
         request,
         "measures/grid.html",
@@ -143,13 +153,19 @@ def cell_history(request: HttpRequest, pk: int, period: str) -> HttpResponse:
     """Every change to one cell: who, when, old and new value, and why."""
     series = access.series_for(request.user, pk)
     period_start = _period(period)
+    scope = disclosure.scope_for(request.user, series.team.collaborative)
+
+    def shown(numerator, denominator) -> str:
+        out = disclosure.disclose_for(series.measure, numerator, denominator, scope=scope)
+        return out["numerator"] + (f" / {out['denominator']}" if out["denominator"] else "")
+
     revisions = [
         {
             "revision": r,
-            "old": _value((r.old_numerator, r.old_denominator))
+            "old": shown(r.old_numerator, r.old_denominator)
             if r.old_numerator is not None
             else "nothing",
-            "new": _value((r.new_numerator, r.new_denominator))
+            "new": shown(r.new_numerator, r.new_denominator)
             if r.new_numerator is not None
             else "nothing (cleared)",
         }

@@ -25,14 +25,17 @@ def series_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     series = access.series_for(request.user, pk)
     qs = Series.objects.filter(pk=series.pk)
     name = f"{series.team} {series.measure.name}"
-    return _download(request, MeasureDataExporter(qs, name=name, today=timezone.localdate()), fmt)
+    exporter = MeasureDataExporter(qs, name=name, today=timezone.localdate(), viewer=request.user)
+    return _download(request, exporter, fmt)
 
 
 @login_required
 def team_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     team = access.team_for(request.user, pk)
     qs = access.visible(Series.objects.filter(team=team), request.user)
-    exporter = MeasureDataExporter(qs, name=str(team), today=timezone.localdate())
+    exporter = MeasureDataExporter(
+        qs, name=str(team), today=timezone.localdate(), viewer=request.user
+    )
     return _download(request, exporter, fmt)
 
 
@@ -40,7 +43,9 @@ def team_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def collaborative_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     collaborative = access.collaborative_for(request.user, pk, access.EXPORT)
     qs = access.visible(Series.objects.filter(team__collaborative=collaborative), request.user)
-    exporter = MeasureDataExporter(qs, name=collaborative.name, today=timezone.localdate())
+    exporter = MeasureDataExporter(
+        qs, name=collaborative.name, today=timezone.localdate(), viewer=request.user
+    )
     return _download(request, exporter, fmt)
 
 

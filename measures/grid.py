@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 
+from governance import disclosure
 from measures.models import DataPoint, DataPointRevision, Measure, Series
 from measures.periods import next_period_start, period_start_for
 
@@ -110,9 +111,10 @@ def cell_for(series: Series, period_start: dt.date, *, editable: bool) -> GridCe
     return cell
 
 
-def grid_tables(series_list, *, today: dt.date, editable) -> list[GridTable]:
+def grid_tables(series_list, *, today: dt.date, editable, scope=None) -> list[GridTable]:
     """The grid of `series_list`, one table per frequency; `editable(series)` says which rows
-    take input."""
+    take input. A viewer outside the collaborative (`scope`, governance.disclosure) sees
+    each cell as published."""
     by_frequency: dict[str, list[Series]] = defaultdict(list)
     for series in series_list:
         if series.measure.frequency != Measure.Frequency.EVENT:
@@ -146,6 +148,12 @@ def grid_tables(series_list, *, today: dt.date, editable) -> list[GridTable]:
                 if point is not None:
                     cell.numerator, cell.denominator = point.numerator, point.denominator
                     cell.version = point.version
+                    if scope is not None and not scope.inside:
+                        shown = disclosure.disclose_for(
+                            series.measure, point.numerator, point.denominator, scope=scope
+                        )
+                        cell.numerator = shown["numerator"]
+                        cell.denominator = shown["denominator"] or None
                 cells.append(cell)
             line += 2 if series.measure.has_denominator else 1
             rows.append(GridRow(series=series, cells=cells))

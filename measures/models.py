@@ -87,6 +87,13 @@ class Measure(models.Model):
     counts_people = models.BooleanField(
         default=False, help_text="Whether the numerator counts people (small-number rules)."
     )
+    counts_patient_events = models.BooleanField(
+        default=False,
+        help_text=(
+            "Whether the numerator counts events that happen to patients, such as falls or "
+            "harms (small-number rules)."
+        ),
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = VisibleQuerySet.as_manager()

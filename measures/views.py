@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from collaboratives.models import PDSACycle
-from governance import access
+from governance import access, disclosure
 from measures import edits, figures
 from measures.data import series_inputs
 from measures.forms import (
@@ -26,18 +26,26 @@ POLL_SECONDS = 2
 STOP_POLLING = 286  # htmx stops polling on this status and swaps the content in
 
 
-def chart_panel(series, *, heal: bool = True) -> dict:
+def chart_panel(series, *, heal: bool = True, scope=disclosure.INSIDE) -> dict:
     """What the panel shows: the fresh result, or the last one while the chart catches up.
 
     A result is fresh when it was computed from today's inputs (its hash matches). When
     none is and no job is pending (say the code that computes charts changed), the
     series is marked stale here, so the page never waits for work nobody will do.
+    A viewer outside the collaborative (`scope`) of a measure that follows the
+    small-number rules sees the chart of the published figures instead, drawn now.
     """
     inp = series_inputs([series.pk]).get(series.pk)
     has_data = bool(inp.x or inp.in_progress)  # a first value may be in progress only
-    result = ChartResult.objects.filter(series=series, inputs_hash=inp.inputs_hash).first()
-    job = RecomputeJob.objects.filter(series=series).first()
-    fresh = result is not None
+    published = disclosure.publisher(scope, series.measure) is not None
+    if published:
+        result = disclosure.published_charts([series]).get(series.pk)
+        job, fresh = None, True
+        has_data = has_data and result is not None  # every period may be suppressed
+    else:
+        result = ChartResult.objects.filter(series=series, inputs_hash=inp.inputs_hash).first()
+        job = RecomputeJob.objects.filter(series=series).first()
+        fresh = result is not None
     if not fresh:
         result = ChartResult.objects.filter(series=series).order_by("-computed_at").first()
         if heal and has_data and (job is None or job.status == RecomputeJob.Status.DONE):
@@ -141,7 +149,7 @@ def _forms(series, panel, user, data=None, which=None):
 def series_chart(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart page of one series; with htmx, just its panel (the polling target)."""
     series = access.series_for(request.user, pk)
-    panel = chart_panel(series)
+    panel = chart_panel(series, scope=disclosure.scope_for(request.user, series.team.collaborative))
     if request.htmx:
         response = render(request, "measures/series_chart.html#panel", panel)
         if not panel["poll"]:

@@ -395,7 +395,7 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
     """(value on the shown scale or None, numerator text, denominator text, suppressed)."""
     if numerator is None:
         return None, "", "", False
-    if disclosure.counts_people(measure):
+    if disclosure.follows_rules(measure):
         if denominator is None:
             shown = disclosure.rounded_count(numerator)
             text = _commas(disclosure.disclose_count(numerator))
@@ -428,7 +428,7 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
         "kind": measure.kind,
         "kind_label": measure.get_kind_display(),
         "unit": measure.unit,
-        "counts_people": disclosure.counts_people(measure),
+        "counts_people": disclosure.follows_rules(measure),  # people or patient events
         "direction": measure.direction,
         "target": _num(cm.target),
         "status": "insufficient_data",

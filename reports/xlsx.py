@@ -244,7 +244,7 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
     _sheet(
         wb,
         "Measures",
-        ["Collaborative", "Measure", "Kind", "Unit", "Counts people", "Reading"],
+        ["Collaborative", "Measure", "Kind", "Unit", "Small-number rules", "Reading"],
         [
             [c["name"], m["name"], m["kind"], m["unit"], _yes(m["counts_people"]), m["reading"]]
             for c in document["collaboratives"]

@@ -362,6 +362,7 @@ class Builder:
             direction=spec.direction,
             chart_type=spec.chart,
             counts_people=spec.counts_people,
+            counts_patient_events=spec.counts_patient_events,
         )
 
     # People who log in ------------------------------------------------------------------------

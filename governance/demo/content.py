@@ -46,6 +46,7 @@ class MeasureSpec:
     unit: str = ""
     multiplier: int = 1
     counts_people: bool = False
+    counts_patient_events: bool = False  # falls, harms, arrests: small-number rules too
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ FALLS = TopicSpec(
     measures=(
         MeasureSpec(
             key="falls_rate",
+            counts_patient_events=True,
             name="Inpatient falls per 1,000 occupied bed days",
             kind="outcome",
             chart="u",
@@ -151,6 +153,7 @@ FALLS = TopicSpec(
         ),
         MeasureSpec(
             key="falls_harm",
+            counts_patient_events=True,
             name="Falls with moderate or severe harm per 1,000 occupied bed days",
             kind="outcome",
             chart="u",
@@ -169,6 +172,7 @@ FALLS = TopicSpec(
         ),
         MeasureSpec(
             key="falls_severe_days",
+            counts_patient_events=True,
             name="Days between falls with severe harm",
             kind="outcome",
             chart="t",
@@ -417,6 +421,7 @@ CARE_HOMES = TopicSpec(
     measures=(
         MeasureSpec(
             key="ch_falls",
+            counts_patient_events=True,
             name="Resident falls per 1,000 occupied bed days",
             kind="outcome",
             chart="u",
@@ -435,6 +440,7 @@ CARE_HOMES = TopicSpec(
         ),
         MeasureSpec(
             key="ch_harm_days",
+            counts_patient_events=True,
             name="Days between falls with harm",
             kind="outcome",
             chart="g",
@@ -450,6 +456,7 @@ CARE_HOMES = TopicSpec(
         ),
         MeasureSpec(
             key="ch_admissions",
+            counts_patient_events=True,
             name="Emergency hospital admissions per 1,000 occupied bed days",
             kind="outcome",
             chart="u",
@@ -1127,6 +1134,7 @@ DETERIORATION = TopicSpec(
     measures=(
         MeasureSpec(
             key="dp_arrests",
+            counts_patient_events=True,
             name="Cardiac arrests per 1,000 admissions",
             kind="outcome",
             chart="u",
@@ -1145,6 +1153,7 @@ DETERIORATION = TopicSpec(
         ),
         MeasureSpec(
             key="dp_days_between_arrests",
+            counts_patient_events=True,
             name="Days between cardiac arrests on general wards",
             kind="outcome",
             chart="t",
@@ -1213,6 +1222,7 @@ DETERIORATION = TopicSpec(
         ),
         MeasureSpec(
             key="dp_ch_admissions",
+            counts_patient_events=True,
             name="Emergency admissions from care homes per 1,000 occupied bed days",
             kind="outcome",
             chart="u",
@@ -1231,6 +1241,7 @@ DETERIORATION = TopicSpec(
         ),
         MeasureSpec(
             key="dp_ch_ambulance",
+            counts_patient_events=True,
             name="Ambulance call-outs to care homes per 1,000 occupied bed days",
             kind="balancing",
             chart="u",
@@ -1636,6 +1647,7 @@ SAFETY_CULTURE = TopicSpec(
         ),
         MeasureSpec(
             key="sc_incidents",
+            counts_patient_events=True,
             name="Patient safety incidents reported",
             kind="process",
             chart="c",
@@ -1828,6 +1840,7 @@ MEDICATION = TopicSpec(
         ),
         MeasureSpec(
             key="med_harm",
+            counts_patient_events=True,
             name="Medication incidents causing harm per 1,000 occupied bed days",
             kind="outcome",
             chart="u",
@@ -2176,6 +2189,7 @@ PRESSURE_ULCERS = TopicSpec(
     measures=(
         MeasureSpec(
             key="pu_rate",
+            counts_patient_events=True,
             name="New category 2 to 4 pressure ulcers per 1,000 occupied bed days",
             kind="outcome",
             chart="u",
@@ -2212,6 +2226,7 @@ PRESSURE_ULCERS = TopicSpec(
         ),
         MeasureSpec(
             key="pu_device",
+            counts_patient_events=True,
             name="Device-related pressure ulcers",
             kind="outcome",
             chart="c",
@@ -2471,6 +2486,7 @@ LOCAL_IDEAS = {
 # A team's own custom measure (the showcase team's), outside the topic library.
 CUSTOM_NIGHT_FALLS = MeasureSpec(
     key="night_falls",
+    counts_patient_events=True,
     name="Falls at night (22:00 to 07:00)",
     kind="outcome",
     chart="c",

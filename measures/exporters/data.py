@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
+from governance import access, disclosure
 from measures.exporters.formats import render_csv, render_xlsx
 from measures.models import DataPoint, Measure, Series
 
@@ -44,30 +45,61 @@ class MeasureDataExporter:
     verbose_name = "Measure data"
     formats = tuple(CONTENT_TYPES)
 
-    def __init__(self, series: QuerySet[Series], *, name: str, today: dt.date | None = None):
+    def __init__(
+        self,
+        series: QuerySet[Series],
+        *,
+        name: str,
+        today: dt.date | None = None,
+        viewer=None,
+    ):
         self.series = series
         self.name = name
         self.today = today or dt.date.today()
+        # Who downloads it: teams are named, and figures shown, as they may see them
+        # (governance.access.may_name, governance.disclosure); None for the raw data.
+        self.viewer = viewer
 
     def rows(self):
         """The header, then one row per data point: team, measure, period and values."""
         yield DATA_HEADER
         points = (
             DataPoint.objects.filter(series__in=self.series)
-            .select_related("series__team__organisation", "series__measure")
+            .select_related(
+                "series__team__organisation", "series__team__collaborative", "series__measure"
+            )
             .order_by("series__team_id", "series__measure__name", "period_start")
         )
+        teams, scopes = {}, {}
         for p in points.iterator(chunk_size=2000):
             team = p.series.team
-            yield [
-                str(team),
-                team.organisation.ods_code,
-                p.series.measure.name,
-                p.period_start,
-                p.numerator,
-                p.denominator,
-                p.version,
-            ]
+            if self.viewer is None:
+                yield [str(team), team.organisation.ods_code, p.series.measure.name,
+                       p.period_start, p.numerator, p.denominator, p.version]  # fmt: skip
+                continue
+            if team.pk not in teams:
+                named = access.may_name(self.viewer, team)
+                teams[team.pk] = (
+                    (team.full_name, team.organisation.ods_code) if named else (team.pseudonym, "")
+                )
+                if team.collaborative_id not in scopes:
+                    scopes[team.collaborative_id] = disclosure.scope_for(
+                        self.viewer, team.collaborative
+                    )
+            label, code = teams[team.pk]
+            scope = scopes[team.collaborative_id]
+            if scope.inside:
+                numerator, denominator = p.numerator, p.denominator
+            else:
+                shown = disclosure.disclose_for(
+                    p.series.measure, p.numerator, p.denominator, scope=scope
+                )
+                numerator, denominator = (
+                    int(text) if text.isdigit() else text
+                    for text in (shown["numerator"], shown["denominator"])
+                )
+            yield [label, code, p.series.measure.name, p.period_start, numerator, denominator,
+                   p.version]  # fmt: skip
 
     def definition_rows(self):
         """The header, then one row per measure in the export."""

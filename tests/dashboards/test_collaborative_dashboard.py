@@ -241,3 +241,23 @@ def test_the_page_reads_a_fixed_number_of_queries_however_many_teams(
             client.get(url("dashboard_collaborative", cast.falls))
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("name", PARTIALS)
+def test_the_partials_seen_from_outside_read_a_fixed_number_of_queries_however_many_teams(
+    cast, name, django_assert_max_num_queries
+):
+    """A national viewer of a measure under the small-number rules gets charts drawn from the
+    published figures, in the same fixed number of queries however many teams there are."""
+    from measures.models import Measure
+
+    Measure.objects.filter(pk=cast.falls_rate.pk).update(counts_patient_events=True)
+    client = client_for(cast.users["national"])
+    client.get(url(name, cast.falls), headers=HTMX)
+    counts = []
+    for extra in (0, 6):
+        add_teams(cast, extra)
+        with django_assert_max_num_queries(25) as captured:
+            assert client.get(url(name, cast.falls), headers=HTMX).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

@@ -1,0 +1,313 @@
+"""The disclosure matrix: what viewers outside a collaborative see of its figures and teams,
+through every named URL, beside the permission matrix (and on its world).
+
+Markers are seeded into the falls collaborative: a measure that counts people, with small
+counts at unusual denominators (5-digit, never a multiple of 5) for alpha, beta and
+withdrawn omega, one large unrounded count, and their monthly totals. Published, a small
+count is "*" and every other count a multiple of 5, so none of these numbers may appear
+in the bytes of any response (an XLSX is unzipped first) to a viewer outside falls: the
+national viewer, a signed-in user with no role, an anonymous visitor, and the leads of
+teams in other collaboratives (gamma in sepsis, delta in maternity). Every viewer,
+including the lead of the peer team beta (inside falls: raw figures are shared there),
+must not see the name of a team that did not agree to be named, unless it is their own:
+of the cast's teams only beta agreed.
+
+Every named URL has an entry in tests/governance/matrix/disclosure.py; its object and fixed
+parameters come from the permission matrix's tables. Each case is one GET as one viewer.
+"""
+
+import datetime as dt
+import io
+import logging
+import re
+import zipfile
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from collaboratives.models import LearningEvent, PDSACycle, StretchTarget, Team
+from collaboratives.workflows import attendance_set, event_people
+from dashboards.summaries import summaries_compute
+from governance.models import Person
+from measures.data import series_inputs
+from measures.models import CollaborativeMeasure, DataPointRevision, Measure, Series
+from measures.periods import period_starts
+from measures.recompute import chart_results_store, charts_compute
+from measures.writes import PointChange, datapoints_write
+from tests.governance.conftest import DISCLOSURE_PROPERTY
+from tests.governance.matrix.disclosure import DISCLOSURE
+from tests.governance.matrix.world import TARGETS, build_world
+from tests.governance.test_permission_matrix import APPS, named_urls, table
+
+# Viewer -> the teams whose names it may see besides beta's (which agreed to be named).
+OUTSIDE = ("national", "outsider", "anonymous", "gamma_lead", "delta_lead")
+VIEWERS = {
+    "national": set(),
+    "outsider": set(),
+    "anonymous": set(),
+    "gamma_lead": {"gamma"},
+    "delta_lead": {"delta"},
+    "beta_lead": set(),  # inside falls: figures shared, names only where agreed
+}
+TEAM_NAMES = {
+    "alpha": "Alpha Hospitals",
+    "gamma": "Gamma Hospitals",
+    "delta": "Delta Hospitals",
+    "omega": "Omega Hospitals",
+}
+# Targets asked about: all but `missing` (a guessed id shows nothing of anyone).
+ASKED = {kind: sorted(t - {"missing"}) or ["missing"] for kind, t in TARGETS.items()}
+
+
+@dataclass
+class DisclosureWorld:
+    world: object
+    measure_entry: int  # the falls collaborative's entry for the marker measure
+    markers: set[str]
+    clients: dict
+
+
+def _months(today: dt.date) -> list[dt.date]:
+    return list(period_starts("monthly", dt.date(2024, 1, 1), today.replace(day=1)))
+
+
+def build_disclosure_world(today: dt.date | None = None) -> DisclosureWorld:
+    """The permission matrix's world, its series pointed at the marker measure's."""
+    today = today or dt.date.today()
+    world = build_world()
+    c = world.cast
+    # Free text that happens to hold a team's name is not a team's name shown: the cast
+    # names its nurses and cycles after their teams; give them neutral names here.
+    for i, person in enumerate(Person.objects.filter(name__startswith="Nurse at ")):
+        person.name = f"Nurse {i + 1}"
+        person.save()
+    for i, cycle in enumerate(PDSACycle.objects.filter(title__startswith="Test at ")):
+        cycle.title = f"Test {i + 1}"
+        cycle.save()
+    Team.objects.filter(pk=c.beta.pk).update(consents_to_be_named=True)
+    # Everyone in the teams attended their collaborative's learning session.
+    for event in LearningEvent.objects.all():
+        memberships = event_people(event=event)
+        attendance_set(
+            event=event, memberships=memberships, present_ids={m.pk for m in memberships}
+        )
+
+    measure = Measure.objects.create(
+        topic=c.falls.topic,
+        name="Patients screened for delirium",
+        kind=Measure.Kind.OUTCOME,
+        operational_definition="Patients screened on admission.",
+        numerator_definition="Patients screened",
+        denominator_definition="Patients admitted",
+        unit="%",
+        multiplier=100,
+        frequency=Measure.Frequency.MONTHLY,
+        direction=Measure.Direction.UP,
+        chart_type=Measure.ChartType.P,
+        counts_people=True,
+    )
+    entry = CollaborativeMeasure.objects.create(collaborative=c.falls, measure=measure)
+    # Its stretch target makes it falls' outcome measure: the portfolio, the national page
+    # and the dashboard's progress show its pooled figures.
+    StretchTarget.objects.create(
+        collaborative=c.falls, measure=measure, baseline_value=1, target_value=5,
+        baseline_period_start=dt.date(2024, 1, 1), baseline_period_end=dt.date(2024, 3, 31),
+        target_date=dt.date(2027, 3, 31), reason="Screen every patient.", set_at=timezone.now(),
+    )  # fmt: skip
+    omega = Team.objects.get(collaborative=c.falls, organisation__ods_code="RO1")
+    series = {
+        "own": Series.objects.create(team=c.alpha, measure=measure),
+        "peer": Series.objects.create(team=c.beta, measure=measure),
+        "withdrawn": Series.objects.create(team=omega, measure=measure),
+    }
+    months = _months(today)
+    values = {  # target -> month index -> (numerator, denominator)
+        "own": lambda i: (1 + i % 7, 40817 + 10 * i),
+        "peer": lambda i: (20413 + 10 * i, 61339 + 10 * i),
+        "withdrawn": lambda i: (2 + i % 5, 52473 + 10 * i),
+    }
+    for target, s in series.items():
+        changes = [PointChange(m, *map(str, values[target](i))) for i, m in enumerate(months)]
+        datapoints_write(series=s, changes=changes, by=None,
+                         source=DataPointRevision.Source.IMPORT, today=today)  # fmt: skip
+    # Markers: every month's figures of each team and of each group of teams (a monthly
+    # total), and their sums over every window ending in one of the last three months (a
+    # funnel's or a table's figures).
+    markers: set[str] = set()
+    groups = [("own",), ("peer",), ("withdrawn",), ("own", "peer"), ("own", "peer", "withdrawn")]
+    for group in groups:
+        monthly = [[values[t](i) for t in group] for i in range(len(months))]
+        sums = [(sum(n for n, _ in m), sum(d for _, d in m)) for m in monthly]
+        for num, den in sums:
+            markers.update((str(num), str(den)))
+        for last in range(max(len(sums) - 3, 0), len(sums)):
+            for first in range(last + 1):
+                window = sums[first : last + 1]
+                markers.add(str(sum(n for n, _ in window)))
+                markers.add(str(sum(d for _, d in window)))
+    inputs = series_inputs([s.pk for s in series.values()])
+    chart_results_store(charts_compute(list(inputs.values())))
+    summaries_compute(today=today)
+    # A multiple of 5 may be a published figure too, and a short number is anywhere (a
+    # year, a count of teams): the markers are the long ones. The small counts travel
+    # with their 5-digit denominators, in every row, total and window.
+    markers = {m for m in markers if int(m) >= 1000 and int(m) % 5}
+    for target, s in series.items():
+        world.kwargs["series"][target]["pk"] = s.pk
+        world.kwargs["team"][target]["series_pk"] = s.pk
+    users = {
+        "national": world.users["national"],
+        "outsider": world.users["outsider"],
+        "beta_lead": world.users["beta_lead"],
+        "gamma_lead": User.objects.get(username="gamma_lead"),
+        "delta_lead": User.objects.get(username="delta_lead"),
+    }
+    clients = {}
+    for name in VIEWERS:
+        client = Client()
+        if name != "anonymous":
+            client.force_login(users[name])
+        clients[name] = client
+    return DisclosureWorld(world=world, measure_entry=entry.pk, markers=markers, clients=clients)
+
+
+def response_text(response) -> str:
+    """Everything a response carries: an XLSX (a zip) unzipped, part by part."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            content = b"".join(z.read(name) for name in z.namelist())
+    return content.decode("utf-8", errors="replace")
+
+
+NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\d])")
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every whole number written in `text` ("40817", "40,817", "40817.0"), without its
+    commas; not the digits after a decimal point (a limit of 0.20413 gives no count away)."""
+    return {m.replace(",", "") for m in NUMBER.findall(text)}
+
+
+def problems_in(text: str, viewer: str, markers: set[str]) -> list[str]:
+    found = []
+    if viewer in OUTSIDE:
+        found += [f"marker {m}" for m in sorted(numbers_in(text) & markers)]
+    for team, name in TEAM_NAMES.items():
+        if team not in VIEWERS[viewer] and name in text:
+            found.append(f"the name {name!r}")
+    return found
+
+
+def requests_for(name: str, entry: dict, params: set[str], dw: DisclosureWorld):
+    """(label, url, headers) for each request the disclosure entry asks of URL `name`."""
+    permission = _permission_entries()[name]
+    variants = [{}] + DISCLOSURE[name].get("variants", [])
+    kind = permission["object"]
+    for target in ASKED[kind]:
+        ids = dw.world.kwargs[kind][target]
+        for variant in variants:
+            fixed = {**permission.get("kwargs", {}), **variant.get("kwargs", {})}
+            kwargs = {p: fixed[p] if p in fixed else ids[p] for p in params}
+            query = variant.get("query", "").replace("@measure", str(dw.measure_entry))
+            url = reverse(name, kwargs=kwargs) + (f"?{query}" if query else "")
+            headers = {}
+            if variant.get("htmx"):
+                headers["HX-Request"] = "true"
+                if isinstance(variant["htmx"], str):
+                    headers["HX-Target"] = variant["htmx"]
+            yield f"{target}{' htmx' if headers else ''}", url, headers
+
+
+def _permission_entries() -> dict:
+    """URL name -> its first permission-matrix entry (the one without a query or label)."""
+    out = {}
+    for app in APPS:
+        for key, entry in table(app).items():
+            out.setdefault(key.partition("#")[0].partition("?")[0], entry)
+    return out
+
+
+def run(names, dw: DisclosureWorld, params: dict[str, set[str]]) -> tuple[int, list[str]]:
+    """Ask every case of the URLs `names`; return the number of cases and the leaks."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)  # refusals and 404s are expected here
+    cases, leaks = 0, []
+    try:
+        for name in names:
+            for label, url, headers in requests_for(name, DISCLOSURE[name], params[name], dw):
+                for viewer, client in dw.clients.items():
+                    with transaction.atomic():
+                        response = client.get(url, headers=headers)
+                        transaction.set_rollback(True)
+                    cases += 1
+                    found = problems_in(response_text(response), viewer, dw.markers)
+                    if found:
+                        leaks.append(f"{name} {label} as {viewer} ({url}): {', '.join(found)}")
+    finally:
+        logger.setLevel(level)
+    return cases, leaks
+
+
+def unclassified(urls: dict[str, set[str]]) -> list[str]:
+    """Named URLs with no disclosure entry."""
+    return sorted(set(urls) - set(DISCLOSURE))
+
+
+CHUNK = 12
+
+
+def chunks():
+    names = sorted(DISCLOSURE)
+    for start in range(0, len(names), CHUNK):
+        yield pytest.param(names[start : start + CHUNK], id=f"urls-{start // CHUNK + 1}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("names", list(chunks()))
+def test_disclosure_matrix_shows_no_raw_small_count_or_unagreed_name_outside(
+    names, record_property
+):
+    dw = build_disclosure_world()
+    cases, leaks = run(names, dw, named_urls())
+    record_property(DISCLOSURE_PROPERTY, cases)
+    print(f"{cases} disclosure cases")
+    assert cases
+    assert not leaks, f"{len(leaks)} of {cases} cases disclosed too much:\n" + "\n".join(leaks)
+
+
+def test_disclosure_matrix_has_an_entry_for_every_named_url():
+    urls = named_urls()
+    missing = unclassified(urls)
+    assert not missing, "URLs with no disclosure-matrix entry: " + ", ".join(missing)
+    stale = sorted(set(DISCLOSURE) - set(urls))
+    assert not stale, "Disclosure entries for URLs that no longer exist: " + ", ".join(stale)
+
+
+def test_disclosure_matrix_fails_when_an_unclassified_url_is_added(settings):
+    settings.ROOT_URLCONF = "tests.governance.disclosure_urls"
+    assert unclassified(named_urls()) == ["leaky_series"]
+    with pytest.raises(AssertionError, match="leaky_series"):
+        test_disclosure_matrix_has_an_entry_for_every_named_url()
+
+
+@pytest.mark.django_db
+def test_disclosure_matrix_catches_what_an_unguarded_url_shows(settings, monkeypatch):
+    """Once classified, the unguarded page's raw figures and name are reported as leaks."""
+    settings.ROOT_URLCONF = "tests.governance.disclosure_urls"
+    monkeypatch.setitem(DISCLOSURE, "leaky_series", {"shows": "figures", "what": "raw"})
+    entries = {**_permission_entries(), "leaky_series": {"object": "series"}}
+    monkeypatch.setattr(
+        "tests.governance.test_disclosure_matrix._permission_entries", lambda: entries
+    )
+    dw = build_disclosure_world()
+    cases, leaks = run(["leaky_series"], dw, named_urls())
+    assert cases == len(ASKED["series"]) * len(VIEWERS)
+    national = [leak for leak in leaks if "own as national" in leak]
+    assert national and "marker 40817" in national[0] and "'Alpha Hospitals'" in national[0]
