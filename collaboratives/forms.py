@@ -695,7 +695,9 @@ class CyclePlanForm(NHSFormMixin, forms.ModelForm):
         ordered = sorted(groups.items(), key=lambda item: (item[0] != chosen, item[1][0]))
         choices: list = [("", self.fields["parent"].empty_label)]
         for idea_id, (title, options) in ordered:
-            prefix = "This change idea" if idea_id == chosen else "Other change idea"
+            prefix = "Change idea"
+            if chosen is not None:
+                prefix = "This change idea" if idea_id == chosen else "Other change idea"
             choices.append((f"{prefix}: {title}", options))
         return choices
 

@@ -578,6 +578,12 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
             "data_to_collect": parent.data_to_collect,
             "measures": list(parent.measures.values_list("pk", flat=True)),
         }
+    if request.htmx and request.htmx.target == "parent-choice":
+        # The change idea was just chosen: offer its cycles first, keeping any choice made.
+        chosen = {k: request.GET.get(k, "") for k in ("change_idea", "parent")}
+        form = CyclePlanForm(team=team, initial={**initial, **chosen})
+        context = {"form": form, "parent_url": reverse("cycle_create", args=[team.pk])}
+        return render(request, "collaboratives/_cycle_plan_fields.html#parent", context)
     form = CyclePlanForm(_bound(request), team=team, initial=initial)
     if request.method == "POST" and form.is_valid():
         cycle = workflows.cycle_create(form=form, team=team, user=request.user)
@@ -586,7 +592,13 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "collaboratives/cycle_form.html",
-        {"team": team, "collaborative": team.collaborative, "form": form, "parent": parent},
+        {
+            "team": team,
+            "collaborative": team.collaborative,
+            "form": form,
+            "parent": parent,
+            "parent_url": reverse("cycle_create", args=[team.pk]),
+        },
     )
 
 

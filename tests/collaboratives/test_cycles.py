@@ -168,6 +168,38 @@ def test_builds_on_offers_the_same_change_ideas_cycles_first(cast):
     assert cast.beta_cycle.title not in select
 
 
+def test_choosing_the_change_idea_regroups_builds_on_through_htmx(cast):
+    other = DriverNode.objects.create(
+        collaborative=cast.falls,
+        parent=idea(cast).parent,
+        kind="change_idea",
+        title="Zz other idea",
+    )
+    PDSACycle.objects.create(
+        team=cast.alpha,
+        change_idea=other,
+        title="Bed alarms",
+        planned_start=dt.date(2024, 3, 1),
+        planned_end=dt.date(2024, 3, 7),
+    )
+    client = client_for(cast.users["lead"])
+    url = f"/teams/{cast.alpha.pk}/cycles/new/"
+
+    page = client.get(url).content.decode()
+    partial = client.get(
+        url, {"change_idea": other.pk, "parent": ""}, HTTP_HX_TARGET="parent-choice", **HTMX
+    ).content.decode()
+
+    assert 'hx-trigger="change from:#id_change_idea"' in page
+    builds_on = page[page.index('name="parent"') :]
+    assert builds_on.index('label="Change idea: Idea"') < builds_on.index("Zz other idea")
+    assert "<html" not in partial
+    assert partial.lstrip().startswith('<div id="parent-choice"')
+    assert partial.index('label="This change idea: Zz other idea"') < partial.index(
+        'label="Other change idea: Idea"'
+    )
+
+
 def test_it_does_not_follow_another_teams_cycle(cast):
     client = client_for(cast.users["lead"])
 

@@ -69,7 +69,12 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
 
     # Plan: the change idea, what the test asks and predicts, how small, and one measure.
     # The dates keep their defaults: starting today, for a week.
-    act.choose(page.get_by_label("Change idea"), index=1)
+    # A change idea the team has tested before, so there is a ramp to build on.
+    idea = team.cycles.current().select_related("change_idea").last().change_idea
+    act.choose(page.get_by_label("Change idea"), label=idea.title)
+    # htmx regroups "Builds on": this change idea's cycles first.
+    first_group = page.locator("#parent-choice optgroup").first
+    first_group.and_(page.locator("[label^='This change idea']")).wait_for(state="attached")
     act.fill(page.get_by_label("Name of the test"), "Call bells within reach at handover")
     act.fill(page.get_by_label("What question will this test answer?"), "Does it cut falls?")
     act.fill(page.get_by_label("What do you predict will happen?"), "Fewer falls at night.")
@@ -98,7 +103,7 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
     shoot("done")
 
     cycle = PDSACycle.objects.get(title="Call bells within reach at handover")
-    assert cycle.team == team
+    assert cycle.team == team and cycle.change_idea == idea
     assert (cycle.status, cycle.act_decision) == ("done", "adopt")
     assert cycle.do_notes and cycle.study_result
     assert list(cycle.measures.all()) == [measure]
