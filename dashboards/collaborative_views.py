@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.models import Team
+from dashboards.peers import peer_position
 from governance import access, disclosure
 from governance.forms import NHSFormMixin
 from measures import figures
@@ -304,6 +305,7 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
         labels=labels,
         highlight=next(iter(sorted(own)), None),
         publish=disclosure.publisher(scope, cm.measure),
+        end_complete=True,
     )
     open_to_viewer = set(
         Team.objects.visible_to(request.user)
@@ -356,6 +358,11 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
         "start": start,
         "end": end,
         "funnel": funnel,
+        # the viewer's own team's place, in the words its dashboard uses
+        "own_position": peer_position(funnel, funnel.own.team.pk) if funnel.own else None,
+        # The dispersion ratio and its kin, for those who teach the method (faculty, and
+        # those who run the collaborative); everyone else reads plain words.
+        "show_statistics": may_judge,
         "outside": rows,
         "query": _query(cm, window),
         "monthly": cm.measure.frequency != "weekly",

@@ -20,11 +20,13 @@ from django.views.decorators.http import require_GET
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards.alerts import alerts_for_team
+from dashboards.collaborative_views import DEFAULT_WINDOW, window_dates
+from dashboards.peers import PeerPosition, peer_position
 from governance import access, disclosure
 from governance.reporting import periods_owed
 from measures import figures
-from measures.aggregate import aggregate_chart
-from measures.models import ChartResult, DataPoint, Measure, Series
+from measures.aggregate import aggregate_chart, funnel_data_type, funnel_for
+from measures.models import ChartResult, CollaborativeMeasure, DataPoint, Measure, Series
 from measures.views import chart_panel
 
 SUMMARY_FIELDS = (
@@ -154,6 +156,30 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
     return panels
 
 
+def team_peer_position(series, user, scope) -> tuple[PeerPosition | None, str]:
+    """Where the series' team stands among its peers (`dashboards.peers.peer_position`),
+    read from the funnel plot the collaborative's dashboard draws by default (its window; its
+    figures, published ones to a viewer whose `scope` is outside the sharing terms), and the
+    query of that funnel's page; (None, "") for a measure outside the collaborative's set."""
+    team = series.team
+    collaborative = team.collaborative
+    cm = (
+        CollaborativeMeasure.objects.filter(collaborative=collaborative, measure=series.measure_id)
+        .select_related("measure", "collaborative")
+        .first()
+    )
+    if cm is None:
+        return None, ""
+    own = set(access.principal(user).teams)
+    you = team.pk in own
+    if not funnel_data_type(cm.measure):  # says why there is no comparison; reads no rows
+        return peer_position(funnel_for(cm, figure=False), team.pk, you=you), ""
+    publish = disclosure.publisher(scope, cm.measure)
+    start, end = window_dates(cm, DEFAULT_WINDOW)
+    funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False, end_complete=True)
+    return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"
+
+
 @login_required
 @require_GET
 def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -260,7 +286,14 @@ def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     if panel.get("figure"):
         panel["figure"] = small_figure(panel["figure"])
         panel["figure_id"] = f"panel-figure-{series.pk}"
-    context = {**panel, "team": series.team, "collaborative": collaborative}
+    peers, peers_query = team_peer_position(series, request.user, scope)
+    context = {
+        **panel,
+        "team": series.team,
+        "collaborative": collaborative,
+        "peers": peers,
+        "peers_query": peers_query,
+    }
     if request.htmx:
         return render(request, "dashboards/_panel_chart.html", context)
     return render(request, "dashboards/team_panel_page.html", context)

@@ -23,6 +23,7 @@ return plain data: the core's result, a Plotly figure dict and table rows.
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -63,22 +64,28 @@ class Aggregate:
 
 @dataclass(frozen=True)
 class FunnelTeam:
-    """One team on the funnel plot."""
+    """One team on the funnel plot.
+
+    On a disclosed funnel (`Funnel.disclosed`) of a measure that counts people, the
+    numerator and denominator are the published (rounded) figures; a team whose figures
+    are withheld is `suppressed`: no figures, no `unit`, and no point on the plot.
+    """
 
     team: object
     label: str
-    numerator: float
-    denominator: float
+    numerator: float | None
+    denominator: float | None
     rate: float | None  # on the shown scale (per 1,000 bed days, per cent...)
-    unit: F.FunnelUnit
+    unit: F.FunnelUnit | None
     own: bool
+    suppressed: bool = False
 
     @property
     def outside(self) -> str:
         """ "above" or "below" the 99.8% limits, "above95"/"below95" outside only the 95%
         ones, or "" within them."""
         u = self.unit
-        if u.value is None:
+        if u is None or u.value is None:
             return ""
         for level, lo, hi in (("", u.lcl998, u.ucl998), ("95", u.lcl95, u.ucl95)):
             if hi is not None and u.value > hi:
@@ -105,10 +112,23 @@ class Funnel:
     figure: dict | None = None
     reason: str = ""
     multiplier: float = 1.0  # shown value = core value (already scaled by the core)
+    # Computed from the published figures (governance.disclosure.publisher)
+    disclosed: bool = False
+    symbol: str = "*"  # how a withheld figure is shown
+    x_title: str = ""  # what the x-axis measures: "Term live births over the 12 months ..."
 
     @property
     def outside(self) -> list[FunnelTeam]:
         return [u for u in self.units if u.outside]
+
+    @property
+    def plotted(self) -> list[FunnelTeam]:
+        """The teams drawn as points: all but those whose figures are withheld."""
+        return [u for u in self.units if not u.suppressed]
+
+    @property
+    def own(self) -> FunnelTeam | None:
+        return next((u for u in self.units if u.own), None)
 
 
 # --- The aggregate chart ---------------------------------------------------------------------
@@ -346,26 +366,38 @@ def funnel_for(
     labels: dict | None = None,
     highlight: int | None = None,
     adjust: str = "auto",
-    today=None,
     publish=None,
+    figure: bool = True,
+    today=None,
+    end_complete: bool = False,
 ) -> Funnel:
     """Each active team's rate of `cm` over [start, end], against the funnel limits; the
     window never reaches past the latest complete period (on `today`, by default today).
 
     `labels` maps team id to the name the viewer may see (by default the name the
     collaborative's data-sharing terms give peers: the organisation's, or "Team C");
-    `highlight` is the viewer's own team, drawn apart. `publish`
-    (governance.disclosure.publisher, for a viewer outside the collaborative) turns each
-    team's totals over the window into published figures first: a team whose totals are
-    suppressed is left off, and the limits come from the published figures.
+    `highlight` is the viewer's own team, drawn apart.
+
+    `publish` (`governance.disclosure.publisher`, for a funnel shown outside the
+    collaborative: the contract review, a viewer outside its sharing terms) turns each
+    team's totals over the window into published figures first (1 to 7 withheld, others
+    rounded to 5), and the limits come from those; a team whose figures are withheld is
+    listed but neither plotted nor counted in the limits: its position would give its
+    numerator away.
+    `figure=False` leaves out the Plotly figure (for words about a team's place alone).
+    `end_complete`: `end` is already no later than the latest complete period (the
+    dashboards' `window_dates` cuts it there), so the cut is not read a second time.
     """
     from collaboratives.models import Team
+    from governance import disclosure
 
     measure = cm.measure
-    result = Funnel(measure=measure, start=start, end=end)
+    result = Funnel(measure=measure, start=start, end=end, disclosed=publish is not None)
+    result.symbol = disclosure.rules().symbol
     data_type = funnel_data_type(measure)
-    if data_type:
+    if data_type and not (end_complete and end is not None):
         end = result.end = complete_end(cm, end, today=today)
+    result.x_title = funnel_x_title(measure, start, end)
     if not data_type:
         result.reason = (
             "A funnel plot compares rates or proportions; this measure has no denominator."
@@ -379,21 +411,48 @@ def funnel_for(
         total = sums.setdefault(team_id, [0.0, 0.0])
         total[0] += float(n)
         total[1] += float(d)
-    if publish is not None:
-        shown = {t: publish(*v) for t, v in sums.items()}
-        sums = {t: [n, d] for t, (n, d) in shown.items() if n is not None}
     sums = {t: v for t, v in sums.items() if v[1] > 0}
     if not sums:
         result.reason = "No team reported this measure with a denominator in this window."
         return result
+    withheld: list[int] = []
+    if publish is not None:
+        published = {}
+        for t, (o_t, n_t) in sums.items():
+            o_r, n_r = publish(o_t, n_t)
+            if o_r is None or n_r is None:
+                withheld.append(t)
+            else:
+                published[t] = [float(o_r), float(n_r)]
+        sums = published
     if data_type == "PR" and any(o > n for o, n in sums.values()):
         data_type = result.data_type = "SR"  # a "share" above 1 is a rate after all
     team_objs = {
         t.pk: t
-        for t in Team.objects.filter(pk__in=list(sums)).select_related(
+        for t in Team.objects.filter(pk__in=list(sums) + withheld).select_related(
             "organisation", "collaborative"
         )
     }
+    for team_id in sorted(withheld, key=lambda t: (team_objs[t].pseudonym, t)):
+        team = team_objs[team_id]
+        result.units.append(
+            FunnelTeam(
+                team=team,
+                label=(labels or {}).get(team_id) or team.name_for_peers(),
+                numerator=None,
+                denominator=None,
+                rate=None,
+                unit=None,
+                own=team_id == highlight,
+                suppressed=True,
+            )
+        )
+    if not sums:
+        result.reason = (
+            "Every team's figures are too small to publish in this window, so there is no "
+            "funnel plot to show."
+        )
+        return result
     # In pseudonym order: an order by real name would help tell who "Team C" is.
     ids = sorted(sums, key=lambda t: (team_objs[t].pseudonym, t))
     o = np.array([sums[t][0] for t in ids])
@@ -413,10 +472,11 @@ def funnel_for(
         )
         result.multiplier = float(pooled * k)
     result.result = res
+    shown = []
     for team_id, unit, oi, ni in zip(ids, res.units, o, n, strict=True):
         team = team_objs[team_id]
         label = (labels or {}).get(team_id) or team.name_for_peers()
-        result.units.append(
+        shown.append(
             FunnelTeam(
                 team=team,
                 label=label,
@@ -427,8 +487,47 @@ def funnel_for(
                 own=team_id == highlight,
             )
         )
-    result.figure = funnel_figure(result)
+    # Plotted teams first, in pseudonym order; the withheld ones after them.
+    result.units = shown + result.units
+    result.figure = funnel_figure(result) if figure else None
     return result
+
+
+# The end of a denominator's definition that says over which period it is counted; the
+# funnel's window replaces it on the x-axis ("Term live births in the month." becomes
+# "Term live births over the 12 months to Nov 2026").
+_PERIOD_WORDS = re.compile(
+    r"[,;]?\s*\b(in|during|that|each|per|on|over|for)\s+(the\s+|that\s+|a\s+)?"
+    r"(month|week|audit day|day|quarter|year|period)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def funnel_x_title(measure: Measure, start: dt.date | None, end: dt.date | None) -> str:
+    """What the funnel's x-axis measures: the measure's denominator, summed over the window.
+
+    The denominator's definition without its own period ("Term live births in the month.")
+    and without any explanation in brackets, then the window: "over the 12 months to Nov
+    2026", "in Nov 2026" for one month, or "over every period reported to ..." for no start.
+    """
+    text = (measure.denominator_definition or "").strip()
+    text = re.split(r"(?<=[a-z)])\.\s", text, maxsplit=1)[0].rstrip(". ")
+    text = re.sub(r"\s*\([^)]*\)", "", text)
+    text = _PERIOD_WORDS.sub("", text).strip(" ,;")
+    if not text:
+        text = "Denominator"
+    if end is None:
+        return text
+    if start is None:
+        return f"{text} over every period reported to {end:%b %Y}"
+    months = _months_between(start, end)
+    if months == 1:
+        return f"{text} in {end:%b %Y}"
+    return f"{text} over the {months} months to {end:%b %Y}"
 
 
 def limit_curves(funnel: Funnel, xs) -> dict[str, list[float | None]]:
@@ -469,19 +568,132 @@ def limit_curves(funnel: Funnel, xs) -> dict[str, list[float | None]]:
 
 INNER, OUTER, OWN = figures.GREY, figures.INK, figures.BLUE
 
+# The plot area the labels are placed for, in pixels: a narrow page's (the figure is
+# responsive; on a wider page points only move apart, so labels placed here stay clear).
+FUNNEL_HEIGHT = 420
+FUNNEL_MARGIN = {"l": 56, "r": 16, "t": 48, "b": 56}
+LABEL_AREA = (420, FUNNEL_HEIGHT - FUNNEL_MARGIN["t"] - FUNNEL_MARGIN["b"])
+LABEL_FONT = 11  # px; a character is about 0.6 of it wide in Arial
+OWN_LABEL_FONT = 13
+# Names on the plot are cut to this many characters (the hover text and the table have
+# them whole): an organisation's full name would not fit beside a point on a phone.
+LABEL_CHARS = 24
+PEER_REACH = (1.0, 2.0, 3.0)
+MARKER_CLEARANCE = 6  # px: a label keeps this far from every other team's point
+
+
+def funnel_y_range(funnel: Funnel, curves: dict) -> list[float]:
+    """The y-axis range: every point, the overall rate and the 95% limits, and the 99.8%
+    limits but not their blow-up at the smallest denominators."""
+    rates = [u.rate for u in funnel.plotted if u.rate is not None] + [funnel.result.target]
+    inner = [v for v in curves["lcl95"] + curves["ucl95"] if v is not None]
+    outer = sorted(v for v in curves["lcl998"] + curves["ucl998"] if v is not None)
+    lo = min(rates + ([min(inner)] if inner else []))
+    hi = max(rates + ([max(inner)] if inner else []))
+    if outer:
+        lo = min(lo, outer[len(outer) // 10])
+        hi = max(hi, outer[-(len(outer) // 10) - 1])
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
+    lo = max(lo - pad, 0.0) if lo >= 0 else lo - pad
+    return [lo, hi + pad]
+
+
+def short_label(label: str, limit: int = LABEL_CHARS) -> str:
+    """A team's name as printed beside its point: cut at a word with an ellipsis."""
+    if len(label) <= limit:
+        return label
+    cut = label[: limit - 1].rsplit(" ", 1)[0] if " " in label[: limit - 1] else label[: limit - 1]
+    return cut.rstrip(" ,–-") + "…"
+
+
+def _text_size(text: str, font: float) -> tuple[float, float]:
+    return (len(text) * font * 0.6 + 6, font + 4)
+
+
+def funnel_labels(funnel: Funnel, x_range, y_range, xlog: bool) -> list[dict]:
+    """Plotly annotations naming every plotted team beside its point, placed by
+    `measures.labels.place_labels` so that no name is printed over another team's point:
+    the viewer's own team first (bold, with a leader line when it had to move out), then the
+    teams outside the limits, then the rest."""
+    from measures.labels import place_labels
+
+    units = funnel.plotted
+    width, height = LABEL_AREA
+
+    def px(u):
+        x = math.log10(u.denominator) if xlog else u.denominator
+        a, b = (math.log10(v) for v in x_range) if xlog else x_range
+        y = (u.rate - y_range[0]) / (y_range[1] - y_range[0])
+        return ((x - a) / (b - a) * width, y * height)
+
+    drawn = [u for u in units if u.rate is not None and u.denominator]
+    points = [px(u) for u in drawn]
+    fonts = [OWN_LABEL_FONT if u.own else LABEL_FONT for u in drawn]
+    texts = [short_label(u.label) for u in drawn]
+    sizes = [_text_size(t, f) for t, f in zip(texts, fonts, strict=True)]
+    order = sorted(range(len(drawn)), key=lambda i: (not drawn[i].own, not drawn[i].outside, i))
+    placed = place_labels(
+        points,
+        sizes,
+        bounds=(0, 0, width, height),
+        clearance=MARKER_CLEARANCE,
+        gap=8,
+        order=order,
+        # a peer's name stays near its point (a long leader line across the plot confuses
+        # more than it helps: its hover text and the table name it); one's own may go further
+        reaches=[None if u.own else PEER_REACH for u in drawn],
+    )
+    annotations = []
+    for u, text, spot, font in zip(drawn, texts, placed, fonts, strict=True):
+        if spot is None:
+            continue
+        x = math.log10(u.denominator) if xlog else u.denominator
+        note = {
+            "x": x,
+            "y": u.rate,
+            "xref": "x",
+            "yref": "y",
+            "text": f"<b>{_escape(text)}</b>" if u.own else _escape(text),
+            "font": {"size": font, "color": OWN if u.own else figures.INK},
+            # the box's centre at the offset place_labels chose
+            "xanchor": "center",
+            "yanchor": "middle",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "captureevents": False,
+        }
+        if spot.leader:
+            # a line from the point to the label, which sits clear of every other point
+            note.update(
+                showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor=figures.GREY,
+                ax=round(spot.dx), ay=round(-spot.dy), standoff=5,
+            )  # fmt: skip
+        else:
+            note.update(showarrow=False, xshift=round(spot.dx), yshift=round(spot.dy))
+        annotations.append(note)
+    return annotations
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 def funnel_figure(funnel: Funnel) -> dict:
-    """Teams as points (the viewer's own team highlighted and named), the 95% and 99.8%
-    limits as lines along the denominator, and the collaborative's overall rate."""
+    """Teams as points, each named beside it (the viewer's own team highlighted, its name
+    never over another point), the 95% and 99.8% limits as lines along the denominator,
+    and the collaborative's overall rate. A team whose figures are withheld is not drawn.
+    The legend says "Your team" only to a viewer whose team is on the plot."""
     res = funnel.result
     measure = funnel.measure
-    dens = [u.denominator for u in funnel.units]
+    plotted = funnel.plotted
+    dens = [u.denominator for u in plotted]
     lo, hi = min(dens), max(dens)
     first = max(lo * 0.8, 1e-9)
     last = hi * 1.1 if hi > first else first * 2
     xs = list(np.geomspace(first, last, 80))
     curves = limit_curves(funnel, xs)
-    x_title = measure.denominator_definition or "Denominator"
+    x_title = funnel.x_title or measure.denominator_definition or "Denominator"
+    xlog = last / first > 20
+    y_range = funnel_y_range(funnel, curves)
     data = []
     for name, level, dash, colour in (
         ("99.8% limits", "998", "dash", OUTER),
@@ -512,8 +724,8 @@ def funnel_figure(funnel: Funnel) -> dict:
             "hovertemplate": f"Collaborative overall: {figures._fmt(res.target)}<extra></extra>",
         }
     )
-    others = [u for u in funnel.units if not u.own]
-    own = [u for u in funnel.units if u.own]
+    others = [u for u in plotted if not u.own]
+    own = [u for u in plotted if u.own]
     for name, units, colour, size in (
         ("Teams", others, figures.GREY, 9),
         ("Your team", own, OWN, 14),
@@ -523,12 +735,11 @@ def funnel_figure(funnel: Funnel) -> dict:
         data.append(
             {
                 "type": "scatter",
-                "mode": "markers+text" if name == "Your team" else "markers",
+                "mode": "markers",
                 "name": name,
                 "x": [u.denominator for u in units],
                 "y": [None if u.rate is None else round(u.rate, 6) for u in units],
                 "text": [u.label for u in units],
-                "textposition": "top center",
                 "marker": {
                     "size": size,
                     "color": [figures.ORANGE if u.outside_998 else colour for u in units],
@@ -536,31 +747,36 @@ def funnel_figure(funnel: Funnel) -> dict:
                     "symbol": "diamond" if name == "Your team" else "circle",
                 },
                 "hovertemplate": "%{text}: <b>%{y}</b> (%{x} "
-                + x_title.lower()
+                + _escape(x_title[:1].lower() + x_title[1:])
                 + ")<extra></extra>",
             }
         )
+    x_range = [first, last]
     layout = {
         "meta": {"title": f"{measure.name}: funnel plot"},
         "font": {"family": "Frutiger W01, Arial, sans-serif", "color": figures.INK, "size": 13},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 50, "r": 16, "t": 40, "b": 50},
+        "height": FUNNEL_HEIGHT,
+        "margin": dict(FUNNEL_MARGIN),
         "showlegend": True,
         # above the plot, where it cannot run into the axis title on a phone
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "closest",
         "xaxis": {
             "title": {"text": x_title},
-            "type": "log" if last / first > 20 else "linear",
+            "type": "log" if xlog else "linear",
+            "range": [math.log10(v) for v in x_range] if xlog else x_range,
             "showgrid": False,
             "linecolor": figures.GREY,
             "ticks": "outside",
         },  # fmt: skip
         "yaxis": {
             "title": {"text": measure.unit or "Value"},
+            "range": y_range,
             "gridcolor": "#e8edee",
             "zeroline": False,
         },  # fmt: skip
+        "annotations": funnel_labels(funnel, x_range, y_range, xlog),
     }
     return {"data": data, "layout": layout}

@@ -10,9 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance import access, disclosure
+from measures.events import event_add, event_remove, events_list
+from measures.forms import EventForm
 from measures.grid import cell_for, grid_tables
 from measures.models import DataPoint, DataPointRevision, Series
 from measures.writes import DataPointConflict, DataPointInvalid, PointChange, datapoints_write
+
+EVENTS_SHOWN = 24
 
 
 def _period(value: str) -> dt.date:
@@ -61,6 +65,7 @@ def team_grid(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "team": team,
             "tables": tables,
+            "event_series": [s for s in series_list if s.measure.is_event_dated],
             "may_edit": may_edit,
             "series": None,
             "may_manage": access.can(request.user, access.MANAGE_TEAM, team),
@@ -72,6 +77,8 @@ def team_grid(request: HttpRequest, pk: int) -> HttpResponse:
 def series_grid(request: HttpRequest, pk: int) -> HttpResponse:
     """One measure's row of the grid with its operational definition beside it."""
     series = access.series_for(request.user, pk)
+    if series.measure.is_event_dated:
+        return _events_page(request, series, form=None)
     may_edit = access.can(request.user, access.EDIT_DATA, series)
     tables = grid_tables(
         [series],
@@ -177,3 +184,115 @@ def cell_history(request: HttpRequest, pk: int, period: str) -> HttpResponse:
     if request.htmx:
         return render(request, "measures/cell_history.html#history", context)
     return render(request, "measures/cell_history.html", context)
+
+
+def _events_page(request: HttpRequest, series: Series, *, form, status: int = 200):
+    """An event-dated measure's page: the events so far, and a form for the next one."""
+    may_edit = access.can(request.user, access.EDIT_DATA, series)
+    counts_cases = series.measure.chart_type == series.measure.ChartType.G
+    if form is None and may_edit:
+        form = EventForm(counts_cases=counts_cases, initial={"seen_version": series.data_version})
+    # Each date is an event that happened to a patient: outside the collaborative the
+    # list is not shown (the chart shows the days between); inside, the figures pass the
+    # one disclosure gate like every other.
+    scope = disclosure.scope_for(request.user, series.team.collaborative)
+    events = events_list(series) if scope.inside else []
+    shown = [
+        (
+            event,
+            disclosure.disclose_for(series.measure, event.events, event.cases_between, scope=scope),
+        )
+        for event in events[:EVENTS_SHOWN]
+    ]
+    return render(
+        request,
+        "measures/events.html",
+        {
+            "series": series,
+            "team": series.team,
+            "form": form,
+            "may_edit": may_edit,
+            "counts_cases": counts_cases,
+            "events": shown,
+            "inside": scope.inside,
+            "more_events": max(0, len(events) - EVENTS_SHOWN),
+        },
+        status=status,
+    )
+
+
+# What each field of the write path is called on the event form.
+EVENT_FIELDS = {
+    "period": ("day", "The date of the event"),
+    "denominator": ("cases_between", "The cases since the previous event"),
+    "numerator": ("day", "The number of events on this date"),
+}
+
+
+@login_required
+@require_POST
+def event_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record one event through the one write path; errors come back in the form."""
+    series = access.series_for(request.user, pk, access.EDIT_DATA)
+    if not series.measure.is_event_dated:
+        raise Http404("This measure is entered in the grid")
+    counts_cases = series.measure.chart_type == series.measure.ChartType.G
+    form = EventForm(request.POST, counts_cases=counts_cases)
+    if not form.is_valid():
+        return _events_page(request, series, form=form, status=400)
+    day = form.cleaned_data["day"]
+    try:
+        event_add(
+            series=series,
+            day=day,
+            cases_between=form.cleaned_data.get("cases_between"),
+            by=request.user,
+            seen_data_version=form.cleaned_data["seen_version"],
+        )
+    except DataPointInvalid as e:
+        for error in e.errors:
+            name, label = EVENT_FIELDS.get(error.field, ("day", f"The {error.field}"))
+            if name not in form.fields:
+                name, label = "day", f"The {error.field}"
+            form.add_error(name, f"{label} {error.reason}")
+        return _events_page(request, series, form=form, status=400)
+    except DataPointConflict:
+        series.refresh_from_db(fields=["data_version"])
+        data = request.POST.copy()
+        data["seen_version"] = str(series.data_version)
+        form = EventForm(data, counts_cases=counts_cases)
+        form.is_valid()
+        form.add_error(
+            "day",
+            "Someone else changed this measure's events since you opened this page, and "
+            f"{day:%-d %B %Y} already has one: check the list below, then save again if "
+            "this event is still missing",
+        )
+        return _events_page(request, series, form=form, status=409)
+    messages.success(request, f"{series.measure.name}: recorded the event on {day:%-d %B %Y}.")
+    if request.POST.get("back") == "team":
+        return redirect("measures:team_grid", pk=series.team_id)
+    return redirect("measures:series_grid", pk=series.pk)
+
+
+@login_required
+@require_POST
+def event_delete(request: HttpRequest, pk: int, period: str) -> HttpResponse:
+    """Remove the events of one date, if nobody changed them since the page was opened."""
+    series = access.series_for(request.user, pk, access.EDIT_DATA)
+    if not series.measure.is_event_dated:
+        raise Http404("This measure is entered in the grid")
+    day = _period(period)
+    try:
+        event_remove(
+            series=series, day=day, version=_int(request.POST.get("version")), by=request.user
+        )
+    except DataPointConflict:
+        messages.error(
+            request,
+            f"The events on {day:%-d %B %Y} changed since you opened this page: they were not "
+            "removed. Check the list and try again.",
+        )
+    else:
+        messages.success(request, f"Removed the events on {day:%-d %B %Y}; the history keeps them.")
+    return redirect("measures:series_grid", pk=series.pk)

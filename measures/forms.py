@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import forms
 
-from governance.forms import NHSFormMixin
+from governance.forms import DateInput, NHSFormMixin
 from measures.models import Measure, PointMark
 
 # How far either side of a new phase's start a signal must be for the phase to look
@@ -119,3 +119,42 @@ class MeasureSettingsForm(NHSFormMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label="Reason for the change", max_length=500)
+
+
+class EventForm(NHSFormMixin, forms.Form):
+    """One event of an event-dated measure: its date, and for a G chart the cases since the
+    previous event (the chart works out the days between from the dates)."""
+
+    day = forms.DateField(
+        label="Date of the event",
+        help_text="For example, 3 November 2026.",
+        widget=DateInput(),
+        error_messages={
+            "required": "Enter the date of the event",
+            "invalid": "Enter the date of the event as a real date, for example 3 November 2026",
+        },
+    )
+    cases_between = forms.IntegerField(
+        label="Cases since the previous event (optional)",
+        help_text=(
+            "Admissions, procedures or other cases since the last event. Leave it empty and "
+            "the chart counts the days between instead."
+        ),
+        required=False,
+        min_value=1,
+        max_value=10**9,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "class": "nhsuk-input nhsuk-input--width-10"}
+        ),
+        error_messages={
+            "invalid": "Enter the cases since the previous event as a whole number, like 40",
+            "min_value": "Enter the cases since the previous event as 1 or more",
+            "max_value": "Enter the cases since the previous event as a smaller number",
+        },
+    )
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, counts_cases: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not counts_cases:
+            del self.fields["cases_between"]

@@ -17,9 +17,11 @@ from measures.imports import (
     MAX_UPLOAD_BYTES,
     WORKER_ROWS,
     ImportNotReady,
+    import_answer,
     import_batch_create,
     import_confirm,
     import_queue,
+    import_state,
 )
 from measures.models import ImportBatch, Series
 from measures.writes import DataPointConflict
@@ -86,6 +88,34 @@ def import_template(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
+class AnswerForm(NHSFormMixin, forms.Form):
+    """Which team each ambiguous name or code in the file means: one radio group each."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys = {}
+        for i, question in enumerate(questions):
+            name = f"q{i}"
+            self.keys[name] = question["key"]
+            rows = question["rows"]
+            shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+            self.fields[name] = forms.TypedChoiceField(
+                label=f"Which team does {question['text']} mean?",
+                help_text=f"It matches more than one team. Row{'s' if len(rows) > 1 else ''} "
+                f"{shown}.",
+                choices=[(o["team"], o["name"]) for o in question["options"]],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": f"Choose the team {question['text']} means",
+                    "invalid_choice": f"Choose one of the teams listed for {question['text']}",
+                },
+            )
+
+    def choices(self) -> dict[str, int]:
+        return {self.keys[name]: value for name, value in self.cleaned_data.items()}
+
+
 STOP_POLLING = 286  # htmx stops polling on this status
 
 
@@ -97,7 +127,13 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
         ImportBatch.Status.PREVIEW,
         ImportBatch.Status.IMPORTING,
     )
-    context = {"batch": batch, "running": running}
+    questions = batch.findings.get("questions") or []
+    context = {
+        "batch": batch,
+        "running": running,
+        "state": import_state(batch),
+        "answer_form": AnswerForm(questions=questions) if questions else None,
+    }
     if request.htmx:
         response = render(request, "measures/import_batch.html#progress", context)
         if not running:
@@ -112,7 +148,8 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 def import_batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access.import_batch_for(request.user, pk)
     _collaborative_to_import(request.user, batch.collaborative_id)
-    if batch.total > WORKER_ROWS and not batch.findings.get("errors"):
+    ready = not batch.findings.get("errors") and not batch.findings.get("questions")
+    if batch.total > WORKER_ROWS and ready:
         if import_queue(batch=batch, user=request.user):
             messages.success(request, f"Importing {batch.total:,} values: this page shows when.")
         return redirect("measures:import_batch", pk=batch.pk)
@@ -131,4 +168,29 @@ def import_batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"Imported: {result['created']} values added and {result['updated']} changed.",
         )
+    return redirect("measures:import_batch", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def import_batch_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settle which team each ambiguous name or code means; the preview then shows its rows."""
+    batch = access.import_batch_for(request.user, pk)
+    _collaborative_to_import(request.user, batch.collaborative_id)
+    questions = batch.findings.get("questions") or []
+    if not questions:
+        return redirect("measures:import_batch", pk=batch.pk)
+    form = AnswerForm(request.POST, questions=questions)
+    if not form.is_valid():
+        context = {
+            "batch": batch,
+            "running": False,
+            "state": import_state(batch),
+            "answer_form": form,
+        }
+        return render(request, "measures/import_batch.html", context, status=400)
+    try:
+        import_answer(batch=batch, user=request.user, choices=form.choices())
+    except ImportNotReady as e:
+        messages.error(request, str(e))
     return redirect("measures:import_batch", pk=batch.pk)

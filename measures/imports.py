@@ -22,17 +22,20 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
+import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
 
 from governance import access
 from governance.safeguards import HOW_TO, find_nhs_numbers
-from measures.models import DataPoint, DataPointRevision, ImportBatch, Series
+from measures.models import DataPoint, DataPointRevision, ImportBatch, Measure, Series
 from measures.writes import PointChange, datapoints_write, point_errors
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -217,110 +220,309 @@ def _quoted(text: str) -> str:
     return "this value" if find_nhs_numbers(text) else f"“{text}”"
 
 
-def _period(value) -> dt.date | None:
+# Every dash a keyboard or Excel's autocorrect makes, read as a hyphen; curly quotes as straight.
+_DASHES = dict.fromkeys(
+    map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"
+)
+_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u02bc"), "'")
+
+
+def name_key(text: str) -> str:
+    """A team, organisation or measure name as compared: dashes, case and spaces aside.
+
+    "Alpha Hospitals - Ward 7", "alpha hospitals–ward 7" and "ALPHA  HOSPITALS – WARD 7"
+    give the same key.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
+    text = re.sub(r"\s*-\s*", "-", text)
+    return " ".join(text.split()).casefold()
+
+
+# Excel stores a date as days since 30 Dec 1899 (its 1900 leap-year bug folded in); a
+# serial in this range is a date from 1927 to 2173, too large to be a month number.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_SERIALS = range(10_000, 100_000)
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+)
+_MONTH_FORMATS = ("%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y", "%B %y", "%Y-%m", "%m/%Y")
+PERIOD_EXPECTED = (
+    "expected a date such as 01/11/2026 or 2026-11-01, or a month such as Nov 2026, "
+    "Nov-26 or 2026-11"
+)
+NUMBER_EXPECTED = "expected a number such as 1538 or 1,538"
+
+
+@dataclass(frozen=True)
+class Period:
+    day: dt.date
+    month_only: bool = False  # written as a month ("Nov 2026"): the 1st of it
+
+
+def _period(value) -> Period | None:
+    """A period cell in any of the forms people type, or None."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return Period(value.date())
     if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        return Period(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # A serial with a fraction is a date and a time of day: the date is the period.
+        if math.isfinite(value) and int(value) in _EXCEL_SERIALS:
+            return Period(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
+        return None
+    text = " ".join(_text(value).translate(_DASHES).split())
+    if text.isdigit() and int(text) in _EXCEL_SERIALS:
+        return Period(_EXCEL_EPOCH + dt.timedelta(days=int(text)))
+    for fmt in _DATE_FORMATS:
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            return Period(dt.datetime.strptime(text, fmt).date())
+        except ValueError:
+            continue
+    for fmt in _MONTH_FORMATS:
+        try:
+            return Period(dt.datetime.strptime(text, fmt).date(), month_only=True)
         except ValueError:
             continue
     return None
 
 
-def _number(value):
+def _number(value) -> Decimal | None:
+    """A number cell: thousands separators and spaces allowed; ValueError names the problem."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise ValueError(f"{_quoted(_text(value))} is not a number: {NUMBER_EXPECTED}")
+        return number
     text = _text(value)
+    if not text:
+        return None
     if text.startswith(FORMULA_STARTS):
-        raise ValueError("holds a formula; paste values only")
-    return text or None
+        raise ValueError(f"{_quoted(text)} holds a formula: paste values only, {NUMBER_EXPECTED}")
+    plain = text.replace("\u00a0", "").replace(" ", "")
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", plain):
+        plain = plain.replace(",", "")
+    try:
+        number = Decimal(plain)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ValueError(f"{_quoted(text)} is not a number: {NUMBER_EXPECTED}")
+    return number
+
+
+class _Matcher:
+    """The collaborative's teams and series the user can see, by name key: a key may match
+    several teams (an ODS code shared by two teams of one organisation), which is asked."""
+
+    def __init__(self, collaborative, user):
+        series_qs = (
+            access.visible(Series.objects.filter(team__collaborative=collaborative), user)
+            .select_related("team__organisation", "measure")
+            .filter(measure__archived_at__isnull=True)
+        )
+        self.teams: dict[str, dict[int, object]] = defaultdict(dict)
+        self.series: dict[tuple[int, str], Series] = {}
+        self.editable: dict[int, bool] = {}
+        for s in series_qs:
+            team = s.team
+            if team.pk not in self.editable:
+                self.editable[team.pk] = access.can(user, access.EDIT_DATA, team)
+                keys = {str(team), team.organisation.ods_code, team.organisation.name}
+                for key in keys:
+                    if key:
+                        self.teams[name_key(key)][team.pk] = team
+            self.series[(team.pk, name_key(s.measure.name))] = s
+
+
+def _check_row(number, row, matcher, choices, today, seen):
+    """One row: ("ok", (number, series, period, num, den)), ("errors", [RowError]) or
+    ("ask", team key, candidate teams). One error per cell, the first found."""
+    errors: dict[str, str] = {}
+
+    def error(column, reason):
+        errors.setdefault(column, reason)
+
+    def failed():
+        order = sorted(errors, key=lambda c: COLUMNS.index(c) if c in COLUMNS else len(COLUMNS))
+        return "errors", [RowError(number, c, errors[c]) for c in order]
+
+    raw_period = row.get("period")
+    period = _period(raw_period)
+    if period is None:
+        if _text(raw_period):
+            error("period", f"{_quoted(_text(raw_period))} is not a period: {PERIOD_EXPECTED}")
+        else:
+            error("period", f"is empty: {PERIOD_EXPECTED}")
+    values = {}
+    for column in ("numerator", "denominator"):
+        try:
+            values[column] = _number(row.get(column))
+        except ValueError as e:
+            error(column, str(e))
+    team_name, measure_name = _text(row.get("team")), _text(row.get("measure"))
+    key = name_key(team_name)
+    candidates = matcher.teams.get(key, {})
+    team = None
+    if not team_name:
+        error("team", "is empty: expected the team's name or ODS code")
+    elif not candidates:
+        error(
+            "team",
+            f"{_quoted(team_name)} is not a team of this collaborative you can see: expected "
+            "a team's name as in Collab, or its organisation's ODS code",
+        )
+    elif len(candidates) == 1:
+        team = next(iter(candidates.values()))
+    elif choices.get(key) in candidates:
+        team = candidates[choices[key]]
+    elif not errors:
+        return "ask", key, candidates
+    series = None
+    if team is not None:
+        series = matcher.series.get((team.pk, name_key(measure_name)))
+        if not measure_name:
+            error("measure", "is empty: expected the measure's name as in Collab")
+        elif series is None:
+            error(
+                "measure",
+                f"{_quoted(measure_name)} is not a measure this team reports: expected a "
+                "measure name as in the import template",
+            )
+        elif not matcher.editable.get(team.pk):
+            error("team", "is a team you may not enter data for")
+    if errors:
+        return failed()
+    numerator, denominator = values["numerator"], values["denominator"]
+    measure = series.measure
+    if period.month_only and measure.frequency == Measure.Frequency.WEEKLY:
+        error(
+            "period",
+            f"{_quoted(_text(raw_period))} is a month, but this measure is weekly: expected "
+            "the Monday its week starts, such as 2026-11-02",
+        )
+        return failed()
+    if period.month_only and measure.is_event_dated:
+        error("period", f"{_quoted(_text(raw_period))} is a month: expected the event's date")
+        return failed()
+    day = period.day
+    if (series.pk, day) in seen:
+        error("period", f"repeats row {seen[(series.pk, day)]} for this team and measure")
+        return failed()
+    if not measure.has_denominator and denominator is not None:
+        error("denominator", "is not used by this measure: expected it empty")
+        return failed()
+    point_errs, num, den = point_errors(measure, PointChange(day, numerator, denominator), today)
+    for e in point_errs:
+        error(e.field, _expected(e.reason, _text(raw_period), day))
+    if numerator is None and not point_errs:
+        error("numerator", f"is empty: {NUMBER_EXPECTED}")
+    if errors:
+        return failed()
+    seen[(series.pk, day)] = number
+    return "ok", (number, series, day, num, den)
+
+
+# The write path's reasons (measures/writes.py, shared with the grid) with what an import
+# expected instead.
+_POINT_EXPECTED = {
+    "is in the future": "expected a period that has already started",
+    "cannot be negative": "expected 0 or more",
+    "is required for this measure": f"this measure needs one, {NUMBER_EXPECTED}",
+    "is missing while a denominator is given": NUMBER_EXPECTED,
+    "is too large": "expected a number below 10,000,000,000",
+}
+
+
+def _expected(reason: str, period_text: str, day: dt.date) -> str:
+    if reason == "monthly periods start on the 1st":
+        return (
+            f"{_quoted(period_text)} is not the start of a month: expected the 1st, such as "
+            f"{day.replace(day=1):%d/%m/%Y}, or the month, such as {day:%b %Y}"
+        )
+    if reason == "weekly periods start on a Monday":
+        monday = day - dt.timedelta(days=day.weekday())
+        return (
+            f"{_quoted(period_text)} is not a Monday: expected the Monday its week starts, "
+            f"such as {monday:%d/%m/%Y}"
+        )
+    return f"{reason}: {_POINT_EXPECTED[reason]}" if reason in _POINT_EXPECTED else reason
+
+
+def _pending(row: dict) -> dict:
+    """A row waiting for an answer, as its named cells (already past the NHS-number check)."""
+    period = _period(row.get("period"))
+    return {c: _text(row.get(c)) for c in COLUMNS} | {
+        "period": period.day.isoformat(),
+        "period_text": _text(row.get("period"))[:80],
+        "month_only": period.month_only,
+    }
+
+
+def _unpend(cells: dict) -> dict:
+    period = cells["period_text"] if cells.get("month_only") else cells["period"]
+    return {c: cells[c] for c in COLUMNS} | {"period": period}
 
 
 def import_preview(*, collaborative, user, content: bytes, today: dt.date | None = None) -> dict:
     """What importing `content` would do, without writing anything.
 
-    Returns {"file_type", "add": [...], "change": [...], "unchanged": n, "errors": [...]}:
-    each add or change names the row, team, measure, period and values (old and new for a
-    change, with the version seen, which the import expects); each error the row, column
-    and reason. Raises ImportFileInvalid for a file that cannot be read at all.
+    Returns {"file_type", "add": [...], "change": [...], "unchanged": n, "errors": [...],
+    "questions": [...], "pending": [...], "seen": [...]}: each add or change names the row,
+    team, measure, period and values (old and new for a change, with the version seen,
+    which the import expects); each error the row, column and reason (one per cell). A
+    team name or code that matches several teams is never guessed: its rows wait in
+    "pending" and a question asks which team it means (`import_answer`). Raises
+    ImportFileInvalid for a file that cannot be read at all.
     """
-    today = today or timezone.localdate()
     file_type, rows = import_file_read(content)
-    series_qs = (
-        access.visible(Series.objects.filter(team__collaborative=collaborative), user)
-        .select_related("team__organisation", "measure")
-        .filter(measure__archived_at__isnull=True)
-    )
-    editable_teams = {}
-    series_by_key = {}
-    for s in series_qs:
-        team = s.team
-        if team.pk not in editable_teams:
-            editable_teams[team.pk] = access.can(user, access.EDIT_DATA, team)
-        for team_key in (str(team).lower(), team.organisation.ods_code.lower()):
-            series_by_key[(team_key, s.measure.name.lower())] = s
-    team_keys = {k[0] for k in series_by_key}
+    findings = _findings(collaborative, user, rows, choices={}, today=today)
+    return {"file_type": file_type} | findings
 
-    errors, valid, seen = [], [], {}
+
+def _findings(collaborative, user, rows, *, choices, today, seen_before=None) -> dict:
+    today = today or timezone.localdate()
+    matcher = _Matcher(collaborative, user)
+    seen = dict(seen_before or {})
+    errors, valid, pending, questions = [], [], [], {}
     for number, row in rows:
-        row_errors = []
-
-        def error(column, reason, number=number, row_errors=row_errors):
-            row_errors.append(RowError(number, column, reason))
-
-        for column, value in row.items():
+        nhs_errors = [
+            RowError(number, column, HOW_TO)
+            for column, value in row.items()
             # A workbook's date cell is a date, not text: its printed time ("00:00:00")
             # would otherwise join its digits into ten.
-            if not isinstance(value, (dt.date, dt.time)) and find_nhs_numbers(_text(value)):
-                error(column, HOW_TO)
-        if row_errors:
+            if not isinstance(value, (dt.date, dt.time)) and find_nhs_numbers(_text(value))
+        ]
+        if nhs_errors:
             # Refused whole, and nothing else said about it: no cell of it is quoted.
-            errors.extend(row_errors)
+            errors.extend(nhs_errors)
             continue
-        team_name, measure_name = _text(row["team"]), _text(row["measure"])
-        series = series_by_key.get((team_name.lower(), measure_name.lower()))
-        if not team_name:
-            error("team", "is empty")
-        elif team_name.lower() not in team_keys:
-            error("team", f"{_quoted(team_name)} is not a team of this collaborative you can see")
-        elif not measure_name:
-            error("measure", "is empty")
-        elif series is None:
-            error("measure", f"{_quoted(measure_name)} is not a measure this team reports")
-        elif not editable_teams.get(series.team_id):
-            error("team", "you may not enter data for this team")
-        period = _period(row["period"])
-        if period is None:
-            error("period", "is not a date (write it as 2024-01-31 or 31/01/2024)")
-        try:
-            numerator = _number(row["numerator"])
-        except ValueError as e:
-            error("numerator", str(e))
-            numerator = None
-        try:
-            denominator = _number(row["denominator"])
-        except ValueError as e:
-            error("denominator", str(e))
-            denominator = None
-        if series is not None and period is not None and not row_errors:
-            key = (series.pk, period)
-            if key in seen:
-                error("period", f"repeats row {seen[key]} for this team and measure")
-            else:
-                seen[key] = number
-                if not series.measure.has_denominator and denominator not in (None, ""):
-                    error("denominator", "is not used by this measure; leave it empty")
-                change = PointChange(period, numerator, denominator)
-                point_errs, num, den = point_errors(series.measure, change, today)
-                for e in point_errs:
-                    error(e.field, e.reason)
-                if numerator is None and not point_errs:
-                    error("numerator", "is empty")
-                if not row_errors:
-                    valid.append((number, series, period, num, den))
-        errors.extend(row_errors)
+        outcome = _check_row(number, row, matcher, choices, today, seen)
+        if outcome[0] == "ok":
+            valid.append(outcome[1])
+        elif outcome[0] == "errors":
+            errors.extend(outcome[1])
+        else:
+            _, key, candidates = outcome
+            question = questions.setdefault(
+                key,
+                {
+                    "key": key,
+                    "text": _quoted(_text(row.get("team"))),
+                    "rows": [],
+                    "options": [{"team": pk, "name": str(t)} for pk, t in candidates.items()],
+                },
+            )
+            question["rows"].append(number)
+            pending.append({"row": number, "cells": _pending(row)})
 
     existing = {}
     by_series = defaultdict(list)
@@ -351,13 +553,78 @@ def import_preview(*, collaborative, user, content: bytes, today: dt.date | None
             item["old_numerator"] = _plain(point.numerator)
             item["old_denominator"] = _plain(point.denominator)
             change.append(item)
+    for question in questions.values():
+        question["options"].sort(key=lambda o: o["name"])
     return {
-        "file_type": file_type,
         "add": add,
         "change": change,
         "unchanged": unchanged,
         "errors": [e.as_dict() for e in errors],
+        "questions": list(questions.values()),
+        "pending": pending,
+        "seen": [[series_pk, day.isoformat(), row] for (series_pk, day), row in seen.items()],
     }
+
+
+def import_answer(*, batch: ImportBatch, user, choices: dict[str, int]) -> ImportBatch:
+    """Settle the batch's questions: `choices` maps each question's key to the team meant.
+
+    The rows that waited are checked now, with that team, as the preview checks any row
+    (a repeat of a row already matched is an error), and join the adds, changes and
+    errors. Raises ImportNotReady if a question is left unanswered or the batch is not
+    waiting for confirmation.
+    """
+    if batch.status != ImportBatch.Status.PREVIEW or batch.confirmed_at is not None:
+        raise ImportNotReady("This file is no longer waiting for confirmation.")
+    findings = batch.findings
+    questions = findings.get("questions", [])
+    for question in questions:
+        options = {o["team"] for o in question["options"]}
+        if choices.get(question["key"]) not in options:
+            raise ImportNotReady("Choose a team for each question.")
+    seen = {(s, dt.date.fromisoformat(d)): row for s, d, row in findings.get("seen", [])}
+    rows = [(p["row"], _unpend(p["cells"])) for p in findings.get("pending", [])]
+    more = _findings(batch.collaborative, user, rows, choices=choices, today=None, seen_before=seen)
+    for name in ("add", "change", "errors"):
+        findings[name] = sorted(findings.get(name, []) + more[name], key=lambda i: i["row"])
+    findings["unchanged"] = findings.get("unchanged", 0) + more["unchanged"]
+    findings["questions"], findings["pending"], findings["seen"] = [], [], more["seen"]
+    findings["answers"] = [
+        {
+            "text": q["text"],
+            "team": next(o["name"] for o in q["options"] if o["team"] == choices[q["key"]]),
+        }
+        for q in questions
+    ]
+    batch.findings = findings
+    batch.total = len(findings["add"]) + len(findings["change"])
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
+        findings=findings, total=batch.total
+    )
+    return batch
+
+
+def import_state(batch: ImportBatch) -> str:
+    """What the batch's page says plainly: whether anything can be imported, and what next."""
+    f = batch.findings
+    if batch.status != ImportBatch.Status.PREVIEW:
+        return batch.get_status_display()
+    errors, questions = len(f.get("errors", [])), len(f.get("questions", []))
+    if errors:
+        return (
+            f"Nothing can be imported: the file has {errors:,} error{'s' if errors != 1 else ''}. "
+            "Fix them in the file and upload it again."
+        )
+    if questions:
+        return (
+            "Not ready yet: answer the question"
+            f"{'s' if questions != 1 else ''} below about which team the file means."
+        )
+    if not batch.total:
+        return "Nothing to import: every value in the file is already in Collab."
+    if batch.total == 1:
+        return "Ready to import 1 value: check it below."
+    return f"Ready to import {batch.total:,} values: check them below."
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -403,6 +670,8 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
     """
     if batch.findings.get("errors"):
         raise ImportNotReady("Fix the errors in the file and upload it again.")
+    if batch.findings.get("questions"):
+        raise ImportNotReady("Answer the questions about which team the file means first.")
     items = batch.findings.get("add", []) + batch.findings.get("change", [])
     by_series = defaultdict(list)
     for item in items:

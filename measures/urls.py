@@ -21,6 +21,12 @@ urlpatterns = [
     # Data entry (issue 7)
     path("teams/<int:pk>/data/", entry_views.team_grid, name="team_grid"),
     path("series/<int:pk>/data/", entry_views.series_grid, name="series_grid"),
+    path("series/<int:pk>/events/", entry_views.event_save, name="event_save"),
+    path(
+        "series/<int:pk>/events/<str:period>/remove/",
+        entry_views.event_delete,
+        name="event_delete",
+    ),
     path("series/<int:pk>/data/<str:period>/", entry_views.cell_save, name="cell_save"),
     path(
         "series/<int:pk>/data/<str:period>/history/",
@@ -47,6 +53,7 @@ urlpatterns = [
     ),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
     path("imports/<int:pk>/confirm/", import_views.import_batch_confirm, name="import_confirm"),
+    path("imports/<int:pk>/answer/", import_views.import_batch_answer, name="import_answer"),
     # The API for trusts' own systems, and a team's tokens for it
     path("teams/<int:pk>/api-tokens/", token_views.api_tokens, name="api_tokens"),
     path(

@@ -265,14 +265,15 @@ def funnel_plot(measure: dict, *, width: float = 180, height: float = 66) -> Plo
             plot.line(run, colour, 0.25, dash)
     t = ax.y(funnel["target"])
     plot.line([(ax.left, t), (ax.right, t)], RED, 0.35)
+    drawn = []
     for u in units:
         out = u["outside"] in ("above", "below")
         y = ax.y(u["rate"])
         if y is None or not (ax.top - 1 <= y <= ax.bottom + 1):
             continue
         plot.dot(ax.x(u["x"]), y, 0.8, ORANGE if out else NHS_BLUE)
-        if out:
-            plot.text(ax.x(u["x"]) + 1.2, y - 1.0, _short(u["label"], 30), size=5.8)
+        drawn.append((u, ax.x(u["x"]), y, out))
+    _funnel_labels(plot, ax, drawn)
     _legend(
         plot,
         height - 2.5,
@@ -285,6 +286,40 @@ def funnel_plot(measure: dict, *, width: float = 180, height: float = 66) -> Plo
         ],  # fmt: skip
     )
     return plot
+
+
+LABEL_SIZE = 5.4  # pt
+MM_PER_PT = 0.3528
+
+
+def _funnel_labels(plot: Plot, ax, drawn: list[tuple]) -> None:
+    """Every drawn team named beside its point, never over another team's point
+    (`measures.labels.place_labels`, in millimetres); the teams outside the 99.8% limits
+    are placed first. A name with no free place is left to the table below the plot."""
+    from measures.labels import place_labels
+
+    texts = [_short(u["label"], 30) for u, *_ in drawn]
+    h = LABEL_SIZE * MM_PER_PT
+    sizes = [(len(t) * LABEL_SIZE * MM_PER_PT * 0.55 + 0.6, h + 0.4) for t in texts]
+    order = sorted(range(len(drawn)), key=lambda i: (not drawn[i][3], i))
+    placed = place_labels(
+        [(x, y) for _, x, y, _ in drawn],
+        sizes,
+        bounds=(ax.left, ax.top, ax.right, ax.bottom),
+        clearance=1.0,
+        gap=0.9,
+        order=order,
+    )
+    for (_, x, y, _), text, spot, (w, bh) in zip(drawn, texts, placed, sizes, strict=True):
+        if spot is None:
+            continue
+        cx, cy = x + spot.dx, y + spot.dy
+        if spot.leader:
+            # from the point to the nearest edge of the label's box
+            ex = min(max(x, cx - w / 2), cx + w / 2)
+            ey = min(max(y, cy - bh / 2), cy + bh / 2)
+            plot.line([(x, y), (ex, ey)], GREY, 0.15)
+        plot.text(cx, cy + h * 0.35, text, size=LABEL_SIZE, anchor="middle")
 
 
 def assessment_plot(distribution: list[dict], *, width: float = 180, height: float = 40) -> Plot:

@@ -482,35 +482,33 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
                 "target": _num(cm.target),
             },
         )
-    fun = funnel_for(cm, start=start, end=end, labels=labels, today=today)
+    # Computed from the published figures (a team withheld is listed, not plotted): a
+    # point's place on a funnel plot, with the limits, would give its numerator away.
+    publish = disclosure.publisher(disclosure.OUTSIDE, measure)
+    fun = funnel_for(cm, start=start, end=end, labels=labels, publish=publish, today=today)
+    symbol = disclosure.rules().symbol
     if fun.result is None:
         out["funnel_reason"] = fun.reason
         return out
     units = []
     for u in fun.units:
-        if fun.data_type == "PR":
-            value, num_text, den_text, suppressed = _disclosed_value(
-                measure, u.numerator, u.denominator, fun.multiplier
-            )
+        if u.suppressed:
+            num_text = den_text = symbol
         else:
-            value, num_text, den_text, suppressed = _disclosed_value(
-                measure, u.numerator, u.denominator, measure.multiplier
-            )
-        if not out["counts_people"]:
-            value = u.rate
+            num_text, den_text = _fmt(u.numerator, 2), _fmt(u.denominator, 2)
+        position = "Small numbers withheld: not plotted" if u.suppressed else (
+            _position_words(u.outside)
+        )  # fmt: skip
         units.append(
             {
                 "label": u.label,
                 "numerator": num_text,
                 "denominator": den_text,
-                # Plot position: the denominator as published (rounded when it counts people).
-                "x": None
-                if suppressed
-                else (float(den_text.replace(",", "")) if den_text else None),
-                "rate": value,
-                "suppressed": suppressed,
+                "x": None if u.suppressed else u.denominator,
+                "rate": u.rate,
+                "suppressed": u.suppressed,
                 "outside": u.outside,
-                "position": _position_words(u.outside),
+                "position": position,
             }
         )
         row = team_rows.get(u.team.pk)
@@ -520,11 +518,11 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
                     "measure": measure.name,
                     "numerator": num_text,
                     "denominator": den_text,
-                    "rate": value,
-                    "position": _position_words(u.outside),
+                    "rate": u.rate,
+                    "position": position,
                 }
             )
-    dens = [u.denominator for u in fun.units]
+    dens = [u.denominator for u in fun.plotted]
     first, last = max(min(dens) * 0.8, 1e-9), max(dens) * 1.1
     steps = 60
     xs = (
@@ -539,8 +537,9 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
         "units": units,
         "xs": xs,
         "curves": curves,
-        "x_title": measure.denominator_definition or "Denominator",
+        "x_title": fun.x_title,
         "outside": [u["label"] for u in units if u["outside"] in ("above", "below")],
+        "withheld": [u["label"] for u in units if u["suppressed"]],
     }
     return out
 

@@ -519,11 +519,25 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
                      colour=GREY)  # fmt: skip
         if f"funnel-{key}" in charts:
             pdf.plot(charts[f"funnel-{key}"])
-            outside = m["funnel"]["outside"]
+            funnel = m["funnel"]
+            outside = funnel["outside"]
+            withheld = funnel.get("withheld") or []
             pdf.para(
-                ("Outside the 99.8% limits: " + ", ".join(outside) + ".")
-                if outside else "Every team is within the 99.8% limits.",
+                (("Outside the 99.8% limits: " + ", ".join(outside) + ".")
+                 if outside else "Every team is within the 99.8% limits.")
+                + f" Across: {funnel['x_title'][:1].lower()}{funnel['x_title'][1:]}."
+                + ((" Not plotted, their small numbers withheld: " + ", ".join(withheld) + ".")
+                   if withheld else ""),
                 size=8.5,
+            )  # fmt: skip
+            pdf.table(
+                ["Team", "Numerator", "Denominator", "Rate", "Against the limits"],
+                [[u["label"], u["numerator"], u["denominator"],
+                  u["numerator"] if u["suppressed"] else _num(u["rate"], 2), u["position"]]
+                 for u in funnel["units"]],
+                [52, 24, 26, 20, 58],
+                ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"],
+                size=7.5,
             )  # fmt: skip
         elif m["funnel_reason"]:
             pdf.para(f"No funnel plot: {m['funnel_reason']}", size=8.5, colour=GREY)

@@ -71,7 +71,27 @@ BATCH = 2000
 DAY = dt.timedelta(days=1)
 CYCLE_DAYS = dt.timedelta(days=14)  # two-week PDSA cycles, back to back in a ramp
 OUTCOME_LAG = dt.timedelta(days=simulate.OUTCOME_RAMP_DAYS)
-NOTE_FOR_PATTERN = {"I": "improver", "F": "fader", "L": "late", "S": "stable", "W": "stable"}
+NOTE_FOR_PATTERN = {
+    "I": "improver",
+    "F": "fader",
+    "L": "late",
+    "S": "stable",
+    "W": "stable",
+    "D": "recovered",
+    "J": "stable",
+}
+# A fading team's gain starts to slip this long after its change (simulate.FADE_DAYS later
+# it is gone), and only where at least FADED_DAYS of data are left after it: the latest six
+# months must be back at the baseline for the verdict to read "not sustained".
+FADE_AFTER = dt.timedelta(days=105)
+FADED_DAYS = dt.timedelta(days=195)
+# A recovered deterioration (pattern D): a sharp three months worse (beyond the limits, too
+# short for a run to carry on into the months after), then back to usual for the latest six
+# and more, so the verdict reads "no change", with a signal of concern in the past.
+WORSE_FROM = dt.timedelta(days=300)
+WORSE_UNTIL = dt.timedelta(days=210)
+# A team that joined recently (pattern J) has only a few months of data: too few to judge.
+JOINED_DAYS = (100, 130)
 UTC = dt.UTC
 
 
@@ -645,7 +665,10 @@ class Builder:
 
         if spec.phase == "preparation":
             joined = today - dt.timedelta(days=rng.randint(20, 70))
-        elif not showcase and rng.random() < 0.12:
+        elif pattern == "J":
+            joined = timeline.last_day - dt.timedelta(days=rng.randint(*JOINED_DAYS))
+        elif not showcase and pattern not in ("F", "D") and rng.random() < 0.12:
+            # (a fading or recovering team's story needs the whole year: it joined on time)
             joined = timeline.starts + dt.timedelta(days=rng.randint(30, 60))
         else:
             joined = timeline.starts - dt.timedelta(days=rng.randint(14, 45))
@@ -663,7 +686,10 @@ class Builder:
         cycles = rng.choice((3, 4))
         if pattern in ("I", "F"):
             latest = last_day - dt.timedelta(days=240)
-            change = min(timeline.starts + dt.timedelta(days=rng.randint(45, 90)), latest)
+            # A fader adopts its change as early as its ramp allows: its gain has to hold
+            # and then go, within the collaborative's year.
+            after = 0 if pattern == "F" else rng.randint(45, 90)
+            change = min(timeline.starts + dt.timedelta(days=after), latest)
             change = max(change, timeline.starts + CYCLE_DAYS * cycles + 7 * DAY)
             change = max(change, joined + CYCLE_DAYS * cycles + 14 * DAY)
         elif pattern == "L":
@@ -671,15 +697,29 @@ class Builder:
         if change is not None:
             ramp_start = change - CYCLE_DAYS * cycles
         if pattern == "F" and change is not None:
-            fade = change + dt.timedelta(days=rng.randint(150, 210))
-            if fade > last_day - dt.timedelta(days=60):
+            fade = change + FADE_AFTER
+            if fade > last_day - FADED_DAYS:
                 fade = None
+        worse_from = worse_until = balancing_from = balancing_eases = None
+        if pattern == "D":
+            worse_from, worse_until = last_day - WORSE_FROM, last_day - WORSE_UNTIL
+        if pattern == "I" and index == 0 and change is not None:
+            # The first improver's change had a cost its balancing measures show (more bed
+            # rails raised to stop falls): worse since, easing for the last five months.
+            balancing_from = change + 30 * DAY
+            balancing_eases = last_day - dt.timedelta(days=simulate.BALANCING_EASE_DAYS)
+            if balancing_eases < balancing_from + 120 * DAY:
+                balancing_eases = None
 
         missing = 0
+        # Teams whose story is in their latest months send them all.
+        story = pattern in ("D", "J") or fade is not None
         reports = not showcase and spec.phase in ("active", "sustain") and withdrawn is None
-        if reports and (index == len(spec.patterns) - 1 or rng.random() < 0.15):
+        if reports and not story and (index == len(spec.patterns) - 1 or rng.random() < 0.15):
             missing = rng.randint(1, 3)
         first_day = add_months(last_day, -self.scale.history_months) + DAY
+        if pattern == "J":
+            first_day = joined.replace(day=1)
         traj = simulate.Trajectory(
             pattern=pattern,
             first_day=first_day,
@@ -688,6 +728,10 @@ class Builder:
             change=change,
             fade=fade,
             missing_recent=missing,
+            worse_from=worse_from,
+            worse_until=worse_until,
+            balancing_from=balancing_from,
+            balancing_eases=balancing_eases,
         )
 
         lead_job = rng.choice(names.LEAD_TITLES[kind])

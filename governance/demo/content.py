@@ -2436,6 +2436,7 @@ FACULTY_NOTES = {
     "stable": "Testing well but the outcome has not moved: pick one change and test it more.",
     "fader": "Gains slipping since the team lead left; sponsor asked to help.",
     "late": "Good ramp of tests; too early to see the outcome move.",
+    "recovered": "Harm rose with winter agency staffing; back to its usual level since spring.",
 }
 
 # A team's own change idea, added under the collaborative's driver diagram: (title, description).

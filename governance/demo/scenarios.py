@@ -7,6 +7,17 @@ A team's pattern letter says what its data will show:
 - ``F`` fades: improves, then slips back towards baseline about nine months later.
 - ``L`` late: adopted its change in the last two months; too early to see it.
 - ``W`` withdrew part way (winter pressures), with data up to that date.
+- ``D`` got worse for about six months (winter staffing), then recovered for the latest six.
+- ``J`` joined a few months ago: too few points yet to judge.
+
+And the first team of a collaborative, when it improves, pays for it on a balancing
+measure: worse since its change, easing over the latest months but not back yet.
+
+So every verdict (measures/spc/README.md) has a story: ``I`` in a sustain or closed
+collaborative is a sustained gain and in an active one a recent shift (improved); ``F`` a
+faded gain (not sustained); ``D`` a recovered deterioration and ``S`` a stable team (no
+change); the first improver's balancing measure (deteriorated); ``J`` and ``L`` too little
+data or too soon (insufficient data, no change).
 """
 
 import random
@@ -54,7 +65,7 @@ SHOWCASE = CollabSpec(
     lead="EMID",
     topic="inpatient-falls",
     phase="active",
-    patterns="IISLSIWSISISIS",
+    patterns="IISLDIWSISJSIS",
     team_kinds=("acute", "acute", "community", "acute", "mental_health"),
     partners=("WMID",),
     target_change=0.4,
@@ -69,7 +80,7 @@ CARE_HOMES = CollabSpec(
     lead="YH",
     topic="safety-in-care-homes",
     phase="sustain",
-    patterns="IISIFSWISISFIS",
+    patterns="IISIFDWISISFIS",
     team_kinds=("care_home",),
     target_change=0.3,
     target_moved=(
@@ -288,7 +299,7 @@ TINY = Scale(
     name="tiny",
     history_months=24,
     collaboratives=(
-        replace(SHOWCASE, patterns="ISW"),
+        replace(SHOWCASE, patterns="ISWDJ"),
         replace(CARE_HOMES, patterns="IF"),
         replace(LAPAROTOMY, patterns="IS"),
     ),

@@ -19,6 +19,17 @@ DAYS_PER_MONTH = 30.44
 SPIKE = {"up": 0.5, "down": 2.2, "neither": 2.2}
 # Outcome measures reach their new level this many days after the change is adopted.
 OUTCOME_RAMP_DAYS = 45
+# A fading gain is gone this many days after it starts to slip: the team is back at its
+# baseline, which is what "not sustained" means to the verdict (measures/spc/README.md).
+FADE_DAYS = 45
+# How much worse a bad spell makes a measure: rates and counts of harm rise by this share
+# (1.2: to 2.2 times the usual level; a share of good care falls to 1 / 2.2 of it), enough
+# for the chart to signal concern within a few months.
+WORSE_RISE = 1.2
+# What is left of a balancing problem once the team has worked on it for five months: it
+# is easing, but still worse than before the change that caused it.
+BALANCING_LEFT = 0.5
+BALANCING_EASE_DAYS = 150
 
 
 def rng_for(*parts: str) -> np.random.Generator:
@@ -33,8 +44,11 @@ class Trajectory:
 
     `ramp_start` is the first test of the idea the team adopts on `change`; process
     measures climb during the ramp, outcome measures move after adoption. `fade` starts
-    the slide back towards baseline. `missing_recent` periods at the end were never sent;
+    the slide back to baseline. `missing_recent` periods at the end were never sent;
     the period containing `gap` is missing; the period containing `spike` is one-off bad.
+    From `worse_from` to `worse_until` the team's measures (not its balancing ones) are
+    worse, then back to usual (a deterioration that recovered). From `balancing_from` its
+    balancing measures are worse (the change had a cost), easing from `balancing_eases`.
     """
 
     pattern: str
@@ -46,6 +60,10 @@ class Trajectory:
     missing_recent: int = 0
     gap: dt.date | None = None
     spike: dt.date | None = None
+    worse_from: dt.date | None = None
+    worse_until: dt.date | None = None
+    balancing_from: dt.date | None = None
+    balancing_eases: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +104,35 @@ def effect(days: np.ndarray, measure_kind: str, traj: Trajectory) -> np.ndarray:
         f = np.interp(days, [change, change + OUTCOME_RAMP_DAYS], [0.0, 1.0])
     if traj.fade is not None:
         fade = traj.fade.toordinal()
-        f = f * np.interp(days, [fade, fade + 120], [1.0, 0.15])
+        f = f * np.interp(days, [fade, fade + FADE_DAYS], [1.0, 0.0])
     return f
+
+
+def harm(days: np.ndarray, measure_kind: str, traj: Trajectory) -> np.ndarray:
+    """How far (0 to 1) a bad spell has made this measure worse on each day (ordinals): the
+    team's measures between `worse_from` and `worse_until` (a month to set in, then back to
+    usual at once), its balancing measures from `balancing_from` (easing to BALANCING_LEFT
+    over BALANCING_EASE_DAYS from `balancing_eases`)."""
+    if measure_kind == "balancing":
+        if traj.balancing_from is None:
+            return np.zeros(len(days))
+        start = traj.balancing_from.toordinal()
+        h = np.interp(days, [start, start + 45], [0.0, 1.0])
+        if traj.balancing_eases is not None:
+            ease = traj.balancing_eases.toordinal()
+            h = h * np.interp(days, [ease, ease + BALANCING_EASE_DAYS], [1.0, BALANCING_LEFT])
+        return h
+    if traj.worse_from is None or traj.worse_until is None:
+        return np.zeros(len(days))
+    start, until = traj.worse_from.toordinal(), traj.worse_until.toordinal()
+    return np.interp(days, [start, start + 30], [0.0, 1.0]) * (days < until)
+
+
+def worse_scale(h: np.ndarray, direction: str) -> np.ndarray:
+    """The factor a level is multiplied by when it is `h` of the way into a bad spell: up
+    when lower is better (or no direction), down when higher is better."""
+    rise = 1 + WORSE_RISE * h
+    return 1 / rise if direction == "up" else rise
 
 
 def period_list(frequency: str, traj: Trajectory) -> list[dt.date]:
@@ -115,8 +160,10 @@ def series_points(key: str, spec: MeasureSpec, traj: Trajectory) -> list[tuple]:
     half = 3 if spec.frequency == "weekly" else 15
     days = np.array([s.toordinal() + half for s in starts])
     f = effect(days, spec.kind, traj)
+    bad = worse_scale(harm(days, spec.kind, traj), spec.direction)
     share = 7 / DAYS_PER_MONTH if spec.frequency == "weekly" else 1.0
     move = 1 + (p.better - 1) * f if p.better is not None else np.ones(n)
+    move = move * bad
     spike = np.ones(n)
     if traj.spike is not None:
         spiked = period_start_for(traj.spike, spec.frequency)
@@ -132,6 +179,7 @@ def series_points(key: str, spec: MeasureSpec, traj: Trajectory) -> list[tuple]:
     elif sim.model == "proportion":
         den = np.maximum(1, rng.poisson(p.denominator * share, n))
         prob = p.base + (p.better - p.base) * f if p.better is not None else np.full(n, p.base)
+        prob = np.clip(prob * bad, 0.001, 0.98)
         if sim.overdispersion:
             logit = np.log(prob / (1 - prob)) + rng.normal(0, sim.overdispersion, n)
             prob = 1 / (1 + np.exp(-logit))
@@ -162,6 +210,8 @@ def _events(rng: np.random.Generator, p: Params, spec: MeasureSpec, traj: Trajec
     mean_gap = (
         p.base * (1 + (p.better - 1) * f) if p.better is not None else np.full(len(days), p.base)
     )
+    # days between events: a bad spell shortens them (worse_scale is the rate's factor)
+    mean_gap = mean_gap / worse_scale(harm(days, spec.kind, traj), "down")
     counts = rng.poisson(1 / mean_gap)
     last = traj.last_day.toordinal() - 14 * traj.missing_recent
     return [

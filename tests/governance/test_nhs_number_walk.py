@@ -80,6 +80,10 @@ def constructor_arguments(cast) -> dict:
         "sections": [("summary", "Summary")],
         "initial_text": {},
         "options": [],
+        "counts_cases": True,
+        "questions": [
+            {"key": "ra1", "text": "“RA1”", "rows": [2], "options": [{"team": 1, "name": "A"}]}
+        ],
     }
 
 

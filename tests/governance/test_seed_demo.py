@@ -37,6 +37,10 @@ UNSTABLE_FIELDS = {
     "computed_at",
     # A chart result's key hashes its inputs, annotation ids among them.
     "inputs_hash",
+    # When a sustain alert was raised, emailed or cleared: the clock's, after the seed.
+    "raised_at",
+    "emailed_at",
+    "cleared_at",
 }
 # What the seed promises to fill (other models are empty or derived, like chart results).
 SEEDED = (

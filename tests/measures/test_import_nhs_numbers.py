@@ -97,8 +97,10 @@ def test_an_error_quotes_a_cell_only_once_it_passes_the_check(cast):
     )
 
     reasons = [e["reason"] for e in batch.findings["errors"]]
-    assert reasons[0] == "this value is not a team of this collaborative you can see"
-    assert reasons[1] == "“Beta Wards 12” is not a team of this collaborative you can see"
+    unknown = " is not a team of this collaborative you can see: expected a team's name as in "
+    unknown += "Collab, or its organisation's ODS code"
+    assert reasons[0] == "this value" + unknown
+    assert reasons[1] == "“Beta Wards 12”" + unknown
 
 
 def test_a_file_name_with_an_nhs_number_refuses_the_file(cast):

@@ -488,6 +488,24 @@ def build_world() -> dict:
         starts_on=START,
         ends_on=START,
     )
+    # An event-dated measure with one event, so that the event forms (on the grid and on
+    # its own page, with a remove button) are found and fuzzed.
+    harm_days = Measure.objects.create(
+        topic=cast.falls_rate.topic,
+        name="Days between falls with severe harm",
+        kind=Measure.Kind.OUTCOME,
+        operational_definition="Each fall with severe harm, on its date.",
+        numerator_definition="Falls with severe harm on that date",
+        frequency=Measure.Frequency.EVENT,
+        direction=Measure.Direction.UP,
+        chart_type=Measure.ChartType.G,
+    )
+    datapoints_write(
+        series=Series.objects.create(team=cast.alpha, measure=harm_days),
+        changes=[PointChange(month[-1], 1)],
+        by=None,
+        source=DataPointRevision.Source.GRID,
+    )
     person = Person.objects.create(name="Nurse Ward", organisation=cast.alpha.organisation)
     TeamMembership.objects.create(team=cast.alpha, person=person, joined_on=START)
     archived = PDSACycle.objects.create(

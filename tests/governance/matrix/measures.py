@@ -160,6 +160,45 @@ MATRIX = {
             "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
         },
     },
+    "measures:event_save": {
+        "object": "series",
+        "does": "edit",
+        # The world's series are periodic: whoever may edit them is told 404 (no events).
+        "POST": {
+            "own":          (403, 403, 404, 403, 404, 404, 404, 404,   L),
+            "own_custom":   (404, 403, 404, 403, 404, 404, 404, 404,   L),
+            "peer":         (403, 403, 404, 403, 404, 404, 404, 404,   L),
+            "other_collab": (403, 403, 404, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (403, 404, 404, 404, 404, 404, 404, 404,   L),
+            "withdrawn":    (403, 403, 403, 403, 403, 403, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
+    "measures:event_delete": {
+        "object": "series",
+        "does": "edit",
+        # The world's series are periodic: whoever may edit them is told 404 (no events).
+        "kwargs": {"period": "2024-01-01"},
+        "POST": {
+            "own":          (403, 403, 404, 403, 404, 404, 404, 404,   L),
+            "own_custom":   (404, 403, 404, 403, 404, 404, 404, 404,   L),
+            "peer":         (403, 403, 404, 403, 404, 404, 404, 404,   L),
+            "other_collab": (403, 403, 404, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (403, 404, 404, 404, 404, 404, 404, 404,   L),
+            "withdrawn":    (403, 403, 403, 403, 403, 403, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
+    "measures:import_answer": {
+        "object": "import",
+        "does": "edit",
+        "POST": {
+            "own":          (404, 404, 404, 404, 302, 404, 404, 404,   L),
+            "other_collab": (404, 404, 302, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
     "measures:import_batch": {
         "object": "import",
         "does": "view",
