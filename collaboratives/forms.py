@@ -1055,6 +1055,7 @@ class LearningEventForm(NHSFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = LearningEvent.Kind.choices  # radios: no "---------"
         _messages(
             self,
             {

@@ -241,6 +241,7 @@ def test_the_manager_changes_a_learning_events_title_and_dates(cast):
     )
 
     assert edit in calendar
+    assert "---------" not in page.content.decode()
     assert 'value="Learning session 1"' in page.content.decode()
     assert response.status_code == 302
     session.refresh_from_db()
