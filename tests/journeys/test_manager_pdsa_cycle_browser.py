@@ -46,6 +46,15 @@ class Actions:
         locator.check()
 
 
+def at_320(page, shoot, step: str) -> None:
+    """The same page on a phone: screenshot, and nothing may scroll sideways."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    shoot(f"{step}-320")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert width <= 320, f"{step} scrolls sideways at 320px: {width}"
+
+
 @pytest.fixture
 def demo():
     call_command("seed_demo", "--scale", "tiny", stdout=StringIO())
@@ -82,6 +91,7 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
     measure = team.series.select_related("measure").order_by("measure__name").first().measure
     act.check(page.get_by_label(measure.name, exact=True))
     shoot("plan")
+    at_320(page, shoot, "plan")
     act.click(page.get_by_role("button", name="Save the plan"))
     page.wait_for_url(re.compile(r"/cycles/\d+/$"))
     status = page.locator("#cycle-status")
@@ -101,6 +111,7 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
     page.locator("#step-act").get_by_text("Saved.").wait_for()
     assert status.inner_text().strip() == "Adopt"
     shoot("done")
+    at_320(page, shoot, "done")
 
     cycle = PDSACycle.objects.get(title="Call bells within reach at handover")
     assert cycle.team == team and cycle.change_idea == idea
