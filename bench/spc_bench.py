@@ -13,6 +13,15 @@ the input specs to the verdicts:
 - batch_u: U charts (Anhoej's rules);
 - funnel_pr: funnel plots of 40 teams each (PR, adjusted automatically).
 
+and the straightforward per-series numpy loop (loop_run_p, run and P charts) with the ratio
+batch_run_p / loop_run_p, from the same run. Times are CPU seconds of this process.
+
+python bench/spc_bench.py --against REV [--series 2000] [--repeat 5]
+
+The core of git revision REV (`git archive`, imported under another name) and the working
+tree's, in one process, alternating, best of --repeat: a fair before/after on a shared
+machine.
+
 python bench/spc_bench.py --national [--workers 2]
 
 Against the PostgreSQL in DATABASE_URL holding the national seed (`manage.py seed_demo
@@ -27,6 +36,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
+import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -57,9 +67,9 @@ def make_data(count: int, seed: int = 1):
     return y, n, x, breaks, freeze
 
 
-def specs(chart, convention, y, n, breaks, freeze, improvement="up"):
+def specs(chart, convention, y, n, breaks, freeze, improvement="up", spec_class=None):
     return [
-        SeriesSpec(
+        (spec_class or SeriesSpec)(
             chart=chart,
             y=y[i],
             n=None if n is None else n[i],
@@ -73,10 +83,81 @@ def specs(chart, convention, y, n, breaks, freeze, improvement="up"):
     ]
 
 
+def _runs(side):
+    """Anhoej's runs analysis of one phase, straightforwardly: longest run, crossings."""
+    side = side[side != 0]
+    if side.size == 0:
+        return 0, 0, False
+    change = np.flatnonzero(side[1:] != side[:-1])
+    bounds = np.concatenate(([0], change + 1, [side.size]))
+    longest = int(np.diff(bounds).max())
+    crossings = change.size
+    m = side.size
+    signal = longest > round(np.log2(m)) + 3 or crossings < binom_quantile(m - 1)
+    return longest, crossings, signal
+
+
+def binom_quantile(n, p=0.05):
+    """qbinom(p, n, 0.5): the first count whose cumulative probability reaches p."""
+    pmf = np.array([math.comb(n, j) for j in range(n + 1)], dtype=float) / 2.0**n
+    return int(np.searchsorted(np.cumsum(pmf), p))
+
+
+def loop_chart(chart, y, n, brk, frz):
+    """One series, one chart (run or P, Anhoej's rules), with straightforward numpy code:
+    each phase's centre and limits, points outside, runs analysis; then the verdict's
+    reference chart (baseline centre and limits carried forward), its signals after the
+    baseline and the median z of the latest six points."""
+    v = y / n
+    ok = np.isfinite(v) & (n > 0)
+    starts = [0, *brk, v.size]
+    out = []
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        k = b if frz is None else min(a + frz, b)
+        base = np.zeros(v.size, dtype=bool)
+        base[a:k] = ok[a:k]
+        if chart == "run":
+            cl = np.median(v[base]) if base.any() else np.nan
+            lcl = ucl = np.full(b - a, np.nan)
+        else:
+            cl = y[base].sum() / n[base].sum()
+            s = np.sqrt(cl * (1 - cl) / n[a:b])
+            lcl, ucl = np.clip(cl - 3 * s, 0, 1), np.clip(cl + 3 * s, 0, 1)
+        seg = v[a:b][ok[a:b]]
+        outside = (v[a:b] > ucl) | (v[a:b] < lcl)
+        out.append((cl, outside, _runs(np.sign(seg - cl))))
+    # the verdict's reference chart: the baseline (phase 0's frozen points, else phase 0,
+    # else the first points up to the tenth valid one) carried over the whole series
+    valid = np.flatnonzero(ok)
+    k = frz or (brk[0] if brk else (valid[9] + 1 if valid.size > 9 else v.size))
+    base = ok.copy()
+    base[k:] = False
+    if chart == "run":
+        cl = np.median(v[base]) if base.any() else np.nan
+        sigma = np.nan
+    else:
+        cl = y[base].sum() / n[base].sum()
+        sigma = np.sqrt(cl * (1 - cl) / n)
+    after = v[k:][ok[k:]]
+    side = np.sign(after - cl)
+    _, _, signal = _runs(side)
+    z = (v[ok] - cl) / (sigma[ok] if chart == "p" else 1.0)
+    held = np.median(z[-6:]) >= 1 if z.size >= 6 else False
+    return out, signal, held
+
+
+def loop_run_p(y, n, breaks, freeze):
+    for i in range(y.shape[0]):
+        loop_chart("run", y[i], n[i], breaks[i], freeze[i])
+        loop_chart("p", y[i], n[i], breaks[i], freeze[i])
+
+
 def timed(fn):
-    start = time.perf_counter()
+    """CPU seconds of this process (one core): other load on a shared machine counts less
+    than in wall-clock time."""
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def main() -> None:
@@ -85,9 +166,14 @@ def main() -> None:
     parser.add_argument("--funnels", type=int, default=2_000)
     parser.add_argument("--national", action="store_true", help="time recompute_charts")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--against", metavar="REV", help="compare with the core of REV")
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if args.national:
         national(args.workers)
+        return
+    if args.against:
+        against(args.against, args.series, args.repeat)
         return
     count = args.series
     y, n, x, breaks, freeze = make_data(count)
@@ -98,7 +184,11 @@ def main() -> None:
         compute_batch(specs("p", "anhoej", y, n, breaks, freeze))
 
     t = timed(run_p)
+    loop_count = max(count // 5, 1)  # the loop is slow: a fifth of the series is enough
+    t_loop = timed(lambda: loop_run_p(y[:loop_count], n[:loop_count], breaks, freeze))
     print(f"batch_run_p: {count / t:.0f} series/s")
+    print(f"loop_run_p: {loop_count / t_loop:.0f} series/s (straightforward numpy, one by one)")
+    print(f"batch_run_p / loop_run_p: {(count / t) / (loop_count / t_loop):.1f}x")
     t = timed(lambda: compute_batch(specs("i", "mdc", x, None, breaks, freeze)))
     print(f"batch_xmr_mdc: {count / t:.0f} series/s")
     rate_y = np.where(np.isnan(y), np.nan, np.round(y / 10))
@@ -115,6 +205,59 @@ def main() -> None:
 
     t = timed(funnels)
     print(f"funnel_pr: {args.funnels / t:.0f} plots/s")
+
+
+def against(rev: str, count: int, repeat: int) -> None:
+    """The core of ``rev`` and this one, alternating in one process; best of ``repeat``."""
+    import importlib
+    import io
+    import subprocess
+    import tarfile
+    import tempfile
+
+    import measures.spc as new
+
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "archive", rev, "measures/spc"], cwd=root, capture_output=True, check=True
+    ).stdout
+    tmp = Path(tempfile.mkdtemp(prefix="spc-before-"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter="data")
+    (tmp / "measures" / "spc").rename(tmp / "spc_before")
+    sys.path.insert(0, str(tmp))
+    old = importlib.import_module("spc_before")
+    y, n, x, breaks, freeze = make_data(count)
+    rate_y = np.where(np.isnan(y), np.nan, np.round(y / 10))
+
+    def case(chart, convention, values, denominators):
+        return lambda m: m.compute_batch(
+            specs(chart, convention, values, denominators, breaks, freeze, spec_class=m.SeriesSpec)
+        )
+
+    run, p = case("run", "anhoej", y, n), case("p", "anhoej", y, n)
+    cases = {
+        "batch_run_p": lambda m: (run(m), p(m)),
+        "batch_xmr_mdc": case("i", "mdc", x, None),
+        "batch_u": case("u", "anhoej", rate_y, n),
+    }
+    loop_count = max(count // 5, 1)
+    best = {}
+    for k in range(repeat):
+        pair = (("before", old), ("after", new))
+        for name, fn in cases.items():
+            for label, module in pair if k % 2 == 0 else pair[::-1]:  # each goes first in turn
+                t = timed(lambda fn=fn, module=module: fn(module))
+                best[name, label] = min(best.get((name, label), t), t)
+        t = timed(lambda: loop_run_p(y[:loop_count], n[:loop_count], breaks, freeze))
+        best["loop"] = min(best.get("loop", t), t)
+    loop = loop_count / best["loop"]
+    print(f"against {rev}: {count} series, best of {repeat}, CPU seconds")
+    print(f"loop_run_p: {loop:.0f} series/s")
+    for name in cases:
+        b, a = count / best[name, "before"], count / best[name, "after"]
+        more = f", {b / loop:.1f}x -> {a / loop:.1f}x the loop" if name == "batch_run_p" else ""
+        print(f"{name}: {b:.0f} -> {a:.0f} series/s ({a / b:.2f}x{more})")
 
 
 def national(workers: int) -> None:

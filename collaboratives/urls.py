@@ -3,7 +3,6 @@ from django.urls import path
 from collaboratives import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("collaboratives/new/", views.collaborative_create, name="collaborative_create"),
     path("collaboratives/<int:pk>/", views.collaborative_detail, name="collaborative"),
     path("collaboratives/<int:pk>/edit/", views.collaborative_edit, name="collaborative_edit"),

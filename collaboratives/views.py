@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,39 +45,9 @@ from collaboratives.models import (
     Team,
     TeamAssessment,
 )
-from dashboards.start import start_here
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
 from measures.exporters.formats import render_csv
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The collaboratives the user may see, in phase order, with their active teams."""
-    collaboratives = (
-        Collaborative.objects.visible_to(request.user)
-        .select_related("lead_ahsn", "topic")
-        .annotate(active_teams=Count("teams", filter=Q(teams__status=Team.Status.ACTIVE)))
-        .annotate(
-            phase_order=Case(
-                *[When(phase=phase, then=Value(i)) for i, phase in enumerate(Collaborative.Phase)],
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("phase_order", "name")
-    )
-    return render(
-        request,
-        "collaboratives/home.html",
-        {
-            "collaboratives": collaboratives,
-            "can_create": access.ahsns_for_new_collaboratives(request.user).exists(),
-            "can_invite": access.may_invite(request.user),
-            # Each role's dashboards first: what needs their attention, without clicking around.
-            "start_here": start_here(request.user),
-        },
-    )
-
 
 # --- Setting a collaborative up ------------------------------------------------------------
 

@@ -1,10 +1,11 @@
-"""My team and the collaborative: the pages and their lazily loaded partials."""
+"""Home, my team and the collaborative: the pages and their lazily loaded partials."""
 
 from django.urls import path
 
-from dashboards import collaborative_views, team_views
+from dashboards import collaborative_views, home_views, team_views
 
 urlpatterns = [
+    path("", home_views.home, name="home"),
     path("teams/<int:pk>/dashboard/", team_views.team_dashboard, name="dashboard_team"),
     path(
         "teams/<int:pk>/dashboard/measures/<int:series_pk>/",

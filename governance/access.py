@@ -467,13 +467,13 @@ def ahsn_for_review(user, pk):
     return ahsn
 
 
-def review_for(user, pk):
-    """A contract review `user` may read, sign off or download; 404 for anyone else."""
-    from reports.models import ContractReview
-
+def review_for(reviews, user, pk):
+    """The contract review `pk` among `reviews` (reports' queryset or model manager, passed in
+    so that this module never imports the reports app above it) if `user` may read, sign
+    off or download it; 404 for anyone else."""
     try:
-        review = ContractReview.objects.select_related("ahsn").get(pk=pk)
-    except (ContractReview.DoesNotExist, ValueError, TypeError):
+        review = reviews.select_related("ahsn").get(pk=pk)
+    except (reviews.model.DoesNotExist, ValueError, TypeError):
         raise Http404("No report here") from None
     if not may_review(user, review.ahsn_id):
         raise Http404("No report here")

@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from collab import jobs
 from governance import access
 from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import DataPoint, DataPointRevision, ImportBatch, Measure, Series
@@ -724,11 +725,9 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
 def import_queue(*, batch: ImportBatch, user) -> bool:
     """Send a large batch to a worker once, after this transaction commits; False if it was
     sent already. The page polls the batch until the worker has finished."""
-    from measures.tasks import import_batch_confirm_task
-
     queued = ImportBatch.objects.filter(
         pk=batch.pk, status=ImportBatch.Status.PREVIEW, confirmed_at__isnull=True
     ).update(confirmed_at=timezone.now())
     if queued:
-        transaction.on_commit(lambda: import_batch_confirm_task.delay(batch.pk, user.pk))
+        jobs.send_on_commit("measures.tasks.import_batch_confirm_task", batch.pk, user.pk)
     return bool(queued)

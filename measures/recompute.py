@@ -14,6 +14,9 @@ PostgreSQL holds the pending work: one `RecomputeJob` row per series.
 4. `complete_periods_advance` (beat, daily) marks stale the series whose latest complete
    period has moved since their chart was computed (a period reached its due date, or its
    last team entered it): the cutoff is one of the inputs hashed, so those charts are stale.
+
+Claiming, giving back and sweeping follow the protocol in `collab.jobs`, which the contract
+review's build shares; the tasks are sent by name, so this module never imports them.
 """
 
 import datetime as dt
@@ -24,9 +27,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from collab import jobs
 from measures import spc
 from measures.completeness import complete_cutoffs, cutoff_for
 from measures.data import SeriesInput, series_inputs
@@ -44,6 +48,19 @@ CHUNK = 500  # series per batch task
 KEEP_RESULTS = 2  # per series: the newest, and the one before while it is recomputed
 
 Status = RecomputeJob.Status
+
+PROTOCOL = jobs.Protocol(
+    model=RecomputeJob,
+    key="series_id",
+    waiting=Status.PENDING,
+    running=Status.RUNNING,
+    failed=Status.FAILED,
+    max_attempts=MAX_ATTEMPTS,
+    resend_after=RESEND_AFTER,
+    silent_after=SILENT_AFTER,
+    gave_up=f"No worker finished it in {MAX_ATTEMPTS} attempts.",
+    unsent_since="requested_at",
+)
 
 
 class _SendAfterCommit:
@@ -74,14 +91,12 @@ def _sender() -> _SendAfterCommit:
 
 def recompute_send(series_ids: list[int]) -> None:
     """Send the tasks now: one per series (a few), or chunks of the batch task (many)."""
-    from measures.tasks import recompute_chunk, recompute_series
-
     if len(series_ids) <= 3:
         for series_id in series_ids:
-            recompute_series.delay(series_id)
+            jobs.send("measures.tasks.recompute_series", series_id)
         return
     for start in range(0, len(series_ids), CHUNK):
-        recompute_chunk.delay(series_ids[start : start + CHUNK])
+        jobs.send("measures.tasks.recompute_chunk", series_ids[start : start + CHUNK])
 
 
 def series_mark_stale(*, series_ids: Iterable[int], send: bool = True) -> None:
@@ -121,41 +136,18 @@ def series_of_team_mark_stale(*, team_ids: Iterable[int]) -> None:
 def jobs_claim(series_ids: Iterable[int], worker: str) -> list[int]:
     """Claim the jobs that are pending (or held by a silent worker); return their series."""
     ids = sorted(set(series_ids))
-    now = timezone.now()
-    RecomputeJob.objects.filter(series_id__in=ids).filter(
-        Q(status=Status.PENDING) | Q(status=Status.RUNNING, heartbeat_at__lt=now - SILENT_AFTER)
-    ).update(
-        status=Status.RUNNING,
-        claimed_by=worker,
-        claimed_generation=F("generation"),
-        heartbeat_at=now,
-        attempts=F("attempts") + 1,
-    )
-    return list(
-        RecomputeJob.objects.filter(
-            series_id__in=ids, status=Status.RUNNING, claimed_by=worker
-        ).values_list("series_id", flat=True)
-    )
-
-
-def _held(series_ids, worker):
-    return RecomputeJob.objects.filter(
-        series_id__in=list(series_ids), status=Status.RUNNING, claimed_by=worker
-    )
+    PROTOCOL.claim(ids, worker, claimed_generation=F("generation"))
+    return list(PROTOCOL.held(ids, worker).values_list("series_id", flat=True))
 
 
 def jobs_finish(series_ids, worker: str) -> None:
-    _held(series_ids, worker).update(status=Status.DONE, finished_at=timezone.now())
+    PROTOCOL.held(series_ids, worker).update(status=Status.DONE, finished_at=timezone.now())
 
 
 def jobs_fail(series_ids, worker: str, error: str) -> None:
     """Give the jobs back for the sweeper to retry, or mark them failed when out of attempts."""
     now = timezone.now()
-    held = _held(series_ids, worker)
-    held.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED, last_error=error, finished_at=now
-    )
-    held.update(status=Status.PENDING, last_error=error, sent_at=now)
+    PROTOCOL.fail(PROTOCOL.held(series_ids, worker), error, now=now, finished_at=now)
 
 
 def charts_recompute(
@@ -173,9 +165,7 @@ def charts_recompute(
         results = charts_compute(valid)
         with transaction.atomic():
             chart_results_store(results)
-            RecomputeJob.objects.filter(series_id__in=claimed, claimed_by=worker).update(
-                heartbeat_at=timezone.now()
-            )
+            PROTOCOL.beat(PROTOCOL.rows(claimed).filter(claimed_by=worker))
     except Exception:
         log.exception("Recomputing %d series failed", len(claimed))
         jobs_fail(claimed, worker, traceback.format_exc(limit=5)[-2000:])
@@ -317,21 +307,10 @@ def chart_results_store(results: list[ChartResult]) -> None:
 def jobs_sweep(*, now=None) -> dict:
     """Re-send jobs left pending or held by a silent worker; fail those out of attempts."""
     now = now or timezone.now()
-    stuck = RecomputeJob.objects.filter(
-        Q(status=Status.PENDING, sent_at__lt=now - RESEND_AFTER)
-        | Q(status=Status.PENDING, sent_at__isnull=True, requested_at__lt=now - RESEND_AFTER)
-        | Q(status=Status.RUNNING, heartbeat_at__lt=now - SILENT_AFTER)
+    # Through the module's name at send time, so a test may stand in for the broker.
+    return PROTOCOL.sweep(
+        send=lambda ids: recompute_send(ids), now=now, failed_fields={"finished_at": now}
     )
-    with transaction.atomic():
-        spent = stuck.filter(attempts__gte=MAX_ATTEMPTS)
-        spent.filter(last_error="").update(
-            last_error=f"No worker finished it in {MAX_ATTEMPTS} attempts."
-        )
-        failed = spent.update(status=Status.FAILED, finished_at=now)
-        ids = list(stuck.values_list("series_id", flat=True).order_by("series_id"))
-        RecomputeJob.objects.filter(series_id__in=ids).update(status=Status.PENDING, sent_at=now)
-        transaction.on_commit(lambda: recompute_send(ids), robust=True)
-    return {"resent": len(ids), "failed": failed}
 
 
 def complete_periods_advance(

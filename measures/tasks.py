@@ -5,6 +5,7 @@ import datetime as dt
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from collab import jobs
 from measures.models import Series
 from measures.writes import PointChange, datapoints_write
 
@@ -39,17 +40,12 @@ def datapoints_write_task(
     }
 
 
-def _worker_name(task) -> str:
-    """Who holds a claimed job: the worker's host name and this run's task id."""
-    return f"{task.request.hostname or 'eager'}:{task.request.id or 'local'}"
-
-
 @shared_task(bind=True)
 def recompute_series(self, series_id: int) -> int:
     """Recompute one series' chart if its job is still pending (see measures.recompute)."""
     from measures.recompute import charts_recompute
 
-    return charts_recompute(series_ids=[series_id], worker=_worker_name(self))
+    return charts_recompute(series_ids=[series_id], worker=jobs.worker_name(self))
 
 
 @shared_task(bind=True)
@@ -57,7 +53,7 @@ def recompute_chunk(self, series_ids: list[int]) -> int:
     """Recompute many series' charts in one batch of the statistics core."""
     from measures.recompute import charts_recompute
 
-    return charts_recompute(series_ids=series_ids, worker=_worker_name(self))
+    return charts_recompute(series_ids=series_ids, worker=jobs.worker_name(self))
 
 
 @shared_task

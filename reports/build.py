@@ -12,6 +12,9 @@ Like measures/recompute.py, PostgreSQL holds the state of the work:
 4. `reviews_sweep` (beat, every minute) re-sends drafts whose message was lost and takes
    back builds whose worker went silent (killed mid-way); after MAX_ATTEMPTS it marks
    the review failed with the reason.
+
+Claiming, giving back and sweeping follow the protocol in `collab.jobs`, which the chart
+recompute shares; the task is sent by name, so this module never imports reports.tasks.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from collab import jobs
 from reports.models import ContractReview
 from reports.render import render_files
 
@@ -35,6 +39,19 @@ RESEND_AFTER = timedelta(minutes=2)
 # Every step beats the heartbeat (a collaborative read, the files written); no step of a
 # build takes this long, so a build silent for longer has lost its worker.
 SILENT_AFTER = timedelta(minutes=2)
+FAILED_NOTE = "The build failed; try again or ask for help."
+
+PROTOCOL = jobs.Protocol(
+    model=ContractReview,
+    key="pk",
+    waiting=Status.DRAFT,
+    running=Status.BUILDING,
+    failed=Status.FAILED,
+    max_attempts=MAX_ATTEMPTS,
+    resend_after=RESEND_AFTER,
+    silent_after=SILENT_AFTER,
+    gave_up=f"No worker finished the build in {MAX_ATTEMPTS} attempts.",
+)
 
 
 def review_request(*, ahsn, start, end, user) -> ContractReview:
@@ -73,31 +90,19 @@ def review_rebuild(review: ContractReview) -> bool:
 
 
 def review_send(review_id: int) -> None:
-    from reports.tasks import report_build
-
-    report_build.delay(review_id)
+    jobs.send("reports.tasks.report_build", review_id)
 
 
 def review_claim(review_id: int, worker: str) -> int | None:
     """Claim the build for `worker`; its generation, or None if another holds it or it is done."""
-    now = timezone.now()
-    claimed = (
-        ContractReview.objects.filter(pk=review_id)
-        .filter(
-            Q(status=Status.DRAFT)
-            | Q(status=Status.BUILDING, heartbeat_at__lt=now - SILENT_AFTER)
-            # The same task redelivered (acks_late): the run that claimed it has died.
-            | Q(status=Status.BUILDING, claimed_by=worker)
-        )
-        .update(
-            status=Status.BUILDING,
-            claimed_by=worker,
-            build_generation=F("build_generation") + 1,
-            heartbeat_at=now,
-            attempts=F("attempts") + 1,
-            progress=1,
-            progress_note="Starting",
-        )
+    claimed = PROTOCOL.claim(
+        [review_id],
+        worker,
+        # The same task redelivered (acks_late): the run that claimed it has died.
+        also=Q(status=Status.BUILDING, claimed_by=worker),
+        build_generation=F("build_generation") + 1,
+        progress=1,
+        progress_note="Starting",
     )
     if not claimed:
         return None
@@ -105,9 +110,7 @@ def review_claim(review_id: int, worker: str) -> int | None:
 
 
 def _held(review_id: int, worker: str, generation: int):
-    return ContractReview.objects.filter(
-        pk=review_id, status=Status.BUILDING, claimed_by=worker, build_generation=generation
-    )
+    return PROTOCOL.held([review_id], worker, build_generation=generation)
 
 
 class LostClaim(Exception):
@@ -124,8 +127,10 @@ def review_build(review_id: int, *, worker: str) -> bool:
     review = ContractReview.objects.select_related("ahsn").get(pk=review_id)
 
     def progress(pct: int, note: str) -> None:
-        if not _held(review_id, worker, generation).update(
-            progress=max(1, min(pct, 99)), progress_note=note[:300], heartbeat_at=timezone.now()
+        if not PROTOCOL.beat(
+            _held(review_id, worker, generation),
+            progress=max(1, min(pct, 99)),
+            progress_note=note[:300],
         ):
             raise LostClaim
 
@@ -153,41 +158,17 @@ def review_build(review_id: int, *, worker: str) -> bool:
     except Exception:
         log.exception("Contract review %s failed to build", review_id)
         error = traceback.format_exc(limit=5)[-2000:]
-        held = _held(review_id, worker, generation)
-        held.filter(attempts__gte=MAX_ATTEMPTS).update(
-            status=Status.FAILED,
-            last_error=error,
-            progress_note="The build failed; try again or ask for help.",
-        )
-        # Otherwise back to draft: the sweeper sends it again.
-        held.update(status=Status.DRAFT, last_error=error, sent_at=timezone.now())
+        # Failed when out of attempts; otherwise back to draft: the sweeper sends it again.
+        PROTOCOL.fail(_held(review_id, worker, generation), error, progress_note=FAILED_NOTE)
         return False
     return bool(stored)
 
 
 def reviews_sweep(*, now=None) -> dict:
     """Re-send drafts whose message was lost and builds whose worker went silent."""
-    now = now or timezone.now()
-    stuck = ContractReview.objects.filter(
-        Q(status=Status.DRAFT, sent_at__lt=now - RESEND_AFTER)
-        | Q(status=Status.DRAFT, sent_at__isnull=True)
-        | Q(status=Status.BUILDING, heartbeat_at__lt=now - SILENT_AFTER)
-    )
-    with transaction.atomic():
-        spent = stuck.filter(attempts__gte=MAX_ATTEMPTS)
-        spent.filter(last_error="").update(
-            last_error=f"No worker finished the build in {MAX_ATTEMPTS} attempts."
-        )
-        failed = spent.update(
-            status=Status.FAILED, progress_note="The build failed; try again or ask for help."
-        )
-        ids = list(stuck.values_list("pk", flat=True).order_by("pk"))
-        # A silent build goes back to draft, so the re-sent task can claim it.
-        ContractReview.objects.filter(pk__in=ids).update(status=Status.DRAFT, sent_at=now)
 
-        def send():
-            for pk in ids:
-                review_send(pk)
+    def send(ids):
+        for pk in ids:
+            review_send(pk)
 
-        transaction.on_commit(send, robust=True)
-    return {"resent": len(ids), "failed": failed}
+    return PROTOCOL.sweep(send=send, now=now, failed_fields={"progress_note": FAILED_NOTE})

@@ -2,20 +2,18 @@
 
 from celery import shared_task
 
+from collab import jobs
+from reports.build import review_build, reviews_sweep
+
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def report_build(self, report_id: int) -> bool:
     """Build a contract review. Safe to deliver twice or after a worker died mid-way: the
     build claims the row first (reports.build) and a second delivery finds it held or done."""
-    from reports.build import review_build
-
-    worker = f"{self.request.hostname or 'eager'}:{self.request.id or 'local'}"
-    return review_build(report_id, worker=worker)
+    return review_build(report_id, worker=jobs.worker_name(self))
 
 
 @shared_task
 def sweep_report_builds() -> dict:
     """Beat, every minute: re-send lost builds and take back those of silent workers."""
-    from reports.build import reviews_sweep
-
     return reviews_sweep()

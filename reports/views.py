@@ -67,7 +67,7 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The review: its progress while it builds (polled by htmx), then the report itself."""
-    review = access.review_for(request.user, pk)
+    review = access.review_for(ContractReview.objects, request.user, pk)
     context = {"review": review, "ahsn": review.ahsn}
     if request.htmx:
         response = render(request, "reports/review_detail.html#progress", context)
@@ -93,7 +93,7 @@ def _sections(review) -> list[tuple[str, str]]:
 
 
 def _draft_for(user, pk) -> ContractReview:
-    review = access.review_for(user, pk)
+    review = access.review_for(ContractReview.objects, user, pk)
     if not review.is_draft_ready:
         raise Http404("Only a built draft can be changed")
     return review
@@ -102,7 +102,7 @@ def _draft_for(user, pk) -> ContractReview:
 @login_required
 def review_commentary(request: HttpRequest, pk: int) -> HttpResponse:
     """The director's narrative, a box per section; saving re-renders the files."""
-    review = access.review_for(request.user, pk)
+    review = access.review_for(ContractReview.objects, request.user, pk)
     if not review.is_draft_ready:
         messages.info(
             request, "Commentary can be added once the draft is built, until it is signed off."
@@ -163,7 +163,7 @@ def review_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_rebuild_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Build the draft again from today's data; the commentary is kept."""
-    review = access.review_for(request.user, pk)
+    review = access.review_for(ContractReview.objects, request.user, pk)
     if not review_rebuild(review):
         raise Http404("Only an unsigned draft can be rebuilt")
     return redirect("review_detail", pk=review.pk)
@@ -171,7 +171,7 @@ def review_rebuild_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    review = access.review_for(request.user, pk)
+    review = access.review_for(ContractReview.objects, request.user, pk)
     if fmt not in CONTENT_TYPES or review.status not in (
         ContractReview.Status.READY,
         ContractReview.Status.SIGNED_OFF,

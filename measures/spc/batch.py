@@ -18,7 +18,7 @@ VARIATION = {name: i for i, name in enumerate(VARIATIONS)}
 ASSURANCE = {name: i for i, name in enumerate(ASSURANCES)}
 
 
-def _icons(res: dict) -> tuple[np.ndarray, np.ndarray]:
+def _icons(res: E.Chart) -> tuple[np.ndarray, np.ndarray]:
     """Making Data Count's variation icon (of the last point) and assurance icon.
 
     As NHSRplotthedots 0.2.2 ``ptd_get_icons`` / ``ptd_calculate_assurance_type``: the
@@ -26,14 +26,14 @@ def _icons(res: dict) -> tuple[np.ndarray, np.ndarray]:
     the last point's limits: improvement up, target above the upper limit = fail, below the
     lower limit = pass (the reverse for down), otherwise (or without limits) hit or miss.
     """
-    lay = res["layout"]
+    lay = res.layout
     S = lay.offsets.shape[0] - 1
     lengths = np.diff(lay.offsets)
     last = lay.offsets[1:] - 1
     ok = lengths > 0
-    d = res["direction"].astype(int)
+    d = res.direction.astype(int)
     var = np.full(S, -1, dtype=np.int8)
-    pt = res["point_type"][last[ok]]
+    pt = res.point_type[last[ok]]
     dk = d[ok]
     v = np.full(pt.shape[0], VARIATION["common_cause"], dtype=np.int8)
     v[pt == E.IMPROVEMENT] = np.where(
@@ -46,12 +46,12 @@ def _icons(res: dict) -> tuple[np.ndarray, np.ndarray]:
     v[pt == E.NEUTRAL_LOW] = VARIATION["neutral_low"]
     var[ok] = v
 
-    target = np.array([np.nan if s.target is None else s.target for s in res["specs"]])
+    target = np.array([np.nan if s.target is None else s.target for s in res.specs])
     ass = np.zeros(S, dtype=np.int8)
-    if res["chart"] != "run":
+    if res.chart != "run":
         lcl = np.full(S, np.nan)
         ucl = np.full(S, np.nan)
-        lcl[ok], ucl[ok] = res["lcl"][last[ok]], res["ucl"][last[ok]]
+        lcl[ok], ucl[ok] = res.lcl[last[ok]], res.ucl[last[ok]]
         asked = np.isfinite(target) & (d != 0) & ok
         with np.errstate(invalid="ignore"):
             hi, lo = target > ucl, target < lcl
@@ -66,7 +66,7 @@ class BatchResult:
     """The results of ``compute_batch``: per group engine arrays, per series summaries."""
 
     specs: list
-    groups: list  # (engine result, series indexes in the input order)
+    groups: list  # (engine.Chart, series indexes in the input order)
     where: np.ndarray  # series -> (group number, index within group)
     status: np.ndarray
     rule: np.ndarray
@@ -91,7 +91,7 @@ class BatchResult:
         return materialise(self, i)
 
 
-def _group_verdicts(res: dict, specs: list[SeriesSpec]) -> tuple[dict, np.ndarray, dict]:
+def _group_verdicts(res: E.Chart, specs: list[SeriesSpec]) -> tuple[dict, np.ndarray, dict]:
     """The verdicts of one group and each series' baseline length.
 
     Series without a baseline of their own take the fewest first points that make enough
@@ -99,16 +99,22 @@ def _group_verdicts(res: dict, specs: list[SeriesSpec]) -> tuple[dict, np.ndarra
     falls short grows and the short series are judged again (a few, rarely more than once).
     """
     S = len(specs)
-    explicit = np.array(
-        [-1 if (b := s.baseline_length()) is None else b for s in specs], dtype=np.int64
+    explicit = np.array(  # -1: none (most series: no baseline, freeze or phases to read)
+        [
+            -1
+            if s.baseline is None and s.freeze is None and not s.breaks
+            else (-1 if (b := s.baseline_length()) is None else b)
+            for s in specs
+        ],
+        dtype=np.int64,
     )
     guess, default = V.default_baselines(res, explicit)
-    lengths = np.diff(res["layout"].offsets)
+    lengths = np.diff(res.layout.offsets)
     preferred = np.array([s.preferred_baseline or 0 for s in specs], dtype=np.int64)
     trial = default & (preferred > 0)  # tried first, kept only if it is enough data
     blen = np.where(trial, preferred, guess)
     grows = default & ~trial
-    run_like = V.run_like(res["chart"], res["convention"])
+    run_like = V.run_like(res.chart, res.convention)
     todo = np.arange(S)
     parts = []
     while todo.size:

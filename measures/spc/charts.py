@@ -141,39 +141,55 @@ PHASE_INTS = (
 PHASE_BOOLS = ("runs_signal", "shift_signal", "trend_signal")
 
 
+POINT_FIELDS = tuple(Point.__dataclass_fields__)
+POINT_FLOATS = ("value", "cl", "lcl", "ucl", "lcl_2s", "ucl_2s", "mr")
+
+
+def _finite_or_none(x: np.ndarray) -> list:
+    """Python floats, None where not finite (as ``_f`` on each value)."""
+    with np.errstate(invalid="ignore"):
+        x = np.where(np.isfinite(x), x, np.nan).tolist()
+    return [v if v == v else None for v in x]
+
+
+def _points(res, a: int, b: int) -> tuple[Point, ...]:
+    """The points of rows a:b. Built column by column (one ``tolist`` per array) and filled
+    without going through the frozen dataclass's ``__init__``, field by field: this runs for
+    every point of every series the app stores, and is most of the cost of a result."""
+    lay = res.layout
+    columns = [_finite_or_none(getattr(res, k)[a:b]) for k in POINT_FLOATS]
+    columns += [
+        res.special[a:b].tolist(),
+        [POINT_TYPES[k] for k in res.point_type[a:b].tolist()],
+        (lay.seg[a:b] - lay.seg[a]).tolist() if b > a else [],
+        res.baseline[a:b].tolist(),
+        [RULES[k] for k in res.rule[a:b].tolist()],
+    ]
+    new, put, fields = object.__new__, object.__setattr__, POINT_FIELDS
+    points = []
+    for row in zip(*columns, strict=True):
+        p = new(Point)
+        put(p, "__dict__", dict(zip(fields, row, strict=True)))
+        points.append(p)
+    return tuple(points)
+
+
 def materialise(batch: BatchResult, i: int) -> ChartResult:
     g, j = batch.where[i]
     res, _ = batch.groups[g]
-    spec = res["specs"][j]
-    lay = res["layout"]
+    spec = res.specs[j]
+    lay = res.layout
     a, b = lay.offsets[j], lay.offsets[j + 1]
-    cols = [res[k][a:b] for k in ("value", "cl", "lcl", "ucl", "lcl_2s", "ucl_2s", "mr")]
-    points = tuple(
-        Point(
-            y=_f(cols[0][r]),
-            cl=_f(cols[1][r]),
-            lcl=_f(cols[2][r]),
-            ucl=_f(cols[3][r]),
-            lcl_2s=_f(cols[4][r]),
-            ucl_2s=_f(cols[5][r]),
-            mr=_f(cols[6][r]),
-            special_cause=bool(res["special"][a + r]),
-            point_type=POINT_TYPES[res["point_type"][a + r]],
-            phase=int(lay.phase[a + r]),
-            baseline=bool(res["baseline"][a + r]),
-            rule=RULES[res["rule"][a + r]],
-        )
-        for r in range(b - a)
-    )
-    segs = np.flatnonzero(lay.seg_sid == j)
-    ph = res["phase"]
+    points = _points(res, a, b)
+    segs = range(int(lay.seg[a]), int(lay.seg[b - 1]) + 1) if b > a else ()
+    ph = res.phase
     phases = tuple(
         Phase(
             start=int(lay.seg_start[s] - a),
             end=int(lay.seg_end[s] - a),
-            cl=_f(res["phase_cl"][s]),
-            mr_cl=_f(res["phase_mr_cl"][s]),
-            mr_ucl=_f(res["phase_mr_ucl"][s]),
+            cl=_f(res.phase_cl[s]),
+            mr_cl=_f(res.phase_mr_cl[s]),
+            mr_ucl=_f(res.phase_mr_ucl[s]),
             **{k: _i(ph[k][s]) for k in PHASE_INTS},
             **{k: _b(ph[k][s]) for k in PHASE_BOOLS},
         )

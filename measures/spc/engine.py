@@ -3,7 +3,11 @@
 All points of all series are laid end to end in flat arrays; each phase of each series is a
 segment with its own id. Centre lines, limits and rules are computed with array operations
 over all segments together (no Python loop per point or per series, apart from laying the
-input out). ``charts.py`` and ``batch.py`` are the front doors.
+input out). ``compute`` reads, in order: the layout and values; the chart type's centre line
+and sigma (``SCALES``, one function per chart type); the lines (``_lines``); the
+convention's rules (``_anhoej_reference_rules``, ``_runs_rules``, ``_control_rules``); the
+labels (``_labels``) and point types; and returns a ``Chart`` of flat arrays.
+``charts.py`` and ``batch.py`` are the front doors.
 """
 
 from dataclasses import dataclass
@@ -31,35 +35,29 @@ class Layout:
     seg_start: np.ndarray  # first row of each phase
     seg_end: np.ndarray  # last row of each phase (inclusive)
     seg_sid: np.ndarray  # series of each phase
-    phase: np.ndarray  # phase number of each row within its series
+    # a row's phase number within its series is seg[row] - seg[first row of the series]
 
 
 def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
     """Where each series and phase lives; with ``phases`` false every series is one phase."""
-    lengths = np.fromiter((s.y.shape[0] for s in specs), dtype=np.int64, count=len(specs))
+    lengths = np.array([s.y.shape[0] for s in specs], dtype=np.int64)
     offsets = np.zeros(len(specs) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     total = int(offsets[-1])
     sid = np.repeat(np.arange(len(specs)), lengths)
-    pos = np.arange(total) - offsets[sid]
+    pos = np.arange(total)
+    pos -= np.repeat(offsets[:-1], lengths)
     start = np.zeros(total, dtype=bool)
     start[offsets[:-1][lengths > 0]] = True
-    brk = [
-        offsets[i] + np.asarray(s.breaks, dtype=np.int64)
-        for i, s in enumerate(specs)
-        if s.breaks and phases
-    ]
-    if brk:
-        start[np.concatenate(brk)] = True
-    seg = np.cumsum(start) - 1
+    if phases:
+        at = offsets.tolist()
+        brk = [at[i] + b for i, s in enumerate(specs) if s.breaks for b in s.breaks]
+        if brk:
+            start[brk] = True
     seg_start = np.flatnonzero(start)
     seg_end = np.concatenate((seg_start[1:], [total])) - 1 if seg_start.size else seg_start
-    seg_sid = sid[seg_start]
-    first_seg = np.zeros(len(specs), dtype=np.int64)
-    has = lengths > 0
-    first_seg[has] = seg[offsets[:-1][has]]
-    phase = seg - first_seg[sid]
-    return Layout(offsets, sid, pos, seg, seg_start, seg_end, seg_sid, phase)
+    seg = np.repeat(np.arange(seg_start.shape[0]), seg_end - seg_start + 1)
+    return Layout(offsets, sid, pos, seg, seg_start, seg_end, sid[seg_start])
 
 
 def _one_phase(lay: Layout) -> Layout:
@@ -69,17 +67,19 @@ def _one_phase(lay: Layout) -> Layout:
     seg_start = offsets[:-1][has]
     seg_sid = np.flatnonzero(has)
     seg_of_series = np.cumsum(has) - 1
-    seg = seg_of_series[sid]
+    seg = np.repeat(seg_of_series, np.diff(offsets))
     seg_end = offsets[1:][has] - 1
-    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid, np.zeros_like(sid))
+    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid)
 
 
 def _flat(specs, attr, lay, fill=np.nan):
-    parts = []
-    for s in specs:
-        v = getattr(s, attr)
-        parts.append(v if v is not None else np.full(s.y.shape[0], fill))
-    return np.concatenate(parts) if parts else np.zeros(0)
+    parts = [getattr(s, attr) for s in specs]
+    if all(v is None for v in parts):
+        return np.full(lay.sid.shape[0], fill)
+    for k, v in enumerate(parts):
+        if v is None:
+            parts[k] = np.full(specs[k].y.shape[0], fill)
+    return np.concatenate(parts)
 
 
 def _mark(specs, attr, lay) -> np.ndarray:
@@ -94,32 +94,24 @@ def _mark(specs, attr, lay) -> np.ndarray:
     return mask
 
 
-def compute(
-    specs: list[SeriesSpec], reference: bool = False, drawn: dict | None = None, baselines=None
-) -> dict:
-    """Compute one group (same chart and convention). Returns flat arrays (see ``cols``).
+def _run_rule_lengths(specs) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' shift and trend rule lengths (the same for a whole group unless Making
+    Data Count series choose their own)."""
+    S = len(specs)
+    if S == 0 or all(s.rules is None for s in specs):
+        first = specs[0] if S else None
+        return (
+            np.full(S, first.shift_length if S else 0, dtype=np.int64),
+            np.full(S, first.trend_length if S else 0, dtype=np.int64),
+        )
+    return (
+        np.array([s.shift_length for s in specs], dtype=np.int64),
+        np.array([s.trend_length for s in specs], dtype=np.int64),
+    )
 
-    ``reference``: the verdict's reference chart; run charts then get a sigma too (the
-    screened average moving range of the baseline / d2, as an I chart's), which the verdict
-    needs to judge points flagged only by a trend rule, and the inner-third rule (which has
-    no direction) is skipped. ``drawn`` and ``baselines``: the reference chart of the same
-    specs as the drawn result ``drawn``, in one phase with limits from the first
-    ``baselines[i]`` points of series i (the drawn result's values are reused).
-    """
-    chart, conv = specs[0].chart, specs[0].convention
-    lay = layout(specs) if drawn is None else _one_phase(drawn["layout"])
-    seg, G, P = lay.seg, lay.seg_start.shape[0], lay.seg.shape[0]
-    if drawn is None:
-        y = _flat(specs, "y", lay)
-        n = _flat(specs, "n", lay)
-        per_series = np.array([s.freeze if s.freeze is not None else 1 << 40 for s in specs])
-        include = ~_mark(specs, "exclude", lay)
-    else:
-        y, n, include = drawn["y"], drawn["n"], drawn["include"]
-        per_series = np.asarray(baselines)
-    posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
-    baseline = posin < per_series[lay.sid]
 
+def _values(chart, y, n):
+    """The plotted value of each point (NaN where missing or unusable), and which are valid."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if chart in RATIO_CHARTS:
             v = y / n
@@ -135,219 +127,349 @@ def compute(
             valid = np.isfinite(v)
         if chart in ("c", "g"):
             valid &= v >= 0
-    v = np.where(valid, v, np.nan)
-    base = baseline & include  # qicharts2's rows for moving ranges (missing ones included)
-    basev = base & valid
+    v[~valid] = np.nan  # v is a fresh array
+    return v, valid
 
-    sigma = np.full(P, np.nan)  # one sigma (plotted scale except T: transformed scale)
-    mr_cl = np.full(G, np.nan)
-    zone_c = None  # centre of the limits where it differs from the plotted one
-    if chart == "run":
-        cl_seg = L.seg_median(v, basev, seg, G)
-        if reference and conv == "ihi":  # only the IHI run chart rules have a trend
-            amr, _ = L.screened_amr(np.where(valid, v, np.nan), base, seg, G)
-            sigma = (amr / K.D2)[seg]
-    elif chart in ("i", "t"):
-        w = v ** (1.0 / K.T_EXPONENT) if chart == "t" else v
-        clw = L.seg_mean(w, basev, seg, G)
-        amr, _ = L.screened_amr(np.where(valid, w, np.nan), base, seg, G)
-        factor = (K.XMR_LIMIT_FACTOR / K.SIGMA_LIMIT) if conv in ("mdc", "ihi") else 1.0 / K.D2
-        sigma = (amr * factor)[seg]
-        if chart == "i":
-            cl_seg = clw
-            mr_cl = amr
+
+PHASE_FIGURES = (
+    "n_useful",
+    "longest_run",
+    "longest_run_max",
+    "crossings",
+    "crossings_min",
+    "runs_signal",
+    "longest_trend",
+    "shift_signal",
+    "trend_signal",
+    "n_runs",
+    "runs_min",
+    "runs_max",
+)
+
+
+@dataclass
+class Chart:
+    """The engine's result for one group: flat arrays, one entry per point unless noted."""
+
+    layout: Layout
+    specs: list
+    chart: str
+    convention: str
+    y: np.ndarray
+    n: np.ndarray  # NaN where the chart has no denominator
+    value: np.ndarray  # the plotted value (NaN where missing or unusable)
+    valid: np.ndarray
+    include: np.ndarray  # False where excluded
+    baseline: np.ndarray  # the point is in its phase's baseline (frozen points)
+    above: np.ndarray  # +1 above the centre line, -1 below, 0 on it or without one
+    sigma: np.ndarray  # one sigma (the plotted scale, except T: the transformed scale)
+    cl: np.ndarray
+    lcl: np.ndarray
+    ucl: np.ndarray
+    lcl_2s: np.ndarray
+    ucl_2s: np.ndarray
+    mr: np.ndarray  # moving range (I charts, drawn)
+    special: np.ndarray
+    rule: np.ndarray  # index into spec.RULES of the rule that names the point
+    trend_only: np.ndarray  # flagged by a trend rule and no other (reference charts)
+    vrule: np.ndarray  # what the verdict reads: ``rule`` plus Anhoej's long runs
+    side: np.ndarray  # +1 high, -1 low: the direction of each signal
+    point_type: np.ndarray  # COMMON ... NEUTRAL_LOW (drawn charts)
+    phase_cl: np.ndarray  # per phase
+    phase_mr_cl: np.ndarray  # per phase
+    phase_mr_ucl: np.ndarray  # per phase
+    phase: dict  # per phase: PHASE_FIGURES -> floats, NaN where they do not apply
+    direction: np.ndarray  # per series: +1 up, -1 down, 0 none
+    shift_length: np.ndarray  # per series
+    trend_length: np.ndarray  # per series
+    seq_rows: np.ndarray  # the rows the sequence rules look at (valid and included)
+    seq_values: np.ndarray  # their values
+
+
+@dataclass
+class _Points:
+    """What the per-chart formulas read: one group's points and their baseline."""
+
+    chart: str
+    convention: str
+    reference: bool
+    y: np.ndarray
+    n: np.ndarray
+    v: np.ndarray
+    valid: np.ndarray
+    base: np.ndarray  # baseline rows, missing ones included (qicharts2's moving ranges)
+    basev: np.ndarray  # baseline rows with a valid value
+    seg: np.ndarray
+    G: int
+    P: int
+
+
+@dataclass
+class _Scale:
+    """A chart type's centre line and sigma."""
+
+    cl_seg: np.ndarray  # centre line per phase
+    sigma: np.ndarray  # per point
+    zone_c: np.ndarray | None = None  # centre of the limits, where not the plotted one
+    mr_cl: np.ndarray | None = None  # screened average moving range per phase (I charts)
+
+
+# ---- centre lines and sigma, one function per chart type (qicharts2's formulas) -----------
+
+
+def _run_scale(pt: _Points) -> _Scale:
+    """Run chart: the median; on the IHI reference chart also a sigma (the screened AMR of
+    the baseline / d2), which the verdict needs to judge points flagged only by a trend."""
+    sigma = np.full(pt.P, np.nan)
+    cl_seg = L.seg_median(pt.v, pt.basev, pt.seg, pt.G)
+    if pt.reference and pt.convention == "ihi":  # only the IHI run chart rules have a trend
+        amr, _ = L.screened_amr(pt.v, pt.base, pt.seg, pt.G)  # v is NaN where not valid
+        sigma = (amr / K.D2)[pt.seg]
+    return _Scale(cl_seg, sigma)
+
+
+def _xmr_scale(pt: _Points) -> _Scale:
+    """I chart, and T chart (an I chart of y^(1/3.6), Nelson 1994)."""
+    w = pt.v ** (1.0 / K.T_EXPONENT) if pt.chart == "t" else pt.v
+    clw = L.seg_mean(w, pt.basev, pt.seg, pt.G)
+    amr, _ = L.screened_amr(w, pt.base, pt.seg, pt.G)  # w is NaN where v is, not valid
+    mdc_like = pt.convention in ("mdc", "ihi")
+    factor = (K.XMR_LIMIT_FACTOR / K.SIGMA_LIMIT) if mdc_like else 1.0 / K.D2
+    sigma = (amr * factor)[pt.seg]
+    if pt.chart == "i":
+        return _Scale(clw, sigma, mr_cl=amr)
+    return _Scale(clw**K.T_EXPONENT, sigma, zone_c=clw[pt.seg])
+
+
+def _ratio_scale(pt: _Points) -> _Scale:
+    """P, P', U, U': the pooled ratio of the baseline; each point's own sigma (Laney 2002
+    for the primes: times the screened average moving range of the z-scores / d2)."""
+    seg, G, basev, y, n = pt.seg, pt.G, pt.basev, pt.y, pt.n
+    sb = seg[basev]
+    sy = np.bincount(sb, weights=y[basev], minlength=G)
+    sn = np.bincount(sb, weights=n[basev], minlength=G)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        cl_seg = np.where(sn > 0, sy / sn, np.nan)
+        c = cl_seg[seg]
+        s_i = np.sqrt(c * (1 - c) / n) if pt.chart in ("p", "pp") else np.sqrt(c / n)
+        s_i = np.where(pt.valid, s_i, np.nan)
+        if pt.chart in ("pp", "up"):
+            z = (pt.v - c) / s_i
+            z = np.where(np.isfinite(z), z, np.nan)
+            amr, _ = L.screened_amr(z, pt.base, seg, G)
+            s_i = s_i * (amr / K.D2)[seg]
+    return _Scale(cl_seg, s_i)
+
+
+def _c_scale(pt: _Points) -> _Scale:
+    cl_seg = L.seg_mean(pt.v, pt.basev, pt.seg, pt.G)
+    return _Scale(cl_seg, np.sqrt(cl_seg)[pt.seg])
+
+
+def _g_scale(pt: _Points) -> _Scale:
+    """G chart: limits around the mean; qicharts2 plots it around its median (of every point
+    of the part); we take the median of the same points as the mean, so a frozen centre
+    stays frozen."""
+    m = L.seg_mean(pt.v, pt.basev, pt.seg, pt.G)
+    sigma = np.sqrt(m * (m + 1))[pt.seg]
+    return _Scale(L.seg_median(pt.v, pt.basev, pt.seg, pt.G), sigma, zone_c=m[pt.seg])
+
+
+SCALES = {
+    "run": _run_scale,
+    "i": _xmr_scale,
+    "t": _xmr_scale,
+    "p": _ratio_scale,
+    "pp": _ratio_scale,
+    "u": _ratio_scale,
+    "up": _ratio_scale,
+    "c": _c_scale,
+    "g": _g_scale,
+}
+
+
+def _line(chart: str, zone_c, sigma, k: float) -> np.ndarray:
+    """The line k sigma from the centre, on the plotted scale, clipped to what the chart can
+    show (proportions within [0, 1], counts and rates at least 0); NaN where none."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        if chart == "t":
+            out = (zone_c + k * sigma) ** K.T_EXPONENT
+            if k < 0:
+                out = np.where(np.isnan(out) | (out < 0), 0.0, out)
         else:
-            cl_seg = clw**K.T_EXPONENT
-            zone_c = clw[seg]
-    elif chart in RATIO_CHARTS:
-        sy = np.bincount(seg[basev], weights=y[basev], minlength=G)
-        sn = np.bincount(seg[basev], weights=n[basev], minlength=G)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            cl_seg = np.where(sn > 0, sy / sn, np.nan)
-            c = cl_seg[seg]
-            s_i = np.sqrt(c * (1 - c) / n) if chart in ("p", "pp") else np.sqrt(c / n)
-            s_i = np.where(valid, s_i, np.nan)
-            if chart in ("pp", "up"):
-                # Laney 2002: z-scores, then the screened average moving range of z
-                z = (v - c) / s_i
-                z = np.where(np.isfinite(z), z, np.nan)
-                amr, _ = L.screened_amr(z, base, seg, G)
-                s_i = s_i * (amr / K.D2)[seg]
-        sigma = s_i
-    elif chart == "c":
-        cl_seg = L.seg_mean(v, basev, seg, G)
-        sigma = np.sqrt(cl_seg)[seg]
-    elif chart == "g":
-        m = L.seg_mean(v, basev, seg, G)
-        sigma = np.sqrt(m * (m + 1))[seg]
-        zone_c = m[seg]
-        # qicharts2 plots the G chart around its median (of every point of the part); we
-        # take the median of the same points as the mean, so a frozen centre stays frozen.
-        cl_seg = L.seg_median(v, basev, seg, G)
-    cl = cl_seg[seg] if P else np.zeros(0)
-    if zone_c is None:
-        zone_c = cl
+            out = sigma * k  # one fresh array, not two: each costs page faults
+            out += zone_c
+        finite = np.isfinite(out)
+        if chart in ("p", "pp"):
+            np.copyto(out, 1.0, where=finite & (out > 1))
+        if chart in ("p", "pp", "u", "up", "c", "g") and k < 0:
+            np.copyto(out, 0.0, where=finite & (out < 0))
+    out[~finite] = np.nan
+    return out
 
-    def line(k):
-        with np.errstate(invalid="ignore", over="ignore"):
-            if chart == "t":
-                out = (zone_c + k * sigma) ** K.T_EXPONENT
-                if k < 0:
-                    out = np.where(np.isnan(out) | (out < 0), 0.0, out)
-            else:
-                out = zone_c + k * sigma
-            if chart in ("p", "pp"):
-                out = np.where(np.isfinite(out) & (out > 1), 1.0, out)
-            if chart in ("p", "pp", "u", "up", "c", "g") and k < 0:
-                out = np.where(np.isfinite(out) & (out < 0), 0.0, out)
-        return np.where(np.isfinite(out), out, np.nan)
 
+def _lines(pt: _Points, sc: _Scale, cl: np.ndarray) -> tuple:
+    """lcl, ucl, the two-sigma lines and (IHI drawn charts) the one-sigma lines: only those
+    the convention's rules or the drawn chart read; NaN arrays for the rest."""
+    chart, conv, reference, P = pt.chart, pt.convention, pt.reference, pt.P
     if chart == "run":
-        lcl = ucl = lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
-    else:
-        if chart == "t":
-            sigma = np.where(np.isfinite(cl), sigma, np.nan)
-        lcl, ucl = line(-K.SIGMA_LIMIT), line(K.SIGMA_LIMIT)
-        lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
-        if not (reference and conv == "anhoej"):  # the reference chart of anhoej needs none
-            lcl2, ucl2 = line(-K.SIGMA_2), line(K.SIGMA_2)
-        if conv == "ihi" and not reference:  # only the inner-third rule reads them
-            lcl1, ucl1 = line(-1.0), line(1.0)
-        if chart == "t":
-            nolim = ~np.isfinite(sigma)
-            for arr in (lcl, ucl, lcl2, ucl2, lcl1, ucl1):
-                arr[nolim] = np.nan
+        nan = np.full(P, np.nan)
+        return nan, nan, nan, nan, nan, nan
+    zone_c = cl if sc.zone_c is None else sc.zone_c
+    if chart == "t":
+        sc.sigma = np.where(np.isfinite(cl), sc.sigma, np.nan)
+    sigma = sc.sigma
+    lcl, ucl = (
+        _line(chart, zone_c, sigma, -K.SIGMA_LIMIT),
+        _line(chart, zone_c, sigma, K.SIGMA_LIMIT),
+    )
+    lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
+    if not (reference and conv == "anhoej"):  # the reference chart of anhoej needs none
+        lcl2, ucl2 = _line(chart, zone_c, sigma, -K.SIGMA_2), _line(chart, zone_c, sigma, K.SIGMA_2)
+    if conv == "ihi" and not reference:  # only the inner-third rule reads them
+        lcl1, ucl1 = _line(chart, zone_c, sigma, -1.0), _line(chart, zone_c, sigma, 1.0)
+    if chart == "t":
+        nolim = ~np.isfinite(sigma)
+        for arr in (lcl, ucl, lcl2, ucl2, lcl1, ucl1):
+            arr[nolim] = np.nan
+    return lcl, ucl, lcl2, ucl2, lcl1, ucl1
 
-    # moving ranges shown on I charts: between consecutive rows of a phase
-    mr = np.full(P, np.nan)
-    if chart == "i" and P > 1 and not reference:
-        same = seg[1:] == seg[:-1]
-        mr[1:] = np.where(same, np.abs(v[1:] - v[:-1]), np.nan)
 
-    # ---- rules -----------------------------------------------------------------------------
-    outside = R.outside_limits(v, lcl, ucl)
-    rule = np.zeros(P, dtype=np.int8)
-    vrule = np.zeros(P, dtype=np.int8)  # what the verdict reads (adds Anhoej's long runs)
-    side = np.zeros(P, dtype=np.int8)  # +1 high, -1 low: the direction of each signal
-    with np.errstate(invalid="ignore"):
-        above = np.sign(np.nan_to_num(v - cl)).astype(np.int8)
+# ---- the rules of each convention ---------------------------------------------------------
 
-    ri = np.flatnonzero(valid & include)  # the points the sequence rules look at
-    rv, rs, rc = v[ri], seg[ri], cl[ri]
-    with np.errstate(invalid="ignore"):
-        gap = rv - rc
-    # a phase without a centre line (no usable baseline point) has no side
-    rside = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
-    nan_g = np.full(G, np.nan)
-    ph = {
-        k: nan_g.copy()
-        for k in (
-            "n_useful",
-            "longest_run",
-            "longest_run_max",
-            "crossings",
-            "crossings_min",
-            "runs_signal",
-            "longest_trend",
-            "shift_signal",
-            "trend_signal",
-            "n_runs",
-            "runs_min",
-            "runs_max",
-        )
-    }
-    seq = {}  # rule name -> flags on the sequence
-    if drawn is None:
-        shift_s = np.array([s.shift_length for s in specs], dtype=np.int64)
-        trend_s = np.array([s.trend_length for s in specs], dtype=np.int64)
-    else:
-        shift_s, trend_s = drawn["shift_length"], drawn["trend_length"]
-    shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
-    trend_k = trend_s[lay.seg_sid] if G else np.zeros(0)
 
-    if conv == "anhoej" and reference:
-        # the verdict's chart needs only the points of a run longer than the limit
-        _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
-        n_useful = R.seg_count(useful, rs, G)
+def _per_point(per_phase: np.ndarray, seg: np.ndarray):
+    """A per-phase rule length for each point, or one number when every phase has the same
+    (the usual case: only Making Data Count series may choose 6 instead of 7)."""
+    if per_phase.size and (per_phase == per_phase[0]).all():
+        return per_phase[0]
+    return per_phase[seg]
+
+
+@dataclass
+class _Sequence:
+    """The points the sequence rules look at (valid and included), in order."""
+
+    ri: np.ndarray  # their rows
+    v: np.ndarray
+    seg: np.ndarray
+    side: np.ndarray  # +1 above the centre line, -1 below, 0 on it
+    G: int
+
+
+def _anhoej_reference_rules(sq: _Sequence) -> dict:
+    """The verdict's chart under Anhoej needs only the points of a run longer than the limit."""
+    _, lens, useful = R.shift(sq.side, sq.seg, 1, on_line_breaks=False)
+    n_useful = R.seg_count(useful, sq.seg, sq.G)
+    lmax = R.anhoej_longest_run_max(n_useful)
+    return {"runs": useful & (lens > lmax[sq.seg]) & (n_useful > 0)[sq.seg]}
+
+
+def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
+    """Anhoej's runs analysis (any chart), or the IHI run chart rules; fills ``ph``."""
+    rs, rside, G = sq.seg, sq.side, sq.G
+    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
+    n_useful = R.seg_count(useful, rs, G)
+    longest = R.seg_max(lens, rs, G)
+    us, uk = rs[useful], rside[useful]
+    starts = R._starts(us, uk[1:] != uk[:-1])
+    n_runs = np.bincount(us[starts], minlength=G)
+    has = n_useful > 0
+    ph["n_useful"] = n_useful.astype(float)
+    if conv == "anhoej":
         lmax = R.anhoej_longest_run_max(n_useful)
-        seq["runs"] = useful & (lens > lmax[rs]) & (n_useful > 0)[rs]
-    elif conv == "anhoej" or (conv == "ihi" and chart == "run"):
-        flags, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
-        n_useful = R.seg_count(useful, rs, G)
-        longest = R.seg_max(lens, rs, G)
-        us, uk = rs[useful], rside[useful]
-        starts = R._starts(us, uk[1:] != uk[:-1])
-        n_runs = np.bincount(us[starts], minlength=G)
-        has = n_useful > 0
-        ph["n_useful"] = n_useful.astype(float)
-        if conv == "anhoej":
-            lmax = R.anhoej_longest_run_max(n_useful)
-            cmin = R.anhoej_crossings_min(n_useful)
-            cross = np.maximum(n_runs - 1, 0)
-            sig = (longest > lmax) | (cross < cmin)
-            ph["longest_run"] = np.where(has, longest, np.nan)
-            ph["longest_run_max"] = np.where(has, lmax, np.nan)
-            ph["crossings"] = np.where(has, cross, np.nan)
-            ph["crossings_min"] = np.where(has, cmin, np.nan)
-            ph["runs_signal"] = (sig & has).astype(float)
-        else:  # IHI run chart rules
-            k_shift = shift_k
-            sflags = useful & (lens >= k_shift[rs])
-            tflags, tdir, tlen = R.trend(rv, rs, K.IHI_RUN_TREND, ties_break=False)
-            ltrend = R.seg_max(tlen, rs, G)
-            rmin, rmax = R.ihi_runs_limits(n_useful)
-            few = np.isfinite(rmin) & (n_runs < rmin)
-            many = np.isfinite(rmax) & (n_runs > rmax)
-            ph["longest_run"] = longest.astype(float)
-            ph["longest_run_max"] = (k_shift - 1).astype(float)
-            ph["crossings"] = np.maximum(n_runs - 1, 0).astype(float)
-            ph["n_runs"] = n_runs.astype(float)
-            ph["runs_min"], ph["runs_max"] = rmin, rmax
-            ph["runs_signal"] = (few | many).astype(float)
-            ph["longest_trend"] = ltrend.astype(float)
-            ph["shift_signal"] = (longest >= k_shift).astype(float)
-            ph["trend_signal"] = (ltrend >= K.IHI_RUN_TREND).astype(float)
-            seq["trend"], seq["shift"] = tflags, sflags
-            seq["_trend_dir"] = tdir
-    else:  # control chart rules of mdc or ihi
-        on_line_breaks = conv == "mdc"
-        _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=on_line_breaks)
-        sflags = useful & (lens >= shift_k[rs])
-        tflags, tdir, tlen = R.trend(rv, rs, trend_k[rs], ties_break=on_line_breaks)
-        if not reference:  # per-phase figures of the drawn chart
-            longest = R.seg_max(lens, rs, G)
-            ltrend = R.seg_max(tlen, rs, G)
-            ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
-            ph["longest_run"] = longest.astype(float)
-            ph["longest_run_max"] = (shift_k - 1).astype(float)
-            ph["longest_trend"] = ltrend.astype(float)
-            ph["shift_signal"] = (longest >= shift_k).astype(float)
-            ph["trend_signal"] = (ltrend >= trend_k).astype(float)
-        seq["trend"], seq["shift"], seq["_trend_dir"] = tflags, sflags, tdir
-        with np.errstate(invalid="ignore"):
-            hi2, lo2 = rv > ucl2[ri], rv < lcl2[ri]
-            if conv == "mdc":
-                close = ~outside[ri] & (hi2 | lo2)
-                seq["two_of_three"] = R.two_of_three_mdc(rside, close, rs)
-            else:
-                seq["two_of_three"] = R.two_of_three_zone(hi2, lo2, rs)
-                if not reference:
-                    inner = (rv > lcl1[ri]) & (rv < ucl1[ri])
-                    seq["inner_third"] = R.inner_third(inner, rs)
+        cmin = R.anhoej_crossings_min(n_useful)
+        cross = np.maximum(n_runs - 1, 0)
+        sig = (longest > lmax) | (cross < cmin)
+        ph["longest_run"] = np.where(has, longest, np.nan)
+        ph["longest_run_max"] = np.where(has, lmax, np.nan)
+        ph["crossings"] = np.where(has, cross, np.nan)
+        ph["crossings_min"] = np.where(has, cmin, np.nan)
+        ph["runs_signal"] = (sig & has).astype(float)
+        return {}
+    # IHI run chart rules
+    sflags = useful & (lens >= _per_point(shift_k, rs))
+    tflags, tdir, tlen = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False)
+    ltrend = R.seg_max(tlen, rs, G)
+    rmin, rmax = R.ihi_runs_limits(n_useful)
+    few = np.isfinite(rmin) & (n_runs < rmin)
+    many = np.isfinite(rmax) & (n_runs > rmax)
+    ph["longest_run"] = longest.astype(float)
+    ph["longest_run_max"] = (shift_k - 1).astype(float)
+    ph["crossings"] = np.maximum(n_runs - 1, 0).astype(float)
+    ph["n_runs"] = n_runs.astype(float)
+    ph["runs_min"], ph["runs_max"] = rmin, rmax
+    ph["runs_signal"] = (few | many).astype(float)
+    ph["longest_trend"] = ltrend.astype(float)
+    ph["shift_signal"] = (longest >= shift_k).astype(float)
+    ph["trend_signal"] = (ltrend >= K.IHI_RUN_TREND).astype(float)
+    return {"trend": tflags, "shift": sflags, "_trend_dir": tdir}
 
-    # ---- labels by priority (the first rule that applies names the point) ------------------
+
+def _control_rules(sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k, ph) -> dict:
+    """Making Data Count's or the IHI control chart rules; fills ``ph`` on drawn charts."""
+    rs, rside, rv, ri, G, conv = sq.seg, sq.side, sq.v, sq.ri, sq.G, pt.convention
+    _, _, lcl2, ucl2, lcl1, ucl1 = lines
+    on_line_breaks = conv == "mdc"
+    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=on_line_breaks)
+    sflags = useful & (lens >= _per_point(shift_k, rs))
+    tflags, tdir, tlen = R.trend(rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks)
+    if not pt.reference:  # per-phase figures of the drawn chart
+        longest = R.seg_max(lens, rs, G)
+        ltrend = R.seg_max(tlen, rs, G)
+        ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
+        ph["longest_run"] = longest.astype(float)
+        ph["longest_run_max"] = (shift_k - 1).astype(float)
+        ph["longest_trend"] = ltrend.astype(float)
+        ph["shift_signal"] = (longest >= shift_k).astype(float)
+        ph["trend_signal"] = (ltrend >= trend_k).astype(float)
+    seq = {"trend": tflags, "shift": sflags, "_trend_dir": tdir}
+    with np.errstate(invalid="ignore"):
+        hi2, lo2 = rv > ucl2[ri], rv < lcl2[ri]
+        if conv == "mdc":
+            close = ~outside[ri] & (hi2 | lo2)
+            seq["two_of_three"] = R.two_of_three_mdc(rside, close, rs)
+        else:
+            seq["two_of_three"] = R.two_of_three_zone(hi2, lo2, rs)
+            if not pt.reference:
+                inner = (rv > lcl1[ri]) & (rv < ucl1[ri])
+                seq["inner_third"] = R.inner_third(inner, rs)
+    return seq
+
+
+def _point_types(rule, side, special, above, direction, sid) -> np.ndarray:
+    """Making Data Count's point types, from each signal's side and the direction."""
+    ptype = np.full(rule.shape[0], COMMON, dtype=np.int8)
+    ds = direction[sid]
+    sp = special & (side != 0)
+    neutral = ds == 0
+    ptype[sp & neutral & (side > 0)] = NEUTRAL_HIGH
+    ptype[sp & neutral & (side < 0)] = NEUTRAL_LOW
+    ptype[sp & ~neutral & (side == ds)] = IMPROVEMENT
+    ptype[sp & ~neutral & (side != ds)] = CONCERN
+    inner_pts = rule == RULE["inner_third"]
+    ptype[inner_pts] = np.where(above[inner_pts] >= 0, NEUTRAL_HIGH, NEUTRAL_LOW)
+    return ptype
+
+
+def _labels(sq: _Sequence, seq: dict, pt: _Points, outside, ucl, above, lay, specs) -> tuple:
+    """Each point's rule by priority (the first rule that applies names the point) and its
+    side; which points are special causes, flagged only by a trend (reference charts), and
+    what the verdict reads (``vrule``: Anhoej's long runs added)."""
+    P, v, ri, chart, conv, reference = pt.P, pt.v, sq.ri, pt.chart, pt.convention, pt.reference
+    rule = np.zeros(P, dtype=np.int8)
+    side = np.zeros(P, dtype=np.int8)  # +1 high, -1 low: the direction of each signal
     if conv != "anhoej":
-        order = ["inner_third", "shift", "two_of_three", "trend"]  # lowest priority first
-        for name in order:
+        for name in ("inner_third", "shift", "two_of_three", "trend"):  # lowest first
             if name in seq:
                 f = seq[name]
                 rule[ri[f]] = RULE[name]
                 if name == "trend":
                     side[ri[f]] = seq["_trend_dir"][f]
                 else:
-                    side[ri[f]] = np.where(rside[f] >= 0, 1, -1)
+                    side[ri[f]] = np.where(sq.side[f] >= 0, 1, -1)
     if conv == "ihi" and chart == "run":
-        astro = _mark(specs, "astronomical", lay) & valid
+        astro = _mark(specs, "astronomical", lay) & pt.valid
         rule[astro] = RULE["astronomical"]
         side[astro] = np.where(above[astro] >= 0, 1, -1)
     rule[outside] = RULE["outside_limits"]
@@ -362,60 +484,123 @@ def compute(
                 only &= ~seq[name]
         trend_only[ri[only]] = True
         trend_only &= rule == RULE["trend"]
-    vrule[:] = rule
+    vrule = rule.copy()  # what the verdict reads (adds Anhoej's long runs)
     if conv == "anhoej" and "runs" in seq:
         f = seq["runs"] & (vrule[ri] == 0)
         vrule[ri[f]] = RULE["runs"]
-        side[ri[f]] = rside[f]
+        side[ri[f]] = sq.side[f]
 
-    # ---- point types, phases ---------------------------------------------------------------
+    return rule, side, special, trend_only, vrule
+
+
+def compute(
+    specs: list[SeriesSpec], reference: bool = False, drawn: Chart | None = None, baselines=None
+) -> Chart:
+    """Compute one group (same chart and convention): the drawn chart, or the verdict's.
+
+    ``reference``: the verdict's reference chart; run charts then get a sigma too (the
+    screened average moving range of the baseline / d2, as an I chart's), which the verdict
+    needs to judge points flagged only by a trend rule, and the inner-third rule (which has
+    no direction) is skipped. ``drawn`` and ``baselines``: the reference chart of the same
+    specs as the drawn result ``drawn``, in one phase with limits from the first
+    ``baselines[i]`` points of series i (the drawn result's values are reused).
+    """
+    chart, conv = specs[0].chart, specs[0].convention
+    lay = layout(specs) if drawn is None else _one_phase(drawn.layout)
+    seg, G, P = lay.seg, lay.seg_start.shape[0], lay.seg.shape[0]
     if drawn is None:
+        y = _flat(specs, "y", lay)
+        n = _flat(specs, "n", lay)
+        per_series = np.array([s.freeze if s.freeze is not None else 1 << 40 for s in specs])
+        include = ~_mark(specs, "exclude", lay)
+        v, valid = _values(chart, y, n)
+        shift_s, trend_s = _run_rule_lengths(specs)
         d = np.array([{"up": 1, "down": -1}.get(s.improvement, 0) for s in specs], dtype=np.int8)
+    else:  # the same points as the drawn chart
+        y, n, include, v, valid = drawn.y, drawn.n, drawn.include, drawn.value, drawn.valid
+        per_series = np.asarray(baselines)
+        shift_s, trend_s, d = drawn.shift_length, drawn.trend_length, drawn.direction
+    if drawn is not None:  # one phase per series: the position in the phase is in the series
+        posin = lay.pos
     else:
-        d = drawn["direction"]
-    ptype = np.full(P, COMMON, dtype=np.int8)
-    if not reference:  # the verdict reads signals, not the drawn point types
-        ds = d[lay.sid]
-        sp = special & (side != 0)
-        neutral = ds == 0
-        ptype[sp & neutral & (side > 0)] = NEUTRAL_HIGH
-        ptype[sp & neutral & (side < 0)] = NEUTRAL_LOW
-        ptype[sp & ~neutral & (side == ds)] = IMPROVEMENT
-        ptype[sp & ~neutral & (side != ds)] = CONCERN
-        inner_pts = rule == RULE["inner_third"]
-        ptype[inner_pts] = np.where(above[inner_pts] >= 0, NEUTRAL_HIGH, NEUTRAL_LOW)
+        posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
+    baseline = posin < per_series[lay.sid]
+    base = baseline & include
+    pt = _Points(chart, conv, reference, y, n, v, valid, base, base & valid, seg, G, P)
 
-    mr_ucl = mr_cl * K.MR_SCREEN
-    return {
-        "layout": lay,
-        "specs": specs,
-        "y": y,
-        "n": n,
-        "chart": chart,
-        "convention": conv,
-        "value": v,
-        "cl": np.where(np.isfinite(cl), cl, np.nan),
-        "lcl": lcl,
-        "ucl": ucl,
-        "lcl_2s": lcl2,
-        "ucl_2s": ucl2,
-        "mr": mr,
-        "special": special,
-        "rule": rule,
-        "trend_only": trend_only,
-        "vrule": vrule,
-        "side": side,
-        "point_type": ptype,
-        "baseline": baseline,
-        "valid": valid,
-        "include": include,
-        "above": above,
-        "sigma": sigma,
-        "phase_cl": cl_seg,
-        "phase_mr_cl": mr_cl,
-        "phase_mr_ucl": mr_ucl,
-        "phase": ph,
-        "direction": d,
-        "shift_length": shift_s,
-        "trend_length": trend_s,
-    }
+    sc = SCALES[chart](pt)
+    cl = sc.cl_seg[seg] if P else np.zeros(0)
+    lines = _lines(pt, sc, cl)
+    lcl, ucl, lcl2, ucl2 = lines[:4]
+
+    # moving ranges shown on I charts: between consecutive rows of a phase
+    mr = np.full(P, np.nan)
+    if chart == "i" and P > 1 and not reference:
+        same = seg[1:] == seg[:-1]
+        mr[1:] = np.where(same, np.abs(v[1:] - v[:-1]), np.nan)
+
+    # ---- rules -----------------------------------------------------------------------------
+    outside = R.outside_limits(v, lcl, ucl)
+    with np.errstate(invalid="ignore"):
+        gap = v - cl
+    # a phase without a centre line (no usable baseline point) has no side
+    above = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
+    if drawn is None:
+        ri = np.flatnonzero(valid & include)
+        rv = v[ri]
+    else:  # the same points as the drawn chart's
+        ri, rv = drawn.seq_rows, drawn.seq_values
+    sq = _Sequence(ri, rv, seg[ri], above[ri], G)
+    ph = {k: np.full(G, np.nan) for k in PHASE_FIGURES}
+    shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
+    trend_k = trend_s[lay.seg_sid] if G else np.zeros(0)
+    if conv == "anhoej" and reference:
+        seq = _anhoej_reference_rules(sq)
+    elif conv == "anhoej" or (conv == "ihi" and chart == "run"):
+        seq = _runs_rules(sq, conv, shift_k, ph)
+    else:
+        seq = _control_rules(sq, pt, lines, outside, shift_k, trend_k, ph)
+
+    rule, side, special, trend_only, vrule = _labels(sq, seq, pt, outside, ucl, above, lay, specs)
+
+    if reference:  # the verdict reads signals, not the drawn point types
+        ptype = np.full(P, COMMON, dtype=np.int8)
+    else:
+        ptype = _point_types(rule, side, special, above, d, lay.sid)
+    mr_cl = np.full(G, np.nan) if sc.mr_cl is None else sc.mr_cl
+    cl_seg = sc.cl_seg
+    return Chart(
+        layout=lay,
+        specs=specs,
+        chart=chart,
+        convention=conv,
+        y=y,
+        n=n,
+        value=v,
+        valid=valid,
+        include=include,
+        baseline=baseline,
+        above=above,
+        sigma=sc.sigma,
+        cl=np.where(np.isfinite(cl_seg), cl_seg, np.nan)[seg] if P else cl,
+        lcl=lcl,
+        ucl=ucl,
+        lcl_2s=lcl2,
+        ucl_2s=ucl2,
+        mr=mr,
+        special=special,
+        rule=rule,
+        trend_only=trend_only,
+        vrule=vrule,
+        side=side,
+        point_type=ptype,
+        phase_cl=cl_seg,
+        phase_mr_cl=mr_cl,
+        phase_mr_ucl=mr_cl * K.MR_SCREEN,
+        phase=ph,
+        direction=d,
+        shift_length=shift_s,
+        trend_length=trend_s,
+        seq_rows=ri,
+        seq_values=rv,
+    )

@@ -16,23 +16,30 @@ import numpy as np
 from . import constants as K
 
 
-def _starts(seg: np.ndarray, brk: np.ndarray | None = None) -> np.ndarray:
-    """True where a new stretch starts: a new phase, or where ``brk`` says so."""
-    s = np.ones(seg.shape[0], dtype=bool)
-    if seg.shape[0] > 1:
-        s[1:] = seg[1:] != seg[:-1]
-        if brk is not None:
-            s[1:] |= brk
+def _starts(seg: np.ndarray | None, brk: np.ndarray | None = None) -> np.ndarray:
+    """True where a new stretch starts: a new phase, or where ``brk`` says so (``seg``
+    None: one phase, of ``brk``'s length + 1)."""
+    m = brk.shape[0] + 1 if seg is None else seg.shape[0]
+    s = np.ones(m, dtype=bool)
+    if m > 1:
+        if seg is None:
+            s[1:] = brk
+        else:
+            s[1:] = seg[1:] != seg[:-1]
+            if brk is not None:
+                s[1:] |= brk
     return s
 
 
-def run_lengths(key: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    """Length of the stretch of equal ``key`` (within a phase) that each point belongs to."""
-    if key.shape[0] == 0:
+def run_lengths(key: np.ndarray, seg: np.ndarray | None) -> np.ndarray:
+    """Length of the stretch of equal ``key`` (within a phase; ``seg`` None: one phase) that
+    each point belongs to."""
+    m = key.shape[0]
+    if m == 0:
         return np.zeros(0, dtype=np.int64)
-    brk = key[1:] != key[:-1]
-    rid = np.cumsum(_starts(seg, brk)) - 1
-    return np.bincount(rid)[rid]
+    first = np.flatnonzero(_starts(seg, key[1:] != key[:-1]))
+    lengths = np.diff(first, append=m)
+    return np.repeat(lengths, lengths)
 
 
 def seg_max(values: np.ndarray, seg: np.ndarray, n_seg: int, fill=0) -> np.ndarray:
@@ -104,7 +111,7 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     if sk.shape[0] > 1:
         a, b = vk[:-1], vk[1:]
         d[:-1] = ((b > a).astype(np.int8) - (b < a)) * (sk[1:] == sk[:-1])
-    steps = run_lengths(d, np.zeros_like(sk))  # stretches of equal step direction
+    steps = run_lengths(d, None)  # stretches of equal step direction (0 across phases)
     moving = d != 0
     steps[~moving] = 0
     need = length if np.isscalar(length) or keep is None else np.asarray(length)[k]
@@ -123,7 +130,7 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     if keep is None:
         return pk, np.where(pk, dir_k, 0).astype(np.int8), len_k
     # points dropped as ties take the step that leaves their stretch of equal values
-    rep = np.cumsum(keep) - 1
+    rep = np.repeat(np.arange(k.shape[0]), np.diff(k, append=m))  # keep[0] is always True
     flags = pk[rep] & (keep | in_trend[rep])
     direction = np.where(flags, dir_k[rep], 0).astype(np.int8)
     longest = len_k[rep]
@@ -141,8 +148,8 @@ def two_of_three_mdc(side, close, seg):
     flags = np.zeros(m, dtype=bool)
     if m < 3:
         return flags
-    c = close.astype(np.int64)
-    s = side.astype(np.int64)
+    c = close.astype(np.int8)  # sums of three stay within int8
+    s = side.astype(np.int8)
     same = (seg[2:] == seg[:-2]) & (seg[1:-1] == seg[:-2])
     ok = same & (c[:-2] + c[1:-1] + c[2:] >= 2) & (np.abs(s[:-2] + s[1:-1] + s[2:]) == 3)
     win = np.zeros(m, dtype=bool)  # point is in at least one qualifying window
@@ -163,7 +170,7 @@ def two_of_three_zone(hi, lo, seg):
         return flags
     same = (seg[2:] == seg[:-2]) & (seg[1:-1] == seg[:-2])
     for zone in (hi, lo):
-        z = zone.astype(np.int64)
+        z = zone.astype(np.int8)
         ok = same & (z[:-2] + z[1:-1] + z[2:] >= 2)
         win = np.zeros(m, dtype=bool)
         win[:-2] |= ok

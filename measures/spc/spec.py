@@ -44,15 +44,19 @@ SIDES = ("improvement", "concern", "high", "low")
 def _floats(values, length=None) -> np.ndarray:
     if values is None:
         return np.full(length or 0, np.nan)
+    if type(values) is np.ndarray and values.dtype == np.float64 and values.ndim == 1:
+        return values  # asarray would give a view of the same memory
     # numpy turns None into NaN when asked for floats
     return np.asarray(values, dtype=float).reshape(-1)
 
 
 def _indices(values) -> tuple[int, ...]:
+    if type(values) in (tuple, list) and not values:
+        return ()
     return tuple(sorted({int(v) for v in values or ()}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeriesSpec:
     """One series to chart.
 
@@ -101,22 +105,30 @@ class SeriesSpec:
         n = None if self.n is None else _floats(self.n)
         if n is not None and n.shape != y.shape:
             raise ValueError(f"y has {y.shape[0]} values but n has {n.shape[0]}")
-        object.__setattr__(self, "y", y)
-        object.__setattr__(self, "n", n)
+        if y is not self.y:
+            object.__setattr__(self, "y", y)
+        if n is not self.n:
+            object.__setattr__(self, "n", n)
         length = y.shape[0]
-        object.__setattr__(
-            self, "breaks", tuple(b for b in _indices(self.breaks) if 0 < b < length)
-        )
-        object.__setattr__(self, "exclude", _indices(self.exclude))
-        object.__setattr__(self, "astronomical", _indices(self.astronomical))
+        breaks = _indices(self.breaks)
+        if breaks:
+            breaks = tuple(b for b in breaks if 0 < b < length)
+        object.__setattr__(self, "breaks", breaks)
+        for name in ("exclude", "astronomical"):
+            value = getattr(self, name)
+            if type(value) is not tuple or value:  # the default () is already as it should be
+                object.__setattr__(self, name, _indices(value))
         if self.freeze is not None:
             object.__setattr__(self, "freeze", max(int(self.freeze), 1))
-        rules = dict(self.rules or {})
-        for key in ("shift", "trend"):
-            value = rules.get(key)
-            if value is not None and value not in K.MDC_ALLOWED_RUN_LENGTHS:
-                raise ValueError(f"rules.{key} must be 6 or 7, not {value!r}")
-        object.__setattr__(self, "rules", rules or None)
+        if self.rules:
+            rules = dict(self.rules)
+            for key in ("shift", "trend"):
+                value = rules.get(key)
+                if value is not None and value not in K.MDC_ALLOWED_RUN_LENGTHS:
+                    raise ValueError(f"rules.{key} must be 6 or 7, not {value!r}")
+            object.__setattr__(self, "rules", rules)
+        elif self.rules is not None:
+            object.__setattr__(self, "rules", None)
         if self.target is not None:
             object.__setattr__(self, "target", float(self.target))
         if self.baseline is not None:

@@ -116,7 +116,7 @@ def _windows(rows, gid, S):
     return ends, ends - (W - 1)
 
 
-def judge(ref: dict, blen: np.ndarray) -> dict:
+def judge(ref: E.Chart, blen: np.ndarray) -> dict:
     """The verdict of each series of one reference-chart engine result.
 
     ``blen``: points in each series' baseline. Returns per-series arrays (status, rule,
@@ -124,40 +124,41 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
     entries as flat arrays sorted by series then position (``h_sid``, ``h_side``, ``h_rule``,
     ``h_first``, ``h_last``; indexes within the series).
     """
-    lay = ref["layout"]
+    lay = ref.layout
     S = lay.offsets.shape[0] - 1
     sid, pos = lay.sid, lay.pos
     start = lay.offsets[:-1]
-    chart, conv = ref["chart"], ref["convention"]
-    valid, include = ref["valid"], ref["include"]
+    chart, conv = ref.chart, ref.convention
+    valid, include = ref.valid, ref.include
     after = pos >= blen[sid]
 
     counted = ~after & valid & include
     if run_like(chart, conv):
-        counted &= ref["above"] != 0
+        counted &= ref.above != 0
     have = np.bincount(sid[counted], minlength=S)
     needed = np.maximum(minimum_points(chart, conv) - have, 0)
     enough = needed == 0
 
-    v, cl = ref["value"], ref["cl"]
+    v, cl = ref.value, ref.cl
     if chart == "t":
         with np.errstate(invalid="ignore"):
             v, cl = v ** (1.0 / K.T_EXPONENT), cl ** (1.0 / K.T_EXPONENT)
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = v - cl
-        zr = np.where(dev == 0, 0.0, dev / ref["sigma"])
-    d = ref["direction"]
+        zr = dev / ref.sigma
+        zr[dev == 0] = 0.0
+    d = ref.direction
     sign = np.where(d != 0, d, 1).astype(np.int8)
     dsign = sign[sid]
     lie = (dev > 0).astype(np.int8) - (dev < 0)  # NaN compares False: 0
 
     # ---- signals, on the side where they count --------------------------------------------
     judged = after & valid & include
-    vrule, side = ref["vrule"], ref["side"]
+    vrule, side = ref.vrule, ref.side
     is_trend = vrule == E.RULE["trend"]
     sside = np.where(is_trend, lie, side)
     with np.errstate(invalid="ignore"):
-        weak = ref["trend_only"] & ~(np.abs(zr) >= K.TREND_MIN_Z)
+        weak = ref.trend_only & ~(np.abs(zr) >= K.TREND_MIN_Z)
     sig = judged & (vrule > 0) & (vrule != E.RULE["inner_third"]) & ~weak & (sside != 0)
     s = np.where(sig, sside * dsign, 0).astype(np.int8)  # +1 better (high), -1 worse (low)
 
@@ -267,7 +268,7 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
     ).astype(np.int8)
     centre = np.full(S, np.nan)
     filled = np.diff(lay.offsets) > 0
-    centre[filled] = ref["cl"][start[filled]]
+    centre[filled] = ref.cl[start[filled]]
     return {
         "centre": centre,
         "status": status,
@@ -284,32 +285,37 @@ def judge(ref: dict, blen: np.ndarray) -> dict:
     }
 
 
-def default_baselines(res: dict, explicit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def default_baselines(res: E.Chart, explicit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The first guess at each series' baseline length, and which series take the default.
 
     ``explicit``: each series' ``baseline_length()`` (-1 where None). A series without one
     takes the fewest first points that make ``enough_data`` true: the first guess is the
     points up to the minimum-th valid, included point (the whole series if it has fewer).
     """
-    lay = res["layout"]
+    lay = res.layout
     lengths = np.diff(lay.offsets)
-    counted = res["valid"] & res["include"]
-    minimum = minimum_points(res["chart"], res["convention"])
+    counted = res.valid & res.include
+    minimum = minimum_points(res.chart, res.convention)
     rows = np.flatnonzero(counted)
-    rank = np.arange(rows.shape[0]) - _series_starts(lay.sid[rows], lengths.shape[0])
-    at = rows[rank == minimum - 1]
+    have = np.bincount(lay.sid[rows], minlength=lengths.shape[0])
+    reach = have >= minimum  # the series' minimum-th counted point is rows[first + minimum - 1]
+    at = rows[(np.cumsum(have) - have)[reach] + minimum - 1]
     guess = lengths.copy()
-    guess[lay.sid[at]] = lay.pos[at] + 1
+    guess[reach] = lay.pos[at] + 1
     default = explicit < 0
     return np.where(default, guess, explicit), default
 
 
-def extend_baselines(res: dict, blen: np.ndarray, needed: np.ndarray) -> np.ndarray:
+def extend_baselines(res: E.Chart, blen: np.ndarray, needed: np.ndarray) -> np.ndarray:
     """Run-like charts: a default baseline that is short of useful points (some sit on its
     median) grows to take ``needed`` more valid, included points (the whole series at most)."""
-    lay = res["layout"]
+    lay = res.layout
     lengths = np.diff(lay.offsets)
-    rows = np.flatnonzero(res["valid"] & res["include"] & (needed > 0)[lay.sid])
+    who = np.flatnonzero(needed > 0)  # few: read only their rows
+    count = lengths[who]
+    first = np.cumsum(count) - count
+    rows = np.repeat(lay.offsets[:-1][who] - first, count) + np.arange(int(count.sum()))
+    rows = rows[res.valid[rows] & res.include[rows]]
     gs = lay.sid[rows]
     rank = np.arange(rows.shape[0]) - _series_starts(gs, lengths.shape[0])
     inside = np.bincount(gs[lay.pos[rows] < blen[gs]], minlength=lengths.shape[0])
