@@ -277,3 +277,18 @@ def test_faculty_and_teams_cannot_edit_an_event(cast):
     assert client_for(cast.users["lead"]).post(edit, {"title": "X"}).status_code == 403
     calendar = client_for(cast.users["lead"]).get(f"/collaboratives/{cast.falls.pk}/calendar/")
     assert edit not in calendar.content.decode()
+
+
+def test_a_removal_is_on_the_collaboratives_audit_trail_with_its_reason(cast, entries):
+    client_for(cast.users["manager"]).post(
+        url(cast, entries[0], "remove"), {"reason": "Replaced by the harm rate"}
+    )
+
+    trail = client_for(cast.users["director"]).get(
+        f"/collaboratives/{cast.falls.pk}/audit/", {"kind": "measure"}
+    )
+
+    html = trail.content.decode()
+    results = html[html.index('id="audit-results"') :]
+    assert f"Measure: {entries[0].measure.name}" in results
+    assert "Replaced by the harm rate" in results
