@@ -25,7 +25,11 @@ class VisibleQuerySet(models.QuerySet):
 
 
 class AHSN(models.Model):
-    """An academic health science network (a health innovation network since 2023)."""
+    """An academic health science network (a health innovation network since 2023).
+
+    `name` is the name it was founded under and stays its key; every page, report and file
+    shows `current_name`, so one network is never called by two names.
+    """
 
     code = models.CharField(max_length=8, unique=True)
     name = models.CharField(max_length=200, unique=True)
@@ -38,7 +42,12 @@ class AHSN(models.Model):
         verbose_name_plural = "AHSNs"
 
     def __str__(self) -> str:
-        return self.name
+        return self.current_name
+
+    @property
+    def current_name(self) -> str:
+        """The name it goes by now: its health innovation network name where it has one."""
+        return self.later_name or self.name
 
 
 class OrganisationKind(models.TextChoices):

@@ -99,7 +99,7 @@ def start_here(user) -> list[Start]:
         for ahsn in AHSN.objects.filter(pk__in=p.director_ahsns).order_by("name"):
             out.append(
                 Start(
-                    title=f"{ahsn.name}: portfolio",
+                    title=f"{ahsn.current_name}: portfolio",
                     url=reverse("dashboard_portfolio", args=[ahsn.pk]),
                     detail="Every collaborative the AHSN leads, what changed since last month.",
                 )

@@ -437,14 +437,20 @@ def ahsn_for_audit(user, pk):
     the trail carries raw figures)."""
     from collaboratives.models import AHSN
 
-    p = principal(user)
     try:
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
         raise Http404("No AHSN here") from None
-    if not (p.superuser or ahsn.id in p.director_ahsns | p.manager_ahsns):
+    if not may_audit_ahsn(user, ahsn.id):
         raise Http404("No AHSN here")
     return ahsn
+
+
+def may_audit_ahsn(user, ahsn_id) -> bool:
+    """Whether `user` may read the AHSN's whole audit trail: its directors, its AHSN-wide
+    improvement managers and a superuser."""
+    p = principal(user)
+    return p.superuser or ahsn_id in p.director_ahsns | p.manager_ahsns
 
 
 def may_review(user, ahsn_id) -> bool:
@@ -485,14 +491,20 @@ def ahsn_for_portfolio(user, pk):
     or a superuser; 404 for anyone else."""
     from collaboratives.models import AHSN
 
-    p = principal(user)
     try:
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
         raise Http404("No AHSN here") from None
-    if not (p.superuser or p.national or ahsn.id in p.director_ahsns):
+    if not may_view_portfolio(user, ahsn.id):
         raise Http404("No AHSN here")
     return ahsn
+
+
+def may_view_portfolio(user, ahsn_id) -> bool:
+    """Whether `user` may read the AHSN's portfolio dashboard: its directors, a national
+    viewer or a superuser."""
+    p = principal(user)
+    return p.superuser or p.national or ahsn_id in p.director_ahsns
 
 
 def may_view_national(user) -> bool:
@@ -649,6 +661,46 @@ def invitation_options(user) -> list[InvitationOption]:
             )
         )
     return options
+
+
+def can_manage_invitation(user, invitation) -> bool:
+    """Whether `user` may see a pending invitation in their list and revoke it: whoever could
+    send that invitation now (`can_invite`, the same scope rules)."""
+    return can_invite(
+        user,
+        invitation.role,
+        ahsn=invitation.ahsn,
+        collaborative=invitation.collaborative,
+        team=invitation.team,
+    )
+
+
+def invitations_to_manage(user) -> list:
+    """The pending invitations `user` may manage, newest first (pending ones expire within
+    a week, so there are few to check)."""
+    from governance.models import Invitation
+
+    pending = Invitation.objects.pending().select_related(
+        "ahsn", "collaborative__lead_ahsn", "team__collaborative", "team__organisation"
+    )
+    if not may_invite(user):
+        return []
+    return [i for i in pending if can_manage_invitation(user, i)]
+
+
+def invitation_for_revoke(user, pk):
+    """A pending invitation `user` may revoke, or 404: others' invitations do not leak."""
+    from governance.models import Invitation
+
+    invitation = (
+        Invitation.objects.pending()
+        .select_related("ahsn", "collaborative__lead_ahsn", "team__collaborative")
+        .filter(pk=pk)
+        .first()
+    )
+    if invitation is None or not can_manage_invitation(user, invitation):
+        raise Http404("No invitation here")
+    return invitation
 
 
 def can_deactivate(user, target) -> bool:

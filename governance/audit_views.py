@@ -199,7 +199,7 @@ def ahsn_audit(request: HttpRequest, pk: int) -> HttpResponse:
     collaboratives = Collaborative.objects.filter(lead_ahsn=ahsn).order_by("name")
     return _trail_page(
         request,
-        title=ahsn.name,
+        title=ahsn.current_name,
         context={"collaborative": None, "ahsn": ahsn},
         collaboratives=collaboratives,
         ahsn_id=ahsn.pk,

@@ -60,7 +60,25 @@ def invitation_find(token: str) -> Invitation | None:
 
 def is_usable(invitation: Invitation, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
-    return invitation.accepted_at is None and invitation.expires_at > now
+    return (
+        invitation.accepted_at is None
+        and invitation.revoked_at is None
+        and invitation.expires_at > now
+    )
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by) -> bool:
+    """Withdraw a pending invitation so its link no longer works; False if it was already
+    accepted, revoked or expired (nothing to withdraw). Who may: access.can_manage_invitation."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not is_usable(locked):
+        return False
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = by
+    locked.save(update_fields=["revoked_at", "revoked_by"])
+    invitation.revoked_at, invitation.revoked_by = locked.revoked_at, by
+    return True
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ What each role may do is decided in `governance/access.py`, never here.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Person(models.Model):
@@ -124,6 +125,16 @@ class RoleAssignment(models.Model):
         return f"{self.person}: {self.get_role_display()} ({scope})"
 
 
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        """Sent and still usable: not accepted, not revoked, not expired."""
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now or timezone.now(),
+        )
+
+
 class Invitation(models.Model):
     """An emailed invitation to take one role in one scope.
 
@@ -166,6 +177,18 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
+    # Withdrawn by someone who may manage it (governance.access.can_manage_invitation):
+    # its link then says the invitation is no longer valid.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

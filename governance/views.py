@@ -66,6 +66,29 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/invitation_form.html", {"form": form})
 
 
+@login_required
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    """The pending invitations the user may manage, each with a way to revoke it."""
+    if not access.may_invite(request.user):
+        raise PermissionDenied
+    pending = access.invitations_to_manage(request.user)
+    return render(request, "governance/invitation_list.html", {"invitations": pending})
+
+
+@login_required
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask to confirm (GET: a page naming who and what), then withdraw the invitation so its
+    link stops working (POST, from that page's button)."""
+    invitation = access.invitation_for_revoke(request.user, pk)
+    if request.method == "POST":
+        invitations.invitation_revoke(invitation=invitation, by=request.user)
+        messages.success(
+            request, f"Invitation to {invitation.email} revoked. Its link no longer works."
+        )
+        return redirect("invitation_list")
+    return render(request, "governance/invitation_revoke.html", {"invitation": invitation})
+
+
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation by choosing a password; the account, person and role follow."""
     invitation = invitations.invitation_find(token)

@@ -6,7 +6,7 @@ bumps the series' `data_version` (what chart recomputation keys on).
 """
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -149,6 +149,7 @@ def datapoints_write(
     reason: str | None = None,
     expected_versions: Mapping[dt.date, int] | None = None,
     today: dt.date | None = None,
+    entered_at: Callable[[dt.date], dt.datetime] | None = None,
 ) -> WriteResult:
     """Write changes to one series' points, all or nothing.
 
@@ -158,7 +159,13 @@ def datapoints_write(
     write the points with a conditional UPDATE so a concurrent writer cannot slip in
     between; append one `DataPointRevision` per changed point; bump the series'
     `data_version` once with an F() expression. Unchanged values write nothing.
+
+    `entered_at(period)` dates each revision in the past, so seeded history reads as
+    entered when it happened. Only the demo seed may date history: any other source
+    passing it is refused (`ValueError`), so a real change is always stamped with the clock.
     """
+    if entered_at is not None and source != DataPointRevision.Source.SEED:
+        raise ValueError("Only the demo seed may date a change in the past")
     changes = list(changes)
     today = today or timezone.localdate()
     by = by if by is not None and getattr(by, "is_authenticated", False) else None
@@ -240,7 +247,7 @@ def datapoints_write(
                 new_denominator=denominator,
                 version=new_version,
                 changed_by=by,
-                changed_at=now,
+                changed_at=min(entered_at(period), now) if entered_at else now,
                 source=source,
                 # PostgreSQL refuses NUL in text; it is never meant in a typed reason.
                 reason=(reason or "").replace("\x00", ""),

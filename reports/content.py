@@ -98,7 +98,7 @@ def review_document(
     rules = disclosure.rules()
     doc = {
         "version": DOCUMENT_VERSION,
-        "ahsn": {"id": ahsn.pk, "code": ahsn.code, "name": ahsn.name},
+        "ahsn": {"id": ahsn.pk, "code": ahsn.code, "name": ahsn.current_name},
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "built_at": timezone.now().isoformat(),
         "disclosure": {
@@ -213,7 +213,7 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
         "topic_kind": collaborative.topic.kind,
         "topic_kind_label": collaborative.topic.get_kind_display(),
         "role": "Lead" if collaborative.lead_ahsn_id == ahsn.pk else "Partner",
-        "lead_ahsn": collaborative.lead_ahsn.name,
+        "lead_ahsn": collaborative.lead_ahsn.current_name,
         "phase": collaborative.get_phase_display(),
         "starts_on": _iso(collaborative.starts_on),
         "ends_on": _iso(collaborative.ends_on),

@@ -73,6 +73,6 @@ def render_files(review) -> dict:
     signed = signed_info(review)
     return {
         "pdf": render_pdf(document, review.commentary or {}, charts, signed=signed),
-        "xlsx": render_xlsx(document, signed=signed),
+        "xlsx": render_xlsx(document, signed=signed, commentary=review.commentary or {}),
         "html": render_html(review, document, charts),
     }

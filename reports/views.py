@@ -76,8 +76,19 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             response.status_code = STOP_POLLING
         return response
     if review.is_draft_ready:
-        context["sign_off_form"] = SignOffForm()
+        context.update(_draft_forms(review, SignOffForm()))
     return render(request, "reports/review_detail.html", context)
+
+
+def _draft_forms(review, sign_off_form) -> dict:
+    """A draft's page carries its commentary boxes (saved by `review_commentary`) and the
+    sign-off form, so the director reads, writes and signs off in one place."""
+    return {
+        "sign_off_form": sign_off_form,
+        "commentary_form": CommentaryForm(
+            sections=_sections(review), initial_text=review.commentary
+        ),
+    }
 
 
 def _sections(review) -> list[tuple[str, str]]:
@@ -120,7 +131,11 @@ def review_commentary(request: HttpRequest, pk: int) -> HttpResponse:
             for name, value in render_files(review).items():
                 setattr(review, name, value)
             review.save(update_fields=["commentary", "pdf", "xlsx", "html"])
-        messages.success(request, "Commentary saved. The PDF and spreadsheet include it.")
+        messages.success(
+            request,
+            "Commentary saved. The PDF, this page and the spreadsheet's Commentary sheet "
+            "include it.",
+        )
         return redirect("review_detail", pk=review.pk)
     return render(
         request,
@@ -140,7 +155,7 @@ def review_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "reports/review_detail.html",
-            {"review": review, "ahsn": review.ahsn, "sign_off_form": form},
+            {"review": review, "ahsn": review.ahsn, **_draft_forms(review, form)},
             status=400,
         )
     person = getattr(request.user, "person", None)

@@ -66,7 +66,9 @@ def _yes(v) -> str:
     return "Yes" if v else "No"
 
 
-def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
+def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None = None) -> bytes:
+    """The report's figures a sheet per table, and the director's commentary on its own sheet
+    (a row per section written, in the report's order), as the PDF and the page carry it."""
     wb = Workbook()
     about = wb.active
     about.title = "About"
@@ -252,6 +254,20 @@ def render_xlsx(document: dict, *, signed: dict | None) -> bytes:
         ],
         [40, 50, 10, 24, 10, 90],
     )
+    commentary = commentary or {}
+    sections = [("summary", "Portfolio summary")]
+    sections += [(c["key"], c["name"]) for c in document["collaboratives"]]
+    sections += [("lessons", "Lessons learned across the collaboratives")]
+    ws = _sheet(
+        wb,
+        "Commentary",
+        ["Section", "Commentary"],
+        [[title, commentary[key]] for key, title in sections if commentary.get(key)],
+        [40, 120],
+    )
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -953,6 +953,7 @@ class Builder:
 
     def attend(self, rec: CollabRec, event: LearningEvent) -> list[Attendance]:
         rng = random.Random(f"attend:{rec.spec.slug}:{event.title}:{event.starts_on}")
+        sponsors = random.Random(f"sponsors:{rec.spec.slug}:{event.title}:{event.starts_on}")
         session = event.kind == LearningEvent.Kind.LEARNING_SESSION
         out, seen = [], set()
 
@@ -973,6 +974,10 @@ class Builder:
             keen = 0.95 if team.pattern in ("I", "L") else 0.7
             if rng.random() < (keen if session else keen - 0.35):
                 add(team.lead, obj)
+            # Senior sponsors come to some learning sessions (their own draw, so the rest
+            # of the attendance is as it was): the engagement figures count them.
+            if session and sponsors.random() < (0.6 if team.pattern in ("I", "L") else 0.35):
+                add(team.sponsor, obj)
             for person, _, joined, left in team.members:
                 present = joined <= day and (left is None or left >= day)
                 if present and rng.random() < (0.45 if session else 0.2):
@@ -1270,7 +1275,7 @@ class Builder:
                 if any(topic.measure(k).frequency == "weekly" for k, _ in rec.measure_set)
                 else "monthly"
             )
-            regions = [self.ahsns[c].name for c in (rec.spec.lead, *rec.spec.partners)]
+            regions = [self.ahsns[c].current_name for c in (rec.spec.lead, *rec.spec.partners)]
             record = DesignRecord(
                 collaborative=rec.obj,
                 summary=(
@@ -1458,6 +1463,13 @@ class Builder:
                 if getattr(row, "series", None) is not None:
                     row.series_id = row.series.id
             bulk(model, rows)
+        # An annotation was written on the day it notes, not today: created_at is set on
+        # insert whatever the row says, so date the seeded ones after.
+        notes = [e for e in extras if isinstance(e, Annotation)]
+        for note in notes:
+            note.created_at = at_ten(note.date)
+        if notes:
+            Annotation.objects.bulk_update(notes, ["created_at"], batch_size=BATCH)
 
     def write_data(self, tasks: list[SeriesTask]) -> None:
         total = len(tasks)
@@ -1534,9 +1546,27 @@ def write_chunk(tasks: list[SeriesTask], today: dt.date, cache: dict[int, Measur
                 by=None,
                 source=DataPointRevision.Source.SEED,
                 today=today,
+                entered_at=entry_clock(task.key, task.spec.frequency),
             )
             created += result.created
     return created
+
+
+def entry_clock(key: str, frequency: str):
+    """When a team entered each period's value: a few working days after the period ended
+    (the day itself for an event), at ten, the same for the same series on every run."""
+    lag = random.Random(f"entered:{key}").randint(2, 12)
+
+    def entered_at(period: dt.date) -> dt.datetime:
+        if frequency == "event":
+            ends = period
+        elif frequency == "weekly":
+            ends = period + 6 * DAY
+        else:
+            ends = add_months(period, 1) - DAY
+        return at_ten(ends + lag * DAY)
+
+    return entered_at
 
 
 _worker_cache: dict[int, Measure] = {}

@@ -217,3 +217,81 @@ def test_the_footer_links_the_accessibility_statement_and_privacy_notice(cast):
     assert 'href="/accessibility/">Accessibility statement</a>' in login
     assert 'href="/privacy/">Privacy notice</a>' in login
     assert 'href="/password-reset/">Forgotten your password?</a>' in login
+
+
+def test_those_who_may_invite_see_the_pending_invitations_they_may_manage(cast):
+    invite(cast)  # the falls manager invites a trust lead for alpha
+    mine = Invitation.objects.get()
+    others = Invitation.objects.create(
+        email="west@nhs.net",
+        name="West Lead",
+        role=Role.TRUST_LEAD,
+        team=cast.delta,
+        token_hash="1" * 64,
+        expires_at=timezone.now() + dt.timedelta(days=3),
+    )
+    Invitation.objects.create(  # expired: nothing to manage
+        email="late@nhs.net",
+        name="Late Lead",
+        role=Role.TRUST_LEAD,
+        team=cast.alpha,
+        token_hash="2" * 64,
+        expires_at=timezone.now() - dt.timedelta(days=1),
+    )
+
+    for who, sees in [("falls_manager", [mine]), ("director", [mine]), ("lead", [])]:
+        html = client_for(cast.users[who]).get("/invitations/").content.decode()
+        assert ("tara@nhs.net" in html) == (mine in sees), who
+        assert "west@nhs.net" not in html and "late@nhs.net" not in html, who
+        assert access.invitations_to_manage(cast.users[who]) == sees
+    assert client_for(cast.users["faculty"]).get("/invitations/").status_code == 403
+    assert client_for(cast.users["lead"]).get(f"/invitations/{others.pk}/revoke/").status_code == (
+        404
+    )
+
+
+def test_revoking_asks_to_confirm_then_the_link_says_it_is_no_longer_valid(cast):
+    link = invite(cast)
+    invitation = Invitation.objects.get()
+    manager = client_for(cast.users["falls_manager"])
+    url = f"/invitations/{invitation.pk}/revoke/"
+
+    confirm = manager.get(url)
+    assert confirm.status_code == 200
+    assert "Revoke the invitation to tara@nhs.net?" in confirm.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None  # looking at the confirmation changes nothing
+
+    done = manager.post(url)
+    assert done.status_code == 302 and done["Location"] == "/invitations/"
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    assert invitation.revoked_by == cast.users["falls_manager"]
+    listed = manager.get("/invitations/").content.decode()
+    assert "revoked. Its link no longer works." in listed
+    assert "No invitations are waiting" in listed
+
+    gone = Client().post(link, {"new_password1": "a-good-long-pass", "new_password2": "x"})
+    assert gone.status_code == 410
+    assert "no longer valid" in gone.content.decode()
+    assert not User.objects.filter(username="tara@nhs.net").exists()
+    # Revoked, it is no longer there to revoke.
+    assert manager.post(url).status_code == 404
+
+
+def test_revoking_needs_a_csrf_token(cast):
+    invite(cast)
+    invitation = Invitation.objects.get()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.users["falls_manager"])
+    assert client.post(f"/invitations/{invitation.pk}/revoke/").status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+def test_the_collaborative_page_links_its_inviters_to_the_pending_invitations(cast):
+    page = f"/collaboratives/{cast.falls.pk}/"
+    html = client_for(cast.users["falls_manager"]).get(page).content.decode()
+    assert 'href="/invitations/"' in html
+    faculty = client_for(cast.users["faculty"]).get(page).content.decode()
+    assert 'href="/invitations/"' not in faculty

@@ -11,10 +11,17 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models
 
-from collaboratives.models import AHSN, Collaborative, StretchTarget, Team
+from collaboratives.models import (
+    AHSN,
+    Attendance,
+    Collaborative,
+    LearningEvent,
+    StretchTarget,
+    Team,
+)
 from governance.demo.builder import DEMO_PASSWORD, DEMO_USERS
 from governance.models import Person, Role, RoleAssignment
-from measures.models import DataPoint, DataPointRevision, Measure, Series
+from measures.models import Annotation, DataPoint, DataPointRevision, Measure, Series
 
 TODAY = "2025-06-30"
 # Set by the database or the clock, not by the seed: left out of the canonical dump.
@@ -308,3 +315,44 @@ def test_data_ends_before_today_and_cycles_match_the_data():
         return sum(p.numerator for p in chunk) / sum(p.denominator for p in chunk)
 
     assert level(after) < level(before) * Decimal("0.8")
+
+
+@pytest.mark.django_db
+def test_it_dates_seeded_history_when_it_happened_not_today():
+    seed()
+    revisions = list(DataPointRevision.objects.select_related("series__measure"))
+    assert revisions
+    today = dt.date.fromisoformat(TODAY)
+    for r in revisions:
+        entered = r.changed_at.date()
+        # Entered after the period began, within weeks of it, and never after the seed's today
+        # (a period is entered once it is over; an event on or after its day).
+        assert r.period_start <= entered <= today + dt.timedelta(days=12), r
+        assert entered - r.period_start < dt.timedelta(days=60), r
+    assert len({r.changed_at.date() for r in revisions}) > 12
+    notes = list(Annotation.objects.all())
+    assert notes
+    assert all(n.created_at.date() == n.date for n in notes)
+
+
+@pytest.mark.django_db
+def test_senior_sponsors_attend_some_learning_events():
+    seed()
+    sponsors = set(Team.objects.values_list("senior_sponsor_id", flat=True)) - {None}
+    attended = Attendance.objects.filter(person_id__in=sponsors)
+    assert attended.exists()
+    assert set(attended.values_list("event__kind", flat=True)) == {
+        LearningEvent.Kind.LEARNING_SESSION
+    }
+    # Some, not all: the engagement figure has something to tell.
+    assert 0 < attended.values("person_id").distinct().count() < len(sponsors)
+
+
+# Transactional: the alerts are mailed after commit, as in `make run`.
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_no_mail_while_seeding_and_leaves_the_backend_as_it_was(settings, mailoutbox):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    out = seed()
+    assert mailoutbox == []
+    assert "Subject:" not in out
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"

@@ -177,3 +177,42 @@ def test_it_loses_no_update_when_two_writers_race_on_postgres(cast):
     point = DataPoint.objects.get(series=cast.alpha_series, period_start=JAN)
     assert point.version == 2
     assert DataPointRevision.objects.filter(version=2).count() == 1
+
+
+def at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+
+
+def test_it_dates_seeded_revisions_when_the_seed_says_they_were_entered(cast):
+    write(
+        cast.alpha_series,
+        [PointChange(JAN, 4, 1200), PointChange(FEB, 3, 1100)],
+        source=DataPointRevision.Source.SEED,
+        entered_at=lambda period: at(period + dt.timedelta(days=35)),
+    )
+    dated = dict(
+        DataPointRevision.objects.filter(series=cast.alpha_series).values_list(
+            "period_start", "changed_at"
+        )
+    )
+    assert dated == {JAN: at(dt.date(2024, 2, 5)), FEB: at(dt.date(2024, 3, 7))}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        DataPointRevision.Source.GRID,
+        DataPointRevision.Source.IMPORT,
+        DataPointRevision.Source.API,
+        DataPointRevision.Source.ADMIN,
+    ],
+)
+def test_it_refuses_a_past_date_from_anything_but_the_seed(cast, source):
+    with pytest.raises(ValueError, match="Only the demo seed"):
+        write(
+            cast.alpha_series,
+            [PointChange(JAN, 4, 1200)],
+            source=source,
+            entered_at=lambda period: at(period),
+        )
+    assert not DataPoint.objects.filter(series=cast.alpha_series).exists()

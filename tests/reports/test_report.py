@@ -64,7 +64,7 @@ def test_it_builds_the_demo_ahsns_report_with_every_section_in_the_pdf(
     pages = len(reader.pages)
     assert pages >= 5
     text = _squash(pdf_text(review))
-    assert ahsn.name in text
+    assert ahsn.current_name in text
     assert "Contents" in text
     assert "1. Portfolio summary" in text
     assert f"Page 2 of {pages}" in text
@@ -156,6 +156,13 @@ def test_commentary_goes_into_every_rendering_and_sign_off_freezes_the_report(
     review.refresh_from_db()
     assert "A year of steady progress in falls." in pdf_text(review)
     assert "Teams kept going." in review.html
+    book = load_workbook(io.BytesIO(bytes(review.xlsx)), read_only=True)
+    written = list(book["Commentary"].iter_rows(values_only=True))
+    assert written == [
+        ("Section", "Commentary"),
+        ("Portfolio summary", "A year of steady progress in falls."),
+        (review.document["collaboratives"][0]["name"], "Teams kept going."),
+    ]
 
     response = client.post(reverse("review_sign_off", args=[review.pk]), {})
     assert response.status_code == 400  # the confirmation box is required
@@ -401,3 +408,33 @@ def test_commentary_with_an_nhs_number_is_refused_and_never_reaches_the_pdf(
     review.refresh_from_db()
     text = pdf_text(review)
     assert "9434765919" not in text and "476 5919" not in text and "476.5919" not in text
+
+
+def test_the_ahsn_is_called_by_its_current_name_on_every_page_and_file(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    # The demo's AHSNs carry their founding name and the one they go by now.
+    ahsn.later_name = "Health Innovation Testshire"
+    ahsn.save()
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    client = client_for(director)
+    collaborative = Collaborative.objects.filter(lead_ahsn=ahsn).first()
+    pages = [
+        reverse("review_home"),
+        reverse("review_list", args=[ahsn.pk]),
+        reverse("review_detail", args=[review.pk]),
+        reverse("review_commentary", args=[review.pk]),
+        reverse("dashboard_portfolio", args=[ahsn.pk]),
+        reverse("collaborative", args=[collaborative.pk]),
+        reverse("ahsn_audit", args=[ahsn.pk]),
+        "/",
+    ]
+    for url in pages:
+        html = client.get(url, follow=True).content.decode()
+        assert ahsn.name not in html, url
+    assert "Health Innovation Testshire" in client.get(pages[1]).content.decode()
+    assert ahsn.name not in _squash(pdf_text(review))
+    assert "Health Innovation Testshire" in _squash(pdf_text(review))
+    about = dict(load_workbook(io.BytesIO(bytes(review.xlsx)), read_only=True)["About"].values)
+    assert about["Contract review"] == "Health Innovation Testshire"

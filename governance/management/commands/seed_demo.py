@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from collaboratives.models import AHSN
@@ -27,6 +28,9 @@ def iso_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2025-06-30") from None
+
+
+SILENT_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -66,6 +70,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # Alerts raised while computing the seeded charts (sustain, late data) would mail
+        # the demo's made-up people and print among the progress lines: the seed sends
+        # nothing. Only for this command's run; the installation's backend is untouched.
+        with override_settings(EMAIL_BACKEND=SILENT_MAIL):
+            self.seed(*args, **options)
+
+    def seed(self, *args, **options):
         production = getattr(settings, "COLLAB_ENV", "embedded") == "production"
         if production and not options["force"]:
             raise CommandError(
@@ -196,7 +207,7 @@ def describe(user: User) -> list[tuple[str, str, str, str]]:
         if ra.role == Role.NATIONAL_VIEWER:
             scope = "all of England, read only"
         elif ra.ahsn_id:
-            ahsn = ra.ahsn.later_name or ra.ahsn.name
+            ahsn = ra.ahsn.current_name
             if ra.role == Role.IMPROVEMENT_MANAGER:
                 scope = f"{ahsn}: runs the collaboratives it leads"
             else:

@@ -118,6 +118,8 @@ DISCLOSURE = {
     # governance
     "invitation_accept": {"shows": NEITHER, "what": "an invitation's page"},
     "invitation_create": {"shows": NAMES, "what": "the invitation form (teams to invite to)"},
+    "invitation_list": {"shows": NAMES, "what": "pending invitations, with their teams"},
+    "invitation_revoke": {"shows": NAMES, "what": "confirming an invitation's revocation"},
     "user_deactivate": {"shows": NEITHER, "what": "POST only: deactivates a user"},
     "login": {"shows": NEITHER, "what": "the log-in form"},
     "logout": {"shows": NEITHER, "what": "POST only: logs out"},

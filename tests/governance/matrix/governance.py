@@ -31,6 +31,32 @@ MATRIX = {
             "-":            (403, 200, 200, 403, 200, 403, 200, 403,   L),
         },
     },
+    "invitation_list": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (403, 200, 200, 403, 200, 403, 200, 403,   L),
+        },
+    },
+    # Who could send the invitation may revoke it: GET asks to confirm, POST revokes.
+    "invitation_revoke": {
+        "object": "invitation",
+        "does": "delete/archive",
+        "GET": {
+            "own":          (404, 200, 200, 404, 200, 404, 404, 404,   L),
+            "peer":         (404, 200, 200, 404, 404, 404, 200, 404,   L),
+            "other_collab": (404, 200, 200, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+        "POST": {
+            "own":          (404, 302, 302, 404, 302, 404, 404, 404,   L),
+            "peer":         (404, 302, 302, 404, 404, 404, 302, 404,   L),
+            "other_collab": (404, 302, 302, 404, 404, 404, 404, 404,   L),
+            "other_ahsn":   (404, 404, 404, 404, 404, 404, 404, 404,   L),
+            "missing":      (404, 404, 404, 404, 404, 404, 404, 404,   L),
+        },
+    },
     "user_deactivate": {
         "object": "user",
         "does": "delete/archive",

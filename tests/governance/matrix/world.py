@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from collaboratives.models import LearningEvent, Team, TeamMembership
-from governance.models import Person, Role, RoleAssignment
+from governance.models import Invitation, Person, Role, RoleAssignment
 from measures.api import api_token_create
 from measures.data import series_inputs
 from measures.models import (
@@ -208,7 +208,23 @@ def build_world() -> World:
         ),
     }
     kwargs["review"] = {target: {"pk": r.pk} for target, r in reviews.items()}
-    for kind in ("collaborative", "team", "series", "cycle", "import", "user", "review"):
+    # A pending invitation of a team member to each team (revoked only by who could send it).
+    kwargs["invitation"] = {
+        target: {
+            "pk": Invitation.objects.create(
+                email=f"invited-{target}@nhs.net",
+                name=f"Invited to {team_}",
+                role=Role.TEAM_MEMBER,
+                team=team_,
+                token_hash=f"{team_.pk:064d}",
+                expires_at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC),
+            ).pk
+        }
+        for target, team_ in teams.items()
+        if target in ("own", "peer", "other_collab", "other_ahsn")
+    }
+    kinds = ("collaborative", "team", "series", "cycle", "import", "user", "review", "invitation")
+    for kind in kinds:
         kwargs[kind]["missing"] = {name: MISSING for name in next(iter(kwargs[kind].values()))}
     users = {name: c.users[name] for name in c.users} | {"staff": staff, "superuser": superuser}
     return World(cast=c, users=users, kwargs=kwargs, api_keys=api_keys)
@@ -223,6 +239,8 @@ TARGETS = {
     "user": {"own", "peer", "other_collab", "other_ahsn", "missing"},
     "ahsn": {"own", "other_ahsn", "missing"},  # east (the cast's AHSN), west
     "review": {"own", "other_ahsn", "missing"},  # a contract review of east, of west
+    # a pending team-member invitation to alpha, beta, gamma, delta
+    "invitation": {"own", "peer", "other_collab", "other_ahsn", "missing"},
     "token": {"missing"},  # a link's token that was never issued
     "none": {"-"},
 }
