@@ -3,8 +3,8 @@ whole PDSA cycle, plan to act, from the home page, and the cycle's status tag fo
 step without a reload.
 
 Counted: every click and every field filled (a choice picked or a box ticked counts as one),
-through `Actions`, so the printed number is what the browser was asked to do. Logging in is
-not counted. The journey asserts the count, never a time.
+through `Counted`, the journeys' shared wrapper, so the printed number is what the browser
+was asked to do. Logging in is not counted. The journey asserts the count, never a time.
 """
 
 import re
@@ -16,34 +16,12 @@ from django.core.management import call_command
 from collaboratives.models import PDSACycle, Team
 from governance.models import Role, RoleAssignment
 from tests.journeys.test_journeys_browser import Camera, no_problems
+from tests.journeys.test_lead_month_of_data_browser import Counted
 from tests.test_browser import problems  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MOST_ACTIONS = 20  # issue 17's acceptance
-
-
-class Actions:
-    """Clicks and fills, counted as they are done."""
-
-    def __init__(self):
-        self.count = 0
-
-    def click(self, locator) -> None:
-        self.count += 1
-        locator.click()
-
-    def fill(self, locator, value: str) -> None:
-        self.count += 1
-        locator.fill(value)
-
-    def choose(self, locator, **option) -> None:
-        self.count += 1
-        locator.select_option(**option)
-
-    def check(self, locator) -> None:
-        self.count += 1
-        locator.check()
 
 
 def at_320(page, shoot, step: str) -> None:
@@ -68,7 +46,7 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
     team = Team.objects.get(pk=lead.values("team").get()["team"])
     log_in(User.objects.get(username="manager"))
     page.set_viewport_size({"width": 1280, "height": 900})
-    act = Actions()
+    act = Counted(page)
 
     page.goto("/")
     act.click(page.get_by_role("link", name=team.collaborative.name, exact=True).first)
@@ -80,7 +58,7 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
     # The dates keep their defaults: starting today, for a week.
     # A change idea the team has tested before, so there is a ramp to build on.
     idea = team.cycles.current().select_related("change_idea").last().change_idea
-    act.choose(page.get_by_label("Change idea"), label=idea.title)
+    act.select_option(page.get_by_label("Change idea"), label=idea.title)
     # htmx regroups "Builds on": this change idea's cycles first.
     first_group = page.locator("#parent-choice optgroup").first
     first_group.and_(page.locator("[label^='This change idea']")).wait_for(state="attached")
@@ -119,6 +97,6 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
     assert cycle.do_notes and cycle.study_result
     assert list(cycle.measures.all()) == [measure]
     assert "4 of 4" not in page.locator("#cycle-fidelity").inner_text()
-    print(f"journey manager_pdsa_cycle: {act.count} actions")
-    assert act.count <= MOST_ACTIONS
+    print(f"journey manager_pdsa_cycle: {act.actions} actions")
+    assert act.actions <= MOST_ACTIONS
     no_problems(problems)
