@@ -1,7 +1,8 @@
 """Collab settings, read from the environment.
 
-With nothing set this is the embedded default: SQLite in var/, Celery eager, DEBUG on,
-so `make run` shows the whole product on one machine. `COLLAB_ENV=production` turns on
+With nothing set this is the embedded default: SQLite in var/, Celery eager, DEBUG off
+(DEBUG=1 turns it on), so `make run` shows the whole product on one machine with the
+pages a user would see. `COLLAB_ENV=production` turns on
 everything a trust's deployment needs and refuses to start without a real secret key.
 `COLLAB_ENV=loadtest` is production without the SSL redirect, for benchmarks on loopback.
 """
@@ -69,7 +70,9 @@ def envsecret(name: str, embedded_default: str) -> str:
 
 
 SECRET_KEY = envsecret("SECRET_KEY", "embedded-only-insecure-key-never-used-when-deployed")
-DEBUG = envbool("DEBUG", not DEPLOYED)
+# Off unless asked for: the technical 404 lists every URL pattern and the 500 page shows
+# settings and local variables; `make run` shows the NHS-style error pages instead.
+DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [] if DEPLOYED else ["127.0.0.1", "localhost"])
 if DEPLOYED and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host names")
@@ -98,6 +101,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Caching and Server headers on every response, static files included.
+    "collab.headers.ResponseHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,7 +158,11 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "collab.sqlite3",
             # WAL and a busy timeout let the runserver threads and the seed share the file.
+            # IMMEDIATE takes the write lock when a transaction starts, so a busy writer is
+            # waited for (the timeout) instead of failing "database is locked" when a read
+            # transaction tries to become a write one.
             "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
@@ -270,6 +279,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Embedded, static files are served by WhiteNoise straight from the app folders, DEBUG or
+# not (runserver serves none: whitenoise.runserver_nostatic); deployed, from collectstatic.
+WHITENOISE_USE_FINDERS = not DEPLOYED
 
 # Content security policy: the app's own scripts only; the few inline ones carry a nonce.
 CONTENT_SECURITY_POLICY = {
@@ -323,6 +335,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Days after a period's data was due before its team lead gets a reminder (issue 7).
 COLLAB_REMINDER_DAYS_LATE = envint("COLLAB_REMINDER_DAYS_LATE", 7)
+# How many years before a collaborative's start its teams' data may go back (baseline):
+# earlier periods are refused as mistakes (a year of 1600).
+COLLAB_DATA_YEARS_BEFORE_START = envint("COLLAB_DATA_YEARS_BEFORE_START", 5)
+# Data points in one API write (measures/api.py); more are sent in further calls.
+COLLAB_API_MAX_POINTS = envint("COLLAB_API_MAX_POINTS", 500)
 # Headlines ("N% of the way to the target") read the latest complete period in which at
 # least this share of the teams that owed it reported it, so one early team cannot move them.
 COLLAB_HEADLINE_MIN_REPORTING = 0.8

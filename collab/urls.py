@@ -1,8 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's default log-in address, which people and tools guess: send them to ours.
+    path(
+        "accounts/login/",
+        RedirectView.as_view(pattern_name="login", permanent=False, query_string=True),
+        name="accounts_login",
+    ),
     path("", include("collaboratives.urls")),
     path("", include("governance.urls")),
     path("", include("measures.urls")),

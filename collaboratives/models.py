@@ -589,6 +589,12 @@ class PDSACycle(models.Model):
     study_result = models.TextField("result against prediction", blank=True)
     act_decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
     act_notes = models.TextField(blank=True)
+    # Each step's version, claimed by a save (collaboratives/versions.py), so a stale page
+    # cannot overwrite what someone else saved to the same step.
+    plan_version = models.PositiveIntegerField(default=0)
+    do_version = models.PositiveIntegerField(default=0)
+    study_version = models.PositiveIntegerField(default=0)
+    act_version = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNING)
     planned_start = models.DateField()
     planned_end = models.DateField()
@@ -744,6 +750,8 @@ class DesignRecord(models.Model):
         Collaborative, on_delete=models.CASCADE, related_name="design_record"
     )
     summary = models.TextField(blank=True)
+    # Claimed by each save of the start checklist or the close (collaboratives/versions.py).
+    version = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Design record: {self.collaborative}"

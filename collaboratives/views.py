@@ -45,6 +45,7 @@ from collaboratives.models import (
     Team,
     TeamAssessment,
 )
+from collaboratives.versions import EditConflict, conflict_message, version_field
 from governance import access, reporting
 from governance.models import Role, RoleAssignment
 from measures.exporters.formats import render_csv
@@ -537,7 +538,10 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {}
     parent = None
     if request.GET.get("after"):
-        parent = get_object_or_404(team.cycles.current(), pk=request.GET["after"])
+        after = request.GET["after"]
+        if not (after.isascii() and after.isdigit()):  # not an id: no such cycle, not a 500
+            raise Http404("No such cycle to follow on from")
+        parent = get_object_or_404(team.cycles.current(), pk=int(after))
         initial = {
             "parent": parent.pk,
             "change_idea": parent.change_idea_id,
@@ -572,6 +576,10 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The text of each step quoted to someone whose save lost to another's.
+STEP_TEXT = {"plan": "question", "do": "do_notes", "study": "study_result", "act": "act_notes"}
+
+
 def _cycle_steps(cycle: PDSACycle, bound_step: str = "", data=None) -> list[dict]:
     steps = []
     for name, form_class in CYCLE_STEPS.items():
@@ -579,6 +587,8 @@ def _cycle_steps(cycle: PDSACycle, bound_step: str = "", data=None) -> list[dict
         if name == "plan":
             kwargs["team"] = cycle.team
         form = form_class(data if name == bound_step else None, **kwargs)
+        # The version the page was opened at (collaboratives/versions.py).
+        form.fields["version"] = version_field(getattr(cycle, f"{name}_version"))
         label, button = STEP_LABELS[name]
         steps.append({"name": name, "label": label, "button": button, "form": form})
     return steps
@@ -618,17 +628,32 @@ def cycle_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     steps = _cycle_steps(cycle, step, request.POST)
     current = next(s for s in steps if s["name"] == step)
     saved = current["form"].is_valid()
+    status = 200
     if saved:
-        cycle = workflows.cycle_save_step(form=current["form"], step=step)
-        if not request.htmx:
-            messages.success(request, f"{current['label']} was saved.")
-            return redirect(f"{reverse('cycle', args=[cycle.pk])}#step-{step}")
-        current = _cycle_steps(cycle)[list(CYCLE_STEPS).index(step)]
+        try:
+            cycle = workflows.cycle_save_step(form=current["form"], step=step)
+        except EditConflict:
+            # Theirs stands. Show it, keep the typed text, and carry the version now
+            # stored, so that saving again replaces theirs on purpose.
+            saved, status = False, 409
+            cycle = access.cycle_for(request.user, pk, access.EDIT_DATA)
+            theirs = getattr(cycle, STEP_TEXT[step])  # before the form fills in mine
+            data = request.POST.copy()
+            data["version"] = getattr(cycle, f"{step}_version")
+            steps = _cycle_steps(cycle, step, data)
+            current = next(s for s in steps if s["name"] == step)
+            current["form"].is_valid()
+            current["form"].add_error(None, conflict_message(theirs))
+        else:
+            if not request.htmx:
+                messages.success(request, f"{current['label']} was saved.")
+                return redirect(f"{reverse('cycle', args=[cycle.pk])}#step-{step}")
+            current = _cycle_steps(cycle)[list(CYCLE_STEPS).index(step)]
     context = _cycle_context(request, cycle, steps)
-    if request.htmx:
+    if request.htmx:  # htmx swaps in 200 answers only
         context.update(step=current, saved=saved, partial=True)
         return render(request, "collaboratives/cycle_detail.html#step", context)
-    return render(request, "collaboratives/cycle_detail.html", context)
+    return render(request, "collaboratives/cycle_detail.html", context, status=status)
 
 
 @login_required
@@ -824,18 +849,34 @@ def design_record(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such part")
     entries = workflows.design_record_entries(record)
     initial = _design_initial(entries)
-    forms_ = {
-        name: form_class(request.POST if name == part else None, initial=initial)
-        for name, form_class in DESIGN_FORMS.items()
-    }
+    forms_ = _design_forms(
+        record, request.POST if request.method == "POST" else None, part, initial
+    )
+    status = 200
     if request.method == "POST" and forms_[part].is_valid():
-        DESIGN_SAVES[part](
-            collaborative=collaborative,
-            data=forms_[part].cleaned_data,
-            person=getattr(request.user, "person", None),
-        )
-        messages.success(request, "The design record was saved.")
-        return redirect(f"{reverse('design_record', args=[collaborative.pk])}#{part}")
+        try:
+            DESIGN_SAVES[part](
+                collaborative=collaborative,
+                data=forms_[part].cleaned_data,
+                person=getattr(request.user, "person", None),
+            )
+        except EditConflict:
+            # Someone saved the record since this page was opened: show theirs, keep the
+            # typed answers with the version now stored, to save again on purpose.
+            # (A lost claim on a record made by this very save rolled it back too.)
+            record = DesignRecord.objects.filter(collaborative=collaborative).first() or (
+                DesignRecord(collaborative=collaborative)
+            )
+            entries = workflows.design_record_entries(record)
+            data = request.POST.copy()
+            data["version"] = record.version
+            forms_ = _design_forms(record, data, part, _design_initial(entries))
+            forms_[part].is_valid()
+            forms_[part].add_error(None, conflict_message())
+            status = 409
+        else:
+            messages.success(request, "The design record was saved.")
+            return redirect(f"{reverse('design_record', args=[collaborative.pk])}#{part}")
     return render(
         request,
         "collaboratives/design_record.html",
@@ -846,7 +887,20 @@ def design_record(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": [f for f in forms_.values() if f.errors],
             "can_manage": access.can(request.user, access.MANAGE, collaborative),
         },
+        status=status,
     )
+
+
+def _design_forms(record, data, part: str, initial: dict) -> dict:
+    """The record's three forms, `part`'s bound to `data`; the start and the close carry
+    the record's version (collaboratives/versions.py), the dated changes are only added."""
+    forms_ = {
+        name: form_class(data if name == part else None, initial=initial)
+        for name, form_class in DESIGN_FORMS.items()
+    }
+    for name in ("start", "close"):
+        forms_[name].fields["version"] = version_field(record.version)
+    return forms_
 
 
 @login_required

@@ -19,6 +19,7 @@ from collaboratives.models import (
     TeamMembership,
     Topic,
 )
+from collaboratives.versions import version_claim
 from governance.models import Person
 from measures.models import CollaborativeMeasure, Measure, MeasureSettingChange, Series
 from measures.recompute import series_mark_stale
@@ -334,13 +335,25 @@ def cycle_create(*, form, team: Team, user) -> PDSACycle:
 
 @transaction.atomic
 def cycle_save_step(*, form, step: str) -> PDSACycle:
-    """Save one step's form; the cycle's status moves on to that step, never back."""
+    """Save one step's form; the cycle's status moves on to that step, never back.
+
+    A form carrying the step's version (its `version` field) first claims it: when someone
+    else saved the step since, EditConflict is raised and nothing is written. Only the
+    step's own fields are written, so a save never puts back another step's older text.
+    """
+    expected = form.cleaned_data.get("version")
+    version_field = f"{step}_version"
+    if expected is not None:
+        new = version_claim(PDSACycle, pk=form.instance.pk, field=version_field, expected=expected)
+        setattr(form.instance, version_field, new)
     before = set(form.instance.measures.values_list("pk", flat=True)) if step == "plan" else set()
     cycle = form.save(commit=False)
     wanted = STEP_STATUS[step]
     if _STATUS_ORDER.index(wanted) > _STATUS_ORDER.index(cycle.status):
         cycle.status = wanted
-    cycle.save()
+    concrete = {f.name for f in PDSACycle._meta.concrete_fields}
+    written = [name for name in form._meta.fields if name in concrete]
+    cycle.save(update_fields=[*written, "status", "updated_at"])
     form.save_m2m()
     if step == "plan" or "planned_start" in form.changed_data:
         after = set(cycle.measures.values_list("pk", flat=True))
@@ -464,12 +477,25 @@ def design_record_entries(record) -> dict:
     }
 
 
+def _design_record_claim(collaborative, data: dict):
+    """The collaborative's design record, its version claimed when `data` carries the one
+    the page was opened at (EditConflict when someone saved it since)."""
+    from collaboratives.models import DesignRecord
+
+    record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
+    if data.get("version") is not None:
+        record.version = version_claim(
+            DesignRecord, pk=record.pk, field="version", expected=data["version"]
+        )
+    return record
+
+
 @transaction.atomic
 def design_record_save_start(*, collaborative, data: dict, person) -> None:
     """Overwrite the start checklist: one entry per feature, in place or not, with its note."""
-    from collaboratives.models import DesignFeature, DesignRecord, DesignRecordEntry
+    from collaboratives.models import DesignFeature, DesignRecordEntry
 
-    record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
+    record = _design_record_claim(collaborative, data)
     for feature in DesignFeature.values:
         DesignRecordEntry.objects.update_or_create(
             record=record,
@@ -501,9 +527,9 @@ def design_record_add_change(*, collaborative, data: dict, person) -> None:
 @transaction.atomic
 def design_record_save_close(*, collaborative, data: dict, person) -> None:
     """Overwrite how much each feature contributed; add the lessons, if any, as an entry."""
-    from collaboratives.models import DesignFeature, DesignRecord, DesignRecordEntry
+    from collaboratives.models import DesignFeature, DesignRecordEntry
 
-    record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
+    record = _design_record_claim(collaborative, data)
     today = timezone.localdate()
     for feature in DesignFeature.values:
         DesignRecordEntry.objects.update_or_create(

@@ -23,12 +23,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.models import Team
+from dashboards import claims
 from dashboards.peers import peer_position
 from governance import access, disclosure
 from governance.forms import NHSFormMixin
 from measures import figures
 from measures.aggregate import aggregate_chart, complete_end, funnel_for
-from measures.completeness import headline_period
 from measures.data import scaled_by_multiplier
 from measures.models import ChartResult, DataPoint, Series, VariationNote
 from measures.periods import period_start_for
@@ -114,40 +114,37 @@ def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
 # --- The page ----------------------------------------------------------------------------------
 
 
-def stretch_progress(collaborative, entries, scope=disclosure.INSIDE) -> dict | None:
+def stretch_progress(
+    collaborative, entries, scope=disclosure.INSIDE, *, today: dt.date | None = None
+) -> dict | None:
     """How far the whole collaborative has come from the stretch target's baseline to its
     target, read from the aggregate chart at the headline period
-    (`measures.completeness.headline_period`)."""
+    (`measures.completeness.headline_period`, through dashboards.claims); a gain is
+    claimed only where the chart's verdict is improved."""
     target = collaborative.current_stretch_target()
     if target is None:
         return None
-    cm = next((e for e in entries if e.measure_id == target.measure_id), None)
     progress = {"target": target, "latest": None, "latest_period": None, "percent": None}
+    cm = next((e for e in entries if e.measure_id == target.measure_id), None)
     if cm is None:
         return progress
-    agg = aggregate_chart(cm, publish=disclosure.publisher(scope, cm.measure))
-    progress["reported"] = bool(agg.rows)
-    progress["min_reporting"] = round(100 * settings.COLLAB_HEADLINE_MIN_REPORTING)
-    # the latest complete period that enough teams reported, so one early team cannot move it
-    period = headline_period(collaborative, today=timezone.localdate(), measure=cm.measure)
-    latest = next(
-        (
-            r
-            for r in reversed(agg.rows)
-            if r["value"] is not None and period is not None and r["date"] <= period
-        ),
-        None,
+    p = claims.collaborative_progress(
+        collaborative, today=today or timezone.localdate(), scope=scope
     )
-    if latest is None:
+    progress["reported"] = p.reported
+    progress["min_reporting"] = round(100 * settings.COLLAB_HEADLINE_MIN_REPORTING)
+    if p.latest is None:
         return progress
-    baseline, goal = float(target.baseline_value), float(target.target_value)
-    progress["latest"] = latest["value"]
-    progress["latest_period"] = latest["date"]
-    progress["monthly"] = agg.monthly or cm.measure.frequency == "monthly"
-    if goal != baseline:
-        share = (latest["value"] - baseline) / (goal - baseline)
-        progress["percent"] = round(100 * max(0.0, min(share, 1.0)))
-        progress["raw_percent"] = round(100 * share)
+    progress.update(
+        latest=p.latest,
+        latest_period=p.period,
+        monthly=cm.measure.frequency in ("weekly", "monthly"),
+        percent=p.percent,
+        raw_percent=p.raw_percent,
+        claimed=p.claimed,
+        words=p.words,
+        status=p.status,
+    )
     return progress
 
 
@@ -257,7 +254,7 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
             panel.update(
                 figure=figure,
                 figure_id=f"multiple-{s.pk}",
-                words=figures.words(result),
+                words=claims.chart_words(result),
                 rows=figures.point_rows(result, multiplier=k)[-12:],
             )
         panels.append(panel)

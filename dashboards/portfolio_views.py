@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
+from dashboards import claims
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.models import ReportingSummary
 from dashboards.summaries import (
@@ -47,7 +48,8 @@ PHASES = Collaborative.Phase
 
 
 def _percent(value) -> int | None:
-    return None if value is None else round(value * 100)
+    """A share as a whole percentage, rounded as everywhere (dashboards.claims.rounded)."""
+    return None if value is None else int(claims.rounded(value * 100, 0))
 
 
 def _change(now, before, *, scale: float = 1, places: int = 0):
@@ -96,16 +98,19 @@ def _row(payload: dict | None, before: dict | None) -> dict:
     """What one table row shows of a collaborative, AHSN or region payload."""
     if payload is None:
         return {"missing": True}
-    teams = payload["teams"] or 0
+    tally = claims.payload_teams(payload)
+    teams = tally.teams
     cycles = payload.get("cycles") or {}
     assessment = payload.get("assessment") or {}
     row = {
         "missing": False,
         "teams": teams,
+        "tally": tally,
+        "progress": payload.get("progress_mean", (payload.get("progress") or {}).get("share")),
         "withdrawn": payload.get("withdrawn"),
-        "improved": payload["outcome_improved"],
-        "judged": payload["outcome_judged"],
-        "improved_percent": _percent(payload["improved_share"]),
+        "improved": tally.improved,
+        "judged": tally.judged,
+        "improved_percent": _percent(tally.share),
         "completeness_percent": _percent(payload["completeness"]),
         "cycles_recent": cycles.get("recent", 0),
         "cycles_active": cycles.get("active", 0),
@@ -134,6 +139,16 @@ def _row(payload: dict | None, before: dict | None) -> dict:
             "teams": _team_words(teams - (before["teams"] or 0)),
         }
     return row
+
+
+def _most_improvement(rows: list[dict], name) -> dict | None:
+    """The row with most improvement (dashboards.claims.most_improvement) among `rows`."""
+    best = claims.most_improvement(
+        claims.Candidate(key=i, name=name(r), teams=r["tally"], progress=r.get("progress"))
+        for i, r in enumerate(rows)
+        if not r.get("missing")
+    )
+    return None if best is None else {"row": rows[best.key], "name": best.name}
 
 
 def _team_words(delta: int) -> dict:
@@ -261,6 +276,7 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
         "ahsn": ahsn,
         "form": form,
         "rows": shown,
+        "most_improvement": _most_improvement(shown, lambda r: r["collaborative"].name),
         "total": len(collaboratives),
         "compare": compare,
         "summary": _row(ahsn_now.payload if ahsn_now else None, ahsn_before),
@@ -332,6 +348,17 @@ def national(request: HttpRequest) -> HttpResponse:
     ]
     ahsn_rows = latest_rows(Level.AHSN, [a.pk for a in ahsns])
     regions = _regions(topic, ahsns, chosen["phase"]) if topic else []
+    every_ahsn = [
+        {
+            "ahsn": a,
+            "collaboratives": (ahsn_rows[a.pk].payload if a.pk in ahsn_rows else {}).get(
+                "collaboratives", 0
+            ),
+            "phases": _phase_counts(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None),
+            **_row(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None, None),
+        }
+        for a in ahsns
+    ]
     context = {
         "form": form,
         "topic": topic,
@@ -340,22 +367,20 @@ def national(request: HttpRequest) -> HttpResponse:
         "not_running": [r["ahsn"] for r in regions if r["missing"]],
         "ahsn_count": len(ahsns),
         "phase_label": dict(PHASES.choices).get(chosen["phase"], ""),
-        "ahsn_rows": [
-            {
-                "ahsn": a,
-                "collaboratives": (ahsn_rows[a.pk].payload if a.pk in ahsn_rows else {}).get(
-                    "collaboratives", 0
-                ),
-                "phases": _phase_counts(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None),
-                **_row(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None, None),
-            }
-            for a in ahsns
-        ],
+        "ahsn_rows": every_ahsn,
+        "most_improved_ahsn": _most_improvement(every_ahsn, _ahsn_name),
+        "most_improved_region": _most_improvement(
+            [r for r in regions if not r["missing"]], _ahsn_name
+        ),
         "computed_at": max((r.computed_at for r in ahsn_rows.values()), default=None),
     }
     if request.htmx:
         return render(request, "dashboards/national.html#results", context)
     return render(request, "dashboards/national.html", context)
+
+
+def _ahsn_name(row) -> str:
+    return row["ahsn"].current_name
 
 
 def _regions(topic, ahsns, phase: str) -> list[dict]:
@@ -470,6 +495,9 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
                 "own": team.pk in own,
                 "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,
+                # None: a summary stored before the count existed (recomputed nightly)
+                "tally": claims.payload_measures(p) if p and "measures" in p else None,
+                "outcome": claims.status_of(p["outcome"]) if p else None,
                 "completeness_percent": _percent(p["completeness"]) if p else None,
                 "assessment_month": dt.date.fromisoformat(p["assessment"]["month"])
                 if p and p["assessment"]

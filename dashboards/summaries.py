@@ -3,14 +3,15 @@
 What each level holds (plain JSON in `ReportingSummary.payload`):
 
 - team: its charts' signals (series whose latest point is a special cause of concern or
-  of improvement, from the stored `ChartResult`s), verdicts, the outcome measure's
-  verdict, data completeness over the last `COMPLETENESS_MONTHS` months
-  (`measures.completeness`), PDSA cycles (by decision, active, overdue, started
-  recently) and the latest assessment score (the faculty's, else the team's own).
+  of improvement, from the stored `ChartResult`s), verdicts, "N of M measures improved"
+  (`measures`, dashboards.claims), the outcome measure's verdict, data completeness
+  over the last `COMPLETENESS_MONTHS` months (`measures.completeness`), PDSA cycles (by
+  decision, active, overdue, started recently) and the latest assessment score (the
+  faculty's, else the team's own).
 - collaborative: the same added up over its active teams, the share of teams whose
-  outcome verdict is improved, and the outcome measure's pooled numerator and
-  denominator over the last three complete months (raw: pages outside the collaborative pass them
-  through `governance.disclosure`).
+  outcome verdict is improved (dashboards.claims), progress to the stretch target, and
+  the outcome measure's pooled numerator and denominator over the last three complete
+  months (raw: pages outside the collaborative pass them through `governance.disclosure`).
 - ahsn: the collaboratives it leads added up, and how many are in each phase.
 - programme: one topic across the AHSNs that run it (every national programme, and any
   local topic run in more than one region), one entry per lead AHSN.
@@ -36,6 +37,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
+from dashboards import claims
 from dashboards.models import ReportingSummary
 from measures.completeness import (
     complete_cutoffs,
@@ -107,67 +109,12 @@ def _as_of(queryset, field: str, today: dt.date):
     return queryset
 
 
-def _outcome_measure_id(collaborative, set_rows: list[dict]) -> int | None:
-    """The stretch target's measure, else the first outcome measure in the set."""
-    target = (
-        collaborative.stretch_targets.order_by("-set_at", "-id")
-        .values_list("measure_id", flat=True)
-        .first()
-    )
-    if target is not None:
-        return target
-    for row in set_rows:
-        if row["measure__kind"] == Measure.Kind.OUTCOME:
-            return row["measure_id"]
-    return None
-
-
-def _point_as_of(result: dict, today: dt.date) -> int | None:
-    """Index of the result's last point on or before `today` (x holds ISO dates)."""
-    iso = today.isoformat()
-    last = None
-    for i, x in enumerate(result["x"]):
-        if x <= iso:
-            last = i
-    return last
-
-
-def _chart_reading(result: dict, today: dt.date) -> tuple[str, str]:
-    """(signal, verdict) of one stored chart as it stood on `today`.
-
-    signal: "concern", "improvement" or "" from the latest point's special cause (the
-    Making Data Count variation icon). On an earlier day (a back-dated snapshot) the
-    point type at that day is read, and a verdict first reached later counts as "no_change".
-    """
-    i = _point_as_of(result, today)
-    if i is None:
-        return "", "insufficient_data"
-    if i == len(result["x"]) - 1:
-        variation = result["variation"] or ""
-        signal = variation.split("_")[0] if variation.startswith(("concern", "improvement")) else ""
-        return signal, result["status"]
-    types = result["point_type"]
-    point = types[i] if i < len(types) else ""
-    signal = point if point in ("concern", "improvement") else ""
-    status = result["status"]
-    if status in ("improved", "deteriorated", "not_sustained"):
-        first = result["verdict_first_index"]
-        if first is None or first > i:
-            status = "no_change"
-    return signal, status
-
-
 def _empty_team() -> dict:
     return {
         "series": 0,
         "signals": {"concern": 0, "improvement": 0},
-        "verdicts": {
-            "improved": 0,
-            "deteriorated": 0,
-            "not_sustained": 0,
-            "no_change": 0,
-            "insufficient_data": 0,
-        },
+        "verdicts": dict.fromkeys(claims.STATUSES, 0),
+        "measures": claims.MeasureTally().as_dict(),
         "outcome": None,
         "filled": 0,
         "expected": 0,
@@ -200,10 +147,15 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     )
     set_rows = list(
         collaborative.measure_set.values(
-            "measure_id", "measure__kind", "measure__counts_people", "measure__multiplier"
+            "measure_id",
+            "measure__name",
+            "measure__kind",
+            "measure__counts_people",
+            "measure__multiplier",
         )
     )
-    outcome_id = _outcome_measure_id(collaborative, set_rows)
+    in_set = {r["measure_id"]: r for r in set_rows}
+    outcome_id = claims.outcome_measure_id(collaborative)
     outcome_measure = (
         Measure.objects.filter(pk=outcome_id)
         .values(
@@ -234,20 +186,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         ).values("id", "team_id", "measure_id", "data_version", "measure__frequency")
     }
     data_version = sum(s["data_version"] for s in series.values())
-    results = (
-        ChartResult.objects.filter(series_id__in=list(series))
-        .latest_per_series()
-        .values(
-            "series_id",
-            "status",
-            "variation",
-            "x",
-            "point_type",
-            "verdict_first_index",
-            "numerator",
-            "denominator",
-        )
-    )
+    results = claims.stored_results(series)
     # The outcome rate pools the last OUTCOME_MONTHS complete months (issue 14): the
     # current month, or one a team has entered early, would move it with every entry.
     cutoffs = complete_cutoffs([collaborative], today=today)
@@ -258,19 +197,26 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         window_start = previous_month(window_start)
     outcome_num = outcome_den = 0.0
     outcome_points = 0
-    for r in results:
-        s = series[r["series_id"]]
+    verdicts: dict[int, list] = defaultdict(list)
+    for s in sorted(series.values(), key=lambda s: in_set[s["measure_id"]]["measure__name"]):
         team = payloads.get(s["team_id"])
         if team is None:
             continue
+        r = results.get(s["id"])
+        m = in_set[s["measure_id"]]
         # as things stood on `today`: up to the end of its latest complete period then
-        frequency = s["measure__frequency"]
-        as_of = last_day_of(cutoff_for(cutoffs, collaborative.pk, frequency), frequency)
-        signal, status = _chart_reading(r, as_of)
+        as_of = claims.complete_day(cutoffs, collaborative.pk, s["measure__frequency"])
+        # A measure with no chart yet is counted, as not enough data (dashboards.claims).
+        signal, status = claims.reading_as_of(r, as_of) if r else ("", claims.INSUFFICIENT)
+        verdicts[s["team_id"]].append(
+            claims.MeasureVerdict(s["measure_id"], m["measure__name"], m["measure__kind"], status)
+        )
+        if r is None:
+            continue
         team["series"] += 1
         if signal:
             team["signals"][signal] += 1
-        team["verdicts"][status] = team["verdicts"].get(status, 0) + 1
+        team["verdicts"][status] += 1
         if s["measure_id"] == outcome_id:
             team["outcome"] = status
             if team["status"] == Team.Status.ACTIVE:
@@ -280,6 +226,9 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
                         outcome_num += float(num)
                         outcome_den += float(den or 0)
                         outcome_points += 1
+
+    for team_id, team_verdicts in verdicts.items():
+        payloads[team_id]["measures"] = claims.measures_tally(team_verdicts).as_dict()
 
     _, rows = completeness_matrix(collaborative, today=today, months=COMPLETENESS_MONTHS)
     for team_obj, cells in rows:
@@ -337,6 +286,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         outcome_measure=outcome_measure,
         outcome=(outcome_num, outcome_den, outcome_points),
         window_start=window_start,
+        progress=claims.collaborative_progress(collaborative, today=today),
     )
 
 
@@ -360,10 +310,11 @@ def _add_up(team_payloads: Iterable[dict]) -> dict:
         total["concern"] += p["signals"]["concern"]
         total["improvement"] += p["signals"]["improvement"]
         total["teams_with_concern"] += p["signals"]["concern"] > 0
-        if p["outcome"] in ("improved", "deteriorated", "not_sustained", "no_change"):
+        outcome = claims.status_of(p["outcome"])
+        if outcome in claims.JUDGED:  # "teams improved": dashboards.claims.teams_tally
             total["outcome_judged"] += 1
-            total["outcome_improved"] += p["outcome"] == "improved"
-            total["outcome_deteriorated"] += p["outcome"] == "deteriorated"
+            total["outcome_improved"] += outcome == claims.IMPROVED
+            total["outcome_deteriorated"] += outcome == claims.DETERIORATED
         total["filled"] += p["filled"]
         total["expected"] += p["expected"]
         total["cycles"].update(p["cycles"])
@@ -412,7 +363,7 @@ def _merge(totals: Iterable[dict]) -> dict:
 
 
 def _collaborative_payload(
-    collaborative, team_payloads, *, data_version, outcome_measure, outcome, window_start
+    collaborative, team_payloads, *, data_version, outcome_measure, outcome, window_start, progress
 ) -> dict:
     active = [p for p in team_payloads.values() if p["status"] == Team.Status.ACTIVE]
     total = _add_up(active)
@@ -432,6 +383,15 @@ def _collaborative_payload(
             }
             if points
             else None,
+            # progress to the stretch target (dashboards.claims), the "most improvement"
+            # tie-breaker
+            "progress": None
+            if progress is None
+            else {
+                "share": progress.share,
+                "status": progress.status,
+                "period": progress.period.isoformat() if progress.period else None,
+            },
             "_total": _serialisable(total),
         }
     )
@@ -459,6 +419,9 @@ def ahsn_payload(collaborative_payloads: dict[int, dict], phases: dict[int, str]
     payload["phases"] = dict(Counter(phases[c] for c in collaborative_payloads))
     payload["data_version"] = sum(p["data_version"] for p in collaborative_payloads.values())
     payload.update(_pooled_outcome(collaborative_payloads.values()))
+    payload["progress_mean"] = claims.mean_progress(
+        (p.get("progress") or {}).get("share") for p in collaborative_payloads.values()
+    )
     return payload
 
 

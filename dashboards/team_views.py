@@ -19,12 +19,12 @@ from django.views.decorators.http import require_GET
 
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
+from dashboards import claims
 from dashboards.alerts import alerts_for_team
 from dashboards.collaborative_views import DEFAULT_WINDOW, window_dates
 from dashboards.peers import PeerPosition, peer_position
 from governance import access, disclosure
 from governance.reporting import periods_owed
-from measures import figures
 from measures.aggregate import aggregate_chart, funnel_data_type, funnel_for
 from measures.models import ChartResult, CollaborativeMeasure, DataPoint, Measure, Series
 from measures.views import chart_panel
@@ -42,6 +42,10 @@ SUMMARY_FIELDS = (
     "n_points",
     "summary",
     "verdict_rule",
+    # what dashboards.claims reads of the verdict
+    "x",
+    "point_type",
+    "verdict_first_index",
 )
 SHOW = {"all": "Every measure", "attention": "Only those that need attention"}
 
@@ -54,6 +58,7 @@ class Panel:
     result: ChartResult | None
     owed: list[dt.date] = field(default_factory=list)
     words: dict = field(default_factory=dict)
+    raw_result: ChartResult | None = None  # the stored chart of the raw data (its verdict)
 
     @property
     def concern(self) -> bool:
@@ -84,14 +89,17 @@ class Panel:
         return ""
 
 
-def team_owed(team, series: list[Series], today: dt.date) -> dict[int, list[dt.date]]:
+def team_owed(
+    team, series: list[Series], today: dt.date, *, in_set: set[int] | None = None
+) -> dict[int, list[dt.date]]:
     """The periods each series owes, by series id, as governance.reporting counts them (due
     `data_due_days` after the period ends; from the later of the collaborative's start
     and the team's joining, to today or the collaborative's end)."""
     collaborative = team.collaborative
     if team.status != "active":
         return {}
-    in_set = set(collaborative.measure_set.values_list("measure_id", flat=True))
+    if in_set is None:
+        in_set = set(collaborative.measure_set.values_list("measure_id", flat=True))
     periodic = [
         s
         for s in series
@@ -112,7 +120,14 @@ def team_owed(team, series: list[Series], today: dt.date) -> dict[int, list[dt.d
     return owed
 
 
-def team_panels(team, today: dt.date, user) -> list[Panel]:
+def _words(result) -> dict:
+    """The chart's words, its verdict named as dashboards.claims names it."""
+    if result is None:
+        return {}
+    return claims.chart_words(result)
+
+
+def team_panels(team, today: dt.date, user, *, set_rows=None) -> list[Panel]:
     """Every measure the team reports that `user` may see (a team's own measures are
     private to those who may open the team's page, not national viewers), ordered:
     concern, missing data, no data, the rest."""
@@ -130,6 +145,8 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
         .latest_per_series()
         .only(*SUMMARY_FIELDS)
     }
+    # The verdicts are the raw charts' (dashboards.claims counts them, for every viewer).
+    raw = dict(results)
     # Seen from outside the collaborative, a measure under the small-number rules is read
     # from the chart of its published figures, as its chart page draws it.
     scope = disclosure.scope_for(user, team.collaborative)
@@ -140,16 +157,22 @@ def team_panels(team, today: dt.date, user) -> list[Panel]:
             results.pop(s.pk, None)
             if s.pk in published:
                 results[s.pk] = published[s.pk]
-    owed = team_owed(team, series, today)
+    in_set = None if set_rows is None else {r["measure_id"] for r in set_rows}
+    owed = team_owed(team, series, today, in_set=in_set)
     panels = []
     for s in series:
         result = results.get(s.pk)
+        words = _words(result)
+        if result is not None and s.pk in raw:
+            # the verdict is worked out once, on the raw data; only figures are published
+            words["status"] = claims.STATUS_WORDS[claims.status_of(raw[s.pk].status)]
         panels.append(
             Panel(
                 series=s,
                 result=result,
                 owed=owed.get(s.pk, []),
-                words=figures.words(result) if result else {},
+                words=words,
+                raw_result=raw.get(s.pk),
             )
         )
     panels.sort(key=lambda p: p.order)
@@ -190,7 +213,16 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in SHOW:
         show = "all"
-    panels = team_panels(team, today, request.user)
+    set_rows = claims.measure_set_rows(collaborative)
+    panels = team_panels(team, today, request.user, set_rows=set_rows)
+    said = claims.team_claims(
+        team,
+        viewer=request.user,
+        day=today,
+        set_rows=set_rows,
+        series=[p.series for p in panels],
+        results={p.series.pk: p.raw_result for p in panels if p.raw_result is not None},
+    )
     shown = [p for p in panels if p.attention] if show == "attention" else panels
     context = {
         "team": team,
@@ -198,6 +230,8 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "panels": shown,
         "attention_count": sum(p.attention for p in panels),
         "panel_count": len(panels),
+        "measures_tally": said.measures,
+        "outcome": said.outcome,
         "show": show,
         "show_choices": SHOW.items(),
     }

@@ -744,9 +744,10 @@ def may_invite(user) -> bool:
 def can_set_measure(user, series) -> bool:
     """Whether `user` may set the target and direction of `series`' measure.
 
-    A library measure's target belongs to the collaborative's measure set and its
-    direction to every collaborative on the topic: those who curate the measure set (or
-    run the collaborative) set them. A team's custom measure is the team's own.
+    A library measure's target and direction, as this collaborative reads it, belong to
+    the collaborative's measure set (they change its series only): those who curate the
+    measure set (or run the collaborative) set them. A team's custom measure is the
+    team's own. The library measure's own defaults are changed in the Django admin only.
     """
     if series.measure.team_id is not None and can(user, EDIT_DATA, series):
         return True
@@ -770,19 +771,31 @@ def import_batch_for(user, pk):
 
 
 def api_token_for(key: str | None):
-    """The live API token with this key, or None (a wrong, malformed or revoked key)."""
+    """The live API token with this key, or None: a wrong, malformed or revoked key, or one
+    whose maker is deactivated or no longer holds a role that may make the team's tokens
+    (the team's lead, or someone who runs its collaborative; see `api_tokens`)."""
     import hashlib
 
     from measures.models import ApiToken
 
     if not key or len(key) > 200:
         return None
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    return (
+    digest = hashlib.sha256(key.encode(errors="replace")).hexdigest()
+    token = (
         ApiToken.objects.select_related("team__collaborative", "created_by")
-        .filter(key_hash=digest, revoked_at__isnull=True)
+        .filter(key_hash=digest, revoked_at__isnull=True, created_by__is_active=True)
         .first()
     )
+    if token is None or not may_hold_token(token.created_by, token.team):
+        return None
+    return token
+
+
+def may_hold_token(user, team) -> bool:
+    """Whether `user` holds a role that makes `team`'s API tokens (MANAGE_TEAM, whether or
+    not the team is writable today: a closed collaborative's tokens still read)."""
+    p = principal(user)
+    return p.superuser or team.id in p.lead_teams or _runs(p, team.collaborative)
 
 
 def series_for_token(token, pk, action: str = VIEW):

@@ -11,7 +11,6 @@ error.
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
-from governance import invitations
 from governance.safeguards import EXEMPT, EXEMPT_FORM_FIELD_NAMES, reject_nhs_numbers
 
 
@@ -173,12 +172,9 @@ class InvitationForm(NHSFormMixin, forms.Form):
         ]
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if invitations.email_has_account(email):
-            raise forms.ValidationError(
-                f"{email} already has an account: ask a superuser to add the role to it"
-            )
-        return email
+        # Whether the email has an account is not said here (invitations.py adds the role
+        # to an existing account), so the form answers the same either way.
+        return self.cleaned_data["email"].lower()
 
     @property
     def option(self):

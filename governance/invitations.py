@@ -3,6 +3,10 @@
 The emailed link carries a random token; the database keeps only its SHA-256, so the
 link works once and a copy of the database accepts nothing. Links expire after
 `EXPIRES_AFTER`.
+
+Inviting an email that already has an account adds a role to that account: the email
+says so, and its link asks the person to log in and accept (`invitation_add_role`). The
+inviter is told the same either way, so the form does not reveal who has an account.
 """
 
 import datetime as dt
@@ -12,6 +16,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +45,12 @@ def invitation_create(*, option, email: str, name: str, invited_by, request) -> 
     )
     link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
     inviter = getattr(getattr(invited_by, "person", None), "name", "") or invited_by.get_username()
-    context = {"invitation": invitation, "link": link, "inviter": inviter}
+    context = {
+        "invitation": invitation,
+        "link": link,
+        "inviter": inviter,
+        "existing": account_for(invitation.email) is not None,
+    }
     send_mail(
         subject=f"{inviter} invited you to Collab",
         message=render_to_string("governance/invitation_email.txt", context),
@@ -99,8 +109,22 @@ def invitation_accept(*, invitation: Invitation, user):
     return user
 
 
+@transaction.atomic
+def invitation_add_role(*, invitation: Invitation, user) -> None:
+    """Give the existing account `user` (the invited email's, signed in) the invited role."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not is_usable(locked):
+        raise ValueError("This invitation has been used or has expired")
+    if account_for(invitation.email) != user:
+        raise ValueError("This invitation is for another account")
+    with audit.acting_as(user):
+        _accept(locked, invitation, user)
+
+
 def _accept(locked: Invitation, invitation: Invitation, user) -> None:
-    person = Person.objects.filter(email__iexact=invitation.email, user__isnull=True).first()
+    person = Person.objects.filter(user=user).first() or (
+        Person.objects.filter(email__iexact=invitation.email, user__isnull=True).first()
+    )
     if person is None:
         organisation = invitation.team.organisation if invitation.team else None
         person = Person(name=invitation.name, email=invitation.email, organisation=organisation)
@@ -118,7 +142,12 @@ def _accept(locked: Invitation, invitation: Invitation, user) -> None:
     locked.save(update_fields=["accepted_at", "accepted_by"])
 
 
-def email_has_account(email: str) -> bool:
-    return get_user_model().objects.filter(username__iexact=email).exists() or (
-        get_user_model().objects.filter(email__iexact=email).exists()
+def account_for(email: str):
+    """The account whose username or email is `email`, or None: the one an invitation to
+    `email` adds its role to."""
+    return (
+        get_user_model()
+        .objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
+        .order_by("pk")
+        .first()
     )

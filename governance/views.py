@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -96,17 +97,52 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "governance/invitation_gone.html", {"invitation": invitation}, status=410
         )
+    account = invitations.account_for(invitation.email)
+    if account is not None:
+        return _invitation_add_role(request, invitation, account)
     user = get_user_model()(username=invitation.email, email=invitation.email)
     form = NewPasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         form.save(commit=False)
-        invitations.invitation_accept(invitation=invitation, user=user)
+        try:
+            invitations.invitation_accept(invitation=invitation, user=user)
+        except IntegrityError:
+            # Another invitation to this email was accepted a moment ago: the account now
+            # exists, and this link adds its role to it.
+            return redirect(request.path)
         messages.success(
             request, f"Your account is ready. Log in with your email address, {user.username}."
         )
         return redirect("login")
     return render(
         request, "governance/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+def _invitation_add_role(request: HttpRequest, invitation, account) -> HttpResponse:
+    """An invitation to an email that has an account: its owner logs in and accepts."""
+    signed_in_as_them = request.user.is_authenticated and request.user.pk == account.pk
+    if request.method == "POST" and signed_in_as_them:
+        try:
+            invitations.invitation_add_role(invitation=invitation, user=account)
+        except ValueError:
+            return render(
+                request, "governance/invitation_gone.html", {"invitation": invitation}, status=410
+            )
+        messages.success(
+            request,
+            f"You are now {invitation.get_role_display().lower()} for {invitation.scope}.",
+        )
+        return redirect("home")
+    return render(
+        request,
+        "governance/invitation_accept.html",
+        {
+            "invitation": invitation,
+            "existing": True,
+            "signed_in_as_them": signed_in_as_them,
+            "login_url": f"{reverse('login')}?next={request.path}",
+        },
     )
 
 

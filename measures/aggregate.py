@@ -280,7 +280,8 @@ def aggregate_chart(
     convention = core_convention(collaborative, chart)
     multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
     target = None if cm.target is None else float(cm.target) / multiplier
-    improvement = None if measure.direction == Measure.Direction.NEITHER else measure.direction
+    direction = cm.improvement_direction
+    improvement = None if direction == Measure.Direction.NEITHER else direction
     if measure.is_event_dated:
         # A count of events, not the days (or cases) between them: better is the other way,
         # and a target set on the gaps between events says nothing about the count.
@@ -739,7 +740,7 @@ def funnel_figure(funnel: Funnel) -> dict:
                 "name": name,
                 "x": [u.denominator for u in units],
                 "y": [None if u.rate is None else round(u.rate, 6) for u in units],
-                "text": [u.label for u in units],
+                "text": [figures.plain(u.label) for u in units],
                 "marker": {
                     "size": size,
                     "color": [figures.ORANGE if u.outside_998 else colour for u in units],
@@ -764,7 +765,7 @@ def funnel_figure(funnel: Funnel) -> dict:
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "closest",
         "xaxis": {
-            "title": {"text": x_title},
+            "title": {"text": figures.plain(x_title)},
             "type": "log" if xlog else "linear",
             "range": [math.log10(v) for v in x_range] if xlog else x_range,
             "showgrid": False,
@@ -772,7 +773,7 @@ def funnel_figure(funnel: Funnel) -> dict:
             "ticks": "outside",
         },  # fmt: skip
         "yaxis": {
-            "title": {"text": measure.unit or "Value"},
+            "title": {"text": figures.plain(measure.unit) or "Value"},
             "range": y_range,
             "gridcolor": "#e8edee",
             "zeroline": False,

@@ -28,7 +28,25 @@ from measures.writes import DataPointConflict, DataPointInvalid, PointChange, da
 log = logging.getLogger(__name__)
 
 RATE_LIMIT = getattr(settings, "COLLAB_API_RATE_LIMIT", 120)  # requests per token per minute
-MAX_POINTS = 5_000
+# Points in one write: a few years of weekly data, or a day's events for a year and a half.
+# More is sent in several calls; each is all or nothing on its own.
+MAX_POINTS = getattr(settings, "COLLAB_API_MAX_POINTS", 500)
+
+
+def _has_lone_surrogate(value) -> bool:
+    """Whether parsed JSON holds text that is not Unicode (a lone surrogate, "\\ud800"):
+    JSON's escapes allow it, but it cannot be stored or shown."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def api_token_create(*, team, name: str, by) -> tuple[ApiToken, str]:
@@ -147,13 +165,19 @@ def series_points(request: HttpRequest, token, pk: int) -> JsonResponse:
     series = access.series_for_token(token, pk, access.EDIT_DATA)
     try:
         body = json.loads(request.body or b"{}")
+        if _has_lone_surrogate(body):
+            return _error(400, "The body holds text that is not valid Unicode (a lone surrogate).")
         where = nhs_number_paths(body)
         if where:
             # Named by place, never quoted: the error must not echo the number back.
             return _error(400, f"Nothing was written: {where[0]} {HOW_TO}.", fields=where)
         raw = body["points"]
-        if not isinstance(raw, list) or len(raw) > MAX_POINTS:
+        if not isinstance(raw, list):
             raise ValueError
+        if len(raw) > MAX_POINTS:
+            return _error(
+                400, f"At most {MAX_POINTS} points in one call; send the rest in further calls."
+            )
         changes = [
             PointChange(
                 dt.date.fromisoformat(p["period_start"]),

@@ -111,8 +111,9 @@ def _series_inputs(ids: list[int], today: dt.date) -> dict[int, SeriesInput]:
     )
     if not series:
         return {}
-    targets = {
-        (cm.collaborative_id, cm.measure_id): cm.target
+    # The collaborative's own target and direction for each measure (its measure set).
+    settings_ = {
+        (cm.collaborative_id, cm.measure_id): (cm.target, cm.direction)
         for cm in CollaborativeMeasure.objects.filter(
             collaborative_id__in={s.team.collaborative_id for s in series},
             measure_id__in={s.measure_id for s in series},
@@ -156,9 +157,11 @@ def _series_inputs(ids: list[int], today: dt.date) -> dict[int, SeriesInput]:
     out = {}
     for s in series:
         notes = sorted(by_series[s.pk] + by_team[s.team_id], key=lambda n: (n["date"], n["id"]))
+        target, direction = settings_.get((s.team.collaborative_id, s.measure_id), (None, ""))
         out[s.pk] = build_input(
             s,
-            target=targets.get((s.team.collaborative_id, s.measure_id)),
+            target=target,
+            direction=direction,
             points=points[s.pk],
             phase_starts=phases[s.pk],
             marks=marks[s.pk],
@@ -177,9 +180,11 @@ def build_input(
     marks,
     annotations,
     complete_through: dt.date | None = None,
+    direction: str = "",
 ):
     """One series' core input from its rows (already loaded): the points up to the end of
-    the `complete_through` period (every point when None) for the core, the rest apart."""
+    the `complete_through` period (every point when None) for the core, the rest apart.
+    `direction` is the collaborative's own for the measure; empty, the measure's."""
     measure = series.measure
     collaborative = series.team.collaborative
     chart = core_chart(measure)
@@ -227,7 +232,8 @@ def build_input(
     astronomical = sorted(index[p] for p, kind in marks if kind == "astronomical" and p in index)
     multiplier = measure.multiplier if scaled_by_multiplier(measure) else 1
     core_target = None if target is None else float(target) / multiplier
-    improvement = None if measure.direction == Measure.Direction.NEITHER else measure.direction
+    direction = direction or measure.direction
+    improvement = None if direction == Measure.Direction.NEITHER else direction
     rules = (
         {"shift": collaborative.shift_length, "trend": collaborative.trend_length}
         if convention == "mdc"

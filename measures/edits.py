@@ -155,8 +155,39 @@ def measure_target_set(
 
 
 @transaction.atomic
+def measure_direction_set(
+    *, collaborative, measure: Measure, direction: str, by, reason: str = ""
+) -> CollaborativeMeasure:
+    """Set the collaborative's own direction of improvement for a library measure: its
+    series' charts are redone; the library measure, and every other collaborative's
+    charts, are left as they are. The library's direction is stored as no override."""
+    if direction not in Measure.Direction.values:
+        raise ValueError(f"Unknown direction {direction!r}")
+    row, _ = CollaborativeMeasure.objects.select_for_update().get_or_create(
+        collaborative=collaborative, measure=measure, defaults={"mandatory": False}
+    )
+    new = "" if direction == measure.direction else direction
+    if row.improvement_direction != direction or row.direction != new:
+        _setting(
+            measure,
+            "direction",
+            row.improvement_direction,
+            direction,
+            by=by,
+            reason=reason,
+            collaborative=collaborative,
+        )
+        row.direction = new
+        row.save(update_fields=["direction"])
+        series_mark_stale(series_ids=_series_of_measure(measure, collaborative))
+    return row
+
+
+@transaction.atomic
 def measure_settings_set(*, measure: Measure, by, reason: str = "", **fields) -> Measure:
-    """Change a measure's direction or chart type; every chart of the measure is redone."""
+    """Change a measure's own direction or chart type; every chart of the measure is redone.
+    For a team's custom measure, or a library measure's defaults (the Django admin); a
+    collaborative sets its own direction with `measure_direction_set`."""
     allowed = {"direction", "chart_type"}
     if set(fields) - allowed:
         raise ValueError(f"Only {', '.join(sorted(allowed))} may be set here")

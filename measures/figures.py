@@ -8,6 +8,7 @@ concern orange, target red; neutral special cause (no direction) purple.
 """
 
 import datetime as dt
+import html
 import math
 from dataclasses import dataclass
 
@@ -80,6 +81,13 @@ def _segments(x, values, phase):
     return xs, ys
 
 
+def plain(text: str) -> str:
+    """Text people typed, for a figure: Plotly reads a little HTML in labels and hover text
+    (<a href>, <b>, <br>), so the text's own <, > and & go as entities, which Plotly shows
+    as the characters themselves: a typed link is shown, never made clickable."""
+    return html.escape(str(text), quote=False)
+
+
 def _varies_within_phases(values, phase) -> bool:
     """Whether a limit moves from point to point inside a phase (P and U charts whose
     denominators differ), rather than holding one level per phase."""
@@ -108,7 +116,8 @@ TITLE_LINE = 22  # characters: a longer axis title wraps, so a 320 px chart show
 
 def axis_title(unit: str, chart: str) -> str:
     """The value axis's title: the measure's unit ("%" spelt out), else what the chart
-    type counts; long titles are wrapped onto lines (Plotly's <br>)."""
+    type counts; long titles are wrapped onto lines (Plotly's <br>), the unit's own text
+    kept plain (`plain`)."""
     unit = (unit or "").strip()
     if unit == "%":
         return "Percentage (%)"
@@ -117,14 +126,14 @@ def axis_title(unit: str, chart: str) -> str:
     unit = unit[0].upper() + unit[1:]
     words = unit.split()
     if len(unit) <= TITLE_LINE or len(words) == 1:
-        return unit
+        return plain(unit)
     # Two lines as even as can be ("per 1,000 / occupied bed days"), else as many as needed.
     halves = min(
         ((" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))),
         key=lambda pair: max(map(len, pair)),
     )
     if max(map(len, halves)) <= TITLE_LINE:
-        return "<br>".join(halves)
+        return "<br>".join(map(plain, halves))
     lines, line = [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > TITLE_LINE:
@@ -132,7 +141,7 @@ def axis_title(unit: str, chart: str) -> str:
             line = word
         else:
             line = f"{line} {word}".strip()
-    return "<br>".join([*lines, line])
+    return "<br>".join(map(plain, [*lines, line]))
 
 
 def _fmt(v) -> str:
@@ -242,7 +251,7 @@ def figure(
         [
             _fmt(r["numerator"]),
             _fmt(r["denominator"]),
-            "<br>".join(r["notes"]) or "–",
+            "<br>".join(plain(n) for n in r["notes"]) or "–",
             r["signal"] + (" · excluded" if r["excluded"] else ""),
         ]
         for r in rows
@@ -365,7 +374,7 @@ def figure(
                     "x": [m.date.isoformat() for m in markers],
                     "y": [_round(level)] * len(markers),
                     "marker": {"symbol": symbol, "size": 11, "color": colour},
-                    "text": [m.text for m in markers],
+                    "text": [plain(m.text) for m in markers],
                     "hovertemplate": f"{name}, %{{x|%d %b %Y}}:<br>%{{text}}<extra></extra>",
                 }
             )

@@ -331,6 +331,7 @@ class _Matcher:
             .filter(measure__archived_at__isnull=True)
         )
         self.teams: dict[str, dict[int, object]] = defaultdict(dict)
+        self.collaborative = collaborative
         self.series: dict[tuple[int, str], Series] = {}
         self.editable: dict[int, bool] = {}
         for s in series_qs:
@@ -421,7 +422,12 @@ def _check_row(number, row, matcher, choices, today, seen):
     if not measure.has_denominator and denominator is not None:
         error("denominator", "is not used by this measure: expected it empty")
         return failed()
-    point_errs, num, den = point_errors(measure, PointChange(day, numerator, denominator), today)
+    point_errs, num, den = point_errors(
+        measure,
+        PointChange(day, numerator, denominator),
+        today,
+        collaborative=matcher.collaborative,
+    )
     for e in point_errs:
         error(e.field, _expected(e.reason, _text(raw_period), day))
     if numerator is None and not point_errs:
@@ -556,15 +562,36 @@ def _findings(collaborative, user, rows, *, choices, today, seen_before=None) ->
             change.append(item)
     for question in questions.values():
         question["options"].sort(key=lambda o: o["name"])
+    listed = _first_rows(errors, ERROR_ROWS_LISTED)
     return {
         "add": add,
         "change": change,
         "unchanged": unchanged,
-        "errors": [e.as_dict() for e in errors],
+        "errors": [e.as_dict() for e in listed],
+        "error_count": len(errors),
+        "error_rows_unlisted": len({e.row for e in errors}) - len({e.row for e in listed}),
         "questions": list(questions.values()),
         "pending": pending,
         "seen": [[series_pk, day.isoformat(), row] for (series_pk, day), row in seen.items()],
     }
+
+
+# The rows whose errors a preview lists and stores; further rows with errors are counted.
+# (A 2 MB file of 99,999 bad rows stored 9.9 MB of details nobody reads past the first.)
+ERROR_ROWS_LISTED = 200
+
+
+def _first_rows(errors: list, rows: int) -> list:
+    """The errors of the first `rows` rows that have any, in file order."""
+    kept: set = set()
+    out = []
+    for e in errors:
+        if e.row not in kept:
+            if len(kept) == rows:
+                break
+            kept.add(e.row)
+        out.append(e)
+    return out
 
 
 def import_answer(*, batch: ImportBatch, user, choices: dict[str, int]) -> ImportBatch:
@@ -589,6 +616,8 @@ def import_answer(*, batch: ImportBatch, user, choices: dict[str, int]) -> Impor
     for name in ("add", "change", "errors"):
         findings[name] = sorted(findings.get(name, []) + more[name], key=lambda i: i["row"])
     findings["unchanged"] = findings.get("unchanged", 0) + more["unchanged"]
+    for name in ("error_count", "error_rows_unlisted"):  # the waiting rows' are added
+        findings[name] = findings.get(name, 0) + more[name]
     findings["questions"], findings["pending"], findings["seen"] = [], [], more["seen"]
     findings["answers"] = [
         {

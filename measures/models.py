@@ -165,6 +165,12 @@ class CollaborativeMeasure(models.Model):
     target = models.DecimalField(
         max_digits=14, decimal_places=4, null=True, blank=True, help_text="On the plotted scale."
     )
+    direction = models.CharField(
+        max_length=8,
+        choices=MeasureDirection.choices,
+        blank=True,
+        help_text="This collaborative's direction of improvement; empty for the library's.",
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -177,6 +183,12 @@ class CollaborativeMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} in {self.collaborative}"
+
+    @property
+    def improvement_direction(self) -> str:
+        """The direction this collaborative's charts read the measure in: its faculty's
+        choice, or the library measure's default."""
+        return self.direction or self.measure.direction
 
 
 class Series(models.Model):
@@ -648,7 +660,8 @@ class ImportBatch(models.Model):
 
     @property
     def error_count(self) -> int:
-        return len(self.findings.get("errors", []))
+        """Every error found, listed or not (measures/imports.py lists the first rows')."""
+        return self.findings.get("error_count", len(self.findings.get("errors", [])))
 
 
 class DataReminder(models.Model):

@@ -1,10 +1,10 @@
 """Sustain alerts: a gain fading after a collaborative's improvement phase.
 
-In the sustain phase teams keep reporting their measures. When a chart that had shown an
-improvement (a point of improvement, or a new phase at a better level than the first)
-later shows a signal in the direction of concern, or its verdict turns to deteriorated,
-a `SustainAlert` is raised once for that signal, shown on the team's and the AHSN's
-pages, and its team lead is emailed once.
+In the sustain phase teams keep reporting their measures. When a series' verdict moves out
+of `improved` (`gain_lost`: the gain is `not_sustained`, or the chart `deteriorated` after
+a gain), a `SustainAlert` is raised once for it, shown on the team's and the AHSN's
+pages, and its team lead is emailed once. A single point of concern under a gain that
+still holds raises nothing.
 
 `alerts_detect(series_ids=...)` runs where charts are recomputed (measures.recompute)
 and daily for every series in the sustain phase (measures.tasks.sustain_alerts_sweep),
@@ -30,45 +30,61 @@ def _better(a, b, improvement: str) -> bool:
     return a < b if improvement == "down" else a > b
 
 
-def fading_signal(result) -> tuple[int, str] | None:
-    """(index, rule) of the first signal of concern after an improvement, or None.
-
-    `result` is a stored chart result (columnar). An improvement is a point of
-    improvement, or a phase whose centre line is better than the first phase's (teams
-    re-baseline after improving); the concern is a point of concern after it, or a verdict
-    of deteriorated.
-    """
-    if result.improvement not in ("up", "down"):
-        return None
-    types = result.point_type
-    improved_at = next((i for i, t in enumerate(types) if t == "improvement"), None)
+def _improved_before(result, index: int) -> bool:
+    """Whether the chart showed a gain before `index`: a stretch of improvement in the
+    verdict's history, a point of improvement, or a phase whose centre line is better than
+    the first phase's (teams re-baseline after improving)."""
+    history = getattr(result, "verdict_history", None) or []
+    if any(e.get("side") == "improvement" and e.get("first_index", index) < index for e in history):
+        return True
+    if any(t == "improvement" for t in result.point_type[:index]):
+        return True
     phases = result.phases or []
     if len(phases) > 1 and phases[0].get("cl") is not None:
-        for phase in phases[1:]:
-            if phase.get("cl") is not None and _better(
-                phase["cl"], phases[0]["cl"], result.improvement
-            ):
-                start = phase["start"]
-                improved_at = start if improved_at is None else min(improved_at, start)
-                break
-    if improved_at is None:
+        return any(
+            phase.get("cl") is not None
+            and phase["start"] < index
+            and _better(phase["cl"], phases[0]["cl"], result.improvement)
+            for phase in phases[1:]
+        )
+    return False
+
+
+def gain_lost(result) -> tuple[int, str] | None:
+    """(index, rule) where the series' verdict left `improved`, or None.
+
+    The one rule of the sustain alerts (dashboards.claims re-exports it): a transition out
+    of `improved`, read from the verdict, never from a single point of concern. The gain is
+    lost when the verdict is `not_sustained` (a gain that held no longer holds; the index
+    is where that gain began), or `deteriorated` after the chart had shown a gain (the
+    index is where the concern began). A concern point under a gain that still holds
+    (`improved`) raises nothing.
+    """
+    if result.improvement not in ("up", "down") or not result.x:
         return None
-    for i in range(improved_at + 1, len(types)):
-        if types[i] == "concern":
-            return i, (result.rule[i] or "")
-    if result.status == "deteriorated":
-        first = result.verdict_first_index
-        index = first if first is not None and first > improved_at else len(types) - 1
-        return index, result.verdict_rule or ""
+    status = {"none": "no_change"}.get(result.status, result.status)
+    first = result.verdict_first_index
+    last = len(result.x) - 1
+    if status == "not_sustained":
+        return (first if first is not None else last), result.verdict_rule or ""
+    if status == "deteriorated":
+        index = first if first is not None else last
+        if _improved_before(result, index):
+            return index, result.verdict_rule or ""
     return None
 
 
 def alert_message(series, result, index: int, rule: str) -> str:
     day = dt.date.fromisoformat(result.x[index])
+    if result.status == "not_sustained":
+        return (
+            f"{series.measure.name} had improved, from {day:%-d %b %Y}, and the gain no "
+            f"longer holds: the latest periods are no longer clearly better than the baseline."
+        )
     how = RULE_WORDS.get(rule, "a signal")
     return (
         f"{series.measure.name} had improved, and from {day:%-d %b %Y} shows {how} "
-        f"in the direction of concern: the gain may be fading."
+        f"in the direction of concern: the gain is lost."
     )
 
 
@@ -101,7 +117,7 @@ def alerts_detect(*, series_ids, now=None) -> list[SustainAlert]:
     raised, to_clear = [], []
     for result in results:
         s = series[result.series_id]
-        signal = fading_signal(result)
+        signal = gain_lost(result)
         period = None if signal is None else dt.date.fromisoformat(result.x[signal[0]])
         to_clear += [pk for pk, p in open_alerts[s.pk] if p != period]
         if signal is None or (s.pk, period) in known:

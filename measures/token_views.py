@@ -29,7 +29,11 @@ def api_tokens(request: HttpRequest, pk: int) -> HttpResponse:
     key = None
     if request.method == "POST" and form.is_valid():
         _, key = api_token_create(team=team, name=form.cleaned_data["name"], by=request.user)
-    tokens = ApiToken.objects.filter(team=team)
+    tokens = list(ApiToken.objects.filter(team=team).select_related("created_by"))
+    for token in tokens:  # a token whose maker left, or lost the role, no longer works
+        token.maker_gone = not (
+            token.created_by.is_active and access.may_hold_token(token.created_by, team)
+        )
     status = 400 if form.errors else 200
     return render(
         request,

@@ -100,6 +100,15 @@ def _annotation_dates(inp):
     return [{**a, "date_obj": dt.date.fromisoformat(a["date"])} for a in inp.annotations]
 
 
+def _direction(series) -> str:
+    """The direction the series' charts are read in: the collaborative's own for a library
+    measure, or the measure's."""
+    row = CollaborativeMeasure.objects.filter(
+        collaborative=series.team.collaborative, measure=series.measure
+    ).first()
+    return row.improvement_direction if row is not None else series.measure.direction
+
+
 def _forms(series, panel, user, data=None, which=None):
     """The edit forms the user may use; `which` names the one bound to `data`."""
     result = panel["result"]
@@ -139,7 +148,7 @@ def _forms(series, panel, user, data=None, which=None):
         )
         out["settings_form"] = MeasureSettingsForm(
             data if which == "settings" else None,
-            initial={"target": target, "direction": series.measure.direction},
+            initial={"target": target, "direction": _direction(series)},
             prefix="settings",
         )
     return out
@@ -241,9 +250,21 @@ def settings_set(request: HttpRequest, pk: int) -> HttpResponse:
         by=request.user,
         reason=data["reason"],
     )
-    edits.measure_settings_set(
-        measure=series.measure, direction=data["direction"], by=request.user, reason=data["reason"]
-    )
+    if series.measure.team_id is not None:  # a team's own measure: its own direction
+        edits.measure_settings_set(
+            measure=series.measure,
+            direction=data["direction"],
+            by=request.user,
+            reason=data["reason"],
+        )
+    else:  # a library measure: this collaborative's direction, no one else's
+        edits.measure_direction_set(
+            collaborative=series.team.collaborative,
+            measure=series.measure,
+            direction=data["direction"],
+            by=request.user,
+            reason=data["reason"],
+        )
     messages.success(request, "Target and direction saved. The chart is being recomputed.")
     return redirect("measures:series_chart", pk=series.pk)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -80,8 +81,34 @@ def _decimal(value) -> Decimal | None:
     return number
 
 
+def data_window_start(collaborative) -> dt.date:
+    """The earliest period a collaborative's series may hold: its start, less
+    COLLAB_DATA_YEARS_BEFORE_START years of baseline (29 February counts as 28)."""
+    years = settings.COLLAB_DATA_YEARS_BEFORE_START
+    start = collaborative.starts_on
+    return start.replace(
+        year=start.year - years, day=28 if start.day == 29 and start.month == 2 else start.day
+    )
+
+
+def _whole_fields(measure: Measure) -> tuple[str, ...]:
+    """The values of `measure` that count people or events, so must be whole numbers: the
+    numerator of every count chart (P, U, C and their Laney forms; G and T count the events
+    of a day) and of a measure counting events that happen to patients, the denominator of
+    a proportion (the people or occasions counted), and both of a measure that counts
+    people."""
+    count_charts = (*Measure.RATIO_CHARTS, Measure.ChartType.C, *Measure.EVENT_CHARTS)
+    fields = []
+    counts = measure.counts_people or measure.counts_patient_events
+    if counts or measure.chart_type in count_charts:
+        fields.append("numerator")
+    if measure.counts_people or measure.chart_type in Measure.PROPORTION_CHARTS:
+        fields.append("denominator")
+    return tuple(fields)
+
+
 def _validate(
-    measure: Measure, change: PointChange, today: dt.date
+    measure: Measure, change: PointChange, today: dt.date, earliest: dt.date | None = None
 ) -> tuple[list[PointError], Decimal | None, Decimal | None]:
     errors = []
     period = change.period_start
@@ -113,6 +140,8 @@ def _validate(
             error("period", "monthly periods start on the 1st")
     if period > today:
         error("period", "is in the future")
+    elif earliest is not None and period < earliest:
+        error("period", f"is before {earliest:%d %b %Y}, the start of this collaborative's data")
     if numerator is None:
         if change.numerator not in (None, ""):
             return errors, None, None
@@ -121,6 +150,10 @@ def _validate(
         return errors, None, None
     if numerator < 0:
         error("numerator", "cannot be negative")
+    whole = _whole_fields(measure)
+    for name, value in (("numerator", numerator), ("denominator", denominator)):
+        if name in whole and value is not None and value != value.to_integral_value():
+            error(name, "counts people or events, so must be a whole number")
     if denominator is not None and denominator < 0:
         error("denominator", "cannot be negative")
     if measure.has_denominator and denominator is None:
@@ -173,9 +206,10 @@ def datapoints_write(
     if len({c.period_start for c in changes}) != len(changes):
         raise ValueError("Each period may appear only once in a write")
 
+    earliest = data_window_start(series.team.collaborative)
     errors, cleaned = [], []
     for change in changes:
-        change_errors, numerator, denominator = _validate(measure, change, today)
+        change_errors, numerator, denominator = _validate(measure, change, today, earliest)
         errors.extend(change_errors)
         cleaned.append((change.period_start, numerator, denominator))
     if reason and changes and find_nhs_numbers(reason):
@@ -272,8 +306,18 @@ def datapoints_write(
     return WriteResult(created, updated, cleared, unchanged, series.data_version)
 
 
-def point_errors(measure: Measure, change: PointChange, today: dt.date | None = None):
-    """The reasons `change` is not valid data for `measure`, as `datapoints_write` would
-    raise them, and the cleaned (numerator, denominator): for previews that write nothing."""
-    errors, numerator, denominator = _validate(measure, change, today or timezone.localdate())
+def point_errors(
+    measure: Measure,
+    change: PointChange,
+    today: dt.date | None = None,
+    *,
+    collaborative=None,
+):
+    """The reasons `change` is not valid data for `measure` (in `collaborative`'s data
+    window, when given), as `datapoints_write` would raise them, and the cleaned
+    (numerator, denominator): for previews that write nothing."""
+    earliest = data_window_start(collaborative) if collaborative is not None else None
+    errors, numerator, denominator = _validate(
+        measure, change, today or timezone.localdate(), earliest
+    )
     return errors, numerator, denominator

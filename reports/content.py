@@ -39,6 +39,7 @@ from collaboratives.models import (
     TeamAssessment,
     TeamMembership,
 )
+from dashboards import claims
 from governance import disclosure
 from governance.reporting import due_on
 from measures import periods as P
@@ -51,7 +52,9 @@ DOCUMENT_VERSION = 1
 # A stretch target first set within this many days of the collaborative's start was set
 # early (the design record's feature "Aim and stretch target set early").
 SET_EARLY_DAYS = 92
-REPORTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS)
+# Balancing measures are reported too, with their verdicts (a worsening one is never
+# hidden), but left out of "N of M measures improved" (dashboards.claims).
+REPORTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS, Measure.Kind.BALANCING)
 DECISIONS = [("adopt", "Adopt"), ("adapt", "Adapt"), ("abandon", "Abandon")]
 
 
@@ -63,12 +66,9 @@ def _num(v) -> float | None:
     return None if v is None else float(v)
 
 
-def _fmt(v, places: int = 1) -> str:
-    if v is None:
-        return ""
-    if abs(v - round(v)) < 1e-9:
-        return f"{round(v):,}"
-    return f"{v:,.{places}f}"
+def _fmt(v, places: int = 2) -> str:
+    """A figure as text: dashboards.claims.number_text, the one rounding for showing."""
+    return claims.number_text(v, places, empty="")
 
 
 def _commas(text: str) -> str:
@@ -141,6 +141,8 @@ def review_document(
 
 
 def portfolio_summary(sections: list[dict]) -> dict:
+    """The cover's and the summary's figures, each the sum of the sections' own (a test
+    holds every one of them to it); counts of measures and teams from dashboards.claims."""
     rows = []
     for s in sections:
         outcome = [m for m in s["measures"] if m["kind"] == "outcome"]
@@ -151,30 +153,63 @@ def portfolio_summary(sections: list[dict]) -> dict:
                 "topic_kind": s["topic_kind"],
                 "role": s["role"],
                 "phase": s["phase"],
+                "teams_in_period": s["teams"]["in_period"],
                 "teams_active": s["teams"]["active"],
                 "teams_joined": len(s["teams"]["joined"]),
                 "teams_withdrawn": len(s["teams"]["withdrawn"]),
-                "outcomes_improved": sum(m["status"] == "improved" for m in outcome),
+                "teams_improved": s["teams"]["improved"],
+                "teams_judged": s["teams"]["judged"],
+                "outcomes_improved": sum(m["status"] == claims.IMPROVED for m in outcome),
                 "outcomes": len(outcome),
+                "measures_improved": s["measures_tally"]["improved"],
+                "measures": s["measures_tally"]["counted"],
                 "cycles": s["cycles"]["completed"],
                 "assessment_median": s["assessment"]["median"],
             }
         )
-    measures = [m for s in sections for m in s["measures"]]
+    best = claims.most_improvement(
+        claims.Candidate(
+            key=i,
+            name=s["name"],
+            teams=claims.TeamTally(
+                teams=s["teams"]["active"],
+                judged=s["teams"]["judged"],
+                improved=s["teams"]["improved"],
+            ),
+            progress=(s["target"] or {}).get("progress"),
+        )
+        for i, s in enumerate(sections)
+    )
     return {
         "collaboratives": len(sections),
         "national_topics": sum(s["topic_kind"] == "national" for s in sections),
         "local_topics": sum(s["topic_kind"] != "national" for s in sections),
+        "teams_in_period": sum(s["teams"]["in_period"] for s in sections),
         "teams_active": sum(s["teams"]["active"] for s in sections),
         "teams_joined": sum(len(s["teams"]["joined"]) for s in sections),
         "teams_withdrawn": sum(len(s["teams"]["withdrawn"]) for s in sections),
+        "teams_improved": sum(s["teams"]["improved"] for s in sections),
+        "teams_judged": sum(s["teams"]["judged"] for s in sections),
         "cycles_completed": sum(s["cycles"]["completed"] for s in sections),
         "cycles_by_decision": {
             key: sum(s["cycles"]["by_decision"][key] for s in sections) for key, _ in DECISIONS
         },
-        "measures": len(measures),
-        "measures_improved": sum(m["status"] == "improved" for m in measures),
-        "measures_deteriorated": sum(m["status"] == "deteriorated" for m in measures),
+        "measures": sum(s["measures_tally"]["counted"] for s in sections),
+        "measures_improved": sum(s["measures_tally"]["improved"] for s in sections),
+        "measures_deteriorated": sum(s["measures_tally"]["deteriorated"] for s in sections),
+        "measures_not_sustained": sum(s["measures_tally"]["not_sustained"] for s in sections),
+        "balancing": [
+            {"collaborative": s["name"], **b}
+            for s in sections
+            for b in s["measures_tally"]["balancing"]
+        ],
+        "most_improvement": None
+        if best is None
+        else {
+            "name": best.name,
+            "improved": best.teams.improved,
+            "judged": best.teams.judged,
+        },
         "change_ideas_adopted": sum(len(s["change_ideas"]) for s in sections),
         "rows": rows,
     }
@@ -184,6 +219,8 @@ def portfolio_summary(sections: list[dict]) -> dict:
 
 
 def _team_active_in(team: Team, start: dt.date, end: dt.date) -> bool:
+    """Whether the team took part at some time in the period (a team that withdrew before
+    it is absent from the report)."""
     return team.joined_on <= end and (team.withdrawn_on is None or team.withdrawn_on >= start)
 
 
@@ -196,6 +233,7 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
     labels = {t.pk: t.name_for_peers() for t in teams}
     team_rows = {
         t.pk: {
+            "team_id": t.pk,
             "collaborative": collaborative.name,
             "team": labels[t.pk],
             "status": t.get_status_display(),
@@ -219,9 +257,8 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
         "ends_on": _iso(collaborative.ends_on),
         "aim": collaborative.aim_statement,
         "teams": {
-            "active": sum(
-                t.status == Team.Status.ACTIVE and (t.withdrawn_on is None) for t in teams
-            ),
+            # active at the end of the period: a team withdrawn during it is not
+            "active": sum(claims.active_on(t, end) for t in teams),
             "in_period": len(teams),
             "joined": [labels[t.pk] for t in teams if start <= t.joined_on <= end],
             "withdrawn": [
@@ -248,8 +285,27 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
         measures.append(
             measure_section(cm, start, end, labels, team_rows, chart_from=chart_from, today=today)
         )
-    measures.sort(key=lambda m: (m["kind"] != "outcome",))
+    kinds = [Measure.Kind.OUTCOME, Measure.Kind.PROCESS, Measure.Kind.BALANCING]
+    measures.sort(key=lambda m: kinds.index(m["kind"]))
     section["measures"] = measures
+    section["measures_tally"] = claims.measures_tally(
+        claims.MeasureVerdict(m["id"], m["name"], m["kind"], claims.status_of(m["status"]))
+        for m in measures
+    ).as_dict()
+    # "Teams improved": the outcome verdicts of the teams active at the end of the period,
+    # read from their charts as they stood then (dashboards.claims, as every page reads them)
+    said = claims.collaborative_team_claims(
+        collaborative, day=min(end, today), team_ids=[t.pk for t in teams]
+    )
+    tally = claims.teams_tally(said[t.pk].outcome for t in teams if claims.active_on(t, end))
+    section["teams"].update(improved=tally.improved, judged=tally.judged)
+    for t in teams:
+        measures_of_team = said[t.pk].measures
+        team_rows[t.pk].update(
+            outcome=said[t.pk].outcome,
+            measures_improved=measures_of_team.improved,
+            measures_counted=measures_of_team.counted,
+        )
     section["target"] = target_section(collaborative, measures, start, end, today=today)
     section["cycles"], section["change_ideas"] = cycles_section(
         collaborative, teams, team_rows, start, end
@@ -377,15 +433,22 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
 def reading(status: str, words: dict, *, n_points: int, needed: int | None) -> str:
     """The chart's plain-words reading. Improvement is claimed only on an improved verdict."""
     rule = words.get("rule")
-    if status == "improved":
+    status = claims.status_of(status)
+    if status == claims.IMPROVED:
         text = "Improved" + (f": {rule} in the direction of improvement." if rule else ".")
-    elif status == "deteriorated":
+    elif status == claims.DETERIORATED:
         text = "Deteriorated" + (f": {rule} in the direction of concern." if rule else ".")
-    elif status == "insufficient_data":
+    elif status == claims.NOT_SUSTAINED:
+        text = (
+            "Not sustained: an earlier improvement no longer holds; the latest periods are "
+            "no longer clearly better than the baseline."
+        )
+    elif status == claims.INSUFFICIENT:
         text = "Not enough data yet to judge"
         text += f" ({n_points} points; {needed} more needed)." if needed else "."
     else:
-        text = "No significant change over the period: the variation is common cause."
+        # no_change may follow past signals that never held: "common cause" would be wrong
+        text = "No change: no gain or worsening that holds now."
     if words.get("assurance"):
         text += f" Against the target: {words['assurance'].lower()}."
     return text
@@ -429,7 +492,7 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
         "kind_label": measure.get_kind_display(),
         "unit": measure.unit,
         "counts_people": disclosure.follows_rules(measure),  # people or patient events
-        "direction": measure.direction,
+        "direction": cm.improvement_direction,
         "target": _num(cm.target),
         "status": "insufficient_data",
         "chart": None,
@@ -469,7 +532,7 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
                     "point_type": c.point_type[i],
                 }
             )
-        status = c.status
+        status = claims.status_of(c.status)
         out.update(
             status=status,
             words=agg.words,
@@ -609,11 +672,15 @@ def _target_row(t: StretchTarget) -> dict:
 
 
 def target_section(collaborative, measures, start, end, *, today=None) -> dict | None:
+    """The stretch target, its history, and progress to it read at the headline period (the
+    latest complete one that enough teams reported); a gain is claimed only where the
+    whole collaborative's chart says improved (dashboards.claims)."""
     history = [h for h in target_history(collaborative) if h["set_on"] <= end.isoformat()]
     if not history:
         return None
     current = history[-1]
     latest = None
+    progress = None
     measure = next((m for m in measures if m["id"] == current["measure_id"]), None)
     # the headline period: the latest complete one that enough teams reported
     period = headline_period(
@@ -622,18 +689,16 @@ def target_section(collaborative, measures, start, end, *, today=None) -> dict |
         measure=Measure.objects.filter(pk=current["measure_id"]).first(),
     )
     if measure and measure["chart"] and period is not None:
-        shown = [
-            p
-            for p in measure["chart"]["points"]
-            if p["y"] is not None and p["x"] <= period.isoformat()
-        ]
-        if shown:
-            latest = {"period": shown[-1]["x"], "value": shown[-1]["y"]}
-    progress = None
-    if latest is not None and current["target"] != current["baseline"]:
-        progress = (latest["value"] - current["baseline"]) / (
-            current["target"] - current["baseline"]
+        reached = claims.progress_to_target(
+            baseline=current["baseline"],
+            target=current["target"],
+            points=[(p["x"], p["y"]) for p in measure["chart"]["points"]],
+            cutoff=period.isoformat(),
+            status=measure["status"],
         )
+        if reached.latest is not None:
+            latest = {"period": reached.period, "value": reached.latest}
+            progress = reached.share
     return {
         **current,
         "history": history,
@@ -642,7 +707,7 @@ def target_section(collaborative, measures, start, end, *, today=None) -> dict |
         "timing": history[0]["timing"],
         "moves": sum(h["moved"] for h in history[1:]),
         "latest": latest,
-        "progress": None if progress is None else round(progress, 3),
+        "progress": progress,
         "status": measure["status"] if measure else "",
         "reading": measure["reading"] if measure else "",
     }

@@ -56,7 +56,10 @@ class CommentaryForm(NHSFormMixin, forms.Form):
             field.widget.attrs.setdefault("class", "nhsuk-textarea")
 
     def commentary(self) -> dict:
-        return {k: v.strip() for k, v in self.cleaned_data.items() if v and v.strip()}
+        # Text boxes only: the form also carries its version (reports/views.py).
+        return {
+            k: v.strip() for k, v in self.cleaned_data.items() if isinstance(v, str) and v.strip()
+        }
 
 
 class SignOffForm(NHSFormMixin, forms.Form):

@@ -50,6 +50,8 @@ class ContractReview(models.Model):
         default=dict, blank=True, help_text="Each series' data version the report was built from."
     )
     commentary = models.JSONField(default=dict, blank=True, help_text="Section key: text.")
+    # Claimed by each commentary save (collaboratives/versions.py).
+    commentary_version = models.PositiveIntegerField(default=0)
     pdf = models.BinaryField(null=True, blank=True)
     xlsx = models.BinaryField(null=True, blank=True)
     html = models.TextField(blank=True)

@@ -18,6 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
+from dashboards.claims import STATUS_WORDS, number_text, percent_text, progress_words  # noqa: F401 (re-exported)
 from reports.charts import draw_pdf
 
 # fpdf2 subsets the fonts with fontTools, which logs every table at INFO.
@@ -47,32 +48,49 @@ def _month(iso: str) -> str:
     return dt.date.fromisoformat(iso[:10]).strftime("%b %Y")
 
 
-def _num(v, places: int = 1) -> str:
-    if v is None:
-        return "–"
-    if abs(v - round(v)) < 1e-9:
-        return f"{round(v):,}"
-    return f"{v:,.{places}f}"
+def _num(v, places: int = 2) -> str:
+    """A figure as text: dashboards.claims.number_text, the one rounding for showing."""
+    return number_text(v, places)
 
 
-def progress_words(progress, status: str = "") -> str:
-    """How far the latest value has come from the baseline towards the target; a gain is
-    claimed only where the measure's chart verdict says improved, never from one month."""
-    if progress is None:
-        return "."
-    if progress < 0:
-        return ": further from the target than the baseline was."
-    unproven = "the chart does not show a significant improvement, so no gain is claimed."
-    if progress >= 1:
-        if status == "improved":
-            return ": the target is reached."
-        return f": at the target in that month, but {unproven}"
-    share = f", {progress * 100:.0f}% of the way from baseline to target"
-    return f"{share}." if status == "improved" else f"{share}; {unproven}"
+def summary_measures_words(s: dict) -> str:
+    """The summary's sentence on measures (balancing measures are reported apart)."""
+    worse = [
+        f"{s['measures_deteriorated']} deteriorated" if s["measures_deteriorated"] else "",
+        f"{s['measures_not_sustained']} not sustained" if s["measures_not_sustained"] else "",
+    ]
+    worse = [w for w in worse if w]
+    return (
+        f"Of {s['measures']} outcome and process measures, {s['measures_improved']} improved "
+        "(a gain that still holds, by the charts' rules)"
+        + (f"; {' and '.join(worse)}." if worse else ".")
+    )
+
+
+def summary_teams_words(s: dict) -> str:
+    best = s["most_improvement"]
+    text = (
+        f"{s['teams_improved']} of {s['teams_judged']} teams with enough data improved their "
+        "outcome measure."
+    )
+    if best:
+        text += f" Most improvement: {best['name']} ({best['improved']} of {best['judged']} teams)."
+    return text
+
+
+def balancing_words(balancing: list[dict]) -> str:
+    """Each balancing measure with its verdict; a worsening one is reported, not hidden."""
+    return (
+        "; ".join(
+            f"{b['name']} ({b['collaborative']}): {STATUS_WORDS[b['status']].lower()}"
+            for b in balancing
+        )
+        + "."
+    )
 
 
 def _pct(v) -> str:
-    return "–" if v is None else f"{v * 100:.0f}%"
+    return percent_text(v)
 
 
 class ReviewPDF(FPDF):
@@ -302,9 +320,10 @@ def _cover(pdf: ReviewPDF, document, period, signed):
     pdf.figures(
         [
             (str(s["collaboratives"]), "collaboratives in the period"),
-            (str(s["teams_active"]), "teams taking part"),
+            (str(s["teams_in_period"]), "teams taking part"),
             (str(s["cycles_completed"]), "PDSA cycles completed"),
             (f"{s['measures_improved']} of {s['measures']}", "measures improved"),
+            (f"{s['teams_improved']} of {s['teams_judged']}", "teams' outcome improved"),
         ]
     )
     pdf.ln(2)
@@ -344,17 +363,14 @@ def _summary(pdf: ReviewPDF, document, commentary):
         f"{document['ahsn']['name']} led or partnered in {s['collaboratives']} improvement "
         f"collaborative{'s' if s['collaboratives'] != 1 else ''} in the period: "
         f"{s['national_topics']} on national topics and {s['local_topics']} on local "
-        f"priorities. {s['teams_active']} teams took part; {s['teams_joined']} joined and "
+        f"priorities. {s['teams_in_period']} teams took part ({s['teams_active']} active at "
+        f"the end of the period); {s['teams_joined']} joined and "
         f"{s['teams_withdrawn']} withdrew during the period. Teams completed "
         f"{s['cycles_completed']} PDSA cycles and adopted {s['change_ideas_adopted']} change "
-        f"ideas. Of {s['measures']} outcome and process measures, {s['measures_improved']} "
-        f"show improvement by the charts' rules"
-        + (
-            f" and {s['measures_deteriorated']} deterioration."
-            if s["measures_deteriorated"]
-            else "."
-        )  # fmt: skip
+        f"ideas. {summary_measures_words(s)} {summary_teams_words(s)}"
     )
+    if s["balancing"]:
+        pdf.para("Balancing measures: " + balancing_words(s["balancing"]))
     d = s["cycles_by_decision"]
     pdf.figures(
         [
@@ -371,7 +387,7 @@ def _summary(pdf: ReviewPDF, document, commentary):
             "Role",
             "Phase",
             "Teams",
-            "Outcomes improved",
+            "Teams improved",
             "Cycles",
             "Median score",
         ],  # fmt: skip
@@ -381,8 +397,8 @@ def _summary(pdf: ReviewPDF, document, commentary):
                 f"{r['topic']} ({'national' if r['topic_kind'] == 'national' else 'local'})",
                 r["role"],
                 r["phase"],
-                f"{r['teams_active']}",
-                f"{r['outcomes_improved']} of {r['outcomes']}",
+                f"{r['teams_in_period']}",
+                f"{r['teams_improved']} of {r['teams_judged']}",
                 str(r["cycles"]),
                 _num(r["assessment_median"]),
             ]
@@ -415,7 +431,7 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
         progress = ""
         if t["latest"] is not None:
             progress = (
-                f" The latest month ({_month(t['latest']['period'])}) stood at "
+                f" The latest complete month ({_month(t['latest']['period'])}) stood at "
                 f"{_num(t['latest']['value'], 2)}"
                 + progress_words(t["progress"], t.get("status", ""))
             )
@@ -455,7 +471,11 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
 
     pdf.heading("Teams and engagement", 1)
     teams = c["teams"]
-    text = f"{teams['in_period']} teams took part in the period; {teams['active']} are active now."
+    text = (
+        f"{teams['in_period']} teams took part in the period; {teams['active']} were active at "
+        f"its end. {teams['improved']} of {teams['judged']} teams with enough data improved "
+        "their outcome measure."
+    )
     if teams["joined"]:
         text += f" Joined in the period: {len(teams['joined'])}."
     text += (

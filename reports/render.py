@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from reports.charts import document_plots, to_svg
-from reports.pdf import progress_words
+from reports.pdf import progress_words, summary_measures_words, summary_teams_words
 
 
 def numbered(document: dict) -> dict:
@@ -47,6 +47,8 @@ def render_html(review, document: dict, plots: dict) -> str:
             m["svg_funnel"] = _svg(
                 plots, f"funnel-{c['id']}-{m['id']}", m["name"] + ": funnel plot of the teams"
             )
+    doc["measures_words"] = summary_measures_words(doc["summary"])
+    doc["teams_words"] = summary_teams_words(doc["summary"])
     doc["lessons_number"] = len(doc["collaboratives"]) + 2
     doc["method_number"] = len(doc["collaboratives"]) + 3
     doc["points_text"] = f"{doc['data_versions']['points']:,}"

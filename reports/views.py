@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from collaboratives.models import AHSN
+from collaboratives.versions import EditConflict, conflict_message, version_claim, version_field
 from governance import access
 from reports.build import review_rebuild, review_request
 from reports.forms import CommentaryForm, PeriodForm, SignOffForm, last_twelve_months
@@ -85,9 +86,7 @@ def _draft_forms(review, sign_off_form) -> dict:
     sign-off form, so the director reads, writes and signs off in one place."""
     return {
         "sign_off_form": sign_off_form,
-        "commentary_form": CommentaryForm(
-            sections=_sections(review), initial_text=review.commentary
-        ),
+        "commentary_form": _commentary_form(review, None),
     }
 
 
@@ -119,30 +118,53 @@ def review_commentary(request: HttpRequest, pk: int) -> HttpResponse:
             request, "Commentary can be added once the draft is built, until it is signed off."
         )
         return redirect("review_detail", pk=review.pk)
-    form = CommentaryForm(
-        request.POST or None, sections=_sections(review), initial_text=review.commentary
-    )
+    form = _commentary_form(review, request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            review = ContractReview.objects.select_for_update().get(pk=review.pk)
-            if not review.is_draft_ready:
-                raise Http404("The report was signed off or is being rebuilt")
-            review.commentary = form.commentary()
-            for name, value in render_files(review).items():
-                setattr(review, name, value)
-            review.save(update_fields=["commentary", "pdf", "xlsx", "html"])
-        messages.success(
-            request,
-            "Commentary saved. The PDF, this page and the spreadsheet's Commentary sheet "
-            "include it.",
-        )
-        return redirect("review_detail", pk=review.pk)
+        try:
+            with transaction.atomic():
+                review = ContractReview.objects.select_for_update().get(pk=review.pk)
+                if not review.is_draft_ready:
+                    raise Http404("The report was signed off or is being rebuilt")
+                expected = form.cleaned_data.get("version")
+                if expected is not None:
+                    review.commentary_version = version_claim(
+                        ContractReview, pk=review.pk, field="commentary_version", expected=expected
+                    )
+                review.commentary = form.commentary()
+                for name, value in render_files(review).items():
+                    setattr(review, name, value)
+                review.save(update_fields=["commentary", "pdf", "xlsx", "html"])
+        except EditConflict:
+            # Someone saved commentary since this page was opened: keep the typed text,
+            # with the version now stored, to save again on purpose.
+            review.refresh_from_db()
+            data = request.POST.copy()
+            data["version"] = review.commentary_version
+            form = _commentary_form(review, data)
+            form.is_valid()
+            form.add_error(None, conflict_message())
+            status = 409
+        else:
+            messages.success(
+                request,
+                "Commentary saved. The PDF, this page and the spreadsheet's Commentary sheet "
+                "include it.",
+            )
+            return redirect("review_detail", pk=review.pk)
     return render(
         request,
         "reports/review_commentary.html",
         {"review": review, "ahsn": review.ahsn, "form": form},
-        status=400 if form.errors else 200,
+        status=status if status != 200 else (400 if form.errors else 200),
     )
+
+
+def _commentary_form(review: ContractReview, data) -> CommentaryForm:
+    """The commentary form, carrying the version it was opened at (collaboratives/versions.py)."""
+    form = CommentaryForm(data, sections=_sections(review), initial_text=review.commentary)
+    form.fields["version"] = version_field(review.commentary_version)
+    return form
 
 
 @login_required

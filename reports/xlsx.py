@@ -2,7 +2,8 @@
 
 Sheets: About, Collaboratives, Teams (one row per team), Team measures (one row per team
 and measure over the period), Measures by month (the aggregate charts' figures, one row
-per period or, for event-dated measures, per event) and Measures (each chart's reading). Every
+per period or, for event-dated measures, per event), Measures (each chart's reading) and
+Commentary (the director's, per section). Every
 count of people is as published (governance/disclosure.py); text a spreadsheet would run
 is made inert.
 """
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dashboards.claims import STATUS_WORDS, rounded, status_of
 from measures.exporters.formats import neutralise
 
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
@@ -62,6 +64,10 @@ def _dates(ws, columns: str) -> None:
             cell.number_format = "d mmm yyyy"
 
 
+def verdict_words(status) -> str:
+    return STATUS_WORDS[status_of(status)]
+
+
 def _yes(v) -> str:
     return "Yes" if v else "No"
 
@@ -87,7 +93,7 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
             "(NHS Digital's method for sub-national figures).",
         ],
     ]:
-        about.append(row)
+        about.append([neutralise(v) for v in row])
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 100
     for cell in about["A"]:
@@ -102,11 +108,14 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
             "Topic kind",
             "Role",
             "Phase",
-            "Teams active",
+            "Teams taking part",
+            "Teams active at the end",
             "Joined",
             "Withdrawn",
-            "Outcome measures improved",
-            "Outcome measures",
+            "Teams improved",
+            "Teams with enough data",
+            "Measures improved",
+            "Measures (outcome and process)",
             "Cycles completed",
             "Median assessment",
         ],  # fmt: skip
@@ -117,17 +126,20 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
                 r["topic_kind"],
                 r["role"],
                 r["phase"],
+                r["teams_in_period"],
                 r["teams_active"],
                 r["teams_joined"],
                 r["teams_withdrawn"],
-                r["outcomes_improved"],
-                r["outcomes"],
+                r["teams_improved"],
+                r["teams_judged"],
+                r["measures_improved"],
+                r["measures"],
                 r["cycles"],
-                r["assessment_median"],
+                rounded(r["assessment_median"]),
             ]  # fmt: skip
             for r in document["summary"]["rows"]
         ],
-        [50, 30, 12, 10, 12, 12, 10, 10, 14, 14, 14, 14],
+        [50, 30, 12, 10, 12, 12, 12, 10, 10, 14, 14, 14, 14, 14, 14],
     )
     _sheet(
         wb,
@@ -151,6 +163,9 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
             "Latest assessment",
             "Assessed in",
             "Rated by",
+            "Measures improved",
+            "Measures (outcome and process)",
+            "Outcome measure",
         ],  # fmt: skip
         [
             [
@@ -172,10 +187,13 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
                 t.get("assessment"),
                 _day(t.get("assessment_month")),
                 t.get("assessment_by", ""),
+                t.get("measures_improved"),
+                t.get("measures_counted"),
+                verdict_words(t.get("outcome")),
             ]  # fmt: skip
             for t in document["teams"]
         ],
-        [45, 45, 10, 12, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 12, 12, 10],
+        [45, 45, 10, 12, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 12, 12, 10, 12, 12, 16],
     )
     _dates(wb["Teams"], "DEQ")
     for cell in wb["Teams"]["F"][1:]:
@@ -199,7 +217,7 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
                 m["measure"],
                 _count(m["numerator"]),
                 _count(m["denominator"]),
-                None if m["rate"] is None else round(m["rate"], 3),
+                rounded(m["rate"], 3),
                 m["position"],
             ]  # fmt: skip
             for t in document["teams"]
@@ -230,10 +248,10 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
                 _day(p["x"]),
                 _count(p["numerator"]),
                 _count(p["denominator"]),
-                None if p["y"] is None else round(p["y"], 3),
-                None if p["cl"] is None else round(p["cl"], 3),
-                None if p["lcl"] is None else round(p["lcl"], 3),
-                None if p["ucl"] is None else round(p["ucl"], 3),
+                rounded(p["y"], 3),
+                rounded(p["cl"], 3),
+                rounded(p["lcl"], 3),
+                rounded(p["ucl"], 3),
             ]  # fmt: skip
             for c in document["collaboratives"]
             for m in c["measures"]

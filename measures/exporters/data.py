@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from governance import access, disclosure
 from measures.exporters.formats import render_csv, render_xlsx
-from measures.models import DataPoint, Measure, Series
+from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
 
 DATA_HEADER = [
     "team",
@@ -105,6 +105,19 @@ class MeasureDataExporter:
         """The header, then one row per measure in the export."""
         yield DEFINITION_HEADER
         measures = Measure.objects.filter(series__in=self.series).distinct().order_by("name")
+        # The direction the charts read: a collaborative's own, when the export is of one.
+        collaboratives = set(self.series.values_list("team__collaborative_id", flat=True))
+        own = (
+            dict(
+                CollaborativeMeasure.objects.filter(
+                    collaborative_id__in=collaboratives, measure__in=measures
+                )
+                .exclude(direction="")
+                .values_list("measure_id", "direction")
+            )
+            if len(collaboratives) == 1
+            else {}
+        )
         for m in measures:
             yield [
                 m.name,
@@ -116,7 +129,7 @@ class MeasureDataExporter:
                 m.denominator_definition,
                 m.unit,
                 m.multiplier,
-                m.get_direction_display(),
+                Measure.Direction(own[m.pk]).label if m.pk in own else m.get_direction_display(),
             ]
 
     def render(self, fmt: str, *, sheet: str = "data") -> tuple[str, str, bytes]:

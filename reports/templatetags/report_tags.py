@@ -17,6 +17,29 @@ def isodate(value, fmt="j F Y"):
         return value
 
 
+@register.filter
+def figure(value, places=2):
+    """A figure as the PDF and every page write it (dashboards.claims.number_text)."""
+    from dashboards.claims import number_text
+
+    return number_text(value, int(places))
+
+
+@register.filter
+def percent(share):
+    """A share as a whole percentage, as the PDF writes it (dashboards.claims.percent_text)."""
+    from dashboards.claims import percent_text
+
+    return percent_text(share)
+
+
+@register.filter
+def verdict_words(status) -> str:
+    from dashboards.claims import STATUS_WORDS, status_of
+
+    return STATUS_WORDS[status_of(status)]
+
+
 @register.simple_tag
 def may_review_any(user) -> bool:
     """Whether `user` may build some AHSN's contract review (for a link to it)."""

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import StretchTarget
+from measures.models import DataPoint
 from tests.cast import client_for, user_with_role
 from tests.dashboards.dashboard_cast import ALPHA, BETA, TODAY, add_teams, build_dashboard_cast
 
@@ -201,7 +202,30 @@ def test_progress_against_the_stretch_target(cast):
     # December 2025, alpha's and beta's falls over 4,000 bed days: further from the target
     assert progress["latest"] == pytest.approx(1000 * (ALPHA[-1] + BETA[-1]) / 4000)
     assert progress["percent"] == 0 and progress["raw_percent"] < 0
-    assert "moved away from it" in response.content.decode()
+    assert "further from the target than the baseline was" in response.content.decode()
+
+
+def test_a_value_for_the_month_in_progress_does_not_move_the_stretch_progress(cast):
+    StretchTarget.objects.create(
+        collaborative=cast.falls,
+        measure=cast.falls_rate,
+        baseline_value=8,
+        baseline_period_start=dt.date(2024, 1, 1),
+        baseline_period_end=dt.date(2024, 12, 1),
+        target_value=4,
+        target_date=dt.date(2026, 12, 31),
+        reason="Halve the gap to the best in class.",
+        set_at=timezone.now(),
+    )
+    page = url("dashboard_collaborative", cast.falls)
+    before = client_for(cast.users["lead"]).get(page).context["progress"]
+    # one ward enters January 2026, the month still in progress on TODAY (20 January)
+    DataPoint.objects.create(
+        series=cast.alpha_series, period_start=dt.date(2026, 1, 1), numerator=0, denominator=2000
+    )
+    after = client_for(cast.users["lead"]).get(page).context["progress"]
+    assert after["latest_period"] == before["latest_period"] == dt.date(2025, 12, 1)
+    assert (after["latest"], after["percent"]) == (before["latest"], before["percent"])
 
 
 def test_the_teams_table_is_lazily_loaded(cast):

@@ -41,8 +41,9 @@ def test_the_national_viewer_sees_the_programme_across_every_ahsn(world):
 
 def test_the_region_rows_compare_outcomes(world):
     html = client_for(world.users["national"]).get(URL).content.decode()
-    assert "50%" in html and "(1 of 2)" in html  # east: alpha improved, beta not (gamma no data)
-    assert "0%" in html and "(0 of 1)" in html  # west: delta deteriorated
+    # east: alpha improved, beta not (gamma no data)
+    assert "50%" in html and "(1 of 2 teams)" in html
+    assert "0%" in html and "(0 of 1 team)" in html  # west: delta deteriorated
 
 
 @pytest.mark.parametrize(
@@ -89,3 +90,10 @@ def test_counts_of_people_follow_the_small_number_rules(world):
     assert "(65 / 3000)" in html and "63 / 3000" not in html
     # East pooled 18 over 4,000 (beta sent June only): rounded 20 / 4000.
     assert "(20 / 4000)" in html and "18 / 4000" not in html
+
+
+def test_it_names_the_ahsn_with_most_improvement_by_the_one_definition(world):
+    html = client_for(world.users["national"]).get(URL).content.decode()
+    # east: 1 of 2 teams' outcome improved; west: 0 of 1
+    assert "Most improvement among every AHSN's collaboratives: <strong>Eastern AHSN" in html
+    assert "Most improvement among the AHSNs running it: <strong>Eastern AHSN" in html

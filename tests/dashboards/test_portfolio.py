@@ -47,7 +47,7 @@ def test_the_director_sees_every_collaborative_of_their_ahsn_with_its_figures(wo
     assert link(world.falls) in html and link(world.sepsis) in html
     assert link(world.maternity) not in html  # led by west, no partner
     assert "50%" in html  # half of falls' teams improved their outcome
-    assert "(1 of 2)" in html
+    assert "(1 of 2 teams)" in html
     assert "changes since August 2025" in html
 
 
@@ -191,9 +191,10 @@ def test_outside_the_collaborative_the_teams_table_is_not_found(world, name):
     assert response.status_code == 404
 
 
-def test_the_teams_table_shows_each_teams_signals_completeness_cycles_and_score(world):
+def test_the_teams_table_shows_each_teams_measures_improved_completeness_cycles_and_score(world):
     html = client_for(world.users["manager"]).get(teams_table(world)).content.decode()
-    assert "1 of improvement" in html  # alpha
+    assert "1 of 1 measure improved" in html  # alpha: its falls rate
+    assert "of improvement" not in html
     assert "60%" in html and "(2 missing)" in html  # beta: 3 of 5 months
     assert "3.5" in html and "was 3.0" in html  # alpha's faculty rating, and before
 

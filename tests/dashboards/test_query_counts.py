@@ -40,7 +40,7 @@ PAGES = {
     "teams table": ("manager", "collaborative_teams", ["falls"], {}, {}, 10),
     "teams table, loaded": ("lead", "collaborative_teams", ["falls"], {}, HTMX, 9),
     "teams sorted": ("manager", "collaborative_teams", ["falls"], {"sort": "name"}, TARGET, 9),
-    "my team": ("lead", "team", ["alpha"], {}, {}, 15),
+    "my team": ("lead", "team", ["alpha"], {}, {}, 18),
     "my team's panel": ("lead", "team_panel", ["alpha", "alpha_series"], {}, HTMX, 23),
     "collaborative": ("manager", "collaborative", ["falls"], {}, {}, 9),
     "collaborative funnel": ("faculty", "collaborative_funnel", ["falls"], PICK, HTMX, 17),
@@ -49,9 +49,11 @@ PAGES = {
 }  # fmt: skip
 # The latest complete period (measures.completeness) costs up to 3 queries each time a
 # chart, aggregate or funnel window is cut at it: the panel, funnel and aggregate caps and
-# the variation note's include them. The panel also reads the funnel its "compared with
-# other teams" words come from (issue 14 section 5): the measure-set row, the window's end
-# and its complete-period cut, the points and the teams, 7 in all.
+# the variation note's include them; so does "my team", whose "N of M measures improved"
+# reads each verdict as of the end of the latest complete period (dashboards.claims). The
+# panel also reads the funnel its "compared with other teams" words come from (issue 14
+# section 5): the measure-set row, the window's end and its complete-period cut, the
+# points and the teams, 7 in all.
 
 
 def _world(extra: int = 2):

@@ -17,9 +17,11 @@ from tests.cast import build_cast
 
 pytestmark = pytest.mark.django_db
 
-MONTHS = list(period_starts("monthly", dt.date(2022, 1, 1), dt.date(2023, 11, 1)))
+# The team joined in January 2024 (tests/cast.py): the 12 months before are the verdict's
+# baseline, the months after are judged against it.
+MONTHS = list(period_starts("monthly", dt.date(2023, 1, 1), dt.date(2024, 11, 1)))
 # falls per 2,000 bed days: 12 months about 5 per 1,000, 8 months at 1.5 (an improvement),
-# then 3 months back at 12 per 1,000 (above the limits: the gain fading)
+# then 3 months back at 12 per 1,000 (above the limits: the gain lost, deteriorated)
 BASELINE = [10, 11, 9, 10, 12, 9, 10, 11, 10, 9, 11, 10]
 IMPROVED = [3, 3, 2, 3, 4, 3, 3, 3]
 FADING = [24, 25, 23]
@@ -77,10 +79,23 @@ def test_a_fading_gain_raises_one_alert_and_emails_the_lead_once(
 
 
 def test_no_alert_without_an_earlier_improvement(cast, django_capture_on_commit_callbacks):
-    # one month above the limit, but nothing had improved before it
+    # one month above the limit (deteriorated), but nothing had improved before it
     fill(cast.alpha_series, BASELINE + BASELINE[:8] + [25])
     with django_capture_on_commit_callbacks(execute=True):
         recompute_now(cast.alpha_series)
+    assert not SustainAlert.objects.exists() and not mail.outbox
+
+
+def test_a_concern_point_under_a_gain_that_still_holds_raises_no_alert(
+    cast, django_capture_on_commit_callbacks
+):
+    # one month above the limit after the gain, but five of the latest six are still low:
+    # the verdict stays improved (naming the concern), so nothing has left `improved`
+    fill(cast.alpha_series, BASELINE + IMPROVED + [3, 24])
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_now(cast.alpha_series)
+    result = cast.alpha_series.chart_results.get()
+    assert result.status == "improved" and result.point_type[-1] == "concern"
     assert not SustainAlert.objects.exists() and not mail.outbox
 
 

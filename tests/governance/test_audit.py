@@ -620,7 +620,7 @@ def test_the_page_asks_the_database_as_often_for_a_long_trail_as_a_short_one(cas
             lead.post(f"/cycles/{cast.alpha_cycle.pk}/do/", {"do_notes": f"Note {n}.{i}"})
             datapoints_write(
                 series=cast.alpha_series,
-                changes=[PointChange(dt.date(2015 + i // 12, i % 12 + 1, 1), n + i, 1000)],
+                changes=[PointChange(dt.date(2020 + i // 12, i % 12 + 1, 1), n + i, 1000)],
                 by=cast.users["lead"],
                 source=DataPointRevision.Source.GRID,
             )

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from collaboratives.models import AHSN, Collaborative, Team
+from dashboards.claims import number_text, rounded
 from governance.models import Person, Role, RoleAssignment
 from measures.models import Measure, Series
 from measures.writes import PointChange, datapoints_write
@@ -384,6 +385,53 @@ def test_target_progress_claims_a_gain_only_where_the_verdict_says_improved(
     words = progress_words(progress, status)
     assert ("no gain is claimed" not in words) is claimed
     assert ("the target is reached" in words) is (claimed and progress >= 1)
+
+
+def test_balancing_measures_are_reported_with_their_verdict_beside_the_count(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    balancing = [
+        m
+        for c in review.document["collaboratives"]
+        for m in c["measures"]
+        if m["kind"] == "balancing"
+    ]
+    assert balancing  # the falls aim names bed rails as its balancing measure
+    summary = review.document["summary"]
+    assert summary["measures"] == sum(
+        m["kind"] != "balancing" for c in review.document["collaboratives"] for m in c["measures"]
+    )
+    text = _squash(pdf_text(review))
+    assert "Balancing measures:" in text
+    for m in balancing:
+        assert _squash(m["name"]) in text
+    html = review.html
+    assert 'id="balancing-measures"' in html
+
+
+def test_the_median_score_reads_the_same_in_the_pdf_the_page_and_the_spreadsheet(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    medians = [
+        c["assessment"]["median"]
+        for c in review.document["collaboratives"]
+        if c["assessment"]["median"] is not None
+    ]
+    assert medians
+    text = _squash(pdf_text(review))
+    sheet = load_workbook(io.BytesIO(bytes(review.xlsx)))["Collaboratives"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Median assessment")
+    in_sheet = [row[column].value for row in sheet.iter_rows(min_row=2) if row[column].value]
+    for median in medians:
+        shown = number_text(median)
+        assert f"median score {shown} on the IHI scale" in text
+        assert f"median score {shown} on the IHI scale" in _squash(review.html)
+        assert rounded(median) in in_sheet
 
 
 def test_commentary_with_an_nhs_number_is_refused_and_never_reaches_the_pdf(

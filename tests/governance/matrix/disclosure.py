@@ -122,6 +122,7 @@ DISCLOSURE = {
     "invitation_revoke": {"shows": NAMES, "what": "confirming an invitation's revocation"},
     "user_deactivate": {"shows": NEITHER, "what": "POST only: deactivates a user"},
     "login": {"shows": NEITHER, "what": "the log-in form"},
+    "accounts_login": {"shows": NEITHER, "what": "a redirect to the log-in form"},
     "logout": {"shows": NEITHER, "what": "POST only: logs out"},
     "two_factor_verify": {"shows": NEITHER, "what": "the second step of logging in"},
     "two_factor_setup": {"shows": NEITHER, "what": "setting up two-step verification"},

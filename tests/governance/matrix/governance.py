@@ -78,6 +78,17 @@ MATRIX = {
             "-":            (302, 302, 302, 302, 302, 302, 302, 302, 200),
         },
     },
+    # Django's default log-in address, which people and tools guess: to ours, for anyone.
+    "accounts_login": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (  L,   L,   L,   L,   L,   L,   L,   L,   L),
+        },
+        "POST": {
+            "-":            (  L,   L,   L,   L,   L,   L,   L,   L,   L),
+        },
+    },
     "logout": {
         "object": "none",
         "does": "delete/archive",
