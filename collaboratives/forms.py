@@ -311,6 +311,21 @@ class MeasureSetAddForm(NHSFormMixin, forms.Form):
         )
 
 
+class MeasureSetRemoveForm(NHSFormMixin, forms.Form):
+    """Why a measure leaves the collaborative's set: kept in the measure's history."""
+
+    reason = forms.CharField(
+        label="Why is it leaving the measure set?",
+        help_text="Kept in the history of the set, with your name and the date.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Enter why the measure is leaving the set",
+            "max_length": "Reason must be 500 characters or fewer",
+        },
+    )
+
+
 class MeasureForm(NHSFormMixin, forms.ModelForm):
     """A new measure, for a topic's library or as a team's own."""
 
@@ -633,6 +648,7 @@ class CyclePlanForm(NHSFormMixin, forms.ModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents.order_by("-planned_start", "-id")
         self.fields["parent"].empty_label = "None: this is a first test"
+        self.fields["parent"].choices = self._parent_choices(parents)
         self.fields["measures"].queryset = Measure.objects.filter(series__team=team).order_by(
             "name"
         )
@@ -661,11 +677,41 @@ class CyclePlanForm(NHSFormMixin, forms.ModelForm):
             },
         )
 
+    def _chosen_idea_id(self) -> int | None:
+        """The change idea the cycle tests, as far as the form knows it yet."""
+        raw = self.data.get(self.add_prefix("change_idea")) if self.is_bound else None
+        raw = raw or self.initial.get("change_idea") or self.instance.change_idea_id
+        return int(raw) if str(raw or "").isdecimal() else None
+
+    def _parent_choices(self, parents) -> list:
+        """The cycles it may build on, grouped by change idea, the chosen idea's cycles first
+        (a ramp tests one idea), newest first within each; other ideas' cycles stay on offer."""
+        chosen = self._chosen_idea_id()
+        groups: dict[int, tuple[str, list]] = {}
+        for cycle in parents.select_related("change_idea").order_by("-planned_start", "-id"):
+            label = f"{cycle.title} ({cycle.planned_start:%-d %b %Y})"
+            group = groups.setdefault(cycle.change_idea_id, (cycle.change_idea.title, []))
+            group[1].append((cycle.pk, label))
+        ordered = sorted(groups.items(), key=lambda item: (item[0] != chosen, item[1][0]))
+        choices: list = [("", self.fields["parent"].empty_label)]
+        for idea_id, (title, options) in ordered:
+            prefix = "Change idea"
+            if chosen is not None:
+                prefix = "This change idea" if idea_id == chosen else "Other change idea"
+            choices.append((f"{prefix}: {title}", options))
+        return choices
+
     def clean(self):
         data = super().clean()
         start, end = data.get("planned_start"), data.get("planned_end")
         if start and end and end < start:
             self.add_error("planned_end", "Planned end must be the same as or after the start")
+        finished = self.instance.completed_on
+        if start and finished and start > finished:
+            self.add_error(
+                "planned_start",
+                f"Planned start must be on or before the finish, {finished:%-d %B %Y}",
+            )
         return data
 
 
@@ -736,7 +782,9 @@ class CycleActForm(NHSFormMixin, forms.ModelForm):
         if not self.instance.study_result.strip():
             raise forms.ValidationError("Record the study before deciding what to do")
         on = data.get("completed_on")
-        if on and on < self.instance.planned_start:
+        if on and on > timezone.localdate():
+            self.add_error("completed_on", "Date the cycle finished must be today or in the past")
+        elif on and on < self.instance.planned_start:
             self.add_error(
                 "completed_on",
                 f"Date must be on or after the start, {self.instance.planned_start:%-d %B %Y}",
@@ -1007,6 +1055,7 @@ class LearningEventForm(NHSFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = LearningEvent.Kind.choices  # radios: no "---------"
         _messages(
             self,
             {

@@ -675,23 +675,43 @@ class PDSACycle(models.Model):
             and not (self.has_study and self.act_decision)
         )
 
+    def steps_recorded(self) -> dict[str, bool]:
+        """Which of the four steps have been written down, not only planned."""
+        return {
+            "plan": bool(self.question.strip() or self.prediction.strip()),
+            "do": bool(self.do_notes.strip()),
+            "study": self.has_study,
+            "act": bool(self.act_decision),
+        }
+
     def fidelity(self, *, iterated: bool | None = None, measured: bool | None = None):
         """Which of the four features of a well-documented cycle it has (Taylor et al. 2014):
         a prediction, a small scale, iteration (it follows or is followed by a cycle), and
-        data over time (it names a measure whose chart shows it)."""
+        data over time (it names a measure whose chart shows it).
+
+        A feature counts only once the step that shows it has been filled in, so a cycle
+        that is only a plan scores nothing: a prediction is tested when the study compares
+        the result with it; a small scale when the test was done at that scale; data over
+        time when the study read the measures; iteration when the cycle was done after the
+        one it builds on, or its decision was recorded before a follow-on.
+        """
         if iterated is None:
             follows = getattr(self, "follow_count", None)
             if follows is None:
                 follows = self.next_cycles.filter(archived_at__isnull=True).count()
-            iterated = self.parent_id is not None or follows > 0
         if measured is None:
             count = getattr(self, "measure_count", None)
             measured = (self.measures.count() if count is None else count) > 0
+        steps = self.steps_recorded()
+        if iterated is None:
+            iterated = (self.parent_id is not None and steps["do"]) or (
+                follows > 0 and steps["act"]
+            )
         return {
-            "prediction": bool(self.prediction.strip()),
-            "small scale": bool(self.scale.strip()),
+            "prediction": bool(self.prediction.strip()) and steps["study"],
+            "small scale": bool(self.scale.strip()) and steps["do"],
             "iteration": iterated,
-            "data over time": measured,
+            "data over time": measured and steps["study"],
         }
 
     def fidelity_count(self) -> int:

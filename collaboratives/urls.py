@@ -15,6 +15,21 @@ urlpatterns = [
         views.measure_set_mandatory,
         name="measure_set_mandatory",
     ),
+    path(
+        "collaboratives/<int:pk>/measures/<int:entry_pk>/optional/",
+        views.measure_set_optional,
+        name="measure_set_optional",
+    ),
+    path(
+        "collaboratives/<int:pk>/measures/<int:entry_pk>/move/",
+        views.measure_set_move,
+        name="measure_set_move",
+    ),
+    path(
+        "collaboratives/<int:pk>/measures/<int:entry_pk>/remove/",
+        views.measure_set_remove,
+        name="measure_set_remove",
+    ),
     path("collaboratives/<int:pk>/overdue/", views.overdue, name="overdue"),
     path("collaboratives/<int:pk>/teams/new/", views.team_create, name="team_create"),
     path("teams/<int:pk>/", views.team_detail, name="team"),
@@ -82,6 +97,11 @@ urlpatterns += [
         "collaboratives/<int:pk>/calendar/<int:event_pk>/",
         views.event_attendance,
         name="event_attendance",
+    ),
+    path(
+        "collaboratives/<int:pk>/calendar/<int:event_pk>/edit/",
+        views.event_edit,
+        name="event_edit",
     ),
 ]
 

@@ -27,6 +27,7 @@ from collaboratives.forms import (
     LibraryMeasureForm,
     MeasureForm,
     MeasureSetAddForm,
+    MeasureSetRemoveForm,
     MembershipForm,
     PhaseForm,
     StretchTargetForm,
@@ -180,7 +181,9 @@ def measure_set(request: HttpRequest, pk: int) -> HttpResponse:
     collaborative = access.collaborative_for(request.user, pk, action)
     form = MeasureSetAddForm(_bound(request), collaborative=collaborative)
     if request.method == "POST" and form.is_valid():
-        entry = workflows.measure_set_add(collaborative=collaborative, **form.cleaned_data)
+        entry = workflows.measure_set_add(
+            collaborative=collaborative, by=request.user, **form.cleaned_data
+        )
         kind = "mandatory: every team now has its series" if entry.mandatory else "optional"
         messages.success(request, f"{entry.measure} was added, {kind}.")
         return redirect("measure_set", pk=collaborative.pk)
@@ -192,18 +195,82 @@ def measure_set(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "entries": collaborative.measure_set.select_related("measure"),
             "can_curate": access.can(request.user, access.CURATE, collaborative),
+            "can_manage": access.can(request.user, access.MANAGE, collaborative),
+            "history": workflows.measure_set_history(collaborative)[:50],
         },
     )
+
+
+def _measure_set_entry(request: HttpRequest, pk: int, entry_pk: int, action: str):
+    collaborative = access.collaborative_for(request.user, pk, action)
+    return get_object_or_404(
+        collaborative.measure_set.select_related("measure", "collaborative"), pk=entry_pk
+    )
+
+
+def _back_to_entry(entry) -> HttpResponse:
+    """Back to the set, at the row just changed, so a keyboard user keeps their place."""
+    return redirect(f"{reverse('measure_set', args=[entry.collaborative_id])}#entry-{entry.pk}")
 
 
 @login_required
 @require_POST
 def measure_set_mandatory(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    collaborative = access.collaborative_for(request.user, pk, access.CURATE)
-    entry = get_object_or_404(collaborative.measure_set, pk=entry_pk)
-    workflows.measure_set_make_mandatory(entry=entry)
+    entry = _measure_set_entry(request, pk, entry_pk, access.CURATE)
+    workflows.measure_set_make_mandatory(entry=entry, by=request.user)
     messages.success(request, f"{entry.measure} is now mandatory: every team has its series.")
-    return redirect("measure_set", pk=collaborative.pk)
+    return _back_to_entry(entry)
+
+
+@login_required
+@require_POST
+def measure_set_optional(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    entry = _measure_set_entry(request, pk, entry_pk, access.CURATE)
+    workflows.measure_set_make_optional(entry=entry, by=request.user)
+    messages.success(
+        request, f"{entry.measure} is now optional: teams choose it. Their data is kept."
+    )
+    return _back_to_entry(entry)
+
+
+@login_required
+@require_POST
+def measure_set_move(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    """One place up or down (`direction`), by buttons: no dragging needed."""
+    entry = _measure_set_entry(request, pk, entry_pk, access.CURATE)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        raise Http404("No such direction")
+    if workflows.measure_set_move(entry=entry, up=direction == "up"):
+        messages.success(request, f"{entry.measure} moved {direction}.")
+    return _back_to_entry(entry)
+
+
+@login_required
+def measure_set_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    """Take a measure out of the set, saying why; the teams' series and data stay."""
+    entry = _measure_set_entry(request, pk, entry_pk, access.MANAGE)
+    form = MeasureSetRemoveForm(_bound(request))
+    if request.method == "POST" and form.is_valid():
+        workflows.measure_set_remove(
+            entry=entry, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            f"{entry.measure} left the measure set. The teams' data for it is kept.",
+        )
+        return redirect("measure_set", pk=entry.collaborative_id)
+    teams = entry.measure.series.filter(team__collaborative_id=entry.collaborative_id)
+    return render(
+        request,
+        "collaboratives/measure_set_remove.html",
+        {
+            "collaborative": entry.collaborative,
+            "entry": entry,
+            "form": form,
+            "series_count": teams.count(),
+        },
+    )
 
 
 @login_required
@@ -479,9 +546,18 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
             "parent": parent.pk,
             "change_idea": parent.change_idea_id,
             "question": parent.question,
+            "plan_who": parent.plan_who,
+            "plan_where": parent.plan_where,
+            "scale": parent.scale,
             "data_to_collect": parent.data_to_collect,
             "measures": list(parent.measures.values_list("pk", flat=True)),
         }
+    if request.htmx and request.htmx.target == "parent-choice":
+        # The change idea was just chosen: offer its cycles first, keeping any choice made.
+        chosen = {k: request.GET.get(k, "") for k in ("change_idea", "parent")}
+        form = CyclePlanForm(team=team, initial={**initial, **chosen})
+        context = {"form": form, "parent_url": reverse("cycle_create", args=[team.pk])}
+        return render(request, "collaboratives/_cycle_plan_fields.html#parent", context)
     form = CyclePlanForm(_bound(request), team=team, initial=initial)
     if request.method == "POST" and form.is_valid():
         cycle = workflows.cycle_create(form=form, team=team, user=request.user)
@@ -490,7 +566,13 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "collaboratives/cycle_form.html",
-        {"team": team, "collaborative": team.collaborative, "form": form, "parent": parent},
+        {
+            "team": team,
+            "collaborative": team.collaborative,
+            "form": form,
+            "parent": parent,
+            "parent_url": reverse("cycle_create", args=[team.pk]),
+        },
     )
 
 
@@ -979,6 +1061,23 @@ def event_attendance(request: HttpRequest, pk: int, event_pk: int) -> HttpRespon
             "rows": [(m, m.person_id in attended) for m in memberships],
             "can_manage": access.can(request.user, access.MANAGE, collaborative),
         },
+    )
+
+
+@login_required
+def event_edit(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+    """Change an event's type, title or dates; its attendance stays with it."""
+    collaborative = access.collaborative_for(request.user, pk, access.MANAGE)
+    event = get_object_or_404(collaborative.events, pk=event_pk)
+    form = LearningEventForm(_bound(request), instance=event)
+    if request.method == "POST" and form.is_valid():
+        event = form.save()
+        messages.success(request, f"{event.title} was saved.")
+        return redirect(f"{reverse('calendar', args=[collaborative.pk])}#event-{event.pk}")
+    return render(
+        request,
+        "collaboratives/event_form.html",
+        {"collaborative": collaborative, "event": event, "form": form},
     )
 
 

@@ -6,6 +6,7 @@ Views authorise first (governance/access.py), forms validate, and these act.
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,7 +21,7 @@ from collaboratives.models import (
 )
 from collaboratives.versions import version_claim
 from governance.models import Person
-from measures.models import CollaborativeMeasure, Measure, Series
+from measures.models import CollaborativeMeasure, Measure, MeasureSettingChange, Series
 from measures.recompute import series_mark_stale
 
 # Fields of a collaborative that change how its charts are read.
@@ -112,16 +113,23 @@ def _series_for_teams(measure: Measure, teams) -> int:
 
 @transaction.atomic
 def measure_set_add(
-    *, collaborative: Collaborative, measure: Measure, mandatory: bool, target=None
+    *, collaborative: Collaborative, measure: Measure, mandatory: bool, target=None, by=None
 ) -> CollaborativeMeasure:
-    """Put a library measure in the measure set; a mandatory one gives every active team
-    its series at once."""
-    position = collaborative.measure_set.count()
-    entry, _ = CollaborativeMeasure.objects.update_or_create(
+    """Put a library measure at the end of the measure set; a mandatory one gives every
+    active team its series at once. Added by a person (`by`), the change is recorded."""
+    last = collaborative.measure_set.aggregate(last=Max("position"))["last"]
+    entry, created = CollaborativeMeasure.objects.update_or_create(
         collaborative=collaborative,
         measure=measure,
-        defaults={"mandatory": mandatory, "target": target, "position": position},
+        defaults={"mandatory": mandatory, "target": target},
+        create_defaults={
+            "mandatory": mandatory,
+            "target": target,
+            "position": 0 if last is None else last + 1,
+        },
     )
+    if created and by is not None:
+        _record_set_change(entry, "", _in_set(entry), by=by)
     if mandatory:
         _series_for_teams(measure, list(collaborative.teams.active()))
     # The target is a chart input: the measure's charts in this collaborative are redone.
@@ -133,11 +141,90 @@ def measure_set_add(
     return entry
 
 
+# `MeasureSettingChange.field` for a change to a collaborative's measure set.
+MEASURE_SET_FIELD = "measure_set"
+
+
+def _in_set(entry: CollaborativeMeasure) -> str:
+    return "mandatory" if entry.mandatory else "optional"
+
+
+def _record_set_change(entry: CollaborativeMeasure, old: str, new: str, *, by, reason=""):
+    MeasureSettingChange.objects.create(
+        measure_id=entry.measure_id,
+        collaborative_id=entry.collaborative_id,
+        field=MEASURE_SET_FIELD,
+        old_value=old,
+        new_value=new,
+        reason=reason[:500],
+        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        changed_at=timezone.now(),
+    )
+
+
 @transaction.atomic
-def measure_set_make_mandatory(*, entry: CollaborativeMeasure) -> None:
+def measure_set_make_mandatory(*, entry: CollaborativeMeasure, by=None) -> None:
+    """Every active team reports it from now on: each gets its series."""
+    if not entry.mandatory:
+        _record_set_change(entry, "optional", "mandatory", by=by)
     entry.mandatory = True
     entry.save(update_fields=["mandatory"])
     _series_for_teams(entry.measure, list(entry.collaborative.teams.active()))
+
+
+@transaction.atomic
+def measure_set_make_optional(*, entry: CollaborativeMeasure, by=None) -> None:
+    """Teams choose whether to report it; the series they have, and their data, stay."""
+    if entry.mandatory:
+        _record_set_change(entry, "mandatory", "optional", by=by)
+    entry.mandatory = False
+    entry.save(update_fields=["mandatory"])
+
+
+@transaction.atomic
+def measure_set_move(*, entry: CollaborativeMeasure, up: bool) -> bool:
+    """Swap the entry with its neighbour above (`up`) or below; False at either end.
+
+    The set is renumbered 0, 1, 2... first, so equal positions (older rows all have 0)
+    still move one place at a time.
+    """
+    entries = list(
+        CollaborativeMeasure.objects.select_for_update()
+        .filter(collaborative_id=entry.collaborative_id)
+        .order_by("position", "measure__name", "pk")
+    )
+    index = next(i for i, e in enumerate(entries) if e.pk == entry.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(entries):
+        return False
+    entries[index], entries[other] = entries[other], entries[index]
+    for position, e in enumerate(entries):
+        if e.position != position:
+            e.position = position
+            e.save(update_fields=["position"])
+    return True
+
+
+@transaction.atomic
+def measure_set_remove(*, entry: CollaborativeMeasure, by=None, reason: str = "") -> None:
+    """The measure leaves the set: teams no longer owe it. Their series and data are kept,
+    and the change is recorded (who, when, why) in the measure's setting history."""
+    _record_set_change(entry, _in_set(entry), "removed", by=by, reason=reason)
+    entry.delete()
+    series_mark_stale(
+        series_ids=Series.objects.filter(
+            measure_id=entry.measure_id, team__collaborative_id=entry.collaborative_id
+        ).values_list("pk", flat=True)
+    )
+
+
+def measure_set_history(collaborative: Collaborative):
+    """Changes to the collaborative's measure set, newest first."""
+    return (
+        MeasureSettingChange.objects.filter(collaborative=collaborative, field=MEASURE_SET_FIELD)
+        .select_related("measure", "changed_by")
+        .order_by("-changed_at", "-id")
+    )
 
 
 @transaction.atomic

@@ -125,6 +125,81 @@ def test_it_plans_a_follow_on_cycle_from_the_last_one(cast):
     assert PDSACycle.objects.get(title="Two shifts").parent == first
 
 
+def test_a_follow_on_cycle_copies_who_where_and_the_scale(cast):
+    first = cast.alpha_cycle
+    first.plan_who, first.plan_where, first.scale = "Night sister", "Ward 7", "One shift"
+    first.save()
+    client = client_for(cast.users["lead"])
+
+    page = client.get(f"/teams/{cast.alpha.pk}/cycles/new/?after={first.pk}")
+
+    form = page.context["form"]
+    assert form["plan_who"].value() == "Night sister"
+    assert form["plan_where"].value() == "Ward 7"
+    assert form["scale"].value() == "One shift"
+
+
+def test_builds_on_offers_the_same_change_ideas_cycles_first(cast):
+    other = DriverNode.objects.create(
+        collaborative=cast.falls,
+        parent=idea(cast).parent,
+        kind="change_idea",
+        title="Aaa other idea",
+    )
+    elsewhere = PDSACycle.objects.create(
+        team=cast.alpha,
+        change_idea=other,
+        title="Bed alarms",
+        planned_start=dt.date(2024, 3, 1),
+        planned_end=dt.date(2024, 3, 7),
+    )
+    client = client_for(cast.users["lead"])
+
+    body = client.get(
+        f"/teams/{cast.alpha.pk}/cycles/new/?after={cast.alpha_cycle.pk}"
+    ).content.decode()
+
+    select = body[body.index('name="parent"') :]
+    select = select[: select.index("</select>")]
+    assert select.index('label="This change idea: Idea"') < select.index(
+        'label="Other change idea: Aaa other idea"'
+    )
+    assert select.index(cast.alpha_cycle.title) < select.index(elsewhere.title)
+    assert cast.beta_cycle.title not in select
+
+
+def test_choosing_the_change_idea_regroups_builds_on_through_htmx(cast):
+    other = DriverNode.objects.create(
+        collaborative=cast.falls,
+        parent=idea(cast).parent,
+        kind="change_idea",
+        title="Zz other idea",
+    )
+    PDSACycle.objects.create(
+        team=cast.alpha,
+        change_idea=other,
+        title="Bed alarms",
+        planned_start=dt.date(2024, 3, 1),
+        planned_end=dt.date(2024, 3, 7),
+    )
+    client = client_for(cast.users["lead"])
+    url = f"/teams/{cast.alpha.pk}/cycles/new/"
+
+    page = client.get(url).content.decode()
+    partial = client.get(
+        url, {"change_idea": other.pk, "parent": ""}, HTTP_HX_TARGET="parent-choice", **HTMX
+    ).content.decode()
+
+    assert 'hx-trigger="change from:#id_change_idea"' in page
+    builds_on = page[page.index('name="parent"') :]
+    assert builds_on.index('label="Change idea: Idea"') < builds_on.index("Zz other idea")
+    assert "<html" not in partial
+    assert partial.lstrip().startswith('<div id="parent-choice"')
+    assert partial.index('label="This change idea: Zz other idea"') < partial.index(
+        'label="Other change idea: Idea"'
+    )
+
+
 def test_it_does_not_follow_another_teams_cycle(cast):
     client = client_for(cast.users["lead"])
 
@@ -187,6 +262,82 @@ def test_it_saves_each_step_and_moves_the_status_on(cast):
     client.post(f"/cycles/{cycle.pk}/do/", {"do_notes": "Ran it three times"})
     cycle.refresh_from_db()
     assert cycle.status == "done"
+
+
+def test_an_htmx_save_refreshes_the_status_tag_out_of_band(cast):
+    cycle = cast.alpha_cycle
+    client = client_for(cast.users["member"])
+
+    done = client.post(f"/cycles/{cycle.pk}/do/", {"do_notes": "Ran it"}, **HTMX).content.decode()
+    cycle.study_result = "As predicted"
+    cycle.save()
+    acted = client.post(
+        f"/cycles/{cycle.pk}/act/", {"act_decision": "adopt", "completed_on": "2024-01-16"}, **HTMX
+    ).content.decode()
+
+    status = done[done.index('id="cycle-status"') :]
+    assert 'hx-swap-oob="true"' in status[: status.index(">")]
+    assert ">Doing<" in status
+    assert 'id="cycle-fidelity" hx-swap-oob="true"' in done
+    assert ">Adopt<" in acted[acted.index('id="cycle-status"') :]
+
+
+def test_a_refused_htmx_save_leaves_the_status_tag_alone(cast):
+    client = client_for(cast.users["member"])
+
+    body = client.post(
+        f"/cycles/{cast.alpha_cycle.pk}/do/", {"do_notes": ""}, **HTMX
+    ).content.decode()
+
+    assert "hx-swap-oob" not in body
+
+
+def test_a_cycle_cannot_finish_in_the_future(cast):
+    cycle = cast.alpha_cycle
+    cycle.study_result = "As predicted"
+    cycle.save()
+    client = client_for(cast.users["lead"])
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+
+    response = client.post(
+        f"/cycles/{cycle.pk}/act/", {"act_decision": "adopt", "completed_on": tomorrow.isoformat()}
+    )
+
+    assert "Date the cycle finished must be today or in the past" in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.act_decision == ""
+
+
+def test_a_cycle_cannot_finish_before_it_starts(cast):
+    cycle = cast.alpha_cycle
+    cycle.study_result = "As predicted"
+    cycle.save()
+    client = client_for(cast.users["lead"])
+    before = cycle.planned_start - dt.timedelta(days=1)
+
+    response = client.post(
+        f"/cycles/{cycle.pk}/act/", {"act_decision": "adopt", "completed_on": before.isoformat()}
+    )
+
+    assert "Date must be on or after the start" in response.content.decode()
+
+
+def test_a_finished_cycle_cannot_be_replanned_to_start_after_it_finished(cast):
+    cycle = cast.alpha_cycle
+    cycle.study_result, cycle.act_decision, cycle.status = "ok", "adopt", "done"
+    cycle.completed_on = cycle.planned_start + dt.timedelta(days=3)
+    cycle.save()
+    client = client_for(cast.users["lead"])
+    late = cycle.completed_on + dt.timedelta(days=1)
+
+    response = client.post(
+        f"/cycles/{cycle.pk}/plan/",
+        plan(cast, planned_start=late.isoformat(), planned_end=late.isoformat()),
+    )
+
+    assert "Planned start must be on or before the finish" in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.planned_start < late
 
 
 def test_it_asks_for_the_study_before_the_act(cast):
@@ -255,6 +406,7 @@ def test_a_studied_and_decided_cycle_is_not_overdue(cast):
 def test_it_shows_which_fidelity_features_a_cycle_has(cast):
     cycle = cast.alpha_cycle
     cycle.prediction = "Fewer falls"
+    cycle.study_result = "Two fewer falls"
     cycle.save()
     cycle.measures.add(cast.falls_rate)
 
@@ -266,6 +418,54 @@ def test_it_shows_which_fidelity_features_a_cycle_has(cast):
     }
     body = client_for(cast.users["lead"]).get(f"/cycles/{cycle.pk}/").content.decode()
     assert "Missing: </span>No small scale" in body
+
+
+def test_a_cycle_that_is_only_a_plan_scores_nothing_for_documentation(cast):
+    first = cast.alpha_cycle
+    first.prediction, first.scale = "Fewer falls", "One shift"
+    first.save()
+    first.measures.add(cast.falls_rate)
+    follow_on = PDSACycle.objects.create(
+        team=cast.alpha,
+        change_idea=first.change_idea,
+        parent=first,
+        title="Two shifts",
+        planned_start=dt.date(2024, 2, 1),
+        planned_end=dt.date(2024, 2, 7),
+    )
+
+    assert first.fidelity_count() == 0
+    assert follow_on.fidelity()["iteration"] is False
+    body = client_for(cast.users["lead"]).get(f"/teams/{cast.alpha.pk}/").content.decode()
+    assert "0 of 4 features of a well-documented cycle" in body
+    assert "4 of 4" not in body
+
+
+def test_each_feature_counts_once_the_step_that_shows_it_is_filled_in(cast):
+    first = cast.alpha_cycle
+    first.prediction, first.scale = "Fewer falls", "One shift"
+    first.save()
+    first.measures.add(cast.falls_rate)
+    PDSACycle.objects.create(
+        team=cast.alpha,
+        change_idea=first.change_idea,
+        parent=first,
+        title="Two shifts",
+        planned_start=dt.date(2024, 2, 1),
+        planned_end=dt.date(2024, 2, 7),
+    )
+
+    first.do_notes = "Ran it"
+    assert first.fidelity() == {
+        "prediction": False,
+        "small scale": True,
+        "iteration": False,
+        "data over time": False,
+    }
+    first.study_result = "As predicted"
+    assert first.fidelity_count() == 3
+    first.act_decision = "adapt"
+    assert first.fidelity_count() == 4
 
 
 # --- Archive and restore ---------------------------------------------------------------------
