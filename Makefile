@@ -95,7 +95,7 @@ $(ASSETS_STAMP): package.json package-lock.json Makefile
 	@touch $@
 
 run: venv assets
-	@mkdir -p "$${COLLAB_VAR_DIR:-var}"
+	@mkdir -p "$${COLLAB_VAR_DIR:-var}" "$${STATIC_ROOT:-staticfiles}"  # WhiteNoise warns when its root is missing
 	$(PY) manage.py migrate --noinput
 	SITE_URL=http://$(HOST_PORT) $(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver $(HOST_PORT)
