@@ -4,7 +4,8 @@ Everything is derived from stable strings (AHSN codes, collaborative slugs, ODS 
 unit and measure names) and `today`, never from primary keys or the clock, so two
 databases seeded with the same `--today` hold the same rows. Structure is written with
 `bulk_create` (one query per model and batch, whatever the scale); data points only
-through `measures.writes.datapoints_write`, one call per series.
+through `measures.bulk.seed_load_points` (validated like any write; COPY on PostgreSQL),
+one call per chunk of series, each revision dated when its team entered it.
 
 Steps (`seed()`): AHSNs, organisations, topics and measure libraries, people who log
 in, collaboratives with their staff, teams and their people, measure sets and stretch
@@ -53,17 +54,17 @@ from demo import content, names, simulate
 from demo.content import Idea, MeasureSpec, TopicSpec
 from demo.scenarios import CollabSpec, Scale
 from governance.models import Person, Role, RoleAssignment
+from measures.bulk import seed_load_points
 from measures.models import (
     Annotation,
     CollaborativeMeasure,
-    DataPointRevision,
     Measure,
     Phase,
     PointMark,
     Series,
 )
 from measures.periods import period_start_for
-from measures.writes import PointChange, datapoints_write
+from measures.writes import PointChange
 
 AHSNS_CSV = Path(collaboratives.__file__).resolve().parent / "data" / "ahsns.csv"
 DEMO_PASSWORD = "collab-demo"
@@ -1474,7 +1475,7 @@ class Builder:
     def write_data(self, tasks: list[SeriesTask]) -> None:
         total = len(tasks)
         self.stage(
-            f"Data: writing {total} series through datapoints_write"
+            f"Data: loading {total} series through measures.bulk"
             + (f" in {self.workers} worker processes" if self.workers > 1 else "")
         )
         every = self.scale.progress_every
@@ -1490,10 +1491,9 @@ class Builder:
             )
 
         if self.workers <= 1:
-            cache: dict[int, Measure] = {}
             for start in range(0, total, every):
                 chunk = tasks[start : start + every]
-                points += write_chunk(chunk, self.today, cache)
+                points += write_chunk(chunk, self.today)
                 done += len(chunk)
                 if done < total:
                     report()
@@ -1524,15 +1524,11 @@ class Builder:
 CHUNK = 250
 
 
-def write_chunk(tasks: list[SeriesTask], today: dt.date, cache: dict[int, Measure]) -> int:
-    """Write each series' points through the one write path; return how many were created."""
-    missing = {t.measure_id for t in tasks} - set(cache)
-    if missing:
-        cache.update(Measure.objects.in_bulk(missing))
-    created = 0
+def write_chunk(tasks: list[SeriesTask], today: dt.date) -> int:
+    """Load a chunk of series' points through measures' bulk loader (COPY on PostgreSQL),
+    each revision dated when its team entered it; return how many points were created."""
+    points, clocks = {}, {}
     for task in tasks:
-        series = Series(id=task.series_id, team_id=task.team_id, measure_id=task.measure_id)
-        series.measure = cache[task.measure_id]
         changes = [
             PointChange(period, numerator, denominator)
             for period, numerator, denominator in simulate.series_points(
@@ -1540,16 +1536,16 @@ def write_chunk(tasks: list[SeriesTask], today: dt.date, cache: dict[int, Measur
             )
         ]
         if changes:
-            result = datapoints_write(
-                series=series,
-                changes=changes,
-                by=None,
-                source=DataPointRevision.Source.SEED,
-                today=today,
-                entered_at=entry_clock(task.key, task.spec.frequency),
-            )
-            created += result.created
-    return created
+            points[task.series_id] = changes
+            clocks[task.series_id] = entry_clock(task.key, task.spec.frequency)
+    if not points:
+        return 0
+    result = seed_load_points(
+        points=points,
+        today=today,
+        entered_at=lambda series_id, period: clocks[series_id](period),
+    )
+    return result.created
 
 
 def entry_clock(key: str, frequency: str):
@@ -1569,13 +1565,10 @@ def entry_clock(key: str, frequency: str):
     return entered_at
 
 
-_worker_cache: dict[int, Measure] = {}
-
-
 def write_chunk_in_worker(tasks: list[SeriesTask], today: dt.date) -> int:
     """In a worker process: one transaction per chunk, on the worker's own connection."""
     with transaction.atomic():
-        return write_chunk(tasks, today, _worker_cache)
+        return write_chunk(tasks, today)
 
 
 def default_workers() -> int:
