@@ -32,6 +32,7 @@ from django.contrib.auth.models import User
 from django.db import connection, connections, transaction
 
 import collaboratives
+from collaboratives import workflows
 from collaboratives.models import (
     AHSN,
     Attendance,
@@ -48,7 +49,7 @@ from collaboratives.models import (
     TeamAssessment,
     TeamMembership,
     Topic,
-    _pseudonym_labels,
+    pseudonym_labels,
 )
 from demo import content, names, simulate
 from demo.content import Idea, MeasureSpec, TopicSpec
@@ -438,7 +439,7 @@ class Builder:
                 lead_ahsn=self.ahsns[spec.lead],
                 topic=self.topics[spec.topic],
                 aim_statement="",  # filled in once the stretch target is known
-                phase=spec.phase,
+                phase=Collaborative.Phase.PREPARATION,  # moved on to its phase below
                 starts_on=timeline.starts,
                 ends_on=timeline.ends,
                 rule_convention=spec.convention,
@@ -449,6 +450,7 @@ class Builder:
             )
             objs.append(obj)
             self.collabs.append(CollabRec(spec, topic, timeline, obj, measure_set))
+        moves = [move for rec in self.collabs for move in self.move_phases(rec)]
         bulk(Collaborative, objs)
         through = Collaborative.partner_ahsns.through
         bulk(
@@ -459,7 +461,7 @@ class Builder:
                 for code in rec.spec.partners
             ],
         )
-        bulk(PhaseChange, [move for rec in self.collabs for move in self.phase_moves(rec)])
+        bulk(PhaseChange, moves)
         phases = {}
         for rec in self.collabs:
             phases[rec.spec.phase] = phases.get(rec.spec.phase, 0) + 1
@@ -470,8 +472,9 @@ class Builder:
             + ")"
         )
 
-    def phase_moves(self, rec: CollabRec) -> list[PhaseChange]:
-        """The kept moves from preparation to the current phase, on their dates."""
+    def move_phases(self, rec: CollabRec) -> list[PhaseChange]:
+        """Move the collaborative from preparation to its phase, each move on its date and
+        by the workflows' rule (`phase_move`); return the kept moves, not yet saved."""
         t, phase = rec.timeline, rec.spec.phase
         path = ["preparation", "active", "sustain", "closed"]
         dates = {"active": t.starts, "sustain": add_months(t.starts, 11), "closed": t.ends}
@@ -479,16 +482,11 @@ class Builder:
             dates["sustain"] = add_months(t.starts, 9)
         by = self.users["manager"] if rec.spec.lead == self.showcase.spec.lead else None
         moves = []
-        for before, after in zip(path, path[1 : path.index(phase) + 1], strict=False):
-            moves.append(
-                PhaseChange(
-                    collaborative=rec.obj,
-                    from_phase=before,
-                    to_phase=after,
-                    moved_on=min(dates[after], self.today),
-                    moved_by=by,
-                )
+        for after in path[1 : path.index(phase) + 1]:
+            move, _ = workflows.phase_move(
+                collaborative=rec.obj, to_phase=after, on=min(dates[after], self.today), by=by
             )
+            moves.append(move)
         return moves
 
     @property
@@ -599,40 +597,30 @@ class Builder:
     def make_teams(self) -> None:
         teams, people = [], []
         for rec in self.collabs:
-            labels = _pseudonym_labels(rec.spec.slug)
+            labels = pseudonym_labels(rec.spec.slug)
             for i, (kind, (org, _place, unit)) in enumerate(self.team_slots(rec)):
                 team = self.plan_team(rec, i, kind, org, unit, f"Team {next(labels)}")
                 rec.teams.append(team)
                 teams.append(team.obj)
                 people += [team.lead, team.sponsor]
                 people += [person for person, *_ in team.members]
-        bulk(Person, [p for p in people if p.pk is None])
-        bulk(Team, teams)
+        # Each person joins by the workflows' rule (`membership_join`): the lead and the
+        # sponsor who join become the team's own before the teams are saved.
         memberships = []
         for rec in self.collabs:
             for team in rec.teams:
-                memberships.append(
-                    TeamMembership(
-                        team=team.obj,
-                        person=team.lead,
-                        role=TeamMembership.Role.LEAD,
-                        joined_on=team.obj.joined_on,
+                joins = [
+                    (team.lead, TeamMembership.Role.LEAD, team.obj.joined_on, None),
+                    (team.sponsor, TeamMembership.Role.SPONSOR, team.obj.joined_on, None),
+                    *team.members,
+                ]
+                for person, role, joined, left in joins:
+                    membership, _ = workflows.membership_join(
+                        team=team.obj, person=person, role=role, joined_on=joined, left_on=left
                     )
-                )
-                memberships.append(
-                    TeamMembership(
-                        team=team.obj,
-                        person=team.sponsor,
-                        role=TeamMembership.Role.SPONSOR,
-                        joined_on=team.obj.joined_on,
-                    )
-                )
-                for person, role, joined, left in team.members:
-                    memberships.append(
-                        TeamMembership(
-                            team=team.obj, person=person, role=role, joined_on=joined, left_on=left
-                        )
-                    )
+                    memberships.append(membership)
+        bulk(Person, [p for p in people if p.pk is None])
+        bulk(Team, teams)
         bulk(TeamMembership, memberships)
         showcase_team = self.showcase.teams[0].obj
         self.role_rows += [
@@ -774,8 +762,6 @@ class Builder:
             collaborative=rec.obj,
             organisation=org,
             unit=unit,
-            lead=lead,
-            senior_sponsor=sponsor,
             status=Team.Status.WITHDRAWN if withdrawn else Team.Status.ACTIVE,
             consents_to_be_named=consent,
             pseudonym=pseudonym,
