@@ -8,11 +8,11 @@ from django.core import mail
 
 from collaboratives.models import Collaborative
 from dashboards.alerts import alerts_for_ahsn, alerts_for_team
+from dashboards.tasks import sustain_alerts_sweep
 from measures import recompute
 from measures.models import CollaborativeMeasure, DataPoint, SustainAlert
 from measures.periods import period_starts
 from measures.sustain import alerts_sweep
-from measures.tasks import sustain_alerts_sweep
 from tests.cast import build_cast
 
 pytestmark = pytest.mark.django_db
