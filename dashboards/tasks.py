@@ -35,7 +35,7 @@ def summaries_compute_for(collaborative_ids: list[int]) -> dict:
 def sustain_alerts_detect(series_ids: list[int]) -> int:
     """Raise the sustain alerts of these series' new charts (sent by name by
     measures.recompute once it has stored them). Safe to run twice: an alert is raised once."""
-    from measures.sustain import alerts_detect
+    from dashboards.sustain import alerts_detect
 
     with transaction.atomic():
         return len(alerts_detect(series_ids=series_ids))
@@ -45,6 +45,6 @@ def sustain_alerts_detect(series_ids: list[int]) -> int:
 def sustain_alerts_sweep() -> int:
     """Daily (beat): check every chart in the sustain phase for a fading gain, and send any
     alert email still owed. Safe to run twice: alerts and emails happen once."""
-    from measures.sustain import alerts_sweep
+    from dashboards.sustain import alerts_sweep
 
     return alerts_sweep()
