@@ -355,6 +355,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The dashboards' fragment cache (dashboards/fragments.py): tables, summaries and chart data
+# kept under keys made of every input's version, so never stale; entries nobody asks for
+# again expire after COLLAB_FRAGMENT_CACHE_SECONDS.
+COLLAB_FRAGMENT_CACHE = envbool("COLLAB_FRAGMENT_CACHE", True)
+COLLAB_FRAGMENT_CACHE_SECONDS = envint("COLLAB_FRAGMENT_CACHE_SECONDS", 24 * 3600)
 
 EMAIL_BACKEND = envstr(
     "EMAIL_BACKEND",

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.models import Team
-from dashboards import claims
+from dashboards import claims, fragments
 from dashboards.aggregate import aggregate_chart, complete_end, funnel_for
 from dashboards.peers import peer_position
 from governance import access, disclosure
@@ -164,10 +164,17 @@ def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "measure-section":
         return render(request, "dashboards/collaborative.html#measure_section", context)
+    scope = disclosure.scope_for(request.user, collaborative)
     context.update(
         {
-            "progress": stretch_progress(
-                collaborative, entries, disclosure.scope_for(request.user, collaborative)
+            # The stretch target's progress, cached: it reads the whole collaborative's
+            # aggregate chart at the headline period.
+            "progress": fragments.cached(
+                "progress",
+                fragments.collaborative_digest(
+                    "progress", collaborative, view=fragments.View.of(scope)
+                ),
+                lambda: stretch_progress(collaborative, entries, scope),
             ),
             "can_monitor": access.can(request.user, access.MONITOR, collaborative),
         }
@@ -175,10 +182,20 @@ def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboards/collaborative.html", context)
 
 
-def _partial(request, template: str, context: dict) -> HttpResponse:
-    """The partial for htmx; without it, the same partial on a page of its own."""
+def _partial(request, template: str, context: dict, *, digest: str | None = None) -> HttpResponse:
+    """The partial for htmx; without it, the same partial on a page of its own.
+
+    A partial that is one cached fragment (`context["fragment"]`: a callable giving its
+    HTML, kept under `digest`) is the fragment itself, with the fragment's key as its
+    ETag: asked again with that ETag in If-None-Match, it answers 304 Not Modified
+    (dashboards.fragments.conditional)."""
+    fragment = context.get("fragment")
     if request.htmx:
+        if fragment is not None:
+            return fragments.conditional(request, digest, lambda: HttpResponse(fragment()))
         return render(request, template, context)
+    if fragment is not None:
+        context = {**context, "fragment": fragment()}
     return render(
         request, "dashboards/collaborative_partial_page.html", {**context, "partial": template}
     )
@@ -216,12 +233,36 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
     collaborative = access.collaborative_for(request.user, pk)
     cm, window = _measure_for(request, collaborative)
     labels, own = team_labels(request.user, collaborative)
+    scope = disclosure.scope_for(request.user, collaborative)
+    digest = fragments.collaborative_digest(
+        "multiples",
+        collaborative,
+        objects=[cm.pk],
+        filters={"window": window},
+        view=fragments.View.of(scope, labels, own),
+    )
+    context = {
+        "collaborative": collaborative,
+        "cm": cm,
+        "fragment": lambda: fragments.rendered(
+            "multiples",
+            digest,
+            "dashboards/_collaborative_multiples.html",
+            lambda: _multiples(collaborative, cm, window, scope, labels, own),
+        ),
+        "query": _query(cm, window),
+    }
+    return _partial(request, "dashboards/_collaborative_multiples.html", context, digest=digest)
+
+
+def _multiples(collaborative, cm, window: str, scope, labels: dict, own: set) -> dict:
+    """The small multiples' context: each active team's chart, laid out small, on one
+    scale; teams named by `labels` (as the viewer may see them), the viewer's `own` first."""
     series = list(
         Series.objects.filter(
             team__collaborative=collaborative, measure_id=cm.measure_id, team__status="active"
         ).select_related("team")
     )
-    scope = disclosure.scope_for(request.user, collaborative)
     if disclosure.publisher(scope, cm.measure) is not None:
         results = disclosure.published_charts(series)
     else:
@@ -258,14 +299,7 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
                 rows=figures.point_rows(result, multiplier=k)[-12:],
             )
         panels.append(panel)
-    context = {
-        "collaborative": collaborative,
-        "cm": cm,
-        "panels": panels,
-        "y_range": y_range,
-        "query": _query(cm, window),
-    }
-    return _partial(request, "dashboards/_collaborative_multiples.html", context)
+    return {"cm": cm, "panels": panels, "y_range": y_range}
 
 
 # --- The funnel plot and the notes on teams outside its limits ---------------------------------
@@ -293,16 +327,33 @@ class JudgementForm(NHSFormMixin, forms.Form):
 
 def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
     labels, own = team_labels(request.user, collaborative)
-    start, end = window_dates(cm, window)
     scope = disclosure.scope_for(request.user, collaborative)
-    funnel = funnel_for(
-        cm,
-        start=start,
-        end=end,
-        labels=labels,
-        highlight=next(iter(sorted(own)), None),
-        publish=disclosure.publisher(scope, cm.measure),
-        end_complete=True,
+    highlight = next(iter(sorted(own)), None)
+
+    def build():
+        start, end = window_dates(cm, window)
+        funnel = funnel_for(
+            cm,
+            start=start,
+            end=end,
+            labels=labels,
+            highlight=highlight,
+            publish=disclosure.publisher(scope, cm.measure),
+            end_complete=True,
+        )
+        return start, end, funnel
+
+    # The funnel's figures and limits, cached; the notes and forms below are the viewer's.
+    start, end, funnel = fragments.cached(
+        "funnel",
+        fragments.collaborative_digest(
+            "funnel",
+            collaborative,
+            objects=[cm.pk],
+            filters={"window": window},
+            view=fragments.View.of(scope, labels, [highlight] if highlight else []),
+        ),
+        build,
     )
     open_to_viewer = set(
         Team.objects.visible_to(request.user)
@@ -444,6 +495,26 @@ def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     collaborative = access.collaborative_for(request.user, pk)
     cm, window = _measure_for(request, collaborative)
     scope = disclosure.scope_for(request.user, collaborative)
+    figure_id = f"aggregate-{cm.pk}"
+    digest = fragments.collaborative_digest(
+        "aggregate", collaborative, objects=[cm.pk], view=fragments.View.of(scope)
+    )
+    context = {
+        "collaborative": collaborative,
+        "cm": cm,
+        "fragment": lambda: fragments.rendered(
+            "aggregate",
+            digest,
+            "dashboards/_collaborative_aggregate.html",
+            lambda: {"cm": cm, "agg": _aggregate(cm, scope), "figure_id": figure_id},
+        ),
+        "query": _query(cm, window),
+    }
+    return _partial(request, "dashboards/_collaborative_aggregate.html", context, digest=digest)
+
+
+def _aggregate(cm, scope):
+    """The aggregate chart of the whole collaborative, laid out for the dashboard."""
     agg = aggregate_chart(cm, publish=disclosure.publisher(scope, cm.measure))
     if agg.figure:
         layout = agg.figure["layout"]
@@ -451,11 +522,4 @@ def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
         layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
         layout["margin"] = {**layout["margin"], "t": 40}
         layout["xaxis"]["nticks"] = 6
-    context = {
-        "collaborative": collaborative,
-        "cm": cm,
-        "agg": agg,
-        "figure_id": f"aggregate-{cm.pk}",
-        "query": _query(cm, window),
-    }
-    return _partial(request, "dashboards/_collaborative_aggregate.html", context)
+    return agg

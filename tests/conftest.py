@@ -204,3 +204,50 @@ def log_in(page, live_server):
         return page
 
     return log_in_as
+
+
+# --- The dashboards' fragment cache (dashboards/fragments.py) ---------------------------------
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fragment-cache",
+        action="store_true",
+        default=False,
+        help="run every test with the dashboards' fragment cache on (emptied before each test)",
+    )
+
+
+@pytest.fixture
+def fragment_cache(settings):
+    """The dashboards' fragment cache on, in a memory cache of its own shared by every
+    request of the test and emptied first (the database is rolled back between tests,
+    and ids come back). Yields dashboards.fragments, whose `stats` count hits and misses."""
+    from dashboards import fragments
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "fragments-under-test",
+        },
+    }
+    settings.COLLAB_FRAGMENT_CACHE = True
+    settings.COLLAB_FRAGMENT_CACHE_ALIAS = "fragments"
+    fragments.clear()
+    yield fragments
+    fragments.clear()
+
+
+QUERY_COUNTING = {"django_assert_num_queries", "django_assert_max_num_queries"}
+
+
+@pytest.fixture(autouse=True)
+def _fragment_cache_everywhere(request):
+    """With `--fragment-cache`, every test runs with the cache on, except the query-count
+    tests: they count the queries of building a page, and compare counts between requests
+    (one answered from the cache, the next built, would differ)."""
+    if request.config.getoption("--fragment-cache") and not (
+        QUERY_COUNTING & set(request.fixturenames)
+    ):
+        request.getfixturevalue("fragment_cache")

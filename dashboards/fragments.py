@@ -1,0 +1,362 @@
+"""The dashboards' fragment cache: tables, summaries and chart data, never a whole page.
+
+A fragment is what one part of a dashboard shows (the collaborative's aggregate chart, its
+small multiples, the funnel plot's figures, the stretch target's progress, the portfolio's
+and national tables), built once and kept in Django's cache (Redis when deployed, memory
+otherwise). Its key is made of everything the fragment depends on, so a cached fragment is
+never stale: when an input changes the key changes, and the old entry is simply never read
+again (it expires after `COLLAB_FRAGMENT_CACHE_SECONDS`).
+
+What goes into a key (`key`):
+
+- the fragment's name, the object (a collaborative, a measure set, an AHSN) and the filters
+  asked for (window, compare month, phase ...);
+- the viewer's `View`, never the viewer: the disclosure scope
+  (`governance.disclosure.scope_for`: inside the collaborative's data-sharing terms or
+  not) and, where the fragment names teams, the names as this viewer may see them and the
+  viewer's own teams. Two viewers with the same view share a fragment; viewers with
+  different views never do;
+- the version of each input, read fresh on every request (`collaborative_versions`,
+  `summary_versions`): the series' data versions (every data point written raises one),
+  the chart results (a recompute), the role assignments, the teams and their naming terms
+  (joining, withdrawing, consent to be named), the phases, baselines, point marks,
+  annotations and their edit history, the stretch targets, and the measure set's and
+  measures' settings (direction, target, chart type ...); for the portfolio and national
+  tables, the reporting summaries;
+- the latest complete period of each frequency (`measures.completeness`), which moves when a
+  due date passes or the last team enters its data, and the day itself;
+- the small-number rules in force and `VERSION`, raised when a fragment's shape changes.
+
+What is never cached: a whole page, a form, anything rendered with the request (so no CSRF
+token and no CSP nonce can be in a fragment: fragments are rendered without one), and
+anything holding a person's name. Fragments here name teams only, and only as the
+viewer's `View` says.
+
+Settings: ``COLLAB_FRAGMENT_CACHE`` (True by default; the test settings turn it off and
+the tests that prove it turn it on), ``COLLAB_FRAGMENT_CACHE_ALIAS`` (the cache, "default")
+and ``COLLAB_FRAGMENT_CACHE_SECONDS`` (a day).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Count, IntegerField, Max, Model, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import parse_etags, patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
+
+from governance import disclosure
+
+VERSION = 1  # raise when a fragment's shape or meaning changes
+PREFIX = "fragment"
+
+# Hits and misses since the process started, per fragment name: what the tests and the
+# profile read to tell a cached answer from a built one.
+stats: Counter = Counter()
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "COLLAB_FRAGMENT_CACHE", True))
+
+
+def _cache():
+    return caches[getattr(settings, "COLLAB_FRAGMENT_CACHE_ALIAS", "default")]
+
+
+def _timeout() -> int:
+    return int(getattr(settings, "COLLAB_FRAGMENT_CACHE_SECONDS", 24 * 3600))
+
+
+# --- Who is looking, as far as a fragment may depend on it -----------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """What of the viewer a fragment may depend on: never who they are.
+
+    `scope` is the disclosure scope; `labels` the teams' names as this viewer may see them
+    ((team id, name) pairs, where the fragment names teams); `own` the viewer's own teams
+    among them (highlighted, first)."""
+
+    scope: disclosure.Scope
+    labels: tuple[tuple[int, str], ...] = ()
+    own: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, scope, labels: dict | None = None, own: Iterable[int] = ()) -> View:
+        return cls(
+            scope=scope,
+            labels=tuple(sorted((labels or {}).items())),
+            own=tuple(sorted(own)),
+        )
+
+
+# --- The versions of the inputs ----------------------------------------------------------------
+
+
+def _total(queryset, expression):
+    """A scalar subquery: `expression` over every row of `queryset` (no grouping)."""
+    return Subquery(
+        queryset.order_by()
+        .annotate(_all=Value(1, output_field=IntegerField()))
+        .values("_all")
+        .annotate(v=expression)
+        .values("v")[:1]
+    )
+
+
+def _row(instance: Model) -> tuple:
+    """Every concrete field's value of an instance already loaded (no query)."""
+    return tuple((f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields)
+
+
+def collaborative_versions(collaborative) -> tuple:
+    """The version of every input a collaborative's fragments read, in two queries: series
+    data versions, chart results, roles, phases, marks, annotations, chart edits, stretch
+    targets and measure settings (one query of scalar subqueries), then the teams with
+    their dates, status and naming terms. The collaborative's own fields (phase, due days,
+    rules, whether members are named by default) come from the instance the view loaded.
+    """
+    from collaboratives.models import Collaborative, StretchTarget, Team
+    from governance.models import RoleAssignment
+    from measures.models import (
+        Annotation,
+        ChartEdit,
+        ChartResult,
+        CollaborativeMeasure,
+        Measure,
+        MeasureSettingChange,
+        Phase,
+        PointMark,
+        Series,
+    )
+
+    cid = collaborative.pk
+    series = Series.objects.filter(team__collaborative_id=cid)
+    results = ChartResult.objects.filter(series__team__collaborative_id=cid)
+    on_series = {"series__team__collaborative_id": cid}
+    stamps = {
+        "data": _total(series, Coalesce(Sum("data_version"), 0)),
+        "series": _total(series, Count("id")),
+        "series_max": _total(series, Max("id")),
+        "results": _total(results, Count("id")),
+        "results_max": _total(results, Max("id")),
+        "computed": _total(results, Max("computed_at")),
+        # Roles anywhere: a role change is rare, and who may see what can turn on a role
+        # held elsewhere (a director's AHSN, a national viewer).
+        "roles": _total(RoleAssignment.objects.all(), Count("id")),
+        "roles_max": _total(RoleAssignment.objects.all(), Max("id")),
+        "phases": _total(Phase.objects.filter(**on_series), Count("id")),
+        "phases_max": _total(Phase.objects.filter(**on_series), Max("id")),
+        "marks": _total(PointMark.objects.filter(**on_series), Count("id")),
+        "marks_max": _total(PointMark.objects.filter(**on_series), Max("id")),
+        "notes": _total(Annotation.objects.filter(**on_series), Count("id")),
+        "notes_max": _total(Annotation.objects.filter(**on_series), Max("id")),
+        "team_notes": _total(Annotation.objects.filter(team__collaborative_id=cid), Max("id")),
+        "edits": _total(ChartEdit.objects.filter(**on_series), Max("id")),
+        "targets": _total(StretchTarget.objects.filter(collaborative_id=cid), Count("id")),
+        "targets_max": _total(StretchTarget.objects.filter(collaborative_id=cid), Max("id")),
+        "settings": _total(
+            MeasureSettingChange.objects.filter(measure__in_collaboratives__collaborative_id=cid),
+            Max("id"),
+        ),
+    }
+    row = Collaborative.objects.filter(pk=cid).annotate(**stamps).values(*stamps).first() or {}
+    teams = list(
+        Team.objects.filter(collaborative_id=cid)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "organisation_id",
+            "unit",
+            "status",
+            "joined_on",
+            "withdrawn_on",
+            "consents_to_be_named",
+            "pseudonym",
+        )
+    )
+    # The measure set and its measures as they are now: direction, target, chart type,
+    # frequency, multiplier, the flags the disclosure rules read.
+    measure_set = list(
+        CollaborativeMeasure.objects.filter(collaborative_id=cid).order_by("pk").values()
+    )
+    measures = list(
+        Measure.objects.filter(in_collaboratives__collaborative_id=cid).order_by("pk").values()
+    )
+    return (
+        tuple(sorted(row.items())),
+        _row(collaborative),
+        tuple(teams),
+        tuple(tuple(sorted(m.items())) for m in measure_set),
+        tuple(tuple(sorted(m.items())) for m in measures),
+    )
+
+
+def complete_periods(collaborative, versions: tuple, *, today: dt.date) -> tuple:
+    """The latest complete period of each frequency (measures.completeness), itself cached
+    under the collaborative's versions and the day: it moves only when data is entered
+    (the series' versions), a team joins or leaves (the teams) or a due date passes (the
+    day)."""
+    from measures.completeness import complete_cutoffs
+
+    def build():
+        return tuple(sorted(complete_cutoffs([collaborative], today=today).items()))
+
+    return cached(
+        "complete_periods",
+        _digest(("complete_periods", collaborative.pk, versions, today)),
+        build,
+    )
+
+
+def summary_versions() -> tuple:
+    """The reporting summaries' version, in one query: how many rows, the newest row and the
+    newest computation (a recompute overwrites the current month's row)."""
+    from dashboards.models import ReportingSummary
+
+    return tuple(
+        sorted(
+            ReportingSummary.objects.aggregate(
+                n=Count("id"), newest=Max("id"), computed=Max("computed_at")
+            ).items()
+        )
+    )
+
+
+# --- Keys, reading and writing -----------------------------------------------------------------
+
+
+def _digest(parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def key(
+    name: str,
+    *,
+    objects: Iterable[Any],
+    filters: dict | None,
+    view: View,
+    versions: tuple,
+    today: dt.date,
+    periods: tuple = (),
+) -> str:
+    """The fragment's key: its name and a digest of everything it depends on (the module
+    docstring lists what that is)."""
+    parts = (
+        VERSION,
+        name,
+        tuple(objects),
+        tuple(sorted((filters or {}).items())),
+        view,
+        versions,
+        periods,
+        today,
+        disclosure.rules(),
+    )
+    return _digest(parts)
+
+
+def cache_key(name: str, digest: str) -> str:
+    return f"{PREFIX}:{name}:{digest}"
+
+
+def collaborative_digest(
+    name: str,
+    collaborative,
+    *,
+    objects: Iterable[Any] = (),
+    filters: dict | None = None,
+    view: View,
+    today: dt.date | None = None,
+) -> str | None:
+    """The key of a fragment of `collaborative`'s figures, or None when the cache is off
+    (then nothing is read to make it). Costs three queries, plus the latest complete
+    periods' when they are not cached yet."""
+    if not enabled():
+        return None
+    today = today or timezone.localdate()
+    versions = collaborative_versions(collaborative)
+    return key(
+        name,
+        objects=(collaborative.pk, *objects),
+        filters=filters,
+        view=view,
+        versions=versions,
+        periods=complete_periods(collaborative, versions, today=today),
+        today=today,
+    )
+
+
+def cached(name: str, digest: str | None, build: Callable[[], Any]) -> Any:
+    """The fragment under `digest`, built by `build()` and kept when it is not there yet
+    (or built every time when the cache is off: `digest` None)."""
+    if digest is None or not enabled():
+        return build()
+    store = _cache()
+    full = cache_key(name, digest)
+    missing = object()
+    value = store.get(full, missing)
+    if value is not missing:
+        stats[(name, "hit")] += 1
+        return value
+    stats[(name, "miss")] += 1
+    value = build()
+    store.set(full, value, _timeout())
+    return value
+
+
+def rendered(name: str, digest: str | None, template: str, build: Callable[[], dict]) -> SafeString:
+    """A fragment's HTML: `template` rendered with the context `build()` gives, without the
+    request, so that no CSRF token, CSP nonce or signed-in person can be in it."""
+    html = cached(name, digest, lambda: str(render_to_string(template, build())))
+    return mark_safe(html)  # noqa: S308 - rendered by Django's escaping templates above
+
+
+def clear() -> None:
+    """Forget every fragment (tests): clears the whole cache the fragments are kept in."""
+    _cache().clear()
+    stats.clear()
+
+
+# --- Conditional GET for htmx partials ------------------------------------------------------
+
+
+def etag(digest: str) -> str:
+    """The ETag of a response that is one fragment: its key (see `conditional`)."""
+    return f'"{digest[:40]}"'
+
+
+def conditional(
+    request: HttpRequest, digest: str | None, respond: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """A response made of one fragment, with the fragment's key as its ETag; 304 Not Modified
+    (without building the fragment) when the browser already holds it (If-None-Match).
+
+    The key changes whenever anything the fragment shows changes, and holds the viewer's
+    view, so the browser's copy is current exactly when the ETag matches. The response
+    says `Cache-Control: private, no-cache` (the browser keeps it, asks again before using
+    it, and no shared cache keeps it) and varies on the cookie (whose view it is) and on
+    HX-Request (the same URL without htmx is a whole page). Without a key (the cache off)
+    there is no ETag."""
+    if digest is None:
+        response = respond()
+    else:
+        tag = etag(digest)
+        wanted = parse_etags(request.headers.get("If-None-Match", ""))
+        response = HttpResponseNotModified() if tag in wanted or "*" in wanted else respond()
+        response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie", "HX-Request"])
+    return response
