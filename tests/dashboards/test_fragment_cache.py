@@ -1,0 +1,311 @@
+"""The dashboards' fragment cache (dashboards/fragments.py): never stale, never shared
+across views.
+
+Each invalidation test renders a fragment, renders it again unchanged (served from the
+cache: a hit, and no rebuild), changes one input, and renders again: the new content is
+shown, and it is what a build with the cache off gives. The cast is
+tests/dashboards/dashboard_cast.py: the falls collaborative with alpha and beta reporting
+falls per 1,000 bed days to December 2025, on 20 January 2026.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from collaboratives.models import StretchTarget, Team
+from governance.models import RoleAssignment
+from measures.models import DataPoint, DataPointRevision, Phase, PointMark
+from measures.writes import PointChange, datapoints_write
+from tests.cast import client_for
+from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast, charts
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+DECEMBER = dt.date(2025, 12, 1)
+
+
+@pytest.fixture
+def cast(monkeypatch, fragment_cache):
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    return build_dashboard_cast()
+
+
+def path(name, cast):
+    return reverse(f"dashboard_collaborative_{name}", args=[cast.falls.pk])
+
+
+class Reader:
+    """One viewer asking for one fragment's partial, counting the fragment's hits and
+    misses (dashboards.fragments.stats)."""
+
+    def __init__(self, fragments, settings, user, name, cast):
+        self.fragments, self.settings, self.name = fragments, settings, name
+        self.client = client_for(user)
+        self.url = path(name, cast)
+
+    def get(self) -> str:
+        response = self.client.get(self.url, headers=HTMX)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def built(self) -> str:
+        """The partial built with the cache off: what the cached answer must equal."""
+        self.settings.COLLAB_FRAGMENT_CACHE = False
+        try:
+            return self.get()
+        finally:
+            self.settings.COLLAB_FRAGMENT_CACHE = True
+
+    def counts(self) -> tuple[int, int]:
+        stats = self.fragments.stats
+        return stats[(self.name, "hit")], stats[(self.name, "miss")]
+
+
+@pytest.fixture
+def reader(fragment_cache, settings, cast):
+    def make(who, name):
+        user = who if not isinstance(who, str) else cast.users[who]
+        return Reader(fragment_cache, settings, user, name, cast)
+
+    return make
+
+
+def render_twice(r: Reader) -> str:
+    """Render, then render unchanged: the second answer comes from the cache."""
+    first = r.get()
+    hits, misses = r.counts()
+    assert r.get() == first
+    assert r.counts() == (hits + 1, misses), "an unchanged render must be a cache hit"
+    return first
+
+
+def assert_rebuilt(r: Reader, before: str) -> str:
+    """After a change: a miss, new content, and the content a build without cache gives."""
+    hits, misses = r.counts()
+    after = r.get()
+    assert r.counts() == (hits, misses + 1), "a changed input must change the key"
+    assert after != before
+    assert after == r.built()
+    return after
+
+
+def write(series, period, numerator, denominator=2000):
+    datapoints_write(
+        series=series,
+        changes=[PointChange(period, numerator, denominator)],
+        by=None,
+        source=DataPointRevision.Source.IMPORT,
+        today=TODAY,
+    )
+
+
+# --- Served from the cache ---------------------------------------------------------------------
+
+
+def test_an_unchanged_second_render_is_a_hit_and_makes_fewer_queries(reader):
+    r = reader("manager", "aggregate")
+    with CaptureQueriesContext(connection) as first:
+        content = r.get()
+    with CaptureQueriesContext(connection) as second:
+        assert r.get() == content
+    assert r.counts() == (1, 1)
+    assert len(second) < len(first)
+
+
+def test_viewers_with_the_same_view_share_a_fragment_and_other_views_do_not(reader, cast):
+    # Both run the collaborative: inside it, every team named, no team of their own.
+    reader("manager", "multiples").get()
+    shared = reader("falls_manager", "multiples")
+    shared.get()
+    assert shared.counts() == (1, 1)
+    # alpha's lead sees alpha first, as "Your team": a view of its own.
+    own = reader("lead", "multiples")
+    own.get()
+    assert own.counts() == (1, 2)
+    # Outside the collaborative: published figures, a view of its own too.
+    outside = reader("national", "multiples")
+    outside.get()
+    assert outside.counts() == (1, 3)
+
+
+def test_no_fragment_holds_a_csrf_token_a_nonce_or_a_persons_name(reader, cast, fragment_cache):
+    from django.core.cache import caches
+
+    for who in ("manager", "lead", "national", "faculty"):
+        for name in ("aggregate", "multiples"):
+            reader(who, name).get()
+        client_for(cast.users[who]).get(reverse("dashboard_collaborative", args=[cast.falls.pk]))
+        client_for(cast.users[who]).get(path("funnel", cast), headers=HTMX)
+    store = caches["fragments"]
+    keys = [k.split(":", 2)[2] for k in store._cache]  # locmem keys are ":version:key"
+    assert any(k.startswith("fragment:multiples:") for k in keys)
+    people = {u.person.name for u in cast.users.values() if hasattr(u, "person")}
+    people |= {u.username for u in cast.users.values()}
+    for k in keys:
+        text = repr(store.get(k))
+        assert "csrfmiddlewaretoken" not in text and "csrf" not in text.lower(), k
+        assert "nonce" not in text, k
+        for person in people:
+            assert not re.search(rf"\b{re.escape(person)}\b", text), (k, person)
+
+
+# --- Each input ------------------------------------------------------------------------------
+
+
+def test_a_new_data_point_shows(reader, cast):
+    r = reader("manager", "aggregate")
+    before = render_twice(r)
+    write(cast.alpha_series, DECEMBER, 777)  # alpha's December falls: 26 -> 777
+    after = assert_rebuilt(r, before)
+    assert "793" in after and "793" not in before  # 777 + beta's 16, the month's numerator
+
+
+def test_a_recompute_shows(reader, cast):
+    r = reader("manager", "multiples")
+    before = render_twice(r)
+    # The points change behind the chart's back: the multiples show stored charts, so
+    # nothing moves until the chart is recomputed.
+    DataPoint.objects.filter(series=cast.alpha_series, period_start=DECEMBER).update(numerator=777)
+    assert r.get() == before
+    charts([cast.alpha_series.pk])
+    after = assert_rebuilt(r, before)
+    assert "388.5" in after  # 777 falls over 2,000 bed days, per 1,000
+
+
+def test_a_role_change_shows(reader, cast):
+    viewer = cast.users["national"]
+    r = reader(viewer, "multiples")
+    before = render_twice(r)
+    RoleAssignment.objects.create(
+        person=viewer.person, role="clinical_lead", collaborative=cast.falls
+    )
+    after = assert_rebuilt(r, before)
+    assert after == reader("faculty", "multiples").get()  # now inside, as faculty see it
+
+
+def test_a_change_of_sharing_terms_shows(reader, cast):
+    Team.objects.filter(pk=cast.alpha.pk).update(consents_to_be_named=False)
+    r = reader("beta_lead", "multiples")
+    before = render_twice(r)
+    assert "Alpha Hospitals" not in before
+    Team.objects.filter(pk=cast.alpha.pk).update(consents_to_be_named=True)
+    after = assert_rebuilt(r, before)
+    assert "Alpha Hospitals" in after
+
+
+def test_a_due_date_passing_moves_the_complete_period(reader, cast, monkeypatch):
+    r = reader("manager", "aggregate")
+    before = render_twice(r)
+    assert "to Dec 2025" in before
+    # A month later January is past its due date (nobody entered it): it is complete now.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 2, 28))
+    after = assert_rebuilt(r, before)
+    assert "to Jan 2026" in after
+
+
+def test_a_direction_change_shows(reader, cast):
+    r = reader("manager", "multiples")
+    before = render_twice(r)
+    cast.falls_rate.direction = "up"
+    cast.falls_rate.save()
+    charts([cast.alpha_series.pk, cast.beta_series.pk])
+    assert_rebuilt(r, before)
+
+
+def test_a_target_change_shows(reader, cast):
+    r = reader("manager", "aggregate")
+    before = render_twice(r)
+    cast.cm.target = 7
+    cast.cm.save()
+    assert_rebuilt(r, before)
+
+
+def test_a_new_stretch_target_shows_on_the_page(reader, cast, fragment_cache):
+    client = client_for(cast.users["manager"])
+    page = reverse("dashboard_collaborative", args=[cast.falls.pk])
+    StretchTarget.objects.create(
+        collaborative=cast.falls,
+        measure=cast.falls_rate,
+        baseline_value=5,
+        baseline_period_start=dt.date(2024, 1, 1),
+        baseline_period_end=dt.date(2024, 12, 1),
+        target_value=3,
+        target_date=dt.date(2026, 12, 31),
+        reason="Set with the teams",
+        set_at=timezone.now() - dt.timedelta(days=2),
+    )
+    first = client.get(page).content.decode()
+    assert "31 December 2026" in first and "31 March 2027" not in first
+    client.get(page)
+    assert fragment_cache.stats[("progress", "hit")] == 1
+    StretchTarget.objects.create(
+        collaborative=cast.falls,
+        measure=cast.falls_rate,
+        baseline_value=5,
+        baseline_period_start=dt.date(2024, 1, 1),
+        baseline_period_end=dt.date(2024, 12, 1),
+        target_value=2,
+        target_date=dt.date(2027, 3, 31),
+        reason="Moved after the first year",
+        set_at=timezone.now() - dt.timedelta(days=1),
+    )
+    assert "31 March 2027" in client.get(page).content.decode()
+    assert fragment_cache.stats[("progress", "miss")] == 2
+
+
+@pytest.mark.parametrize("edit", ["phase", "mark"])
+def test_a_phase_or_mark_edit_shows(reader, cast, edit):
+    r = reader("manager", "multiples")
+    before = render_twice(r)
+    if edit == "phase":
+        Phase.objects.create(
+            series=cast.alpha_series, start_period=dt.date(2025, 10, 1), reason="New process"
+        )
+    else:
+        PointMark.objects.create(
+            series=cast.alpha_series, period_start=DECEMBER, kind="excluded", reason="Miscoded"
+        )
+    # The edit alone moves the key (the chart is recomputed after it commits) ...
+    hits, misses = r.counts()
+    assert r.get() == before
+    assert r.counts() == (hits, misses + 1)
+    # ... and the recomputed chart shows.
+    charts([cast.alpha_series.pk])
+    assert_rebuilt(r, before)
+
+
+def test_a_team_joining_shows(reader, cast):
+    r = reader("manager", "multiples")
+    before = render_twice(r)
+    add_teams(cast, 1)
+    after = assert_rebuilt(r, before)
+    assert "Extra 0 Hospitals" in after
+
+
+def test_a_team_withdrawing_shows(reader, cast):
+    r = reader("manager", "multiples")
+    before = render_twice(r)
+    assert "Beta Hospitals" in before
+    Team.objects.filter(pk=cast.beta.pk).update(
+        status=Team.Status.WITHDRAWN, withdrawn_on=dt.date(2026, 1, 10)
+    )
+    after = assert_rebuilt(r, before)
+    assert "Beta Hospitals" not in after
+
+
+def test_the_funnel_follows_a_new_data_point(reader, cast, fragment_cache):
+    client = client_for(cast.users["faculty"])
+    url = path("funnel", cast)
+    before = client.get(url, headers=HTMX).content.decode()
+    assert client.get(url, headers=HTMX).content.decode() == before
+    assert fragment_cache.stats[("funnel", "hit")] == 1
+    write(cast.beta_series, DECEMBER, 300)
+    after = client.get(url, headers=HTMX).content.decode()
+    assert fragment_cache.stats[("funnel", "miss")] == 2
+    assert after != before
