@@ -309,3 +309,45 @@ def test_the_funnel_follows_a_new_data_point(reader, cast, fragment_cache):
     after = client.get(url, headers=HTMX).content.decode()
     assert fragment_cache.stats[("funnel", "miss")] == 2
     assert after != before
+
+
+# --- Conditional GET on the htmx partials -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["aggregate", "multiples"])
+def test_a_partial_answers_304_to_its_etag_until_its_content_changes(reader, cast, name):
+    r = reader("manager", name)
+    response = r.client.get(r.url, headers=HTMX)
+    tag = response["ETag"]
+    assert tag.startswith('"') and tag.endswith('"')
+    assert response["Cache-Control"] == "private, no-cache"
+    vary = {v.strip().lower() for v in response["Vary"].split(",")}
+    assert {"cookie", "hx-request"} <= vary
+    again = r.client.get(r.url, headers={**HTMX, "If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == tag
+    assert again["Cache-Control"] == "private, no-cache"
+    assert "cookie" in again["Vary"].lower()
+    write(cast.alpha_series, DECEMBER, 777)
+    changed = r.client.get(r.url, headers={**HTMX, "If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != tag
+    assert changed.content
+
+
+def test_another_view_never_gets_a_304_for_a_tag_it_was_not_given(reader, cast):
+    manager = reader("manager", "multiples")
+    tag = manager.client.get(manager.url, headers=HTMX)["ETag"]
+    lead = reader("lead", "multiples")
+    response = lead.client.get(lead.url, headers={**HTMX, "If-None-Match": tag})
+    assert response.status_code == 200
+    assert response["ETag"] != tag
+
+
+def test_the_partial_on_a_page_of_its_own_has_no_etag(reader, cast):
+    r = reader("manager", "aggregate")
+    response = r.client.get(r.url)  # without htmx: the whole page, with its CSRF token
+    assert response.status_code == 200
+    assert not response.has_header("ETag")
+    assert r.get() in response.content.decode()

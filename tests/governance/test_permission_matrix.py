@@ -25,6 +25,11 @@ from tests.governance.matrix.world import build_world
 APPS = ("collaboratives", "measures", "governance", "dashboards", "reports")
 METHODS = ("GET", "POST")
 
+# The dashboards' fragment cache on (tests/conftest.py `fragment_cache`): one cache shared by
+# every viewer's requests within a test, so that a fragment cached for one viewer and served
+# to another with a different view would show here as a wrong answer or a leak.
+pytestmark = pytest.mark.usefixtures("fragment_cache")
+
 
 def table(app: str) -> dict:
     return importlib.import_module(f"tests.governance.matrix.{app}").MATRIX
