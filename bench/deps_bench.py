@@ -300,13 +300,15 @@ def bench_matplotlib(repeat: int) -> None:
     logging.getLogger("fpdf.svg").setLevel(logging.ERROR)  # "unsupported tag <metadata>"
 
     from reports.charts import aggregate_plot, assessment_plot, draw_pdf, funnel_plot, to_svg
-    from reports.pdf import ReviewPDF
+    from reports.pdf import FONT_FILES, ReviewPDF, font_dir
 
     rng = random.Random(16)
     measure = report_measure(65, rng)
     distribution = [{"score": s / 2, "teams": rng.randint(0, 12)} for s in range(2, 11)]
     pdf = ReviewPDF("bench", "bench")
     pdf.add_page()
+    for style, name in FONT_FILES.items():  # the family matplotlib's SVG text names
+        pdf.add_font("DejaVu Sans", style, str(font_dir() / name))
 
     def ours(make):
         def run():
