@@ -496,8 +496,16 @@ class CollaborativeLine:
 @dataclass
 class Programme:
     name: str
+    kind: str  # "National programme" or "Local priority"
     teams: str
     collaboratives: list[CollaborativeLine]
+
+
+def teams_words(tally: claims.TeamTally) -> str:
+    """ "2 of 5 teams improved" (dashboards.claims), or that none can be judged yet."""
+    if not tally.judged:
+        return "no team has enough data for a verdict yet"
+    return tally.words
 
 
 def outcome_words(rate: dict | None) -> str:
@@ -511,41 +519,54 @@ def outcome_words(rate: dict | None) -> str:
 
 
 def national_programmes(user) -> list[Programme]:
-    """The national programmes, each with its collaboratives (what a national viewer sees)."""
+    """The programmes (the national ones and any topic led in several regions, as the
+    national page compares them), then every other topic that has a collaborative, each
+    with its collaboratives linked: what a national viewer comes for. Figures are those
+    published outside a collaborative (governance.disclosure); no team is named."""
+    from collaboratives.models import Topic
     from dashboards.portfolio_views import _outcome_rate
     from dashboards.summaries import latest_summaries, programme_topic_ids
 
     if not access.principal(user).national:
         return []
-    from collaboratives.models import Topic
-
-    topics = list(Topic.objects.filter(pk__in=programme_topic_ids()).order_by("-kind", "name"))
-    programmes = latest_summaries("programme", [t.pk for t in topics])
+    compared = programme_topic_ids()
     collaboratives = list(
-        Collaborative.objects.filter(topic__in=topics).select_related("lead_ahsn").order_by("name")
+        Collaborative.objects.select_related("lead_ahsn", "topic").order_by("name")
     )
+    topics = {c.topic_id: c.topic for c in collaboratives}
+    topics.update({t.pk: t for t in Topic.objects.filter(pk__in=compared)})
+    national = Topic.Kind.NATIONAL
+    order = sorted(
+        topics.values(), key=lambda t: (t.pk not in compared, t.kind != national, t.name)
+    )
+    programmes = latest_summaries("programme", list(compared))
     payloads = latest_summaries("collaborative", [c.pk for c in collaboratives])
     out = []
-    for topic in topics:
-        lines = []
+    for topic in order:
+        lines, total = [], claims.TeamTally()
         for c in collaboratives:
             if c.topic_id != topic.pk:
                 continue
             payload = payloads.get(c.pk)
+            tally = claims.payload_teams(payload)
+            total = total + tally
             # Outside the collaborative's sharing terms, figures are published ones only.
             rate = _outcome_rate(payload) if payload else None
             lines.append(
                 CollaborativeLine(
                     collaborative=c,
                     url=reverse("dashboard_collaborative", args=[c.pk]),
-                    teams=claims.payload_teams(payload).words,
+                    teams=teams_words(tally),
                     outcome=outcome_words(rate),
                 )
             )
+        if topic.pk in programmes:  # the programme's own summary, as the national page reads
+            total = claims.payload_teams(programmes[topic.pk])
         out.append(
             Programme(
                 name=topic.name,
-                teams=claims.payload_teams(programmes.get(topic.pk)).words,
+                kind=topic.get_kind_display(),
+                teams=teams_words(total),
                 collaboratives=lines,
             )
         )
