@@ -10,9 +10,9 @@ rules it must come from, called here on the same database: the verdicts of
 `team_peer_position`, as the team's chart page reads them), `governance.reporting.overdue`,
 `PDSACycle.objects.overdue` and the calendar.
 
-A last test photographs the home page of each demo role at 320 and 1280 px wide (to
-/work/wt/shots/home_<role>_<width>.png when that folder exists, else test-artifacts) and
-checks that nothing scrolls sideways at 320 px.
+Two last tests photograph the home page of each demo role at 320 and 1280 px wide (to
+/work/wt/shots/home_<role>_<width>.png when that folder exists, else test-artifacts),
+checking that nothing scrolls sideways at 320 px, and run axe-core on each.
 """
 
 import datetime as dt
@@ -32,7 +32,7 @@ from governance.reporting import overdue, periods_owed
 from measures.models import ChartResult, DataPoint, Series
 from tests.conftest import ARTIFACTS
 from tests.journeys.counting import Counted
-from tests.journeys.test_journeys_browser import Camera, no_problems
+from tests.journeys.test_journeys_browser import AXE, RUN_AXE, Camera, no_problems
 from tests.test_browser import problems  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -204,3 +204,32 @@ def test_each_roles_home_at_320_and_1280(page, log_in, demo, problems):  # noqa:
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 assert scroll <= 320, f"{role}'s home scrolls sideways at 320px: {scroll}"
     no_problems(problems)
+
+
+def test_each_roles_home_has_no_serious_accessibility_violation(browser, live_server, demo):
+    """axe-core on each demo role's home page (injected into a context that bypasses the
+    content security policy, as in test_journeys_browser)."""
+    from django.conf import settings
+    from django.test import Client
+
+    found = []
+    for role in ("lead", "manager", "faculty", "director", "national"):
+        client = Client()
+        client.force_login(demo[role])
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        tab = context.new_page()
+        tab.set_default_timeout(30_000)
+        for width in (320, 1280):
+            tab.set_viewport_size({"width": width, "height": 900})
+            tab.goto("/")
+            tab.add_script_tag(path=str(AXE))
+            result = tab.evaluate(RUN_AXE)
+            found += [
+                (role, width, v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+        context.close()
+    assert found == []
