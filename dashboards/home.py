@@ -415,8 +415,10 @@ def attention_words(alerts: int, payload: dict | None) -> str:
 
 
 def director_sections(user, today: dt.date) -> list[DirectorSection]:
-    """Each AHSN the user directs: this quarter's contract review, collaboratives needing
-    attention."""
+    """Each AHSN the user directs: this quarter's contract review (among those asked for
+    during the calendar quarter holding `today`, the one that went furthest: signed off,
+    then built, then building; "Not started" when none was), and the collaboratives the
+    AHSN leads or partners in that need attention (`attention_words`)."""
     from dashboards.alerts import alerts_for_ahsn
     from dashboards.summaries import latest_summaries
     from reports.models import ContractReview
