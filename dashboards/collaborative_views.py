@@ -165,17 +165,20 @@ def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "measure-section":
         return render(request, "dashboards/collaborative.html#measure_section", context)
     scope = disclosure.scope_for(request.user, collaborative)
+    progress = None
+    if collaborative.current_stretch_target() is not None:
+        # The stretch target's progress, cached: it reads the whole collaborative's
+        # aggregate chart at the headline period.
+        progress = fragments.cached(
+            "progress",
+            fragments.collaborative_digest(
+                "progress", collaborative, view=fragments.View.of(scope), measure_set=entries
+            ),
+            lambda: stretch_progress(collaborative, entries, scope),
+        )
     context.update(
         {
-            # The stretch target's progress, cached: it reads the whole collaborative's
-            # aggregate chart at the headline period.
-            "progress": fragments.cached(
-                "progress",
-                fragments.collaborative_digest(
-                    "progress", collaborative, view=fragments.View.of(scope)
-                ),
-                lambda: stretch_progress(collaborative, entries, scope),
-            ),
+            "progress": progress,
             "can_monitor": access.can(request.user, access.MONITOR, collaborative),
         }
     )
@@ -202,10 +205,12 @@ def _partial(request, template: str, context: dict, *, digest: str | None = None
 
 
 def _measure_for(request, collaborative):
-    cm, window, _, _ = _pick(request, collaborative)
+    """The measure and window asked for, and the measure set as loaded (for the fragment
+    keys: dashboards.fragments)."""
+    cm, window, _, entries = _pick(request, collaborative)
     if cm is None:
         raise Http404("The collaborative has no measures yet")
-    return cm, window
+    return cm, window, entries
 
 
 # --- Small multiples -------------------------------------------------------------------------
@@ -231,7 +236,7 @@ def common_range(charts) -> list[float] | None:
 def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
     """Every active team's chart of the measure, small and on one y scale."""
     collaborative = access.collaborative_for(request.user, pk)
-    cm, window = _measure_for(request, collaborative)
+    cm, window, entries = _measure_for(request, collaborative)
     labels, own = team_labels(request.user, collaborative)
     scope = disclosure.scope_for(request.user, collaborative)
     digest = fragments.collaborative_digest(
@@ -240,6 +245,7 @@ def collaborative_multiples(request: HttpRequest, pk: int) -> HttpResponse:
         objects=[cm.pk],
         filters={"window": window},
         view=fragments.View.of(scope, labels, own),
+        measure_set=entries,
     )
     context = {
         "collaborative": collaborative,
@@ -325,7 +331,7 @@ class JudgementForm(NHSFormMixin, forms.Form):
     text = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
+def _funnel_context(request, collaborative, cm, window, entries, *, bound=None) -> dict:
     labels, own = team_labels(request.user, collaborative)
     scope = disclosure.scope_for(request.user, collaborative)
     highlight = next(iter(sorted(own)), None)
@@ -352,6 +358,7 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
             objects=[cm.pk],
             filters={"window": window},
             view=fragments.View.of(scope, labels, [highlight] if highlight else []),
+            measure_set=entries,
         ),
         build,
     )
@@ -422,8 +429,8 @@ def _funnel_context(request, collaborative, cm, window, *, bound=None) -> dict:
 def collaborative_funnel(request: HttpRequest, pk: int) -> HttpResponse:
     """The funnel plot of the teams' rates over the window, the viewer's team highlighted."""
     collaborative = access.collaborative_for(request.user, pk)
-    cm, window = _measure_for(request, collaborative)
-    context = _funnel_context(request, collaborative, cm, window)
+    cm, window, entries = _measure_for(request, collaborative)
+    context = _funnel_context(request, collaborative, cm, window, entries)
     return _partial(request, "dashboards/_funnel.html", context)
 
 
@@ -450,7 +457,7 @@ def variation_note(request: HttpRequest, pk: int, team_pk: int) -> HttpResponse:
         raise Http404("No such note")
     if collaborative.is_read_only:
         raise PermissionDenied
-    cm, window = _measure_for(request, collaborative)
+    cm, window, entries = _measure_for(request, collaborative)
     if form.is_valid():
         start, end = window_dates(cm, window)
         VariationNote.objects.create(
@@ -472,7 +479,7 @@ def variation_note(request: HttpRequest, pk: int, team_pk: int) -> HttpResponse:
         bound = None
     else:
         bound = (team.pk, (kind, form))
-    context = _funnel_context(request, collaborative, cm, window, bound=bound)
+    context = _funnel_context(request, collaborative, cm, window, entries, bound=bound)
     context["saved"] = bound is None
     status = 200 if bound is None else 400
     if request.htmx:
@@ -493,11 +500,15 @@ def variation_note(request: HttpRequest, pk: int, team_pk: int) -> HttpResponse:
 def collaborative_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart of the whole collaborative (weekly series rolled up to months)."""
     collaborative = access.collaborative_for(request.user, pk)
-    cm, window = _measure_for(request, collaborative)
+    cm, window, entries = _measure_for(request, collaborative)
     scope = disclosure.scope_for(request.user, collaborative)
     figure_id = f"aggregate-{cm.pk}"
     digest = fragments.collaborative_digest(
-        "aggregate", collaborative, objects=[cm.pk], view=fragments.View.of(scope)
+        "aggregate",
+        collaborative,
+        objects=[cm.pk],
+        view=fragments.View.of(scope),
+        measure_set=entries,
     )
     context = {
         "collaborative": collaborative,

@@ -121,12 +121,14 @@ def _row(instance: Model) -> tuple:
     return tuple((f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields)
 
 
-def collaborative_versions(collaborative) -> tuple:
+def collaborative_versions(collaborative, measure_set: Iterable | None = None) -> tuple:
     """The version of every input a collaborative's fragments read, in two queries: series
     data versions, chart results, roles, phases, marks, annotations, chart edits, stretch
-    targets and measure settings (one query of scalar subqueries), then the teams with
-    their dates, status and naming terms. The collaborative's own fields (phase, due days,
-    rules, whether members are named by default) come from the instance the view loaded.
+    targets and measure setting changes (one query of scalar subqueries), then the teams
+    with their dates, status and naming terms. The collaborative's own fields (phase, due
+    days, rules, whether members are named by default) come from the instance the view
+    loaded, and so do the measure set's rows and their measures when given (`measure_set`,
+    CollaborativeMeasure rows with their measure), else a third query reads them.
     """
     from collaboratives.models import Collaborative, StretchTarget, Team
     from governance.models import RoleAssignment
@@ -135,7 +137,6 @@ def collaborative_versions(collaborative) -> tuple:
         ChartEdit,
         ChartResult,
         CollaborativeMeasure,
-        Measure,
         MeasureSettingChange,
         Phase,
         PointMark,
@@ -188,19 +189,16 @@ def collaborative_versions(collaborative) -> tuple:
         )
     )
     # The measure set and its measures as they are now: direction, target, chart type,
-    # frequency, multiplier, the flags the disclosure rules read.
-    measure_set = list(
-        CollaborativeMeasure.objects.filter(collaborative_id=cid).order_by("pk").values()
-    )
-    measures = list(
-        Measure.objects.filter(in_collaboratives__collaborative_id=cid).order_by("pk").values()
-    )
+    # frequency, multiplier, the flags the disclosure rules read. From the rows the view
+    # loaded in this request (with their measures), else read here.
+    if measure_set is None:
+        measure_set = CollaborativeMeasure.objects.filter(collaborative_id=cid)
+        measure_set = list(measure_set.select_related("measure").order_by("pk"))
     return (
         tuple(sorted(row.items())),
         _row(collaborative),
         tuple(teams),
-        tuple(tuple(sorted(m.items())) for m in measure_set),
-        tuple(tuple(sorted(m.items())) for m in measures),
+        tuple(sorted((_row(e), _row(e.measure)) for e in measure_set)),
     )
 
 
@@ -279,15 +277,17 @@ def collaborative_digest(
     objects: Iterable[Any] = (),
     filters: dict | None = None,
     view: View,
+    measure_set: Iterable | None = None,
     today: dt.date | None = None,
 ) -> str | None:
     """The key of a fragment of `collaborative`'s figures, or None when the cache is off
-    (then nothing is read to make it). Costs three queries, plus the latest complete
-    periods' when they are not cached yet."""
+    (then nothing is read to make it). Costs two queries (three without `measure_set`,
+    the measure set as the view loaded it), plus the latest complete periods' when they
+    are not cached yet."""
     if not enabled():
         return None
     today = today or timezone.localdate()
-    versions = collaborative_versions(collaborative)
+    versions = collaborative_versions(collaborative, measure_set)
     return key(
         name,
         objects=(collaborative.pk, *objects),

@@ -8,11 +8,15 @@ notes of teams outside the limits runs at both. The count at the small size is p
 under a literal cap, and the large size must not exceed it (`django_assert_max_num_queries`).
 """
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from collaboratives.models import StretchTarget
 from dashboards.summaries import summaries_compute
 from tests.cast import client_for
 from tests.dashboards.portfolio_world import TODAY, add_teams, build_world
@@ -103,3 +107,42 @@ def test_recording_a_variation_note_does_not_query_per_team(django_assert_max_nu
     add_teams(world.falls, 10, world.falls_rate, ahsn=world.east)
     with django_assert_max_num_queries(count):
         assert client.post(url, post, **HTMX).status_code == 400
+
+
+# The pages and partials with a cached fragment (dashboards/fragments.py).
+CACHED = ["collaborative", "collaborative aggregate", "collaborative multiples"]
+CACHED.append("collaborative funnel")
+
+
+@pytest.mark.parametrize("name", CACHED)
+def test_the_second_render_from_the_fragment_cache_makes_fewer_queries(
+    fragment_cache, settings, name
+):
+    """With the fragment cache on, the first request builds the fragment and the second,
+    nothing having changed, reads it: fewer queries than building it (what the key costs
+    is the inputs' versions, not the figures)."""
+    user, url_name, objects, data, headers, _ = PAGES[name]
+    world = _world(10 if "funnel" in name else 2)
+    if name == "collaborative":  # the page's fragment is the stretch target's progress
+        StretchTarget.objects.create(
+            collaborative=world.falls,
+            measure=world.falls_rate,
+            baseline_value=10,
+            baseline_period_start=dt.date(2024, 1, 1),
+            baseline_period_end=dt.date(2024, 12, 1),
+            target_value=5,
+            target_date=dt.date(2026, 3, 31),
+            reason="Set with the teams",
+            set_at=timezone.now(),
+        )
+    get = _getter(client_for(world.users[user]), world, url_name, objects, data, headers)
+    assert get().status_code == 200  # a miss: built and kept
+    with CaptureQueriesContext(connection) as cached:
+        assert get().status_code == 200
+    assert fragment_cache.stats and all(n == 1 for n in fragment_cache.stats.values()), (
+        fragment_cache.stats
+    )  # each fragment: one miss, then one hit
+    settings.COLLAB_FRAGMENT_CACHE = False
+    with CaptureQueriesContext(connection) as built:
+        assert get().status_code == 200
+    assert len(cached) < len(built), (len(cached), len(built))
