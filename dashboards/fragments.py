@@ -299,6 +299,32 @@ def collaborative_digest(
     )
 
 
+def summary_digest(
+    name: str,
+    *,
+    objects: Iterable[Any],
+    filters: dict | None = None,
+    loaded: Iterable[Any] = (),
+    view: View,
+    today: dt.date | None = None,
+) -> str | None:
+    """The key of a fragment read from the reporting summaries (the portfolio's and national
+    tables), or None when the cache is off. `loaded` are the model instances (or rows as
+    dicts) the view read in this request and the fragment shows (collaboratives, topics,
+    AHSNs): their fields are part of the key. Costs one query."""
+    if not enabled():
+        return None
+    rows = tuple(_row(o) if isinstance(o, Model) else tuple(sorted(o.items())) for o in loaded)
+    return key(
+        name,
+        objects=objects,
+        filters=filters,
+        view=view,
+        versions=(summary_versions(), rows),
+        today=today or timezone.localdate(),
+    )
+
+
 def cached(name: str, digest: str | None, build: Callable[[], Any]) -> Any:
     """The fragment under `digest`, built by `build()` and kept when it is not there yet
     (or built every time when the cache is off: `digest` None)."""

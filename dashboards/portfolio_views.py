@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
-from dashboards import claims
+from dashboards import claims, fragments
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.models import ReportingSummary
 from dashboards.summaries import (
@@ -233,7 +233,6 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     collaboratives = list(
         Collaborative.objects.of_ahsn(ahsn).select_related("topic", "lead_ahsn").order_by("name")
     )
-    ids = [c.pk for c in collaboratives]
     months = snapshot_months(Level.AHSN, [ahsn.pk])
     current = months[0] if months else month_of(timezone.localdate())  # the newest snapshot
     compare, earlier = _compare_month(request.GET.get("compare"), months, current)
@@ -243,13 +242,57 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
         {"compare": compare.isoformat() if compare else ""},
         months=earlier,
     )
+    # The tables, cached (dashboards.fragments): they read the stored summaries and show
+    # counts as they may leave a collaborative, the same for every viewer of the portfolio.
+    tables = fragments.cached(
+        "portfolio",
+        fragments.summary_digest(
+            "portfolio",
+            objects=[ahsn.pk],
+            filters={**chosen, "compare": compare},
+            loaded=[
+                ahsn,
+                *collaboratives,
+                *(c.topic for c in collaboratives),
+                *(c.lead_ahsn for c in collaboratives),
+            ],
+            view=fragments.View.of(disclosure.OUTSIDE),
+        ),
+        lambda: _portfolio_tables(ahsn, collaboratives, chosen, compare),
+    )
+    alerts = alerts_for_ahsn(ahsn, request.user)
+    context = {
+        "ahsn": ahsn,
+        "form": form,
+        **tables,
+        "total": len(collaboratives),
+        "compare": compare,
+        "alerts": [
+            {
+                "alert": a,
+                "team": a.team.full_name
+                if access.may_name(request.user, a.team)
+                else a.team.pseudonym,
+            }
+            for a in alerts[:10]
+        ],
+        "alert_count": len(alerts),
+        "query": request.GET.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "dashboards/portfolio.html#results", context)
+    return render(request, "dashboards/portfolio.html", context)
+
+
+def _portfolio_tables(ahsn, collaboratives, chosen: dict, compare) -> dict:
+    """The portfolio's rows, their AHSN total and phases, from the stored summaries."""
+    ids = [c.pk for c in collaboratives]
     rows_now = latest_rows(Level.COLLABORATIVE, ids)
     before = summaries_for_month(Level.COLLABORATIVE, ids, compare) if compare else {}
     ahsn_now = latest_rows(Level.AHSN, [ahsn.pk]).get(ahsn.pk)
     ahsn_before = (
         summaries_for_month(Level.AHSN, [ahsn.pk], compare).get(ahsn.pk) if compare else None
     )
-
     shown = []
     for c in collaboratives:
         led = c.lead_ahsn_id == ahsn.pk
@@ -267,32 +310,13 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
                 **_row(now.payload if now else None, before.get(c.pk)),
             }
         )
-    alerts = alerts_for_ahsn(ahsn, request.user)
-    context = {
-        "ahsn": ahsn,
-        "form": form,
+    return {
         "rows": shown,
         "most_improvement": _most_improvement(shown, lambda r: r["collaborative"].name),
-        "total": len(collaboratives),
-        "compare": compare,
         "summary": _row(ahsn_now.payload if ahsn_now else None, ahsn_before),
         "phases": _phase_counts(ahsn_now.payload if ahsn_now else None),
         "computed_at": ahsn_now.computed_at if ahsn_now else None,
-        "alerts": [
-            {
-                "alert": a,
-                "team": a.team.full_name
-                if access.may_name(request.user, a.team)
-                else a.team.pseudonym,
-            }
-            for a in alerts[:10]
-        ],
-        "alert_count": len(alerts),
-        "query": request.GET.urlencode(),
     }
-    if request.htmx:
-        return render(request, "dashboards/portfolio.html#results", context)
-    return render(request, "dashboards/portfolio.html", context)
 
 
 def _phase_counts(payload: dict | None) -> list[tuple[str, int]]:
@@ -327,7 +351,43 @@ def national(request: HttpRequest) -> HttpResponse:
         NationalFilterForm, request.GET, {"topic": topics[0].pk if topics else ""}, topics=topics
     )
     topic = next((t for t in topics if t.pk == chosen["topic"]), None)
+    on_topic = (
+        list(
+            Collaborative.objects.filter(topic=topic)
+            .order_by("name")
+            .values("id", "name", "lead_ahsn_id", "phase")
+        )
+        if topic
+        else []
+    )
+    # The tables, cached (dashboards.fragments): stored summaries, counts as they may leave
+    # a collaborative, the same for every national viewer.
+    tables = fragments.cached(
+        "national",
+        fragments.summary_digest(
+            "national",
+            objects=[topic.pk if topic else None],
+            filters=chosen,
+            loaded=[*ahsns, *topics, *on_topic],
+            view=fragments.View.of(disclosure.OUTSIDE),
+        ),
+        lambda: _national_tables(topic, topics, ahsns, on_topic, chosen["phase"]),
+    )
+    context = {
+        "form": form,
+        "topic": topic,
+        "ahsn_count": len(ahsns),
+        "phase_label": dict(PHASES.choices).get(chosen["phase"], ""),
+        **tables,
+    }
+    if request.htmx:
+        return render(request, "dashboards/national.html#results", context)
+    return render(request, "dashboards/national.html", context)
 
+
+def _national_tables(topic, topics, ahsns, on_topic: list[dict], phase: str) -> dict:
+    """The programmes side by side, the chosen one region by region, every AHSN's totals:
+    from the stored summaries."""
     programmes = latest_rows(Level.PROGRAMME, [t.pk for t in topics])
     programme_rows = [
         {
@@ -343,7 +403,7 @@ def national(request: HttpRequest) -> HttpResponse:
         for t in topics
     ]
     ahsn_rows = latest_rows(Level.AHSN, [a.pk for a in ahsns])
-    regions = _regions(topic, ahsns, chosen["phase"]) if topic else []
+    regions = _regions(on_topic, ahsns, phase) if topic else []
     every_ahsn = [
         {
             "ahsn": a,
@@ -355,14 +415,10 @@ def national(request: HttpRequest) -> HttpResponse:
         }
         for a in ahsns
     ]
-    context = {
-        "form": form,
-        "topic": topic,
+    return {
         "programme_rows": programme_rows,
         "regions": [r for r in regions if not r["missing"]],
         "not_running": [r["ahsn"] for r in regions if r["missing"]],
-        "ahsn_count": len(ahsns),
-        "phase_label": dict(PHASES.choices).get(chosen["phase"], ""),
         "ahsn_rows": every_ahsn,
         "most_improved_ahsn": _most_improvement(every_ahsn, _ahsn_name),
         "most_improved_region": _most_improvement(
@@ -370,23 +426,15 @@ def national(request: HttpRequest) -> HttpResponse:
         ),
         "computed_at": max((r.computed_at for r in ahsn_rows.values()), default=None),
     }
-    if request.htmx:
-        return render(request, "dashboards/national.html#results", context)
-    return render(request, "dashboards/national.html", context)
 
 
 def _ahsn_name(row) -> str:
     return row["ahsn"].current_name
 
 
-def _regions(topic, ahsns, phase: str) -> list[dict]:
-    """One row per AHSN for the topic: its collaboratives on the topic (in `phase`, if
+def _regions(collaboratives: list[dict], ahsns, phase: str) -> list[dict]:
+    """One row per AHSN for the topic: its `collaboratives` on the topic (in `phase`, if
     given) added up from their stored summaries; AHSNs not running it say so."""
-    collaboratives = list(
-        Collaborative.objects.filter(topic=topic)
-        .order_by("name")
-        .values("id", "name", "lead_ahsn_id", "phase")
-    )
     if phase:
         collaboratives = [c for c in collaboratives if c["phase"] == phase]
     stored = latest_rows(Level.COLLABORATIVE, [c["id"] for c in collaboratives])

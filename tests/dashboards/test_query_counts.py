@@ -110,8 +110,16 @@ def test_recording_a_variation_note_does_not_query_per_team(django_assert_max_nu
 
 
 # The pages and partials with a cached fragment (dashboards/fragments.py).
-CACHED = ["collaborative", "collaborative aggregate", "collaborative multiples"]
-CACHED.append("collaborative funnel")
+CACHED = [
+    "collaborative",
+    "collaborative aggregate",
+    "collaborative multiples",
+    "collaborative funnel",
+    "portfolio",
+    "portfolio filtered",
+    "national",
+    "national filtered",
+]
 
 
 @pytest.mark.parametrize("name", CACHED)
