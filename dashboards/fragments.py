@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -48,8 +49,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Count, IntegerField, Max, Model, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Max, Model
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -105,32 +106,18 @@ class View:
 # --- The versions of the inputs ----------------------------------------------------------------
 
 
-def _total(queryset, expression):
-    """A scalar subquery: `expression` over every row of `queryset` (no grouping)."""
-    return Subquery(
-        queryset.order_by()
-        .annotate(_all=Value(1, output_field=IntegerField()))
-        .values("_all")
-        .annotate(v=expression)
-        .values("v")[:1]
-    )
-
-
 def _row(instance: Model) -> tuple:
     """Every concrete field's value of an instance already loaded (no query)."""
     return tuple((f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields)
 
 
-def collaborative_versions(collaborative, measure_set: Iterable | None = None) -> tuple:
-    """The version of every input a collaborative's fragments read, in two queries: series
-    data versions, chart results, roles, phases, marks, annotations, chart edits, stretch
-    targets and measure setting changes (one query of scalar subqueries), then the teams
-    with their dates, status and naming terms. The collaborative's own fields (phase, due
-    days, rules, whether members are named by default) come from the instance the view
-    loaded, and so do the measure set's rows and their measures when given (`measure_set`,
-    CollaborativeMeasure rows with their measure), else a third query reads them.
-    """
-    from collaboratives.models import Collaborative, StretchTarget, Team
+@functools.cache
+def _versions_sql() -> str:
+    """One query, one row: the versions of a collaborative's inputs (each `%s` is its id),
+    each part a single-row derived table, so that every table is read once. The roles are
+    read across the whole table: who may see what can turn on a role held elsewhere (a
+    director's AHSN, a national viewer), and roles change rarely."""
+    from collaboratives.models import StretchTarget, Team
     from governance.models import RoleAssignment
     from measures.models import (
         Annotation,
@@ -143,37 +130,60 @@ def collaborative_versions(collaborative, measure_set: Iterable | None = None) -
         Series,
     )
 
-    cid = collaborative.pk
-    series = Series.objects.filter(team__collaborative_id=cid)
-    results = ChartResult.objects.filter(series__team__collaborative_id=cid)
-    on_series = {"series__team__collaborative_id": cid}
-    stamps = {
-        "data": _total(series, Coalesce(Sum("data_version"), 0)),
-        "series": _total(series, Count("id")),
-        "series_max": _total(series, Max("id")),
-        "results": _total(results, Count("id")),
-        "results_max": _total(results, Max("id")),
-        "computed": _total(results, Max("computed_at")),
-        # Roles anywhere: a role change is rare, and who may see what can turn on a role
-        # held elsewhere (a director's AHSN, a national viewer).
-        "roles": _total(RoleAssignment.objects.all(), Count("id")),
-        "roles_max": _total(RoleAssignment.objects.all(), Max("id")),
-        "phases": _total(Phase.objects.filter(**on_series), Count("id")),
-        "phases_max": _total(Phase.objects.filter(**on_series), Max("id")),
-        "marks": _total(PointMark.objects.filter(**on_series), Count("id")),
-        "marks_max": _total(PointMark.objects.filter(**on_series), Max("id")),
-        "notes": _total(Annotation.objects.filter(**on_series), Count("id")),
-        "notes_max": _total(Annotation.objects.filter(**on_series), Max("id")),
-        "team_notes": _total(Annotation.objects.filter(team__collaborative_id=cid), Max("id")),
-        "edits": _total(ChartEdit.objects.filter(**on_series), Max("id")),
-        "targets": _total(StretchTarget.objects.filter(collaborative_id=cid), Count("id")),
-        "targets_max": _total(StretchTarget.objects.filter(collaborative_id=cid), Max("id")),
-        "settings": _total(
-            MeasureSettingChange.objects.filter(measure__in_collaboratives__collaborative_id=cid),
-            Max("id"),
+    q = connection.ops.quote_name
+
+    def t(model) -> str:
+        return q(model._meta.db_table)
+
+    series_to_team = (
+        f"JOIN {t(Series)} s ON s.id = x.series_id JOIN {t(Team)} tm ON tm.id = s.team_id "
+        "WHERE tm.collaborative_id = %s"
+    )
+    count_max = "COUNT(x.id), MAX(x.id)"
+    parts = [
+        (
+            f"SELECT COALESCE(SUM(x.data_version), 0), COUNT(x.id), MAX(x.id) FROM {t(Series)} x "
+            f"JOIN {t(Team)} tm ON tm.id = x.team_id WHERE tm.collaborative_id = %s"
         ),
-    }
-    row = Collaborative.objects.filter(pk=cid).annotate(**stamps).values(*stamps).first() or {}
+        f"SELECT COUNT(x.id), MAX(x.id), MAX(x.computed_at) FROM {t(ChartResult)} x "
+        + series_to_team,
+        f"SELECT {count_max} FROM {t(Phase)} x " + series_to_team,
+        f"SELECT {count_max} FROM {t(PointMark)} x " + series_to_team,
+        f"SELECT {count_max} FROM {t(ChartEdit)} x " + series_to_team,
+        f"SELECT {count_max} FROM {t(Annotation)} x " + series_to_team,
+        (
+            f"SELECT {count_max} FROM {t(Annotation)} x JOIN {t(Team)} tm ON tm.id = x.team_id "
+            "WHERE tm.collaborative_id = %s"
+        ),
+        f"SELECT {count_max} FROM {t(StretchTarget)} x WHERE x.collaborative_id = %s",
+        (
+            f"SELECT {count_max} FROM {t(MeasureSettingChange)} x WHERE x.measure_id IN "
+            f"(SELECT cm.measure_id FROM {t(CollaborativeMeasure)} cm "
+            "WHERE cm.collaborative_id = %s)"
+        ),
+        f"SELECT {count_max} FROM {t(RoleAssignment)} x",
+    ]
+    tables = ", ".join(f"({part}) p{i}" for i, part in enumerate(parts))
+    return f"SELECT * FROM {tables}"
+
+
+def collaborative_versions(collaborative, measure_set: Iterable | None = None) -> tuple:
+    """The version of every input a collaborative's fragments read, in two queries: series
+    data versions, chart results, roles, phases, marks, annotations, chart edits, stretch
+    targets and measure setting changes (one query: `_versions_sql`), then the teams
+    with their dates, status and naming terms. The collaborative's own fields (phase, due
+    days, rules, whether members are named by default) come from the instance the view
+    loaded, and so do the measure set's rows and their measures when given (`measure_set`,
+    CollaborativeMeasure rows with their measure), else a third query reads them.
+    """
+    from collaboratives.models import Team
+    from measures.models import CollaborativeMeasure
+
+    cid = collaborative.pk
+    with connection.cursor() as cursor:
+        sql = _versions_sql()
+        cursor.execute(sql, [cid] * sql.count("%s"))
+        row = cursor.fetchone()
     teams = list(
         Team.objects.filter(collaborative_id=cid)
         .order_by("pk")
@@ -195,7 +205,7 @@ def collaborative_versions(collaborative, measure_set: Iterable | None = None) -
         measure_set = CollaborativeMeasure.objects.filter(collaborative_id=cid)
         measure_set = list(measure_set.select_related("measure").order_by("pk"))
     return (
-        tuple(sorted(row.items())),
+        tuple(row),
         _row(collaborative),
         tuple(teams),
         tuple(sorted((_row(e), _row(e.measure)) for e in measure_set)),
