@@ -7,6 +7,7 @@ asks for one series with ``BatchResult.result(i)``.
 """
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -170,9 +171,13 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     keep_freed_memory()  # large batches: reuse freed pages instead of faulting in new ones
     specs = list(specs)
     S = len(specs)
-    keys = {}
-    for i, s in enumerate(specs):
-        keys.setdefault((s.chart, s.convention), []).append(i)
+    kinds = list(map(attrgetter("chart", "convention"), specs))
+    if len(set(kinds)) == 1:  # the usual case: one group, in input order
+        keys = {kinds[0]: range(S)}
+    else:
+        keys = {}
+        for i, kind in enumerate(kinds):
+            keys.setdefault(kind, []).append(i)
     out = {
         "status": np.zeros(S, dtype=np.int8),
         "rule": np.zeros(S, dtype=np.int8),
@@ -189,8 +194,8 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     where = np.zeros((S, 2), dtype=np.int64)
     groups = []
     for g, members in enumerate(keys.values()):
+        group_specs = specs if len(members) == S else [specs[i] for i in members]
         members = np.asarray(members)
-        group_specs = [specs[i] for i in members]
         res = E.compute(group_specs)
         groups.append((res, members))
         where[members, 0] = g

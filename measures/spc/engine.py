@@ -11,6 +11,7 @@ labels (``_labels``) and point types; and returns a ``Chart`` of flat arrays.
 """
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from . import rules as R
 from .spec import RATIO_CHARTS, RULES, SeriesSpec
 
 RULE = {name: i for i, name in enumerate(RULES)}
+DIRECTION = {"up": 1, "down": -1}  # improvement -> +1 / -1 (None: 0)
 # point types, as indexes into spec.POINT_TYPES
 COMMON, IMPROVEMENT, CONCERN, NEUTRAL_HIGH, NEUTRAL_LOW = range(5)
 
@@ -73,7 +75,7 @@ def _one_phase(lay: Layout) -> Layout:
 
 
 def _flat(specs, attr, lay, fill=np.nan):
-    parts = [getattr(s, attr) for s in specs]
+    parts = list(map(attrgetter(attr), specs))
     if all(v is None for v in parts):
         return np.full(lay.sid.shape[0], fill)
     for k, v in enumerate(parts):
@@ -84,10 +86,13 @@ def _flat(specs, attr, lay, fill=np.nan):
 
 def _mark(specs, attr, lay) -> np.ndarray:
     mask = np.zeros(lay.sid.shape[0], dtype=bool)
+    values = list(map(attrgetter(attr), specs))
+    if not any(values):  # the usual case: no series marks a point
+        return mask
     idx = [
-        lay.offsets[i] + np.asarray([j for j in getattr(s, attr) if j < s.y.shape[0]], dtype=int)
-        for i, s in enumerate(specs)
-        if getattr(s, attr)
+        lay.offsets[i] + np.asarray([j for j in v if j < specs[i].y.shape[0]], dtype=int)
+        for i, v in enumerate(values)
+        if v
     ]
     if idx:
         mask[np.concatenate(idx)] = True
@@ -98,7 +103,7 @@ def _run_rule_lengths(specs) -> tuple[np.ndarray, np.ndarray]:
     """Each series' shift and trend rule lengths (the same for a whole group unless Making
     Data Count series choose their own)."""
     S = len(specs)
-    if S == 0 or all(s.rules is None for s in specs):
+    if S == 0 or not any(map(attrgetter("rules"), specs)):  # rules: None or a non-empty dict
         first = specs[0] if S else None
         return (
             np.full(S, first.shift_length if S else 0, dtype=np.int64),
@@ -515,7 +520,7 @@ def compute(
         include = ~_mark(specs, "exclude", lay)
         v, valid = _values(chart, y, n)
         shift_s, trend_s = _run_rule_lengths(specs)
-        d = np.array([{"up": 1, "down": -1}.get(s.improvement, 0) for s in specs], dtype=np.int8)
+        d = np.array([DIRECTION.get(s.improvement, 0) for s in specs], dtype=np.int8)
     else:  # the same points as the drawn chart
         y, n, include, v, valid = drawn.y, drawn.n, drawn.include, drawn.value, drawn.valid
         per_series = np.asarray(baselines)
