@@ -374,12 +374,7 @@ def _anhoej_reference_rules(sq: _Sequence) -> dict:
 def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
     """Anhoej's runs analysis (any chart), or the IHI run chart rules; fills ``ph``."""
     rs, rside, G = sq.seg, sq.side, sq.G
-    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
-    n_useful = R.seg_count(useful, rs, G)
-    longest = R.seg_max(lens, rs, G)
-    us, uk = rs[useful], rside[useful]
-    starts = R._starts(us, uk[1:] != uk[:-1])
-    n_runs = np.bincount(us[starts], minlength=G)
+    n_useful, longest, n_runs = R.runs_summary(rside, rs, G)
     has = n_useful > 0
     ph["n_useful"] = n_useful.astype(float)
     if conv == "anhoej":
@@ -394,6 +389,7 @@ def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
         ph["runs_signal"] = (sig & has).astype(float)
         return {}
     # IHI run chart rules
+    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
     sflags = useful & (lens >= _per_point(shift_k, rs))
     tflags, tdir, tlen = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False)
     ltrend = R.seg_max(tlen, rs, G)
