@@ -364,11 +364,17 @@ class _Sequence:
 
 
 def _anhoej_reference_rules(sq: _Sequence) -> dict:
-    """The verdict's chart under Anhoej needs only the points of a run longer than the limit."""
-    _, lens, useful = R.shift(sq.side, sq.seg, 1, on_line_breaks=False)
-    n_useful = R.seg_count(useful, sq.seg, sq.G)
-    lmax = R.anhoej_longest_run_max(n_useful)
-    return {"runs": useful & (lens > lmax[sq.seg]) & (n_useful > 0)[sq.seg]}
+    """The verdict's chart under Anhoej needs only the points of a run longer than the limit:
+    each run (of useful points, those on the line skipped, as ``R.shift``) is judged once,
+    then its points flagged."""
+    idx = np.flatnonzero(sq.side)
+    us, uk = sq.seg[idx], sq.side[idx]
+    first = np.flatnonzero(R._starts(us, uk[1:] != uk[:-1]))
+    lens = np.diff(first, append=us.shape[0])
+    lmax = R.anhoej_longest_run_max(np.bincount(us, minlength=sq.G))
+    flags = np.zeros(sq.side.shape[0], dtype=bool)
+    flags[idx] = np.repeat(lens > lmax[us[first]], lens)
+    return {"runs": flags}
 
 
 def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
