@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from governance.history import AppendOnly
+
 
 class Person(models.Model):
     name = models.CharField(max_length=200)
@@ -222,14 +224,6 @@ class AuditSource(models.TextChoices):
     COMMAND = "command", "Command line"
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Audit entries are never changed.")
-
-    def delete(self):
-        raise TypeError("Audit entries are never deleted.")
-
-
 def _kept(model: str):
     """A reference that outlives what it points at: the history keeps the id of a deleted
     collaborative or a removed user, and deleting them never touches the history."""
@@ -243,7 +237,7 @@ def _kept(model: str):
     )
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """One change to one row that matters: who, when, from where, what before and after.
 
     Append-only: written by `governance.audit` as rows are saved or deleted, never
@@ -271,8 +265,6 @@ class AuditEntry(models.Model):
     reason = models.TextField(blank=True)
     source = models.CharField(max_length=8, choices=AuditSource.choices)
 
-    objects = AuditEntryQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
@@ -293,11 +285,3 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         who = self.actor_name or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who}: {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Audit entries are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit entries are never deleted.")
