@@ -42,8 +42,7 @@ from collaboratives.models import (
 from collaboratives.workflows import sponsor_attendance
 from dashboards import claims
 from governance import disclosure
-from governance.reporting import due_on
-from measures import periods as P
+from governance.reporting import periods_due
 from measures.completeness import headline_period
 from measures.models import DataPoint, Measure, Series
 
@@ -372,13 +371,10 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
     team_by_id = {t.pk: t for t in teams}
     for s in series:
         team = team_by_id[s.team_id]
-        first = max(start, collaborative.starts_on, team.joined_on)
-        last = min(d for d in (end, collaborative.ends_on, team.withdrawn_on, today) if d)
-        if last < first:
-            continue
-        for p in P.period_starts(s.measure.frequency, first, last):
-            if p < first or due_on(p, s.measure.frequency, collaborative.data_due_days) >= today:
-                continue
+        due = periods_due(
+            collaborative, team, s.measure.frequency, today=today, start=start, end=end
+        )
+        for p in due:
             expected[s.team_id] += 1
             filled[s.team_id] += (s.pk, p) in have
     for t in teams:
