@@ -72,28 +72,40 @@ ROLE_SCOPES |= Q(role__in=[Role.TRUST_LEAD, Role.TEAM_MEMBER]) & _scope(
 )
 
 
-class RoleAssignment(models.Model):
-    """One role held by one person in one scope: none, an AHSN, a collaborative or a team."""
+def _scope_key(model: str, related_name: str):
+    """The collaborative or team a role is held in (each model names its reverse accessor)."""
+    return models.ForeignKey(
+        model, on_delete=models.CASCADE, null=True, blank=True, related_name=related_name
+    )
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+
+class RoleInScope(models.Model):
+    """Abstract: a role and its scope, none (England), an AHSN, a collaborative or a team.
+
+    Held by a `RoleAssignment`, offered by an `Invitation`; `ROLE_SCOPES` is the constraint
+    each puts on its rows. The collaborative and the team are `_scope_key`s declared by
+    each model, so that each keeps its reverse accessor (`team.role_assignments`,
+    `team.invitations`)."""
+
     role = models.CharField(max_length=32, choices=Role.choices)
     ahsn = models.ForeignKey(
         "collaboratives.AHSN", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    collaborative = models.ForeignKey(
-        "collaboratives.Collaborative",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="role_assignments",
-    )
-    team = models.ForeignKey(
-        "collaboratives.Team",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="role_assignments",
-    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def scope(self):
+        return self.ahsn or self.collaborative or self.team or "England"
+
+
+class RoleAssignment(RoleInScope):
+    """One role held by one person in one scope: none, an AHSN, a collaborative or a team."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    collaborative = _scope_key("collaboratives.Collaborative", "role_assignments")
+    team = _scope_key("collaboratives.Team", "role_assignments")
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -123,8 +135,7 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.ahsn or self.collaborative or self.team or "England"
-        return f"{self.person}: {self.get_role_display()} ({scope})"
+        return f"{self.person}: {self.get_role_display()} ({self.scope})"
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -137,7 +148,7 @@ class InvitationQuerySet(models.QuerySet):
         )
 
 
-class Invitation(models.Model):
+class Invitation(RoleInScope):
     """An emailed invitation to take one role in one scope.
 
     The link carries a random token; only its SHA-256 is stored, so a copy of the
@@ -147,24 +158,8 @@ class Invitation(models.Model):
 
     email = models.EmailField()
     name = models.CharField(max_length=200)
-    role = models.CharField(max_length=32, choices=Role.choices)
-    ahsn = models.ForeignKey(
-        "collaboratives.AHSN", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    collaborative = models.ForeignKey(
-        "collaboratives.Collaborative",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="invitations",
-    )
-    team = models.ForeignKey(
-        "collaboratives.Team",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="invitations",
-    )
+    collaborative = _scope_key("collaboratives.Collaborative", "invitations")
+    team = _scope_key("collaboratives.Team", "invitations")
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -200,10 +195,6 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {self.get_role_display()} ({self.scope})"
-
-    @property
-    def scope(self):
-        return self.ahsn or self.collaborative or self.team or "England"
 
 
 # --- The audit trail ----------------------------------------------------------------------
