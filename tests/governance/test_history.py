@@ -116,3 +116,20 @@ def test_the_shared_shape_of_setting_changes_and_chart_edits():
     for model in (MeasureSettingChange, ChartEdit):
         assert shared <= {f.name for f in model._meta.fields}
         assert model._meta.ordering == ["-changed_at", "-id"]
+
+
+def test_the_admin_shows_every_history_model_read_only():
+    from django.contrib import admin
+    from django.contrib.auth.models import User
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = User.objects.create_superuser("admin", password="x")
+    registered = [m for m in HISTORY if admin.site.is_registered(m)]
+    assert registered  # the audit trail and the data point revisions at least
+    for model in registered:
+        model_admin = admin.site.get_model_admin(model)
+        assert model_admin.has_view_permission(request)
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_delete_permission(request)
