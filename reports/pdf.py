@@ -85,10 +85,6 @@ def balancing_words(balancing: list[dict]) -> str:
     )
 
 
-def _pct(v) -> str:
-    return percent_text(v)
-
-
 class ReviewPDF(FPDF):
     def __init__(self, title: str, running_head: str):
         super().__init__(orientation="portrait", unit="mm", format="A4")
@@ -484,7 +480,7 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
     pdf.table(
         ["Engagement", "In the period"],
         [
-            ["Data completeness (due values sent)", _pct(e["completeness"])],
+            ["Data completeness (due values sent)", percent_text(e["completeness"])],
             [
                 "Team stability (teams where someone left)",
                 f"{e['teams_with_leavers']} of {e['teams']} teams",
