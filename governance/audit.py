@@ -4,10 +4,9 @@ How a change is recorded:
 
 - Rows of the models in `TRACKED` write an `AuditEntry` as they are saved or deleted
   (model signals, so the views, forms, workflows and the admin are all caught without
-  each remembering to), in the same transaction as the change itself. The entry holds
-  the fields before and after, and the AHSN, collaborative and team it belongs to. The
-  demo seed is not audited: it writes its rows with `bulk_create`, which sends no signal,
-  and its data through `measures.writes`, which keeps the revisions instead.
+  each remembering to), in the same transaction as the change itself. The demo seed
+  writes with `bulk_create` and COPY, which send no signals: seeded rows have no entry. The entry
+  holds the fields before and after, and the AHSN, collaborative and team it belongs to.
 - Who acted and from where comes from a context: `AuditMiddleware` sets it for every
   request (web, admin or API), Celery tasks set it as they start (`task_prerun`), and
   code that acts for someone else says so with `acting_as(user, source=...)`.
