@@ -49,9 +49,9 @@ def test_the_reports_completeness_is_the_managers_pages_figure(cast):
     teams, summary = collaborative_compute(cast.falls, today=TODAY)
 
     assert engagement["completeness"] == round(6 / 9, 3)
-    assert summary["completeness"] == round(6 / 9, 4)
-    assert (summary["filled"], summary["expected"]) == (6, 9)
+    assert summary.completeness == round(6 / 9, 4)
+    assert (summary.totals.filled, summary.totals.expected) == (6, 9)
     rows = {r["team_id"]: r for r in doc["teams"]}
     for team, filled, owed in ((cast.alpha, 4, 5), (cast.beta, 2, 4)):
-        assert (teams[team.pk]["filled"], teams[team.pk]["expected"]) == (filled, owed)
+        assert (teams[team.pk].filled, teams[team.pk].expected) == (filled, owed)
         assert rows[team.pk]["completeness"] == round(filled / owed, 3)
