@@ -2,7 +2,7 @@
 
 For the measure chosen (`?measure=`, kept in the URL): every team's chart as small
 multiples on a common scale, the funnel plot over a window (`?window=` months), the
-aggregate chart of the whole collaborative, the teams table (dashboards.urls_portfolio)
+aggregate chart of the whole collaborative, the teams table (portfolio_views)
 and progress against the stretch target. Teams are named as the data-sharing terms say:
 by name to those who may open the team's page, otherwise by name only where the
 organisation agreed, else by pseudonym ("Team C"); the viewer's own team is highlighted.
