@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "measures",
     "dashboards",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
