@@ -453,21 +453,15 @@ def measure_set_rows(collaborative) -> list[dict]:
 # --- Collaboratives, AHSNs, programmes, the nation (from the stored summaries) ---------------
 
 
-def payload_teams(payload: dict | None) -> TeamTally:
-    """The teams tally stored in a collaborative, AHSN or programme summary."""
-    if not payload:
-        return TeamTally()
-    return TeamTally(
-        teams=payload.get("teams") or 0,
-        judged=payload.get("outcome_judged") or 0,
-        improved=payload.get("outcome_improved") or 0,
-        deteriorated=payload.get("outcome_deteriorated") or 0,
-    )
+def payload_teams(payload) -> TeamTally:
+    """The teams tally of a stored collaborative, AHSN or programme summary
+    (`dashboards.payloads.GroupSummary`; None: none stored)."""
+    return TeamTally() if payload is None else payload.team_tally
 
 
-def payload_measures(payload: dict | None) -> MeasureTally:
-    """The measures tally stored in a team summary."""
-    return MeasureTally.from_dict((payload or {}).get("measures"))
+def payload_measures(payload) -> MeasureTally:
+    """The measures tally of a stored team summary (`dashboards.payloads.TeamSummary`)."""
+    return MeasureTally() if payload is None else payload.measures
 
 
 def collaborative_claims(collaborative, *, viewer=None) -> TeamTally:
