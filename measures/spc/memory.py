@@ -13,7 +13,6 @@ macOS) it does nothing.
 """
 
 import ctypes
-import ctypes.util
 
 M_TRIM_THRESHOLD = -1  # glibc <malloc.h>
 M_MMAP_THRESHOLD = -3
@@ -36,7 +35,9 @@ def keep_freed_memory() -> bool:
 
 def _raise_thresholds() -> bool:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        # the process's own symbols: libc is linked in (ctypes.util.find_library would run
+        # a subprocess, on the first batch of a web request)
+        libc = ctypes.CDLL(None)
         mallopt = libc.mallopt
         gnu = libc.gnu_get_libc_version  # glibc only: musl has no such function
     except (OSError, AttributeError):
