@@ -26,7 +26,7 @@ Definitions (each written once, here):
   the headline period of the whole collaborative's chart (the latest complete period
   that enough teams reported, measures.completeness); a gain is claimed only where that
   chart's verdict is `improved`.
-- **Sustain alert.** Raised on a transition out of `improved` (measures.sustain
+- **Sustain alert.** Raised on a transition out of `improved` (dashboards.sustain
   `gain_lost`), never on a single point of concern.
 
 Verdicts and the counts of measures and teams are worked out once, on the raw data. The
@@ -48,6 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import OuterRef, Subquery
 
 from collaboratives.models import Team
+from dashboards.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
 from measures import figures
 from measures.completeness import (
     complete_cutoffs,
@@ -56,7 +57,6 @@ from measures.completeness import (
     last_day_of,
 )
 from measures.models import ChartResult, Measure, Series
-from measures.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
 
 IMPROVED = "improved"
 DETERIORATED = "deteriorated"
@@ -453,21 +453,15 @@ def measure_set_rows(collaborative) -> list[dict]:
 # --- Collaboratives, AHSNs, programmes, the nation (from the stored summaries) ---------------
 
 
-def payload_teams(payload: dict | None) -> TeamTally:
-    """The teams tally stored in a collaborative, AHSN or programme summary."""
-    if not payload:
-        return TeamTally()
-    return TeamTally(
-        teams=payload.get("teams") or 0,
-        judged=payload.get("outcome_judged") or 0,
-        improved=payload.get("outcome_improved") or 0,
-        deteriorated=payload.get("outcome_deteriorated") or 0,
-    )
+def payload_teams(payload) -> TeamTally:
+    """The teams tally of a stored collaborative, AHSN or programme summary
+    (`dashboards.payloads.GroupSummary`; None: none stored)."""
+    return TeamTally() if payload is None else payload.team_tally
 
 
-def payload_measures(payload: dict | None) -> MeasureTally:
-    """The measures tally stored in a team summary."""
-    return MeasureTally.from_dict((payload or {}).get("measures"))
+def payload_measures(payload) -> MeasureTally:
+    """The measures tally of a stored team summary (`dashboards.payloads.TeamSummary`)."""
+    return MeasureTally() if payload is None else payload.measures
 
 
 def collaborative_claims(collaborative, *, viewer=None) -> TeamTally:
@@ -643,8 +637,8 @@ def collaborative_progress(collaborative, *, today: dt.date, scope=None) -> Prog
     (`scope`, governance.disclosure) reads the value from the chart of published figures
     when the measure counts people.
     """
+    from dashboards.aggregate import aggregate_chart
     from governance import disclosure
-    from measures.aggregate import aggregate_chart
 
     target = collaborative.current_stretch_target()
     if target is None:

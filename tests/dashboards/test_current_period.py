@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import Collaborative, StretchTarget
+from dashboards.aggregate import aggregate_chart, funnel_for
 from dashboards.collaborative_views import stretch_progress, window_dates
 from dashboards.models import ReportingSummary
 from dashboards.summaries import latest_summaries, summaries_compute
+from dashboards.sustain import alerts_detect
 from measures import recompute
-from measures.aggregate import aggregate_chart, funnel_for
 from measures.completeness import previous_period_start
 from measures.models import (
     ChartResult,
@@ -31,7 +32,6 @@ from measures.models import (
     SustainAlert,
 )
 from measures.periods import period_start_for, period_starts
-from measures.sustain import alerts_detect
 from measures.writes import PointChange, datapoints_write
 from reports.content import review_document
 from tests.cast import START, build_cast, client_for
@@ -114,7 +114,10 @@ def everything(cast) -> dict:
     start, end = window_dates(cast.cm, "12")
     funnel = funnel_for(cast.cm, start=start, end=end)
     summaries = {
-        level: _without(latest_summaries(level, ids), {"data_version"})
+        # every stored figure: the payloads as stored (JSON), less their provenance
+        level: _without(
+            {pk: s.to_json() for pk, s in latest_summaries(level, ids).items()}, {"data_version"}
+        )
         for level, ids in (
             (Level.TEAM, [cast.alpha.pk, cast.beta.pk]),
             (Level.COLLABORATIVE, [cast.falls.pk]),
@@ -207,10 +210,10 @@ def test_a_back_dated_snapshot_reads_the_charts_to_the_complete_periods_of_that_
     world = build_world()
     summaries_compute(today=dt.date(2025, 1, 5))
     alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2025, 1, 1))
-    assert alpha[world.alpha.pk]["signals"]["improvement"] == 0
+    assert alpha[world.alpha.pk].signals.improvement == 0
     summaries_compute(today=dt.date(2025, 2, 5))  # January complete (every team sent it)
     alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2025, 2, 1))
-    assert alpha[world.alpha.pk]["signals"]["improvement"] == 1
+    assert alpha[world.alpha.pk].signals.improvement == 1
 
 
 def test_the_headline_waits_until_enough_teams_reported_a_complete_period(cast, settings):
