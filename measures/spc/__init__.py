@@ -5,12 +5,8 @@ See README.md beside this file for the conventions, the command lines and the so
 """
 
 from .batch import BatchResult, compute_batch
-from .charts import (
-    ChartResult,
-    Phase,
-    Point,
-    Signal,
-    Verdict,
+from .charts import ChartResult, Phase, Point, Signal, Verdict
+from .single import (
     c_chart,
     chart,
     g_chart,

@@ -5,8 +5,8 @@ The input and output contracts are in measures/spc/README.md. Needs no Django se
 
 import sys
 
-from .charts import chart
 from .cli import InputError, integer, main, number, numbers
+from .single import chart
 from .spec import CHARTS, CONVENTIONS, RATIO_CHARTS
 
 FIELDS = {

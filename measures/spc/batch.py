@@ -12,6 +12,7 @@ import numpy as np
 
 from . import engine as E
 from . import verdict as V
+from .charts import materialise
 from .spec import ASSURANCES, VARIATIONS, SeriesSpec
 
 VARIATION = {name: i for i, name in enumerate(VARIATIONS)}
@@ -86,8 +87,6 @@ class BatchResult:
 
     def result(self, i: int):
         """The full result of series ``i`` (see ``charts.ChartResult``)."""
-        from .charts import materialise
-
         return materialise(self, i)
 
 
