@@ -47,7 +47,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import OuterRef, Subquery
 
-from collaboratives.models import Team
+from collaboratives.models import AHSN, Team
+from dashboards.models import ReportingSummary
 from measures import figures
 from measures.completeness import (
     complete_cutoffs,
@@ -471,37 +472,28 @@ def payload_measures(payload: dict | None) -> MeasureTally:
 
 
 def collaborative_claims(collaborative, *, viewer=None) -> TeamTally:
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
     level = ReportingSummary.Level.COLLABORATIVE
-    return payload_teams(latest_summaries(level, [collaborative.pk]).get(collaborative.pk))
+    summaries = ReportingSummary.objects.latest_payloads(level, [collaborative.pk])
+    return payload_teams(summaries.get(collaborative.pk))
 
 
 def ahsn_claims(ahsn, *, viewer=None) -> TeamTally:
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
-    return payload_teams(latest_summaries(ReportingSummary.Level.AHSN, [ahsn.pk]).get(ahsn.pk))
+    summaries = ReportingSummary.objects.latest_payloads(ReportingSummary.Level.AHSN, [ahsn.pk])
+    return payload_teams(summaries.get(ahsn.pk))
 
 
 def programme_claims(topic, *, viewer=None) -> TeamTally:
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
     level = ReportingSummary.Level.PROGRAMME
-    return payload_teams(latest_summaries(level, [topic.pk]).get(topic.pk))
+    return payload_teams(ReportingSummary.objects.latest_payloads(level, [topic.pk]).get(topic.pk))
 
 
 def nation_claims(*, viewer=None) -> TeamTally:
     """Every AHSN's lead collaboratives added up (each collaborative counted once)."""
-    from collaboratives.models import AHSN
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
     ids = AHSN.objects.values_list("pk", flat=True)
     total = TeamTally()
-    for payload in latest_summaries(ReportingSummary.Level.AHSN, ids).values():
+    for payload in ReportingSummary.objects.latest_payloads(
+        ReportingSummary.Level.AHSN, ids
+    ).values():
         total = total + payload_teams(payload)
     return total
 

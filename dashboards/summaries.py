@@ -67,8 +67,7 @@ def previous_month(month: dt.date) -> dt.date:
 
 def latest_summaries(level: str, ids: Iterable[int]) -> dict[int, dict]:
     """The newest payload of each object, in one query: {object id: payload}."""
-    rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids))
-    return {r.object_id: r.payload for r in rows.latest_per_object()}
+    return ReportingSummary.objects.latest_payloads(level, ids)
 
 
 def latest_rows(level: str, ids: Iterable[int]) -> dict[int, ReportingSummary]:
