@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from collaboratives.models import VisibleQuerySet
+from governance import scopes
 
 
 class MeasureKind(models.TextChoices):
@@ -40,6 +41,11 @@ class MeasureChartType(models.TextChoices):
     C = "c", "C chart (count)"
     G = "g", "G chart (opportunities or days between events)"
     T = "t", "T chart (time between events)"
+
+
+class MeasureQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        return scopes.visible(self, user, scopes.measures_q)
 
 
 class Measure(models.Model):
@@ -96,7 +102,7 @@ class Measure(models.Model):
     )
     archived_at = models.DateTimeField(null=True, blank=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = MeasureQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -191,6 +197,11 @@ class CollaborativeMeasure(models.Model):
         return self.direction or self.measure.direction
 
 
+class SeriesQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        return scopes.visible(self, user, scopes.series_q)
+
+
 class Series(models.Model):
     """One team's data for one measure. `data_version` rises with every write to its points."""
 
@@ -206,7 +217,7 @@ class Series(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = SeriesQuerySet.as_manager()
 
     class Meta:
         ordering = ["team", "measure__name"]
