@@ -16,6 +16,11 @@ An AHSN's collaboratives are those it leads or partners in; an improvement manag
 holding the AHSN scope runs those it leads and reads those it partners in.
 A team's own custom measures (and their series) are team-private.
 
+Which rows each role reaches is written once, in governance.scopes: the `Principal` (a
+user's role scopes as plain ids) and one Q-builder per guarded model, applied by the model's
+QuerySet (`Team.objects.visible_to(user)`). That module imports no app model; this one sits
+above the models, and decides what a user may do to one object and fetches it.
+
 Who is inside a collaborative's data-sharing terms (`inside`, `inside_q`) and who may see a
 team's name (`may_name`) are decided here too; what each viewer is then shown of the
 figures is governance.disclosure's.
