@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "measures",
     "dashboards",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -326,7 +327,7 @@ CELERY_BEAT_SCHEDULE = {
     # Once a day: email each team lead whose data has become COLLAB_REMINDER_DAYS_LATE late.
     "data-reminders": {"task": "measures.tasks.data_reminders_send", "schedule": 24 * 60 * 60.0},
     # Once a day: sustain alerts for charts in the sustain phase (a gain fading).
-    "sustain-alerts": {"task": "measures.tasks.sustain_alerts_sweep", "schedule": 24 * 60 * 60.0},
+    "sustain-alerts": {"task": "dashboards.tasks.sustain_alerts_sweep", "schedule": 24 * 60 * 60.0},
     # Once a day: recompute the charts whose latest complete period has moved (issue 14).
     "complete-periods": {
         "task": "measures.tasks.complete_periods_advance",

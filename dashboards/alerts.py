@@ -1,6 +1,6 @@
 """Sustain alerts as the dashboards show them: open alerts (not cleared), newest first.
 
-Raised in measures.sustain when a chart is recomputed; read here by the team page and
+Raised in dashboards.sustain when a chart is recomputed; read here by the team page and
 the AHSN portfolio page. Callers have already checked that the user may see the team or
 the AHSN (governance.access).
 """

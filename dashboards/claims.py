@@ -26,7 +26,7 @@ Definitions (each written once, here):
   the headline period of the whole collaborative's chart (the latest complete period
   that enough teams reported, measures.completeness); a gain is claimed only where that
   chart's verdict is `improved`.
-- **Sustain alert.** Raised on a transition out of `improved` (measures.sustain
+- **Sustain alert.** Raised on a transition out of `improved` (dashboards.sustain
   `gain_lost`), never on a single point of concern.
 
 Verdicts and the counts of measures and teams are worked out once, on the raw data. The
@@ -49,6 +49,7 @@ from django.db.models import OuterRef, Subquery
 
 from collaboratives.models import AHSN, Team
 from dashboards.models import ReportingSummary
+from dashboards.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
 from measures import figures
 from measures.completeness import (
     complete_cutoffs,
@@ -57,7 +58,6 @@ from measures.completeness import (
     last_day_of,
 )
 from measures.models import ChartResult, Measure, Series
-from measures.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
 
 IMPROVED = "improved"
 DETERIORATED = "deteriorated"
@@ -635,8 +635,8 @@ def collaborative_progress(collaborative, *, today: dt.date, scope=None) -> Prog
     (`scope`, governance.disclosure) reads the value from the chart of published figures
     when the measure counts people.
     """
+    from dashboards.aggregate import aggregate_chart
     from governance import disclosure
-    from measures.aggregate import aggregate_chart
 
     target = collaborative.current_stretch_target()
     if target is None:

@@ -24,11 +24,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.models import Team
 from dashboards import claims
+from dashboards.aggregate import aggregate_chart, complete_end, funnel_for
 from dashboards.peers import peer_position
 from governance import access, disclosure
 from governance.forms import NHSFormMixin
 from measures import figures
-from measures.aggregate import aggregate_chart, complete_end, funnel_for
 from measures.data import scaled_by_multiplier
 from measures.models import ChartResult, DataPoint, Series, VariationNote
 from measures.periods import period_start_for

@@ -1,7 +1,7 @@
 """Where a team stands among its peers, in plain words, from the funnel plot.
 
 `peer_position(funnel, team_id)` reads one team's place on a funnel plot that has already
-been computed (`measures.aggregate.funnel_for`) and says it as a sentence a team lead can
+been computed (`dashboards.aggregate.funnel_for`) and says it as a sentence a team lead can
 act on: "Within the range expected of teams your size over the 12 months to Nov 2026", or
 "Higher than expected: above the 99.8% limit ...". It reads nothing from the database and
 computes no statistics of its own, so the words always agree with the funnel plot that the
@@ -82,7 +82,7 @@ def _judgement(side: str, direction: str) -> str:
 
 
 def peer_position(funnel, team_id: int, *, you: bool = True) -> PeerPosition:
-    """Where team `team_id` stands on `funnel` (a `measures.aggregate.Funnel`), in words.
+    """Where team `team_id` stands on `funnel` (a `dashboards.aggregate.Funnel`), in words.
 
     `you`: speak to the team ("teams your size", for its own people) or about it ("teams
     of its size", for faculty and managers reading a team's page).

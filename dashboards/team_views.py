@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards import claims
+from dashboards.aggregate import aggregate_chart, funnel_data_type, funnel_for
 from dashboards.alerts import alerts_for_team
 from dashboards.collaborative_views import DEFAULT_WINDOW, window_dates
 from dashboards.peers import PeerPosition, peer_position
 from governance import access, disclosure
 from governance.reporting import periods_owed
-from measures.aggregate import aggregate_chart, funnel_data_type, funnel_for
 from measures.models import ChartResult, CollaborativeMeasure, DataPoint, Measure, Series
 from measures.views import chart_panel
 

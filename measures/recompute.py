@@ -193,13 +193,11 @@ def _cutoffs_follow(results: list[ChartResult], today: dt.date | None) -> None:
 
 
 def _sustain_alerts(series_ids: list[int]) -> None:
-    """Raise sustain alerts from the new charts; a failure here never fails the charts
-    (the daily sweep checks again)."""
-    from measures.sustain import alerts_detect
-
+    """Have the sustain alerts (dashboards) raised from the new charts, sent by task name so
+    that measures never imports the dashboards above it; a failure here never fails the
+    charts (the daily sweep checks again)."""
     try:
-        with transaction.atomic():
-            alerts_detect(series_ids=series_ids)
+        jobs.send("dashboards.tasks.sustain_alerts_detect", series_ids)
     except Exception:
         log.exception("Sustain alerts for %d series failed", len(series_ids))
 

@@ -89,15 +89,6 @@ def data_reminders_send() -> int:
 
 
 @shared_task
-def sustain_alerts_sweep() -> int:
-    """Daily (beat): check every chart in the sustain phase for a fading gain, and send any
-    alert email still owed. Safe to run twice: alerts and emails happen once."""
-    from measures.sustain import alerts_sweep
-
-    return alerts_sweep()
-
-
-@shared_task
 def complete_periods_advance() -> int:
     """Daily (beat): recompute the charts whose latest complete period has moved. Safe to
     run twice: the second run finds nothing moved."""

@@ -464,7 +464,7 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
 
 
 def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today=None) -> dict:
-    from measures.aggregate import aggregate_chart, funnel_for, limit_curves
+    from dashboards.aggregate import aggregate_chart, funnel_for, limit_curves
 
     measure = cm.measure
     # complete periods only: both end at the latest complete period on `today`

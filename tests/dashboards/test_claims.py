@@ -7,7 +7,7 @@ import pytest
 
 from dashboards import claims
 from dashboards.claims import Candidate, MeasureVerdict, TeamTally
-from measures.sustain import gain_lost
+from dashboards.sustain import gain_lost
 
 
 def verdict(name, kind, status):

@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import Collaborative, StretchTarget
+from dashboards.aggregate import aggregate_chart, funnel_for
 from dashboards.collaborative_views import stretch_progress, window_dates
 from dashboards.models import ReportingSummary
 from dashboards.summaries import latest_summaries, summaries_compute
+from dashboards.sustain import alerts_detect
 from measures import recompute
-from measures.aggregate import aggregate_chart, funnel_for
 from measures.completeness import previous_period_start
 from measures.models import (
     ChartResult,
@@ -31,7 +32,6 @@ from measures.models import (
     SustainAlert,
 )
 from measures.periods import period_start_for, period_starts
-from measures.sustain import alerts_detect
 from measures.writes import PointChange, datapoints_write
 from reports.content import review_document
 from tests.cast import START, build_cast, client_for

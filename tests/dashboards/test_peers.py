@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from dashboards.aggregate import Funnel, FunnelTeam
 from dashboards.peers import MIN_TEAMS, peer_position
-from measures.aggregate import Funnel, FunnelTeam
 from measures.spc.funnel import FunnelResult, FunnelUnit, Limits
 
 START, END = dt.date(2025, 12, 1), dt.date(2026, 11, 1)

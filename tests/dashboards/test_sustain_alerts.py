@@ -8,11 +8,11 @@ from django.core import mail
 
 from collaboratives.models import Collaborative
 from dashboards.alerts import alerts_for_ahsn, alerts_for_team
+from dashboards.sustain import alerts_sweep
+from dashboards.tasks import sustain_alerts_sweep
 from measures import recompute
 from measures.models import CollaborativeMeasure, DataPoint, SustainAlert
 from measures.periods import period_starts
-from measures.sustain import alerts_sweep
-from measures.tasks import sustain_alerts_sweep
 from tests.cast import build_cast
 
 pytestmark = pytest.mark.django_db
@@ -164,8 +164,8 @@ def test_alerts_show_for_the_ahsn_whose_collaboratives_they_are_in(cast):
 def test_detection_reads_a_fixed_number_of_queries_however_many_series(
     cast, django_assert_max_num_queries
 ):
+    from dashboards.sustain import alerts_detect
     from measures.models import Series
-    from measures.sustain import alerts_detect
 
     fill(cast.alpha_series, BASELINE + IMPROVED + FADING)
     fill(cast.beta_series, BASELINE + IMPROVED + FADING)

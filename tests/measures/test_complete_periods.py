@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 
 from collaboratives.models import Organisation, Team
+from dashboards.aggregate import aggregate_chart, funnel_for
 from measures import figures, recompute
-from measures.aggregate import aggregate_chart, funnel_for
 from measures.completeness import (
     headline_period,
     is_complete,

@@ -23,7 +23,7 @@ data or too soon (insufficient data, no change).
 import random
 from dataclasses import dataclass, field, replace
 
-from governance.demo import content
+from demo import content
 
 
 @dataclass(frozen=True)

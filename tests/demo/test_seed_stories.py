@@ -10,11 +10,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from governance.demo import simulate
-from governance.demo.content import MeasureSpec, Sim
+from demo import simulate
+from demo.content import MeasureSpec, Sim
 from governance.models import RoleAssignment
 from measures.models import ChartResult, Measure
-from tests.governance.test_seed_demo import seed
+from tests.demo.test_seed_demo import seed
 
 LAST = dt.date(2026, 11, 30)
 FIRST = dt.date(2024, 12, 1)

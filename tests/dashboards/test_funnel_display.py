@@ -8,8 +8,8 @@ import math
 import pytest
 
 from collaboratives.models import Organisation, Team
+from dashboards.aggregate import LABEL_AREA, funnel_for, funnel_x_title, short_label
 from governance import disclosure
-from measures.aggregate import LABEL_AREA, funnel_for, funnel_x_title, short_label
 from measures.labels import place_labels
 from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
 from tests.cast import START, build_cast

@@ -19,7 +19,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from collaboratives.models import AHSN
-from governance.demo import builder, scenarios
+from demo import builder, scenarios
 from governance.models import Role
 
 

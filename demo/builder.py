@@ -49,9 +49,9 @@ from collaboratives.models import (
     Topic,
     _pseudonym_labels,
 )
-from governance.demo import content, names, simulate
-from governance.demo.content import Idea, MeasureSpec, TopicSpec
-from governance.demo.scenarios import CollabSpec, Scale
+from demo import content, names, simulate
+from demo.content import Idea, MeasureSpec, TopicSpec
+from demo.scenarios import CollabSpec, Scale
 from governance.models import Person, Role, RoleAssignment
 from measures.models import (
     Annotation,

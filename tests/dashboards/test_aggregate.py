@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import chi2, norm
 
 from collaboratives.models import Organisation, Team
-from measures.aggregate import Funnel, aggregate_chart, funnel_for, limit_curves
+from dashboards.aggregate import Funnel, aggregate_chart, funnel_for, limit_curves
 from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
 from measures.spc.funnel import funnel
 from tests.cast import START, build_cast

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from governance.demo.content import MeasureSpec, Sim
+from demo.content import MeasureSpec, Sim
 from measures.periods import next_period_start, period_start_for
 
 DAYS_PER_MONTH = 30.44

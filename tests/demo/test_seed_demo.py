@@ -19,7 +19,7 @@ from collaboratives.models import (
     StretchTarget,
     Team,
 )
-from governance.demo.builder import DEMO_PASSWORD, DEMO_USERS
+from demo.builder import DEMO_PASSWORD, DEMO_USERS
 from governance.models import Person, Role, RoleAssignment
 from measures.models import Annotation, DataPoint, DataPointRevision, Measure, Series
 

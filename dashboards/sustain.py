@@ -6,9 +6,10 @@ a gain), a `SustainAlert` is raised once for it, shown on the team's and the AHS
 pages, and its team lead is emailed once. A single point of concern under a gain that
 still holds raises nothing.
 
-`alerts_detect(series_ids=...)` runs where charts are recomputed (measures.recompute)
-and daily for every series in the sustain phase (measures.tasks.sustain_alerts_sweep),
-so a collaborative that moves into the phase is checked without waiting for new data.
+`alerts_detect(series_ids=...)` runs where charts are recomputed (measures.recompute sends
+dashboards.tasks.sustain_alerts_detect by name) and daily for every series in the sustain
+phase (dashboards.tasks.sustain_alerts_sweep), so a collaborative that moves into the phase
+is checked without waiting for new data.
 """
 
 import datetime as dt
