@@ -15,6 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     COLLAB_ENV=production
 WORKDIR /app
 
+# The contract review's PDF is set in DejaVu Sans (reports/pdf.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 

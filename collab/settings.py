@@ -143,6 +143,8 @@ TEMPLATES = [
 ]
 
 VAR_DIR = Path(envstr("COLLAB_VAR_DIR", str(BASE_DIR / "var")))
+# The DejaVu Sans files of the report's PDF; empty: where Linux puts them (reports/pdf.py).
+REPORT_FONT_DIR = envstr("COLLAB_FONT_DIR", "")
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
     # Health checks: a connection PostgreSQL dropped (a restart) is replaced at the next

@@ -274,8 +274,12 @@ class PhaseChange(models.Model):
         return f"{self.collaborative}: {self.from_phase} to {self.to_phase} on {self.moved_on}"
 
 
-def _pseudonym_labels(seed: str):
-    """Team labels in a stable shuffled order for one collaborative: C, Q, A, ... then AA, AB..."""
+def pseudonym_labels(seed: str):
+    """The labels a collaborative's teams are known by to their peers ("Team C"), in the
+    order `Team.save` hands them out: the 26 letters shuffled by `seed` (the collaborative's
+    slug), then AA, AB and so on. Whoever creates teams in bulk (the demo seed, where
+    `save` does not run) gives the n-th team the n-th label, so its teams carry the same
+    pseudonyms as teams added one by one."""
     letters = list(string.ascii_uppercase)
     random.Random(seed).shuffle(letters)
     yield from letters
@@ -369,7 +373,7 @@ class Team(models.Model):
                 "pseudonym", flat=True
             )
         )
-        for label in _pseudonym_labels(self.collaborative.slug):
+        for label in pseudonym_labels(self.collaborative.slug):
             if f"Team {label}" not in taken:
                 return f"Team {label}"
         raise ValueError("No pseudonym left")  # 702 labels: unreachable in practice

@@ -76,21 +76,35 @@ def collaborative_save(*, form, new_topic_name: str = "") -> Collaborative:
     return collaborative
 
 
-@transaction.atomic
-def collaborative_move_phase(*, collaborative: Collaborative, to_phase: str, on: dt.date, user):
-    """Move to another phase on a date and keep the move; closing sets the end date."""
-    PhaseChange.objects.create(
+def phase_move(
+    *, collaborative: Collaborative, to_phase: str, on: dt.date, by
+) -> tuple[PhaseChange, list[str]]:
+    """The rule of a phase move, in memory: the kept move (a `PhaseChange`, not saved) and
+    the collaborative's changed fields, set on it. Closing sets the end date to `on`.
+
+    `collaborative_move_phase` saves both; a bulk creator (the demo seed) saves many with
+    `bulk_create`, so every move follows the same rule whoever makes it."""
+    move = PhaseChange(
         collaborative=collaborative,
         from_phase=collaborative.phase,
         to_phase=to_phase,
         moved_on=on,
-        moved_by=user,
+        moved_by=by,
     )
     collaborative.phase = to_phase
     fields = ["phase"]
     if to_phase == Collaborative.Phase.CLOSED:
         collaborative.ends_on = on
         fields.append("ends_on")
+    return move, fields
+
+
+@transaction.atomic
+def collaborative_move_phase(*, collaborative: Collaborative, to_phase: str, on: dt.date, user):
+    """Move to another phase on a date and keep the move; closing sets the end date."""
+    move, fields = phase_move(collaborative=collaborative, to_phase=to_phase, on=on, by=user)
+    # The move first: the audit trail leaves the phase out of the collaborative's own entry.
+    move.save()
     collaborative.save(update_fields=fields)
 
 
@@ -252,6 +266,27 @@ def team_restore(*, team: Team) -> None:
     team.save(update_fields=["status", "withdrawn_on"])
 
 
+def membership_join(
+    *, team: Team, person: Person, role: str, joined_on: dt.date, left_on: dt.date | None = None
+) -> tuple[TeamMembership, list[str]]:
+    """The rule of joining a team, in memory: the membership (not saved) and the team's
+    changed fields, set on it. A lead or senior sponsor who joins becomes the team's own.
+
+    `membership_add` saves both; a bulk creator (the demo seed) saves many with
+    `bulk_create`, so a team's lead and sponsor are always among its members."""
+    membership = TeamMembership(
+        team=team, person=person, role=role, joined_on=joined_on, left_on=left_on
+    )
+    fields = []
+    if role == TeamMembership.Role.LEAD:
+        team.lead = person
+        fields.append("lead")
+    elif role == TeamMembership.Role.SPONSOR:
+        team.senior_sponsor = person
+        fields.append("senior_sponsor")
+    return membership, fields
+
+
 @transaction.atomic
 def membership_add(*, team: Team, data: dict) -> TeamMembership:
     """Record a person in the team; a lead or senior sponsor becomes the team's own."""
@@ -261,15 +296,12 @@ def membership_add(*, team: Team, data: dict) -> TeamMembership:
         job_title=data.get("job_title", ""),
         organisation=team.organisation,
     )
-    membership = TeamMembership.objects.create(
+    membership, fields = membership_join(
         team=team, person=person, role=data["role"], joined_on=data["joined_on"]
     )
-    if data["role"] == TeamMembership.Role.LEAD:
-        team.lead = person
-        team.save(update_fields=["lead"])
-    elif data["role"] == TeamMembership.Role.SPONSOR:
-        team.senior_sponsor = person
-        team.save(update_fields=["senior_sponsor"])
+    membership.save()
+    if fields:
+        team.save(update_fields=fields)
     return membership
 
 

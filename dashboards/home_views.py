@@ -1,4 +1,5 @@
-"""The home page: each role's dashboards first, then the collaboratives the user may see.
+"""The home page: what each of the user's roles comes for (dashboards.home), their
+dashboards, then the collaboratives the user may see.
 
 It lives in dashboards, above collaboratives, because it puts together what several apps
 show (the "start here" list from dashboards.start, the collaboratives list): the lower app
@@ -9,8 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from collaboratives.models import Collaborative, Team
+from dashboards.home import home_for
 from dashboards.start import start_here
 from governance import access
 
@@ -37,7 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "collaboratives": collaboratives,
             "can_create": access.ahsns_for_new_collaboratives(request.user).exists(),
             "can_invite": access.may_invite(request.user),
-            # Each role's dashboards first: what needs their attention, without clicking around.
+            # What each role comes for, then its dashboards, without clicking around.
+            "home": home_for(request.user, timezone.localdate()),
             "start_here": start_here(request.user),
         },
     )

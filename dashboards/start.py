@@ -44,7 +44,31 @@ def _team_detail(payload: dict | None, alerts: int) -> tuple[str, bool]:
             parts.append(f"{_plural(overdue, 'PDSA cycle')} overdue")
     if not parts:
         return "Your measures, PDSA ramps, scores and what is due.", False
-    return "; ".join(parts).capitalize() + ".", True
+    text = "; ".join(parts)  # not capitalize(): it would lower "PDSA"
+    return text[:1].upper() + text[1:] + ".", True
+
+
+def open_alerts(team_ids) -> dict[int, int]:
+    """{team id: its open sustain alerts}, for the teams that have any, in one query."""
+    alerts: dict[int, int] = {}
+    for team_id in SustainAlert.objects.filter(
+        team_id__in=list(team_ids), cleared_at__isnull=True
+    ).values_list("team_id", flat=True):
+        alerts[team_id] = alerts.get(team_id, 0) + 1
+    return alerts
+
+
+def team_attention(teams, payloads: dict) -> dict[int, str]:
+    """{team id: why it needs attention} for those of `teams` whose "Start here" card is
+    marked (fading gains, signals of concern, data missing, cycles overdue), from their
+    stored summaries (`payloads`, by team id) and open sustain alerts."""
+    alerts = open_alerts(t.pk for t in teams)
+    out = {}
+    for team in teams:
+        detail, attention = _team_detail(payloads.get(team.pk), alerts.get(team.pk, 0))
+        if attention:
+            out[team.pk] = detail
+    return out
 
 
 def start_here(user) -> list[Start]:
@@ -62,11 +86,7 @@ def start_here(user) -> list[Start]:
         )
         ids = [t.pk for t in teams]
         payloads = latest_summaries("team", ids) if ids else {}
-        alerts: dict[int, int] = {}
-        for team_id in SustainAlert.objects.filter(
-            team_id__in=ids, cleared_at__isnull=True
-        ).values_list("team_id", flat=True):
-            alerts[team_id] = alerts.get(team_id, 0) + 1
+        alerts = open_alerts(ids)
         for team in teams:
             detail, attention = _team_detail(payloads.get(team.pk), alerts.get(team.pk, 0))
             out.append(

@@ -4,6 +4,6 @@
 - `names`: made-up places, organisations and people.
 - `scenarios`: which collaboratives each scale builds (tiny, demo, national).
 - `simulate`: the numbers (pure numpy, no Django).
-- `builder`: turns a scenario into rows, writing data points only through
-  `measures.writes.datapoints_write`.
+- `builder`: turns a scenario into rows, loading data points only through
+  `measures.bulk.seed_load_points` (validated like every write, COPY on PostgreSQL).
 """

@@ -4,7 +4,8 @@ Everything is derived from stable strings (AHSN codes, collaborative slugs, ODS 
 unit and measure names) and `today`, never from primary keys or the clock, so two
 databases seeded with the same `--today` hold the same rows. Structure is written with
 `bulk_create` (one query per model and batch, whatever the scale); data points only
-through `measures.writes.datapoints_write`, one call per series.
+through `measures.bulk.seed_load_points` (validated like any write; COPY on PostgreSQL),
+one call per chunk of series, each revision dated when its team entered it.
 
 Steps (`seed()`): AHSNs, organisations, topics and measure libraries, people who log
 in, collaboratives with their staff, teams and their people, measure sets and stretch
@@ -31,6 +32,7 @@ from django.contrib.auth.models import User
 from django.db import connection, connections, transaction
 
 import collaboratives
+from collaboratives import workflows
 from collaboratives.models import (
     AHSN,
     Attendance,
@@ -47,23 +49,23 @@ from collaboratives.models import (
     TeamAssessment,
     TeamMembership,
     Topic,
-    _pseudonym_labels,
+    pseudonym_labels,
 )
 from demo import content, names, simulate
 from demo.content import Idea, MeasureSpec, TopicSpec
 from demo.scenarios import CollabSpec, Scale
 from governance.models import Person, Role, RoleAssignment
+from measures.bulk import seed_load_points
 from measures.models import (
     Annotation,
     CollaborativeMeasure,
-    DataPointRevision,
     Measure,
     Phase,
     PointMark,
     Series,
 )
 from measures.periods import period_start_for
-from measures.writes import PointChange, datapoints_write
+from measures.writes import PointChange
 
 AHSNS_CSV = Path(collaboratives.__file__).resolve().parent / "data" / "ahsns.csv"
 DEMO_PASSWORD = "collab-demo"
@@ -437,7 +439,7 @@ class Builder:
                 lead_ahsn=self.ahsns[spec.lead],
                 topic=self.topics[spec.topic],
                 aim_statement="",  # filled in once the stretch target is known
-                phase=spec.phase,
+                phase=Collaborative.Phase.PREPARATION,  # moved on to its phase below
                 starts_on=timeline.starts,
                 ends_on=timeline.ends,
                 rule_convention=spec.convention,
@@ -448,6 +450,7 @@ class Builder:
             )
             objs.append(obj)
             self.collabs.append(CollabRec(spec, topic, timeline, obj, measure_set))
+        moves = [move for rec in self.collabs for move in self.move_phases(rec)]
         bulk(Collaborative, objs)
         through = Collaborative.partner_ahsns.through
         bulk(
@@ -458,7 +461,7 @@ class Builder:
                 for code in rec.spec.partners
             ],
         )
-        bulk(PhaseChange, [move for rec in self.collabs for move in self.phase_moves(rec)])
+        bulk(PhaseChange, moves)
         phases = {}
         for rec in self.collabs:
             phases[rec.spec.phase] = phases.get(rec.spec.phase, 0) + 1
@@ -469,8 +472,9 @@ class Builder:
             + ")"
         )
 
-    def phase_moves(self, rec: CollabRec) -> list[PhaseChange]:
-        """The kept moves from preparation to the current phase, on their dates."""
+    def move_phases(self, rec: CollabRec) -> list[PhaseChange]:
+        """Move the collaborative from preparation to its phase, each move on its date and
+        by the workflows' rule (`phase_move`); return the kept moves, not yet saved."""
         t, phase = rec.timeline, rec.spec.phase
         path = ["preparation", "active", "sustain", "closed"]
         dates = {"active": t.starts, "sustain": add_months(t.starts, 11), "closed": t.ends}
@@ -478,16 +482,11 @@ class Builder:
             dates["sustain"] = add_months(t.starts, 9)
         by = self.users["manager"] if rec.spec.lead == self.showcase.spec.lead else None
         moves = []
-        for before, after in zip(path, path[1 : path.index(phase) + 1], strict=False):
-            moves.append(
-                PhaseChange(
-                    collaborative=rec.obj,
-                    from_phase=before,
-                    to_phase=after,
-                    moved_on=min(dates[after], self.today),
-                    moved_by=by,
-                )
+        for after in path[1 : path.index(phase) + 1]:
+            move, _ = workflows.phase_move(
+                collaborative=rec.obj, to_phase=after, on=min(dates[after], self.today), by=by
             )
+            moves.append(move)
         return moves
 
     @property
@@ -598,40 +597,30 @@ class Builder:
     def make_teams(self) -> None:
         teams, people = [], []
         for rec in self.collabs:
-            labels = _pseudonym_labels(rec.spec.slug)
+            labels = pseudonym_labels(rec.spec.slug)
             for i, (kind, (org, _place, unit)) in enumerate(self.team_slots(rec)):
                 team = self.plan_team(rec, i, kind, org, unit, f"Team {next(labels)}")
                 rec.teams.append(team)
                 teams.append(team.obj)
                 people += [team.lead, team.sponsor]
                 people += [person for person, *_ in team.members]
-        bulk(Person, [p for p in people if p.pk is None])
-        bulk(Team, teams)
+        # Each person joins by the workflows' rule (`membership_join`): the lead and the
+        # sponsor who join become the team's own before the teams are saved.
         memberships = []
         for rec in self.collabs:
             for team in rec.teams:
-                memberships.append(
-                    TeamMembership(
-                        team=team.obj,
-                        person=team.lead,
-                        role=TeamMembership.Role.LEAD,
-                        joined_on=team.obj.joined_on,
+                joins = [
+                    (team.lead, TeamMembership.Role.LEAD, team.obj.joined_on, None),
+                    (team.sponsor, TeamMembership.Role.SPONSOR, team.obj.joined_on, None),
+                    *team.members,
+                ]
+                for person, role, joined, left in joins:
+                    membership, _ = workflows.membership_join(
+                        team=team.obj, person=person, role=role, joined_on=joined, left_on=left
                     )
-                )
-                memberships.append(
-                    TeamMembership(
-                        team=team.obj,
-                        person=team.sponsor,
-                        role=TeamMembership.Role.SPONSOR,
-                        joined_on=team.obj.joined_on,
-                    )
-                )
-                for person, role, joined, left in team.members:
-                    memberships.append(
-                        TeamMembership(
-                            team=team.obj, person=person, role=role, joined_on=joined, left_on=left
-                        )
-                    )
+                    memberships.append(membership)
+        bulk(Person, [p for p in people if p.pk is None])
+        bulk(Team, teams)
         bulk(TeamMembership, memberships)
         showcase_team = self.showcase.teams[0].obj
         self.role_rows += [
@@ -773,8 +762,6 @@ class Builder:
             collaborative=rec.obj,
             organisation=org,
             unit=unit,
-            lead=lead,
-            senior_sponsor=sponsor,
             status=Team.Status.WITHDRAWN if withdrawn else Team.Status.ACTIVE,
             consents_to_be_named=consent,
             pseudonym=pseudonym,
@@ -1474,7 +1461,7 @@ class Builder:
     def write_data(self, tasks: list[SeriesTask]) -> None:
         total = len(tasks)
         self.stage(
-            f"Data: writing {total} series through datapoints_write"
+            f"Data: loading {total} series through measures.bulk"
             + (f" in {self.workers} worker processes" if self.workers > 1 else "")
         )
         every = self.scale.progress_every
@@ -1490,10 +1477,9 @@ class Builder:
             )
 
         if self.workers <= 1:
-            cache: dict[int, Measure] = {}
             for start in range(0, total, every):
                 chunk = tasks[start : start + every]
-                points += write_chunk(chunk, self.today, cache)
+                points += write_chunk(chunk, self.today)
                 done += len(chunk)
                 if done < total:
                     report()
@@ -1524,15 +1510,11 @@ class Builder:
 CHUNK = 250
 
 
-def write_chunk(tasks: list[SeriesTask], today: dt.date, cache: dict[int, Measure]) -> int:
-    """Write each series' points through the one write path; return how many were created."""
-    missing = {t.measure_id for t in tasks} - set(cache)
-    if missing:
-        cache.update(Measure.objects.in_bulk(missing))
-    created = 0
+def write_chunk(tasks: list[SeriesTask], today: dt.date) -> int:
+    """Load a chunk of series' points through measures' bulk loader (COPY on PostgreSQL),
+    each revision dated when its team entered it; return how many points were created."""
+    points, clocks = {}, {}
     for task in tasks:
-        series = Series(id=task.series_id, team_id=task.team_id, measure_id=task.measure_id)
-        series.measure = cache[task.measure_id]
         changes = [
             PointChange(period, numerator, denominator)
             for period, numerator, denominator in simulate.series_points(
@@ -1540,16 +1522,16 @@ def write_chunk(tasks: list[SeriesTask], today: dt.date, cache: dict[int, Measur
             )
         ]
         if changes:
-            result = datapoints_write(
-                series=series,
-                changes=changes,
-                by=None,
-                source=DataPointRevision.Source.SEED,
-                today=today,
-                entered_at=entry_clock(task.key, task.spec.frequency),
-            )
-            created += result.created
-    return created
+            points[task.series_id] = changes
+            clocks[task.series_id] = entry_clock(task.key, task.spec.frequency)
+    if not points:
+        return 0
+    result = seed_load_points(
+        points=points,
+        today=today,
+        entered_at=lambda series_id, period: clocks[series_id](period),
+    )
+    return result.created
 
 
 def entry_clock(key: str, frequency: str):
@@ -1569,13 +1551,10 @@ def entry_clock(key: str, frequency: str):
     return entered_at
 
 
-_worker_cache: dict[int, Measure] = {}
-
-
 def write_chunk_in_worker(tasks: list[SeriesTask], today: dt.date) -> int:
     """In a worker process: one transaction per chunk, on the worker's own connection."""
     with transaction.atomic():
-        return write_chunk(tasks, today, _worker_cache)
+        return write_chunk(tasks, today)
 
 
 def default_workers() -> int:

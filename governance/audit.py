@@ -3,8 +3,9 @@
 How a change is recorded:
 
 - Rows of the models in `TRACKED` write an `AuditEntry` as they are saved or deleted
-  (model signals, so the views, forms, workflows, the admin and the seed are all caught
-  without each remembering to), in the same transaction as the change itself. The entry
+  (model signals, so the views, forms, workflows and the admin are all caught without
+  each remembering to), in the same transaction as the change itself. The demo seed
+  writes with `bulk_create` and COPY, which send no signals: seeded rows have no entry. The entry
   holds the fields before and after, and the AHSN, collaborative and team it belongs to.
 - Who acted and from where comes from a context: `AuditMiddleware` sets it for every
   request (web, admin or API), Celery tasks set it as they start (`task_prerun`), and

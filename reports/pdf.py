@@ -1,9 +1,11 @@
-"""The contract review as an A4 PDF: fpdf2 with matplotlib's SVG charts, no browser, no
-system library.
+"""The contract review as an A4 PDF: fpdf2, its charts drawn with fpdf2's own vector
+primitives (reports/charts.py), no browser, no system library but the fonts.
 
 A cover, a contents page, the portfolio summary, a section per collaborative, the
 lessons learned and a note on method; real tables, charts as vector graphics, page
-numbers. The DejaVu fonts come with matplotlib, so any text (°C, –, ≥) prints.
+numbers. The text is in DejaVu Sans, so any text (°C, –, ≥) prints: Debian's
+fonts-dejavu-core and fonts-dejavu-extra (the Dockerfile and CI install them), or the same
+files in the folder that `COLLAB_FONT_DIR` names (`font_dir`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import logging
 import math
 from pathlib import Path
 
-import matplotlib
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
@@ -24,7 +27,13 @@ from reports.charts import draw_pdf
 # fpdf2 subsets the fonts with fontTools, which logs every table at INFO.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+# The folders where Linux distributions put DejaVu Sans, tried after COLLAB_FONT_DIR.
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",  # Debian and Ubuntu: fonts-dejavu-core and -extra
+    "/usr/share/fonts/dejavu-sans-fonts",  # Fedora
+    "/usr/share/fonts/TTF",  # Arch
+)
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 NHS_BLUE = (0, 94, 184)
 DARK_BLUE = (0, 48, 135)
 INK = (33, 43, 50)
@@ -93,14 +102,30 @@ def _pct(v) -> str:
     return percent_text(v)
 
 
+def font_dir() -> Path:
+    """The folder holding the report's three DejaVu Sans files: `COLLAB_FONT_DIR` when set,
+    else the first of `FONT_DIRS` that has them all. Raises ImproperlyConfigured saying what
+    to install (`manage.py check` warns of it too, reports.apps)."""
+    configured = getattr(settings, "REPORT_FONT_DIR", "")
+    for folder in [configured] if configured else FONT_DIRS:
+        if all((Path(folder) / name).is_file() for name in FONT_FILES.values()):
+            return Path(folder)
+    where = f"COLLAB_FONT_DIR ({configured})" if configured else ", ".join(FONT_DIRS)
+    raise ImproperlyConfigured(
+        f"The contract review's PDF needs the DejaVu Sans fonts ({', '.join(FONT_FILES.values())})"
+        f", not found in {where}: install Debian's fonts-dejavu-core and fonts-dejavu-extra, "
+        "or set COLLAB_FONT_DIR to a folder holding them."
+    )
+
+
 class ReviewPDF(FPDF):
     def __init__(self, title: str, running_head: str):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.title_text = title
         self.running_head = running_head
-        for style, name in (("", "DejaVuSans"), ("B", "DejaVuSans-Bold"),
-                            ("I", "DejaVuSans-Oblique")):  # fmt: skip
-            self.add_font("DejaVu", style, str(FONT_DIR / f"{name}.ttf"))
+        folder = font_dir()
+        for style, name in FONT_FILES.items():
+            self.add_font("DejaVu", style, str(folder / name))
         self.set_margins(15, 18, 15)
         self.set_auto_page_break(True, margin=18)
         self.set_title(title)

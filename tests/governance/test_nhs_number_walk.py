@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 NUMBER = "943 476 5919"  # the NHS Data Dictionary's worked example
 # What a person might type: spaced, bare (a number field), dotted.
 PAYLOADS = [f"Seen {NUMBER} today", "9434765919", "943.476.5919"]
-PROJECT_APPS = ("collaboratives", "measures", "governance", "dashboards", "reports")
+PROJECT_APPS = ("collaboratives", "measures", "governance", "dashboards", "reports", "demo")
 
 
 # --- Forms -------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reports.models import ContractReview
+from tests.journeys.counting import Counted
 from tests.journeys.test_journeys_browser import JOURNEYS, Camera, no_problems
-from tests.journeys.test_lead_month_of_data_browser import Counted
 from tests.test_browser import problems  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

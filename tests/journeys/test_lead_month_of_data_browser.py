@@ -22,43 +22,13 @@ from django.utils import timezone
 from governance import access
 from measures.grid import last_periods
 from measures.models import DataPoint, Series
+from tests.journeys.counting import Counted
 from tests.journeys.test_journeys_browser import Camera, no_problems
 from tests.test_browser import problems  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MOST_ACTIONS = 30
-
-
-class Counted:
-    """The page, with each user action (click, fill, press, select, check) counted."""
-
-    def __init__(self, page):
-        self.page = page
-        self.actions = 0
-
-    def _target(self, target):
-        return self.page.locator(target) if isinstance(target, str) else target
-
-    def click(self, target, **kwargs):
-        self.actions += 1
-        self._target(target).click(**kwargs)
-
-    def fill(self, target, value: str, **kwargs):
-        self.actions += 1
-        self._target(target).fill(value, **kwargs)
-
-    def press(self, target, key: str, **kwargs):
-        self.actions += 1
-        self._target(target).press(key, **kwargs)
-
-    def select_option(self, target, *args, **kwargs):
-        self.actions += 1
-        self._target(target).select_option(*args, **kwargs)
-
-    def check(self, target, **kwargs):
-        self.actions += 1
-        self._target(target).check(**kwargs)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from django.core.management import call_command
 
 from collaboratives.models import PDSACycle, Team
 from governance.models import Role, RoleAssignment
+from tests.journeys.counting import Counted
 from tests.journeys.test_journeys_browser import Camera, no_problems
-from tests.journeys.test_lead_month_of_data_browser import Counted
 from tests.test_browser import problems  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,8 @@
                                [--if-empty] [--force] [--workers N]
 
 `make run` uses `--if-empty`, so a second run keeps what users entered. Data points are
-written through `measures.writes.datapoints_write` like any other data (source "seed").
+loaded through `measures.bulk.seed_load_points`, validated like any other data (source
+"seed"), with COPY on PostgreSQL; only the seed may date their history in the past.
 """
 
 import argparse

@@ -1,0 +1,40 @@
+"""The home page issues no more queries when a collaborative has more teams, for each role
+(the pattern of tests/dashboards/test_query_counts.py): asked at 4 teams in the falls
+collaborative and again at 14, the second count may not exceed the first."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dashboards.summaries import summaries_compute
+from tests.cast import client_for
+from tests.dashboards.portfolio_world import TODAY, add_teams, build_world
+
+pytestmark = pytest.mark.django_db
+
+# role: the cap at 4 teams (each section's queries, then the dashboards and collaboratives).
+# The lead's include, per measure, the funnel its peer-position words come from (the
+# measure-set row, the window's end and complete-period cut, the points and the teams).
+CAPS = {"lead": 23, "manager": 14, "faculty": 13, "director": 11, "national": 11}
+
+
+@pytest.mark.parametrize("who", list(CAPS))
+def test_the_home_pages_query_count_does_not_grow_with_the_teams(
+    who, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    world = build_world()
+    add_teams(world.falls, 2, world.falls_rate, ahsn=world.east)
+    summaries_compute(today=TODAY)
+    client = client_for(world.users[who])
+    assert client.get("/").status_code == 200  # warm: session, caches
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/").status_code == 200
+    count = len(small)
+    assert count <= CAPS[who], f"{who}: {count} queries at 4 teams"
+
+    add_teams(world.falls, 10, world.falls_rate, ahsn=world.east)
+    summaries_compute(today=TODAY)
+    with django_assert_max_num_queries(count):
+        assert client.get("/").status_code == 200
