@@ -28,6 +28,7 @@ from collaboratives.models import (
 )
 from governance.forms import DateInput, NHSFormMixin
 from measures.models import Measure
+from measures.spc import ChartKind
 
 YES_NO = [(True, "Yes"), (False, "No")]
 
@@ -408,14 +409,13 @@ class MeasureForm(NHSFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        chart, frequency = data.get("chart_type"), data.get("frequency")
-        event_chart = chart in Measure.EVENT_CHARTS
-        if chart and frequency and event_chart != (frequency == Measure.Frequency.EVENT):
+        chart, frequency = ChartKind.of(data.get("chart_type")), data.get("frequency")
+        if chart and frequency and chart.is_event != (frequency == Measure.Frequency.EVENT):
             self.add_error(
                 "chart_type",
                 "G and T charts need event-dated reporting; other charts need weekly or monthly",
             )
-        if chart in Measure.RATIO_CHARTS and not (data.get("denominator_definition") or "").strip():
+        if chart and chart.is_ratio and not (data.get("denominator_definition") or "").strip():
             self.add_error(
                 "denominator_definition",
                 "Enter the denominator: this chart shows a rate or proportion",

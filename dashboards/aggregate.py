@@ -349,11 +349,12 @@ def aggregate_chart(
 def funnel_data_type(measure: Measure) -> str:
     """ "PR" (proportions), "SR" (rates as ratios to the pooled rate), or "" (no funnel:
     counts and values without a denominator cannot be compared this way)."""
-    if measure.chart_type in (Measure.ChartType.P, Measure.ChartType.PP):
+    kind = measure.chart_kind
+    if kind.is_proportion:
         return "PR"
-    if measure.chart_type in (Measure.ChartType.U, Measure.ChartType.UP):
+    if kind.is_ratio:
         return "SR"
-    if measure.chart_type == Measure.ChartType.RUN and measure.denominator_definition:
+    if kind == spc.ChartKind.RUN and measure.denominator_definition:
         return "PR" if measure.multiplier in (1, 100) else "SR"
     return ""
 

@@ -30,13 +30,6 @@ class ReportingSummaryQuerySet(models.QuerySet):
         )
         return self.filter(month=Subquery(newest))
 
-    def latest_payloads(self, level: str, ids) -> dict[int, dict]:
-        """The newest payload of each object, in one query: {object id: payload}. The read
-        side of dashboards.summaries, here so that dashboards.claims (which the summaries
-        are computed with) reads them without importing the summaries."""
-        rows = self.filter(level=level, object_id__in=list(ids))
-        return {r.object_id: r.payload for r in rows.latest_per_object()}
-
 
 class ReportingSummary(models.Model):
     """One object's summary for one month: signals, completeness, PDSA activity, scores.

@@ -12,6 +12,7 @@ import html
 import math
 from dataclasses import dataclass
 
+from measures.spc import ChartKind
 from measures.spc.charts import period_unit
 
 GREY = "#7b7d7d"
@@ -98,19 +99,6 @@ def _varies_within_phases(values, phase) -> bool:
     )
 
 
-# Charts of counts, proportions, rates and gaps between events: none can be negative, so
-# their axes never run below zero (a run or I chart may measure a change, which can).
-NON_NEGATIVE_CHARTS = {"p", "pp", "u", "up", "c", "g", "t"}
-# The axis title when the measure names no unit.
-UNITLESS_TITLES = {
-    "p": "Proportion",
-    "pp": "Proportion",
-    "u": "Rate",
-    "up": "Rate",
-    "c": "Count",
-    "g": "Cases between events",
-    "t": "Days between events",
-}
 TITLE_LINE = 22  # characters: a longer axis title wraps, so a 320 px chart shows it whole
 
 
@@ -122,7 +110,8 @@ def axis_title(unit: str, chart: str) -> str:
     if unit == "%":
         return "Percentage (%)"
     if not unit:
-        return UNITLESS_TITLES.get(chart, "Value")
+        kind = ChartKind.of(chart)
+        return kind.axis_title if kind else "Value"
     unit = unit[0].upper() + unit[1:]
     words = unit.split()
     if len(unit) <= TITLE_LINE or len(words) == 1:
@@ -243,7 +232,8 @@ def figure(
     """
     k = multiplier
     x = list(result.x)
-    is_i = result.chart == "i"
+    kind = ChartKind.of(result.chart)
+    is_i = kind == ChartKind.I
     rows = point_rows(result, multiplier=k, annotations=annotations)
     y = [r["value"] for r in rows]
     excluded = set(result.excluded)
@@ -416,7 +406,9 @@ def figure(
             "gridcolor": "#e8edee",
             "zeroline": False,
             "automargin": True,
-            "rangemode": "nonnegative" if result.chart in NON_NEGATIVE_CHARTS else "normal",
+            # counts, proportions, rates and gaps between events are never negative (a run
+            # or I chart may measure a change, which can be)
+            "rangemode": "nonnegative" if kind and kind.is_count else "normal",
         },
         "shapes": shapes,
     }
@@ -547,17 +539,6 @@ CONVENTION_WORDS = {
     "anhoej": "Anhøj rules (qicharts2)",
     "ihi": "IHI run chart rules (Perla, Provost and Murray)",
 }
-CHART_WORDS = {
-    "run": "Run chart",
-    "i": "I chart (XmR)",
-    "p": "P chart",
-    "pp": "P′ chart (Laney)",
-    "u": "U chart",
-    "up": "U′ chart (Laney)",
-    "c": "C chart",
-    "g": "G chart",
-    "t": "T chart",
-}
 
 
 def words(result) -> dict:
@@ -570,6 +551,6 @@ def words(result) -> dict:
         "assurance": ASSURANCE_WORDS.get(result.assurance, ""),
         "status": STATUS_WORDS.get(result.status, result.status),
         "convention": CONVENTION_WORDS.get(result.convention, result.convention),
-        "chart": CHART_WORDS.get(result.chart, result.chart),
+        "chart": kind.short_label if (kind := ChartKind.of(result.chart)) else result.chart,
         "rule": RULE_WORDS.get(result.verdict_rule, ""),
     }

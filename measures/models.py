@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from collaboratives.models import VisibleQuerySet
 from governance import scopes
+from measures.spc.kinds import ChartKind
 
 
 class MeasureKind(models.TextChoices):
@@ -31,16 +32,15 @@ class MeasureDirection(models.TextChoices):
     NEITHER = "neither", "Neither"
 
 
-class MeasureChartType(models.TextChoices):
-    RUN = "run", "Run chart"
-    XMR = "xmr", "I chart (XmR)"
-    P = "p", "P chart (proportion)"
-    PP = "pp", "P′ chart (Laney)"
-    U = "u", "U chart (rate)"
-    UP = "up", "U′ chart (Laney)"
-    C = "c", "C chart (count)"
-    G = "g", "G chart (opportunities or days between events)"
-    T = "t", "T chart (time between events)"
+# The measure's chart choices, built from the core's one enum (measures.spc.kinds): a kind
+# added there is offered here. Values are the stored codes (`ChartKind.code`: "xmr" for the I
+# chart, the one code that differs from the core's), labels the enum's.
+MeasureChartType = models.TextChoices(
+    "MeasureChartType",
+    [(kind.name, (kind.code, kind.label)) for kind in ChartKind],
+    module=__name__,
+)
+EVENT_CHART_CODES = [kind.code for kind in ChartKind if kind.is_event]
 
 
 class MeasureQuerySet(VisibleQuerySet):
@@ -55,10 +55,6 @@ class Measure(models.Model):
     Frequency = MeasureFrequency
     Direction = MeasureDirection
     ChartType = MeasureChartType
-
-    EVENT_CHARTS = (ChartType.G, ChartType.T)
-    PROPORTION_CHARTS = (ChartType.P, ChartType.PP)
-    RATIO_CHARTS = (ChartType.P, ChartType.PP, ChartType.U, ChartType.UP)
 
     topic = models.ForeignKey(
         "collaboratives.Topic",
@@ -129,8 +125,8 @@ class Measure(models.Model):
             ),
             # G and T charts read event-dated series; every other chart reads periods.
             models.CheckConstraint(
-                condition=Q(chart_type__in=["g", "t"], frequency="event")
-                | Q(~Q(chart_type__in=["g", "t"]), ~Q(frequency="event")),
+                condition=Q(chart_type__in=EVENT_CHART_CODES, frequency="event")
+                | Q(~Q(chart_type__in=EVENT_CHART_CODES), ~Q(frequency="event")),
                 name="measure_event_charts_on_event_series",
             ),
             models.CheckConstraint(
@@ -152,8 +148,13 @@ class Measure(models.Model):
         return self.name
 
     @property
+    def chart_kind(self) -> ChartKind:
+        """The chart type as the core's enum (its stored code read once, here)."""
+        return ChartKind(self.chart_type)
+
+    @property
     def has_denominator(self) -> bool:
-        return self.chart_type in self.RATIO_CHARTS
+        return self.chart_kind.is_ratio
 
     @property
     def is_event_dated(self) -> bool:

@@ -6,6 +6,7 @@ See README.md beside this file for the conventions, the command lines and the so
 
 from .batch import BatchResult, compute_batch
 from .charts import ChartResult, Phase, Point, Signal, Verdict
+from .kinds import CHARTS, ChartKind
 from .single import (
     c_chart,
     chart,
@@ -18,13 +19,14 @@ from .single import (
     u_chart,
     up_chart,
 )
-from .spec import CHARTS, CONVENTIONS, STATUSES, SeriesSpec
+from .spec import CONVENTIONS, STATUSES, SeriesSpec
 
 __all__ = [
     "CHARTS",
     "CONVENTIONS",
     "STATUSES",
     "BatchResult",
+    "ChartKind",
     "ChartResult",
     "Phase",
     "Point",
