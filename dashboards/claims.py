@@ -79,6 +79,9 @@ from measures.models import ChartResult, Measure, Series
 COUNTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS)
 
 
+# --- Rounding for showing -----------------------------------------------------------------
+
+
 def rounded(value, places: int = 2) -> float | None:
     """`value` rounded half up to `places` decimals (the one rounding of shown figures)."""
     if value is None or not math.isfinite(float(value)):
@@ -182,7 +185,7 @@ def stored_results(series_ids: Iterable[int]) -> dict[int, dict]:
     return {r["series_id"]: r for r in rows}
 
 
-# --- Measures: "N of M measures improved" ----------------------------------------------------
+# --- Teams (the tallies themselves, and the measures', are in dashboards.tallies) -----------
 
 
 def active_on(team, day: dt.date) -> bool:

@@ -33,7 +33,7 @@ def status_of(raw: str | None) -> str:
     return status if status in STATUSES else INSUFFICIENT
 
 
-# --- Rounding for showing -----------------------------------------------------------------
+# --- Measures: "N of M measures improved" ---------------------------------------------------
 
 
 @dataclass(frozen=True)
