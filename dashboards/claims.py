@@ -33,17 +33,16 @@ Verdicts and the counts of measures and teams are worked out once, on the raw da
 disclosure rules (governance.disclosure) change only how counts of people are shown; they
 never change a count of measures or teams.
 
-Numbers in words are formatted by `number_text`, the one place where figures are rounded
-for showing (the report's PDF, XLSX and HTML all use it).
+Numbers in words are formatted by `number_text` (measures.numbers, re-exported here), the
+one place where figures are rounded for showing: pages, chart hovers and the report's PDF,
+XLSX and HTML all use it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import OuterRef, Subquery
 
@@ -75,36 +74,9 @@ from measures.completeness import (
     last_day_of,
 )
 from measures.models import ChartResult, Measure, Series
+from measures.numbers import number_text, percent_text, rounded
 
 COUNTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS)
-
-
-# --- Rounding for showing -----------------------------------------------------------------
-
-
-def rounded(value, places: int = 2) -> float | None:
-    """`value` rounded half up to `places` decimals (the one rounding of shown figures)."""
-    if value is None or not math.isfinite(float(value)):
-        return None
-    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return float(q)
-
-
-def number_text(value, places: int = 2, *, empty: str = "–") -> str:
-    """A figure as every page and every rendering of the report writes it: rounded half up
-    to `places` decimals, trailing zeros dropped, thousands separated (2.75, 3, 1,250.5)."""
-    r = rounded(value, places)
-    if r is None:
-        return empty
-    text = f"{r:,.{places}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def percent_text(share, *, empty: str = "–") -> str:
-    """A share (0.125) as a whole percentage ("13%"), rounded by `number_text`."""
-    return empty if share is None else number_text(float(share) * 100, 0) + "%"
 
 
 # --- Reading a stored chart ---------------------------------------------------------------
@@ -552,9 +524,11 @@ __all__ = [
     "most_improvement",
     "most_improvement_order",
     "number_text",
+    "percent_text",
     "progress_to_target",
     "progress_words",
     "reading_as_of",
+    "rounded",
     "status_of",
     "team_claims",
     "teams_tally",

@@ -69,7 +69,6 @@ from measures.models import (
     Series,
 )
 from measures.recompute import charts_compute
-
 from measures.spc import ChartKind
 
 DEFAULTS = {

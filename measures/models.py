@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from collaboratives.models import VisibleQuerySet
 from governance import scopes
+from governance.history import AppendOnly, RecordedChange
 from measures.spc.kinds import ChartKind
 
 
@@ -270,14 +271,6 @@ class DataPoint(models.Model):
         return f"{self.series} {self.period_start}: {self.numerator}/{self.denominator}"
 
 
-class RevisionQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Data point revisions are never updated.")
-
-    def delete(self):
-        raise TypeError("Data point revisions are never deleted.")
-
-
 class DataPointRevisionSource(models.TextChoices):
     GRID = "grid", "Data-entry grid"
     IMPORT = "import", "Spreadsheet import"
@@ -286,7 +279,7 @@ class DataPointRevisionSource(models.TextChoices):
     SEED = "seed", "Demo data"
 
 
-class DataPointRevision(models.Model):
+class DataPointRevision(AppendOnly):
     """One change to one data point: who, when, from what, to what, and why. Append-only."""
 
     Source = DataPointRevisionSource
@@ -307,8 +300,6 @@ class DataPointRevision(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices)
     reason = models.TextField(blank=True)
 
-    objects = RevisionQuerySet.as_manager()
-
     class Meta:
         ordering = ["series_id", "period_start", "changed_at", "id"]
         indexes = [models.Index(fields=["series", "period_start"], name="revision_series_period")]
@@ -320,14 +311,6 @@ class DataPointRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} {self.period_start} by {self.changed_by} at {self.changed_at}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Data point revisions are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Data point revisions are never deleted.")
 
 
 class Annotation(models.Model):
@@ -559,7 +542,7 @@ class ChartResult(models.Model):
         return f"{self.series_id} {self.inputs_hash[:8]}: {self.status}"
 
 
-class MeasureSettingChange(models.Model):
+class MeasureSettingChange(RecordedChange):
     """One change to a measure's direction or a collaborative's target for it. Append-only."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="setting_changes")
@@ -574,14 +557,6 @@ class MeasureSettingChange(models.Model):
     field = models.CharField(max_length=20)
     old_value = models.CharField(max_length=50, blank=True)
     new_value = models.CharField(max_length=50, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.measure} {self.field}: {self.old_value} -> {self.new_value}"
@@ -596,7 +571,7 @@ class ChartEditKind(models.TextChoices):
     ANNOTATION_REMOVED = "annotation_removed", "Annotation removed"
 
 
-class ChartEdit(models.Model):
+class ChartEdit(RecordedChange):
     """History of what shaped a chart: phases, point marks and annotations. Append-only."""
 
     Kind = ChartEditKind
@@ -605,14 +580,6 @@ class ChartEdit(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     period_start = models.DateField()
     detail = models.CharField(max_length=500, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.series_id} {self.period_start}"
@@ -743,7 +710,7 @@ class VariationJudgement(models.TextChoices):
     UNWARRANTED = "unwarranted", "Unwarranted variation"
 
 
-class VariationNote(models.Model):
+class VariationNote(AppendOnly):
     """Why a team sits outside the funnel limits of a measure, and whether faculty judge the
     variation warranted. Append-only: a new note is added, the newest of each kind is in
     force, and the history stays to be read."""
@@ -785,11 +752,6 @@ class VariationNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.team_id} on {self.collaborative_measure_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("A variation note is never edited: add a new one.")
-        super().save(*args, **kwargs)
 
 
 class SustainAlert(models.Model):
