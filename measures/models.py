@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from collaboratives.models import VisibleQuerySet
+from governance import scopes
 from governance.history import AppendOnly, RecordedChange
 from measures.spc.kinds import ChartKind
 
@@ -41,6 +42,11 @@ MeasureChartType = models.TextChoices(
     module=__name__,
 )
 EVENT_CHART_CODES = [kind.code for kind in ChartKind if kind.is_event]
+
+
+class MeasureQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        return scopes.visible(self, user, scopes.measures_q)
 
 
 class Measure(models.Model):
@@ -93,7 +99,7 @@ class Measure(models.Model):
     )
     archived_at = models.DateTimeField(null=True, blank=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = MeasureQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -193,6 +199,11 @@ class CollaborativeMeasure(models.Model):
         return self.direction or self.measure.direction
 
 
+class SeriesQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        return scopes.visible(self, user, scopes.series_q)
+
+
 class Series(models.Model):
     """One team's data for one measure. `data_version` rises with every write to its points."""
 
@@ -208,7 +219,7 @@ class Series(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = SeriesQuerySet.as_manager()
 
     class Meta:
         ordering = ["team", "measure__name"]

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import engine as E
 from . import verdict as V
+from .charts import materialise
 from .memory import keep_freed_memory
 from .spec import ASSURANCES, VARIATIONS, SeriesSpec
 
@@ -88,8 +89,6 @@ class BatchResult:
 
     def result(self, i: int):
         """The full result of series ``i`` (see ``charts.ChartResult``)."""
-        from .charts import materialise
-
         return materialise(self, i)
 
 
