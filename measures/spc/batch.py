@@ -14,7 +14,6 @@ import numpy as np
 from . import engine as E
 from . import verdict as V
 from .charts import materialise
-from .memory import keep_freed_memory
 from .spec import ASSURANCES, VARIATIONS, SeriesSpec
 
 VARIATION = {name: i for i, name in enumerate(VARIATIONS)}
@@ -167,7 +166,6 @@ def _group_verdicts(res: E.Chart, specs: list[SeriesSpec]) -> tuple[dict, np.nda
 
 def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     """Compute many series of any chart types and conventions in one call."""
-    keep_freed_memory()  # large batches: reuse freed pages instead of faulting in new ones
     specs = list(specs)
     S = len(specs)
     kinds = list(map(attrgetter("chart", "convention"), specs))

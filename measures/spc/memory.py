@@ -1,11 +1,13 @@
 """Keep freed array memory in the process instead of handing it back to the system.
 
-A batch makes a few hundred arrays the size of every point (2.5 MB each for 3,000 series of
-104 points) and frees most of them at once. With glibc's default thresholds, arrays of that
-size are mapped fresh from the system (``mmap``) or the heap is trimmed back when they are
-freed, so every new array costs a page fault per 4 kB page on first touch: on the
-benchmark's batches this was 25 to 40% of the CPU time (``bench/README.md``, "Statistics
-core"). Raising the two thresholds once per process lets later arrays reuse the same pages.
+The Celery workers call it when each process starts (collab/celery.py); the benchmark
+calls it for both cores it compares. A batch makes a few hundred arrays the size of every
+point (2.5 MB each for 3,000 series of 104 points) and frees most of them at once. With
+glibc's default thresholds, arrays of that size are mapped fresh from the system (``mmap``)
+or the heap is trimmed back when they are freed, so every new array costs a page fault per
+4 kB page on first touch: on the benchmark's batches this was 25 to 40% of the CPU time
+(``bench/README.md``, "Statistics core"). Raising the two thresholds once per process lets
+later arrays reuse the same pages.
 
 It changes no result (only where memory comes from); a process keeps at most
 ``TRIM_THRESHOLD`` of freed memory beyond what it uses. Elsewhere than on glibc (musl,
