@@ -34,6 +34,7 @@ from measures import figures, spc
 from measures.completeness import complete_cutoffs, cutoff_for, last_day_of
 from measures.data import SeriesInput, core_chart, core_convention, scaled_by_multiplier
 from measures.models import DataPoint, Measure
+from measures.numbers import number_text
 from measures.periods import MONTHLY, WEEKLY, period_start_for, period_starts
 from measures.spc import constants as K
 from measures.spc import funnel as F
@@ -726,7 +727,7 @@ def funnel_figure(funnel: Funnel) -> dict:
             "x": [round(first, 4), round(last, 4)],
             "y": [round(res.target, 6)] * 2,
             "line": {"color": figures.RED, "width": 1.5},
-            "hovertemplate": f"Collaborative overall: {figures._fmt(res.target)}<extra></extra>",
+            "hovertemplate": f"Collaborative overall: {number_text(res.target)}<extra></extra>",
         }
     )
     others = [u for u in plotted if not u.own]

@@ -12,6 +12,7 @@ import html
 import math
 from dataclasses import dataclass
 
+from measures.numbers import number_text
 from measures.spc import ChartKind
 from measures.spc.charts import period_unit
 
@@ -133,12 +134,6 @@ def axis_title(unit: str, chart: str) -> str:
     return "<br>".join(map(plain, [*lines, line]))
 
 
-def _fmt(v) -> str:
-    if v is None:
-        return "–"
-    return f"{v:g}" if float(v).is_integer() else f"{v:.4g}"
-
-
 def point_rows(result, *, multiplier: int, annotations=()) -> list[dict]:
     """The same numbers as the chart, one row per period, for the table and the hover."""
     notes: dict[str, list[str]] = {}
@@ -239,8 +234,8 @@ def figure(
     excluded = set(result.excluded)
     hover = [
         [
-            _fmt(r["numerator"]),
-            _fmt(r["denominator"]),
+            number_text(r["numerator"]),
+            number_text(r["denominator"]),
             "<br>".join(plain(n) for n in r["notes"]) or "–",
             r["signal"] + (" · excluded" if r["excluded"] else ""),
         ]
@@ -302,7 +297,9 @@ def figure(
                 "x": [x[0], x[-1]],
                 "y": [_round(reference * k)] * 2,
                 "line": {"color": INK, "width": 1, "dash": "longdash"},
-                "hovertemplate": f"Baseline centre line: {_fmt(reference * k)}<extra></extra>",
+                "hovertemplate": (
+                    f"Baseline centre line: {number_text(reference * k)}<extra></extra>"
+                ),
             }
         )
     if any(v is not None for v in result.ucl):
@@ -339,7 +336,7 @@ def figure(
                 "x": [x[0], x[-1]],
                 "y": [_round(target)] * 2,
                 "line": {"color": RED, "width": 1.5, "dash": "dot"},
-                "hovertemplate": f"Target: {_fmt(target)}<extra></extra>",
+                "hovertemplate": f"Target: {number_text(target)}<extra></extra>",
             }
         )
     finite = [v for v in y + _scale(result.ucl, k) + _scale(result.lcl, k) if v is not None]
