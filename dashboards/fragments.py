@@ -25,7 +25,9 @@ What goes into a key (`key`):
   tables, the reporting summaries;
 - the latest complete period of each frequency (`measures.completeness`), which moves when a
   due date passes or the last team enters its data, and the day itself;
-- the small-number rules in force and `VERSION`, raised when a fragment's shape changes.
+- the small-number rules in force, every other ``COLLAB_*`` setting (a deploy that changes
+  one must not find fragments kept under the old), and `VERSION`, raised when a
+  fragment's shape changes.
 
 What is never cached: a whole page, a form, anything rendered with the request (so no CSRF
 token and no CSP nonce can be in a fragment: fragments are rendered without one), and
@@ -272,8 +274,22 @@ def key(
         periods,
         today,
         disclosure.rules(),
+        _collab_settings(),
     )
     return _digest(parts)
+
+
+def _collab_settings() -> tuple:
+    """Every COLLAB_* setting (the headline's minimum reporting share, the small-number
+    rules ...): what a fragment shows can turn on one, and a kept fragment must not outlive
+    a change of settings (a deploy; Redis keeps the cache across it)."""
+    return tuple(
+        sorted(
+            (name, repr(getattr(settings, name)))
+            for name in dir(settings)
+            if name.startswith("COLLAB_")
+        )
+    )
 
 
 def cache_key(name: str, digest: str) -> str:

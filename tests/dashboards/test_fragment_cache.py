@@ -351,3 +351,14 @@ def test_the_partial_on_a_page_of_its_own_has_no_etag(reader, cast):
     assert response.status_code == 200
     assert not response.has_header("ETag")
     assert r.get() in response.content.decode()
+
+
+def test_a_change_of_settings_moves_the_key(reader, cast, settings):
+    """A deploy that changes a COLLAB_* setting (here the small-number rules) must not find
+    fragments kept under the old one: Redis keeps the cache across deploys."""
+    r = reader("national", "aggregate")
+    render_twice(r)
+    settings.COLLAB_DISCLOSURE = {"suppress_up_to": 7, "round_to": 10}
+    hits, misses = r.counts()
+    assert r.get() == r.built()
+    assert r.counts() == (hits, misses + 1)
