@@ -55,6 +55,7 @@ _GROUP = re.compile(r"\d+")
 
 NHS_NUMBER_LENGTH = 10
 _ASCII_DIGITS = "0123456789"
+_TEN_DIGITS = 10 ** (NHS_NUMBER_LENGTH - 1)  # the least number with ten digits
 _WEIGHTS = tuple(range(10, 1, -1))  # 10 down to 2, for the first nine digits
 
 ADVICE = (
@@ -151,6 +152,8 @@ def json_has_nhs_number(value) -> bool:
             stack.extend(item)
         elif isinstance(item, bool) or item is None:
             continue
+        elif type(item) is int and -_TEN_DIGITS < item < _TEN_DIGITS:
+            continue  # fewer than ten digits (row numbers, ids, versions)
         elif find_nhs_numbers(item):
             return True
     return False
