@@ -26,8 +26,9 @@ from collaboratives.models import (
     TeamMembership,
     Topic,
 )
-from governance.forms import DateInput, NHSFormMixin
+from governance.forms import INVALID_DATE, DateInput, NHSFormMixin, date_field
 from measures.models import Measure
+from measures.spc import ChartKind
 
 YES_NO = [(True, "Yes"), (False, "No")]
 
@@ -175,14 +176,7 @@ class PhaseForm(NHSFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the phase to move to"},
     )
-    moved_on = forms.DateField(
-        label="Date of the move",
-        widget=DateInput,
-        error_messages={
-            "required": "Enter the date of the move",
-            "invalid": "Date must be a real date",
-        },
-    )
+    moved_on = date_field("Date of the move", required="Enter the date of the move")
 
     def __init__(self, *args, collaborative: Collaborative, **kwargs):
         super().__init__(*args, **kwargs)
@@ -408,14 +402,13 @@ class MeasureForm(NHSFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        chart, frequency = data.get("chart_type"), data.get("frequency")
-        event_chart = chart in Measure.EVENT_CHARTS
-        if chart and frequency and event_chart != (frequency == Measure.Frequency.EVENT):
+        chart, frequency = ChartKind.of(data.get("chart_type")), data.get("frequency")
+        if chart and frequency and chart.is_event != (frequency == Measure.Frequency.EVENT):
             self.add_error(
                 "chart_type",
                 "G and T charts need event-dated reporting; other charts need weekly or monthly",
             )
-        if chart in Measure.RATIO_CHARTS and not (data.get("denominator_definition") or "").strip():
+        if chart and chart.is_ratio and not (data.get("denominator_definition") or "").strip():
             self.add_error(
                 "denominator_definition",
                 "Enter the denominator: this chart shows a rate or proportion",
@@ -507,10 +500,7 @@ class ConsentForm(NHSFormMixin, forms.ModelForm):
 class DateForm(NHSFormMixin, forms.Form):
     """One date: when a team withdrew, when someone left."""
 
-    on = forms.DateField(
-        widget=DateInput,
-        error_messages={"required": "Enter the date", "invalid": "Date must be a real date"},
-    )
+    on = date_field(required="Enter the date")
 
     def __init__(self, *args, label: str, not_before: dt.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -772,7 +762,7 @@ class CycleActForm(NHSFormMixin, forms.ModelForm):
                 "act_decision": {"required": "Choose adopt, adapt or abandon"},
                 "completed_on": {
                     "required": "Enter the date the cycle finished",
-                    "invalid": "Date must be a real date",
+                    "invalid": INVALID_DATE,
                 },
             },
         )
@@ -810,18 +800,8 @@ class CycleFilterForm(NHSFormMixin, forms.Form):
         required=False,
         choices=[("", "Any decision"), ("none", "Not decided yet"), *PDSACycle.Decision.choices],
     )
-    since = forms.DateField(
-        label="Started on or after",
-        required=False,
-        widget=DateInput,
-        error_messages={"invalid": "Date must be a real date"},
-    )
-    until = forms.DateField(
-        label="Started on or before",
-        required=False,
-        widget=DateInput,
-        error_messages={"invalid": "Date must be a real date"},
-    )
+    since = date_field("Started on or after")
+    until = date_field("Started on or before")
 
     def __init__(self, *args, collaborative: Collaborative, **kwargs):
         super().__init__(*args, **kwargs)
@@ -945,14 +925,7 @@ class DesignStartForm(NHSFormMixin, forms.Form):
 
 
 class DesignChangeForm(NHSFormMixin, forms.Form):
-    entered_on = forms.DateField(
-        label="Date of the change",
-        widget=DateInput,
-        error_messages={
-            "required": "Enter the date of the change",
-            "invalid": "Date must be a real date",
-        },
-    )
+    entered_on = date_field("Date of the change", required="Enter the date of the change")
     text = forms.CharField(
         label="What changed in the design, and why",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from collaboratives.scopes import of_ahsns_q
+from governance.history import AppendOnly
 
 
 class VisibleQuerySet(models.QuerySet):
@@ -199,7 +200,7 @@ class Collaborative(models.Model):
         return self.stretch_targets.order_by("-set_at", "-id").first()
 
 
-class StretchTarget(models.Model):
+class StretchTarget(AppendOnly):
     """One setting of a collaborative's stretch target; the newest row is in force.
 
     Rows are never edited: a change adds a row with its reason, so anyone can see
@@ -236,13 +237,8 @@ class StretchTarget(models.Model):
     def __str__(self) -> str:
         return f"{self.collaborative}: {self.measure} to {self.target_value} by {self.target_date}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("A stretch target is never edited: add a new setting with a reason.")
-        super().save(*args, **kwargs)
 
-
-class PhaseChange(models.Model):
+class PhaseChange(AppendOnly):
     """One move of a collaborative from one phase to another, on a date. Append-only."""
 
     collaborative = models.ForeignKey(

@@ -34,6 +34,7 @@ from measures import figures, spc
 from measures.completeness import complete_cutoffs, cutoff_for, last_day_of
 from measures.data import SeriesInput, core_chart, core_convention, scaled_by_multiplier
 from measures.models import DataPoint, Measure
+from measures.numbers import number_text
 from measures.periods import MONTHLY, WEEKLY, period_start_for, period_starts
 from measures.spc import constants as K
 from measures.spc import funnel as F
@@ -349,11 +350,12 @@ def aggregate_chart(
 def funnel_data_type(measure: Measure) -> str:
     """ "PR" (proportions), "SR" (rates as ratios to the pooled rate), or "" (no funnel:
     counts and values without a denominator cannot be compared this way)."""
-    if measure.chart_type in (Measure.ChartType.P, Measure.ChartType.PP):
+    kind = measure.chart_kind
+    if kind.is_proportion:
         return "PR"
-    if measure.chart_type in (Measure.ChartType.U, Measure.ChartType.UP):
+    if kind.is_ratio:
         return "SR"
-    if measure.chart_type == Measure.ChartType.RUN and measure.denominator_definition:
+    if kind == spc.ChartKind.RUN and measure.denominator_definition:
         return "PR" if measure.multiplier in (1, 100) else "SR"
     return ""
 
@@ -725,7 +727,7 @@ def funnel_figure(funnel: Funnel) -> dict:
             "x": [round(first, 4), round(last, 4)],
             "y": [round(res.target, 6)] * 2,
             "line": {"color": figures.RED, "width": 1.5},
-            "hovertemplate": f"Collaborative overall: {figures._fmt(res.target)}<extra></extra>",
+            "hovertemplate": f"Collaborative overall: {number_text(res.target)}<extra></extra>",
         }
     )
     others = [u for u in plotted if not u.own]

@@ -33,17 +33,16 @@ Verdicts and the counts of measures and teams are worked out once, on the raw da
 disclosure rules (governance.disclosure) change only how counts of people are shown; they
 never change a count of measures or teams.
 
-Numbers in words are formatted by `number_text`, the one place where figures are rounded
-for showing (the report's PDF, XLSX and HTML all use it).
+Numbers in words are formatted by `number_text` (measures.numbers, re-exported here), the
+one place where figures are rounded for showing: pages, chart hovers and the report's PDF,
+XLSX and HTML all use it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import OuterRef, Subquery
 
@@ -57,6 +56,7 @@ from measures.completeness import (
     last_day_of,
 )
 from measures.models import ChartResult, Measure, Series
+from measures.numbers import number_text, percent_text, rounded
 
 IMPROVED = "improved"
 DETERIORATED = "deteriorated"
@@ -76,34 +76,6 @@ def status_of(raw: str | None) -> str:
     """A stored verdict under its one name (one of `STATUSES`)."""
     status = _ALIASES.get(raw, raw)
     return status if status in STATUSES else INSUFFICIENT
-
-
-# --- Rounding for showing -----------------------------------------------------------------
-
-
-def rounded(value, places: int = 2) -> float | None:
-    """`value` rounded half up to `places` decimals (the one rounding of shown figures)."""
-    if value is None or not math.isfinite(float(value)):
-        return None
-    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return float(q)
-
-
-def number_text(value, places: int = 2, *, empty: str = "–") -> str:
-    """A figure as every page and every rendering of the report writes it: rounded half up
-    to `places` decimals, trailing zeros dropped, thousands separated (2.75, 3, 1,250.5)."""
-    r = rounded(value, places)
-    if r is None:
-        return empty
-    text = f"{r:,.{places}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def percent_text(share, *, empty: str = "–") -> str:
-    """A share (0.125) as a whole percentage ("13%"), rounded by `number_text`."""
-    return empty if share is None else number_text(float(share) * 100, 0) + "%"
 
 
 # --- Reading a stored chart ---------------------------------------------------------------
@@ -453,21 +425,15 @@ def measure_set_rows(collaborative) -> list[dict]:
 # --- Collaboratives, AHSNs, programmes, the nation (from the stored summaries) ---------------
 
 
-def payload_teams(payload: dict | None) -> TeamTally:
-    """The teams tally stored in a collaborative, AHSN or programme summary."""
-    if not payload:
-        return TeamTally()
-    return TeamTally(
-        teams=payload.get("teams") or 0,
-        judged=payload.get("outcome_judged") or 0,
-        improved=payload.get("outcome_improved") or 0,
-        deteriorated=payload.get("outcome_deteriorated") or 0,
-    )
+def payload_teams(payload) -> TeamTally:
+    """The teams tally of a stored collaborative, AHSN or programme summary
+    (`dashboards.payloads.GroupSummary`; None: none stored)."""
+    return TeamTally() if payload is None else payload.team_tally
 
 
-def payload_measures(payload: dict | None) -> MeasureTally:
-    """The measures tally stored in a team summary."""
-    return MeasureTally.from_dict((payload or {}).get("measures"))
+def payload_measures(payload) -> MeasureTally:
+    """The measures tally of a stored team summary (`dashboards.payloads.TeamSummary`)."""
+    return MeasureTally() if payload is None else payload.measures
 
 
 def collaborative_claims(collaborative, *, viewer=None) -> TeamTally:
@@ -688,9 +654,11 @@ __all__ = [
     "most_improvement",
     "most_improvement_order",
     "number_text",
+    "percent_text",
     "progress_to_target",
     "progress_words",
     "reading_as_of",
+    "rounded",
     "status_of",
     "team_claims",
     "teams_tally",

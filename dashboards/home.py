@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.urls import reverse
@@ -37,6 +38,9 @@ from dashboards import claims
 from dashboards.peers import PeerPosition
 from governance import access, disclosure
 from governance.reporting import Owed, overdue
+
+if TYPE_CHECKING:
+    from dashboards.payloads import CollaborativeSummary
 
 # Each verdict's tag colour, as the chart pages draw it (templates/measures/_chart.html).
 TAG = {
@@ -394,7 +398,7 @@ def report_words(review, quarter: tuple[dt.date, dt.date]) -> tuple[str, str]:
 _FURTHEST = ("signed_off", "ready", "building", "draft", "failed")
 
 
-def attention_words(alerts: int, payload: dict | None) -> str:
+def attention_words(alerts: int, payload: CollaborativeSummary | None) -> str:
     """Why a collaborative needs attention ("" when it does not): gains fading, outcomes
     deteriorated, teams with a signal of concern."""
     parts = []
@@ -405,7 +409,7 @@ def attention_words(alerts: int, payload: dict | None) -> str:
         parts.append(
             f"the outcome measure has deteriorated in {_plural(tally.deteriorated, 'team')}"
         )
-    concern = (payload or {}).get("teams_with_concern") or 0
+    concern = payload.teams_with_concern if payload else 0
     if concern:
         parts.append(f"{_plural(concern, 'team has', 'teams have')} a signal of concern")
     if not parts:

@@ -14,7 +14,6 @@ data-sharing terms say.
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -28,6 +27,7 @@ from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, T
 from dashboards import claims
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.models import ReportingSummary
+from dashboards.payloads import AhsnSummary, CollaborativeSummary, GroupSummary
 from dashboards.summaries import (
     ahsn_payload,
     latest_rows,
@@ -59,83 +59,74 @@ def _change(now, before, *, scale: float = 1, places: int = 0):
     return round(delta, places) if places else round(delta)
 
 
-def _outcome_rate(payload: dict) -> dict | None:
+def _outcome_rate(payload: GroupSummary) -> dict | None:
     """The pooled outcome rate of a collaborative's last three months, fit to leave it: a
     measure that counts people follows the small-number rules."""
-    measure = payload.get("outcome_measure")
-    rate = payload.get("outcome_rate")
-    if not measure or not rate or not rate["points"]:
+    measure, rate = payload.outcome_measure, payload.outcome_rate
+    if not measure or not rate or not rate.points:
         return None
-    chart = measure["chart_type"]
-    has_denominator = chart in ("p", "pp", "u", "up") and rate["denominator"]
-    multiplier = measure["multiplier"] if chart in ("u", "up") else 100
-    kind = SimpleNamespace(
-        counts_people=measure["counts_people"],
-        # Summaries stored before the flag existed lack it.
-        counts_patient_events=measure.get("counts_patient_events", False),
-        multiplier=multiplier,
-    )
+    kind = measure.chart_kind
+    has_denominator = kind.is_ratio and rate.denominator
+    # a rate (U, U') per the measure's multiplier; a proportion, or anything else, in %
+    multiplier = measure.multiplier if kind.is_ratio and not kind.is_proportion else 100
     shown = disclosure.disclose_for(
-        kind,
-        rate["numerator"],
-        rate["denominator"] if has_denominator else None,
+        measure,
+        rate.numerator,
+        rate.denominator if has_denominator else None,
         multiplier=multiplier,
     )
-    if not disclosure.follows_rules(kind) and shown["value"] is not None:
+    if not disclosure.follows_rules(measure) and shown["value"] is not None:
         shown["percent"] = f"{shown['value']:.1f}"  # not people: no rounding rules apply
-    unit = "%" if chart in ("p", "pp") else f" {measure['unit']}".rstrip()
+    unit = "%" if kind.is_proportion else f" {measure.unit}".rstrip()
     return {
         **shown,
-        "measure": measure["name"],
+        "measure": measure.name,
         "unit": unit,
-        "since": dt.date.fromisoformat(rate["since"]),
+        "since": rate.since,
         "has_denominator": bool(has_denominator),
     }
 
 
-def _row(payload: dict | None, before: dict | None) -> dict:
-    """What one table row shows of a collaborative, AHSN or region payload."""
+def _row(payload: GroupSummary | None, before: GroupSummary | None) -> dict:
+    """What one table row shows of a collaborative, AHSN or region summary."""
     if payload is None:
         return {"missing": True}
     tally = claims.payload_teams(payload)
     teams = tally.teams
-    cycles = payload.get("cycles") or {}
-    assessment = payload.get("assessment") or {}
+    cycles = payload.cycles
+    assessment = payload.assessment
     row = {
         "missing": False,
         "teams": teams,
         "tally": tally,
-        "progress": payload.get("progress_mean", (payload.get("progress") or {}).get("share")),
-        "withdrawn": payload.get("withdrawn"),
+        "progress": payload.progress_share,
+        "withdrawn": payload.withdrawn if isinstance(payload, CollaborativeSummary) else None,
         "improved": tally.improved,
         "judged": tally.judged,
         "improved_percent": _percent(tally.share),
-        "completeness_percent": _percent(payload["completeness"]),
-        "cycles_recent": cycles.get("recent", 0),
-        "cycles_active": cycles.get("active", 0),
-        "cycles_adopted": cycles.get("adopt", 0),
-        "cycles_per_team": payload.get("cycles_recent_per_team"),
-        "score_mean": assessment.get("mean"),
-        "rated": assessment.get("rated", 0),
-        "concern": payload["signals"]["concern"],
-        "teams_with_concern": payload.get("teams_with_concern", 0),
+        "completeness_percent": _percent(payload.completeness),
+        "cycles_recent": cycles.recent,
+        "cycles_active": cycles.active,
+        "cycles_adopted": cycles.adopt,
+        "cycles_per_team": payload.cycles_recent_per_team,
+        "score_mean": assessment.mean,
+        "rated": assessment.rated,
+        "concern": payload.signals.concern,
+        "teams_with_concern": payload.teams_with_concern,
         "outcome": _outcome_rate(payload),
     }
     if before is not None:
-        before_assessment = before.get("assessment") or {}
         row["change"] = {
             "improved": _words(
-                _change(payload["improved_share"], before["improved_share"], scale=100),
+                _change(payload.improved_share, before.improved_share, scale=100),
                 "percentage points",
             ),
             "completeness": _words(
-                _change(payload["completeness"], before["completeness"], scale=100),
+                _change(payload.completeness, before.completeness, scale=100),
                 "percentage points",
             ),
-            "score": _words(
-                _change(assessment.get("mean"), before_assessment.get("mean"), places=2), ""
-            ),
-            "teams": _team_words(teams - (before["teams"] or 0)),
+            "score": _words(_change(assessment.mean, before.assessment.mean, places=2), ""),
+            "teams": _team_words(teams - before.teams),
         }
     return row
 
@@ -264,7 +255,7 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "collaborative": c,
                 "led": led,
-                **_row(now.payload if now else None, before.get(c.pk)),
+                **_row(now.summary if now else None, before.get(c.pk)),
             }
         )
     alerts = alerts_for_ahsn(ahsn, request.user)
@@ -275,8 +266,8 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
         "most_improvement": _most_improvement(shown, lambda r: r["collaborative"].name),
         "total": len(collaboratives),
         "compare": compare,
-        "summary": _row(ahsn_now.payload if ahsn_now else None, ahsn_before),
-        "phases": _phase_counts(ahsn_now.payload if ahsn_now else None),
+        "summary": _row(ahsn_now.summary if ahsn_now else None, ahsn_before),
+        "phases": _phase_counts(ahsn_now.summary if ahsn_now else None),
         "computed_at": ahsn_now.computed_at if ahsn_now else None,
         "alerts": [
             {
@@ -295,8 +286,8 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboards/portfolio.html", context)
 
 
-def _phase_counts(payload: dict | None) -> list[tuple[str, int]]:
-    phases = (payload or {}).get("phases", {})
+def _phase_counts(payload: AhsnSummary | None) -> list[tuple[str, int]]:
+    phases = payload.phases if payload else {}
     return [(label, phases[value]) for value, label in PHASES.choices if phases.get(value)]
 
 
@@ -329,32 +320,30 @@ def national(request: HttpRequest) -> HttpResponse:
     topic = next((t for t in topics if t.pk == chosen["topic"]), None)
 
     programmes = latest_rows(Level.PROGRAMME, [t.pk for t in topics])
-    programme_rows = [
-        {
-            "topic": t,
-            "regions": len(
-                (programmes[t.pk].payload if t.pk in programmes else {}).get("regions", {})
-            ),
-            "collaboratives": (programmes[t.pk].payload if t.pk in programmes else {}).get(
-                "collaboratives", 0
-            ),
-            **_row(programmes[t.pk].payload if t.pk in programmes else None, None),
-        }
-        for t in topics
-    ]
+    programme_rows = []
+    for t in topics:
+        programme = programmes[t.pk].summary if t.pk in programmes else None
+        programme_rows.append(
+            {
+                "topic": t,
+                "regions": len(programme.regions) if programme else 0,
+                "collaboratives": programme.collaboratives if programme else 0,
+                **_row(programme, None),
+            }
+        )
     ahsn_rows = latest_rows(Level.AHSN, [a.pk for a in ahsns])
     regions = _regions(topic, ahsns, chosen["phase"]) if topic else []
-    every_ahsn = [
-        {
-            "ahsn": a,
-            "collaboratives": (ahsn_rows[a.pk].payload if a.pk in ahsn_rows else {}).get(
-                "collaboratives", 0
-            ),
-            "phases": _phase_counts(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None),
-            **_row(ahsn_rows[a.pk].payload if a.pk in ahsn_rows else None, None),
-        }
-        for a in ahsns
-    ]
+    every_ahsn = []
+    for a in ahsns:
+        summary = ahsn_rows[a.pk].summary if a.pk in ahsn_rows else None
+        every_ahsn.append(
+            {
+                "ahsn": a,
+                "collaboratives": summary.collaboratives if summary else 0,
+                "phases": _phase_counts(summary),
+                **_row(summary, None),
+            }
+        )
     context = {
         "form": form,
         "topic": topic,
@@ -394,7 +383,7 @@ def _regions(topic, ahsns, phase: str) -> list[dict]:
     rows = []
     for ahsn in ahsns:
         mine = [c for c in collaboratives if c["lead_ahsn_id"] == ahsn.pk]
-        payloads = {c["id"]: stored[c["id"]].payload for c in mine if c["id"] in stored}
+        payloads = {c["id"]: stored[c["id"]].summary for c in mine if c["id"] in stored}
         rows.append(
             {
                 "ahsn": ahsn,
@@ -436,10 +425,10 @@ class TeamsFilterForm(_FilterForm):
 
 def _sort_key(sort: str):
     def key(row):
-        p = row["p"] or {}
-        completeness = p.get("completeness")
-        score = (p.get("assessment") or {}).get("score")
-        recent = (p.get("cycles") or {}).get("recent", 0)
+        p = row["p"]
+        completeness = p.completeness if p else None
+        score = p.assessment.score if p and p.assessment else None
+        recent = p.cycles.recent if p else 0
         if sort == "name":
             return (row["label"].lower(),)
         if sort == "completeness":
@@ -448,8 +437,8 @@ def _sort_key(sort: str):
             return (score is None, -(score or 0), row["label"].lower())
         if sort == "activity":
             return (-recent, row["label"].lower())
-        concern = (p.get("signals") or {}).get("concern", 0)
-        return (-concern, -(p.get("missing") or 0), row["label"].lower())
+        concern = p.signals.concern if p else 0
+        return (-concern, -(p.missing if p else 0), row["label"].lower())
 
     return key
 
@@ -483,7 +472,7 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for team in teams:
         row = summaries.get(team.pk)
-        p = row.payload if row else None
+        p = row.summary if row else None
         rows.append(
             {
                 "team": team,
@@ -491,13 +480,10 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
                 "own": team.pk in own,
                 "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,
-                # None: a summary stored before the count existed (recomputed nightly)
-                "tally": claims.payload_measures(p) if p and "measures" in p else None,
-                "outcome": claims.status_of(p["outcome"]) if p else None,
-                "completeness_percent": _percent(p["completeness"]) if p else None,
-                "assessment_month": dt.date.fromisoformat(p["assessment"]["month"])
-                if p and p["assessment"]
-                else None,
+                "tally": claims.payload_measures(p) if p else None,
+                "outcome": claims.status_of(p.outcome) if p else None,
+                "completeness_percent": _percent(p.completeness) if p else None,
+                "assessment_month": p.assessment.month if p and p.assessment else None,
                 "computed_at": row.computed_at if row else None,
             }
         )

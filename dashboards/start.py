@@ -7,6 +7,7 @@ from the role assignments and the stored summaries, in a few queries whatever th
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.urls import reverse
@@ -14,6 +15,9 @@ from django.urls import reverse
 from collaboratives.models import AHSN, Collaborative, Team
 from governance import access
 from measures.models import SustainAlert
+
+if TYPE_CHECKING:
+    from dashboards.payloads import TeamSummary
 
 
 @dataclass(frozen=True)
@@ -28,14 +32,14 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _team_detail(payload: dict | None, alerts: int) -> tuple[str, bool]:
+def _team_detail(payload: "TeamSummary | None", alerts: int) -> tuple[str, bool]:
     parts = []
     if alerts:
         parts.append(f"{_plural(alerts, 'gain')} may be fading")
     if payload:
-        concern = payload.get("signals", {}).get("concern", 0)
-        missing = payload.get("missing", 0)
-        overdue = payload.get("cycles", {}).get("overdue", 0)
+        concern = payload.signals.concern
+        missing = payload.missing
+        overdue = payload.cycles.overdue
         if concern:
             parts.append(f"{_plural(concern, 'signal')} of concern")
         if missing:

@@ -1,6 +1,7 @@
 """Reporting summaries per team, collaborative, AHSN and programme, computed in Celery.
 
-What each level holds (plain JSON in `ReportingSummary.payload`):
+What each level holds (`dashboards.payloads`: one frozen dataclass per level, stored as
+versioned JSON in `ReportingSummary.payload`):
 
 - team: its charts' signals (series whose latest point is a special cause of concern or
   of improvement, from the stored `ChartResult`s), verdicts, "N of M measures improved"
@@ -20,16 +21,22 @@ Steps of `summaries_compute`: for each collaborative, a fixed handful of queries
 its teams' rows and builds the team and collaborative payloads; then the AHSN and
 programme payloads are added up from the collaborative ones; every row is upserted on
 (level, object, this month). `summaries_refresh_changed` (beat, every few minutes)
-recomputes only the collaboratives whose inputs key moved since their summary was stored.
+recomputes only the collaboratives whose inputs key moved since their summary was stored,
+or whose stored payload is of another version (`dashboards.payloads.VERSION`).
+
+The readers (`latest_summaries`, `latest_rows`, `summaries_for_month`) give the payloads as
+those dataclasses, and leave out a row of another payload version (logged): it is shown as
+not computed yet until the change check has recomputed it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import statistics
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import fields as dataclass_fields
 
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
@@ -38,6 +45,24 @@ from django.utils import timezone
 from collaboratives.models import AHSN, Collaborative, PDSACycle, Team, TeamAssessment, Topic
 from dashboards import claims
 from dashboards.models import ReportingSummary
+from dashboards.payloads import (
+    VERSION,
+    AhsnSummary,
+    CollaborativeSummary,
+    Cycles,
+    OutcomeMeasure,
+    OutcomeRate,
+    PayloadVersionError,
+    ProgrammeSummary,
+    Score,
+    Signals,
+    Stored,
+    Summary,
+    TargetProgress,
+    TeamSummary,
+    Totals,
+    load,
+)
 from measures.completeness import (
     complete_cutoffs,
     completeness_matrix,
@@ -48,6 +73,7 @@ from measures.models import ChartResult, Measure, Series
 from measures.periods import MONTHLY
 
 Level = ReportingSummary.Level
+log = logging.getLogger(__name__)
 
 COMPLETENESS_MONTHS = 6
 RECENT_DAYS = 90  # "PDSA activity": cycles started in the last three months
@@ -65,28 +91,46 @@ def previous_month(month: dt.date) -> dt.date:
 # --- Reading ---------------------------------------------------------------------------
 
 
-def latest_summaries(level: str, ids: Iterable[int]) -> dict[int, dict]:
+def _read(rows) -> dict[int, tuple[ReportingSummary, Summary]]:
+    """{object id: (row, its payload read)}, leaving out (and logging) a payload of another
+    version: the change check recomputes it (dashboards.payloads)."""
+    out = {}
+    for r in rows:
+        try:
+            out[r.object_id] = (r, load(r.level, r.payload))
+        except PayloadVersionError as e:
+            log.warning("Summary %s left out: %s", r, e)
+    return out
+
+
+def latest_summaries(level: str, ids: Iterable[int]) -> dict[int, Summary]:
     """The newest payload of each object, in one query: {object id: payload}."""
     rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids))
-    return {r.object_id: r.payload for r in rows.latest_per_object()}
+    return {pk: summary for pk, (_, summary) in _read(rows.latest_per_object()).items()}
 
 
-def latest_rows(level: str, ids: Iterable[int]) -> dict[int, ReportingSummary]:
+def latest_rows(level: str, ids: Iterable[int]) -> dict[int, Stored]:
     """The newest row of each object (payload, month, data version, computed at)."""
     rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids))
-    return {r.object_id: r for r in rows.latest_per_object()}
+    return {
+        pk: Stored(summary, r.month, r.computed_at, r.data_version)
+        for pk, (r, summary) in _read(rows.latest_per_object()).items()
+    }
 
 
-def summaries_for_month(level: str, ids: Iterable[int], month: dt.date) -> dict[int, dict]:
+def summaries_for_month(level: str, ids: Iterable[int], month: dt.date) -> dict[int, Summary]:
     """Each object's snapshot of `month`, in one query (missing when none was taken)."""
     rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids), month=month)
-    return {r.object_id: r.payload for r in rows}
+    return {pk: summary for pk, (_, summary) in _read(rows).items()}
 
 
 def snapshot_months(level: str, ids: Iterable[int]) -> list[dt.date]:
-    """The months with snapshots of any of these objects, newest first."""
+    """The months with snapshots of any of these objects (of this payload version), newest
+    first."""
     return list(
-        ReportingSummary.objects.filter(level=level, object_id__in=list(ids))
+        ReportingSummary.objects.filter(
+            level=level, object_id__in=list(ids), payload__version=VERSION
+        )
         .order_by("-month")
         .values_list("month", flat=True)
         .distinct()
@@ -94,10 +138,6 @@ def snapshot_months(level: str, ids: Iterable[int]) -> list[dt.date]:
 
 
 # --- Team and collaborative --------------------------------------------------------------
-
-
-def _ratio(part, whole) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def _as_of(queryset, field: str, today: dt.date):
@@ -108,32 +148,10 @@ def _as_of(queryset, field: str, today: dt.date):
     return queryset
 
 
-def _empty_team() -> dict:
-    return {
-        "series": 0,
-        "signals": {"concern": 0, "improvement": 0},
-        "verdicts": dict.fromkeys(claims.STATUSES, 0),
-        "measures": claims.MeasureTally().as_dict(),
-        "outcome": None,
-        "filled": 0,
-        "expected": 0,
-        "missing": 0,
-        "completeness": None,
-        "cycles": {
-            "total": 0,
-            "active": 0,
-            "overdue": 0,
-            "recent": 0,
-            "adopt": 0,
-            "adapt": 0,
-            "abandon": 0,
-        },
-        "assessment": None,
-    }
-
-
-def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tuple[dict, dict]:
-    """({team id: team payload}, collaborative payload) as things stood on `today`.
+def collaborative_compute(
+    collaborative: Collaborative, *, today: dt.date
+) -> tuple[dict[int, TeamSummary], CollaborativeSummary]:
+    """({team id: team summary}, collaborative summary) as things stood on `today`.
 
     A fixed number of queries whatever the number of teams: teams, the measure set, the
     stretch target, series, their latest chart results, completeness (two), cycles and
@@ -155,27 +173,28 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     )
     in_set = {r["measure_id"]: r for r in set_rows}
     outcome_id = claims.outcome_measure_id(collaborative)
-    outcome_measure = (
+    outcome_row = (
         Measure.objects.filter(pk=outcome_id)
-        .values(
-            "id",
-            "name",
-            "counts_people",
-            "counts_patient_events",
-            "multiplier",
-            "unit",
-            "chart_type",
-            "direction",
-            "frequency",
-        )
+        .values(*(f.name for f in dataclass_fields(OutcomeMeasure)))
         .first()
         if outcome_id
         else None
     )
-    payloads: dict[int, dict] = {t["id"]: _empty_team() for t in teams}
-    for t in teams:
-        payloads[t["id"]]["status"] = t["status"]
-        payloads[t["id"]]["kind"] = t["organisation__kind"]
+    outcome_measure = OutcomeMeasure(**outcome_row) if outcome_row else None
+    # Worked out per team in the loops below, then frozen into its TeamSummary.
+    work: dict[int, dict] = {
+        t["id"]: {
+            "status": t["status"],
+            "kind": t["organisation__kind"],
+            "series": 0,
+            "signals": Counter(concern=0, improvement=0),
+            "verdicts": dict.fromkeys(claims.STATUSES, 0),
+            "outcome": None,
+            "cycles": Counter(),
+            "assessment": None,
+        }
+        for t in teams
+    }
 
     series = {
         s["id"]: s
@@ -189,7 +208,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     # The outcome rate pools the last OUTCOME_MONTHS complete months (issue 14): the
     # current month, or one a team has entered early, would move it with every entry.
     cutoffs = complete_cutoffs([collaborative], today=today)
-    frequency = outcome_measure["frequency"] if outcome_measure else MONTHLY
+    frequency = outcome_measure.frequency if outcome_measure else MONTHLY
     window_end = cutoff_for(cutoffs, collaborative.pk, frequency, monthly=True)
     window_start = window_end
     for _ in range(OUTCOME_MONTHS - 1):
@@ -198,7 +217,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
     outcome_points = 0
     verdicts: dict[int, list] = defaultdict(list)
     for s in sorted(series.values(), key=lambda s: in_set[s["measure_id"]]["measure__name"]):
-        team = payloads.get(s["team_id"])
+        team = work.get(s["team_id"])
         if team is None:
             continue
         r = results.get(s["id"])
@@ -226,18 +245,10 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
                         outcome_den += float(den or 0)
                         outcome_points += 1
 
-    for team_id, team_verdicts in verdicts.items():
-        payloads[team_id]["measures"] = claims.measures_tally(team_verdicts).as_dict()
-
+    filled: dict[int, tuple[int, int]] = {}
     _, rows = completeness_matrix(collaborative, today=today, months=COMPLETENESS_MONTHS)
     for team_obj, cells in rows:
-        team = payloads.get(team_obj.pk)
-        if team is None:
-            continue
-        team["filled"] = sum(c.filled for c in cells)
-        team["expected"] = sum(c.expected for c in cells)
-        team["missing"] = team["expected"] - team["filled"]
-        team["completeness"] = _ratio(team["filled"], team["expected"])
+        filled[team_obj.pk] = (sum(c.filled for c in cells), sum(c.expected for c in cells))
 
     recent_since = today - dt.timedelta(days=RECENT_DAYS)
     cycles = (
@@ -248,7 +259,7 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         .values("team_id", "status", "act_decision", "planned_start", "overdue")
     )
     for c in cycles:
-        team = payloads.get(c["team_id"])
+        team = work.get(c["team_id"])
         if team is None:
             continue
         counts = team["cycles"]
@@ -266,204 +277,133 @@ def collaborative_compute(collaborative: Collaborative, *, today: dt.date) -> tu
         team__collaborative=collaborative, month__lte=today
     ).values_list("team_id", "month", "self_rating", "faculty_rating")
     for team_id, month, self_rating, faculty_rating in assessments.order_by("team_id", "month"):
-        team = payloads.get(team_id)
+        team = work.get(team_id)
         score = faculty_rating if faculty_rating is not None else self_rating
         if team is None or score is None:
             continue
         before = team["assessment"]
-        team["assessment"] = {
-            "score": float(score),
-            "month": month.isoformat(),
-            "by": "faculty" if faculty_rating is not None else "team",
-            "previous": before["score"] if before else None,
-        }
+        team["assessment"] = Score(
+            score=float(score),
+            month=month,
+            by="faculty" if faculty_rating is not None else "team",
+            previous=before.score if before else None,
+        )
 
-    return payloads, _collaborative_payload(
-        collaborative,
-        payloads,
+    summaries = {
+        team_id: TeamSummary(
+            status=w["status"],
+            kind=w["kind"],
+            series=w["series"],
+            signals=Signals(**w["signals"]),
+            verdicts=w["verdicts"],
+            measures=claims.measures_tally(verdicts.get(team_id, ())),
+            outcome=w["outcome"],
+            filled=filled.get(team_id, (0, 0))[0],
+            expected=filled.get(team_id, (0, 0))[1],
+            cycles=Cycles(**w["cycles"]),
+            assessment=w["assessment"],
+        )
+        for team_id, w in work.items()
+    }
+    active = [t for t in summaries.values() if t.status == Team.Status.ACTIVE]
+    progress = claims.collaborative_progress(collaborative, today=today)
+    return summaries, CollaborativeSummary(
+        totals=_add_up(active),
         data_version=data_version,
         outcome_measure=outcome_measure,
-        outcome=(outcome_num, outcome_den, outcome_points),
-        window_start=window_start,
-        progress=claims.collaborative_progress(collaborative, today=today),
+        outcome_rate=OutcomeRate(
+            numerator=outcome_num,
+            denominator=outcome_den,
+            points=outcome_points,
+            since=window_start,
+        )
+        if outcome_points
+        else None,
+        phase=collaborative.phase,
+        withdrawn=len(summaries) - len(active),
+        # progress to the stretch target (dashboards.claims), the "most improvement"
+        # tie-breaker
+        progress=None
+        if progress is None
+        else TargetProgress(share=progress.share, status=progress.status, period=progress.period),
     )
 
 
-def _add_up(team_payloads: Iterable[dict]) -> dict:
-    """What a collaborative, AHSN or programme payload adds up from its teams' (or parts')."""
-    total = {
-        "teams": 0,
-        "concern": 0,
-        "improvement": 0,
-        "teams_with_concern": 0,
-        "outcome_improved": 0,
-        "outcome_deteriorated": 0,
-        "outcome_judged": 0,
-        "filled": 0,
-        "expected": 0,
-        "cycles": Counter(),
-        "scores": Counter(),
-    }
-    for p in team_payloads:
-        total["teams"] += 1
-        total["concern"] += p["signals"]["concern"]
-        total["improvement"] += p["signals"]["improvement"]
-        total["teams_with_concern"] += p["signals"]["concern"] > 0
-        outcome = claims.status_of(p["outcome"])
-        if outcome in claims.JUDGED:  # "teams improved": dashboards.claims.teams_tally
-            total["outcome_judged"] += 1
-            total["outcome_improved"] += outcome == claims.IMPROVED
-            total["outcome_deteriorated"] += outcome == claims.DETERIORATED
-        total["filled"] += p["filled"]
-        total["expected"] += p["expected"]
-        total["cycles"].update(p["cycles"])
-        if p["assessment"]:
-            total["scores"][str(p["assessment"]["score"])] += 1
+def _add_up(teams: Iterable[TeamSummary]) -> Totals:
+    """A collaborative's totals over its (active) teams."""
+    total = Totals()
+    for t in teams:
+        outcome = claims.status_of(t.outcome)
+        judged = outcome in claims.JUDGED  # "teams improved": dashboards.claims.teams_tally
+        total += Totals(
+            teams=1,
+            concern=t.signals.concern,
+            improvement=t.signals.improvement,
+            teams_with_concern=int(t.signals.concern > 0),
+            outcome_judged=int(judged),
+            outcome_improved=int(judged and outcome == claims.IMPROVED),
+            outcome_deteriorated=int(judged and outcome == claims.DETERIORATED),
+            filled=t.filled,
+            expected=t.expected,
+            cycles=t.cycles,
+            scores={str(t.assessment.score): 1} if t.assessment else {},
+        )
     return total
-
-
-def _shape(total: dict) -> dict:
-    """The stored form of an added-up total: shares worked out, counters as dicts."""
-    scores = [float(s) for s, n in total["scores"].items() for _ in range(n)]
-    teams = total["teams"]
-    cycles = dict(total["cycles"])
-    return {
-        "teams": teams,
-        "signals": {"concern": total["concern"], "improvement": total["improvement"]},
-        "teams_with_concern": total["teams_with_concern"],
-        "outcome_improved": total["outcome_improved"],
-        "outcome_deteriorated": total["outcome_deteriorated"],
-        "outcome_judged": total["outcome_judged"],
-        "improved_share": _ratio(total["outcome_improved"], total["outcome_judged"]),
-        "filled": total["filled"],
-        "expected": total["expected"],
-        "completeness": _ratio(total["filled"], total["expected"]),
-        "cycles": cycles,
-        "cycles_recent_per_team": round(cycles.get("recent", 0) / teams, 2) if teams else None,
-        "assessment": {
-            "rated": len(scores),
-            "mean": round(statistics.fmean(scores), 2) if scores else None,
-            "median": statistics.median(scores) if scores else None,
-            "distribution": dict(sorted(total["scores"].items(), key=lambda kv: float(kv[0]))),
-        },
-    }
-
-
-def _merge(totals: Iterable[dict]) -> dict:
-    """Add up several `_add_up` totals (an AHSN's collaboratives, a programme's AHSNs)."""
-    out = _add_up([])
-    for t in totals:
-        for key, value in t.items():
-            if isinstance(value, Counter):
-                out[key].update(value)
-            else:
-                out[key] += value
-    return out
-
-
-def _collaborative_payload(
-    collaborative, team_payloads, *, data_version, outcome_measure, outcome, window_start, progress
-) -> dict:
-    active = [p for p in team_payloads.values() if p["status"] == Team.Status.ACTIVE]
-    total = _add_up(active)
-    num, den, points = outcome
-    payload = _shape(total)
-    payload.update(
-        {
-            "phase": collaborative.phase,
-            "withdrawn": len(team_payloads) - len(active),
-            "data_version": data_version,
-            "outcome_measure": outcome_measure,
-            "outcome_rate": {
-                "numerator": num,
-                "denominator": den,
-                "points": points,
-                "since": window_start.isoformat(),
-            }
-            if points
-            else None,
-            # progress to the stretch target (dashboards.claims), the "most improvement"
-            # tie-breaker
-            "progress": None
-            if progress is None
-            else {
-                "share": progress.share,
-                "status": progress.status,
-                "period": progress.period.isoformat() if progress.period else None,
-            },
-            "_total": _serialisable(total),
-        }
-    )
-    return payload
-
-
-def _serialisable(total: dict) -> dict:
-    return {k: dict(v) if isinstance(v, Counter) else v for k, v in total.items()}
-
-
-def _total_of(payload: dict) -> dict:
-    raw = dict(payload["_total"])
-    raw["cycles"] = Counter(raw["cycles"])
-    raw["scores"] = Counter(raw["scores"])
-    return raw
 
 
 # --- AHSN and programme ----------------------------------------------------------------
 
 
-def ahsn_payload(collaborative_payloads: dict[int, dict], phases: dict[int, str]) -> dict:
-    """An AHSN's payload from the payloads of the collaboratives it leads."""
-    payload = _shape(_merge(_total_of(p) for p in collaborative_payloads.values()))
-    payload["collaboratives"] = len(collaborative_payloads)
-    payload["phases"] = dict(Counter(phases[c] for c in collaborative_payloads))
-    payload["data_version"] = sum(p["data_version"] for p in collaborative_payloads.values())
-    payload.update(_pooled_outcome(collaborative_payloads.values()))
-    payload["progress_mean"] = claims.mean_progress(
-        (p.get("progress") or {}).get("share") for p in collaborative_payloads.values()
+def ahsn_payload(
+    collaborative_payloads: dict[int, CollaborativeSummary], phases: dict[int, str]
+) -> AhsnSummary:
+    """An AHSN's summary from the summaries of the collaboratives it leads."""
+    parts = collaborative_payloads.values()
+    measure, rate = _pooled_outcome(parts)
+    return AhsnSummary(
+        totals=sum((p.totals for p in parts), Totals()),
+        data_version=sum(p.data_version for p in parts),
+        outcome_measure=measure,
+        outcome_rate=rate,
+        collaborative_ids=tuple(sorted(collaborative_payloads)),
+        phases=dict(Counter(phases[c] for c in collaborative_payloads)),
+        progress_mean=claims.mean_progress(p.progress_share for p in parts),
     )
-    return payload
 
 
-def _pooled_outcome(payloads) -> dict:
-    """The outcome rate pooled across collaboratives, when they all share one outcome
-    measure (the usual case within a topic); nothing otherwise."""
-    payloads = [p for p in payloads if p.get("outcome_measure")]
-    measures = {p["outcome_measure"]["id"] for p in payloads}
-    if len(measures) != 1:
-        return {"outcome_measure": None, "outcome_rate": None}
-    rates = [p["outcome_rate"] for p in payloads if p.get("outcome_rate")]
-    if not rates:
-        return {"outcome_measure": payloads[0]["outcome_measure"], "outcome_rate": None}
-    return {
-        "outcome_measure": payloads[0]["outcome_measure"],
-        "outcome_rate": {
-            "numerator": sum(r["numerator"] for r in rates),
-            "denominator": sum(r["denominator"] for r in rates),
-            "points": sum(r["points"] for r in rates),
-            "since": min(r["since"] for r in rates),
-        },
-    }
+def _pooled_outcome(payloads) -> tuple[OutcomeMeasure | None, OutcomeRate | None]:
+    """The outcome measure and its rate pooled across collaboratives, when they all share
+    one outcome measure (the usual case within a topic); (None, None) otherwise."""
+    payloads = [p for p in payloads if p.outcome_measure]
+    if len({p.outcome_measure.id for p in payloads}) != 1:
+        return None, None
+    rates = [p.outcome_rate for p in payloads if p.outcome_rate]
+    rate = None
+    for r in rates:
+        rate = r if rate is None else rate + r
+    return payloads[0].outcome_measure, rate
 
 
-def programme_payload(by_ahsn: dict[int, dict[int, dict]], phases: dict[int, str]) -> dict:
-    """A topic's payload: one entry per lead AHSN (its collaboratives on the topic added up)
-    and the whole programme's total."""
-    regions = {}
-    for ahsn_id, payloads in by_ahsn.items():
-        entry = ahsn_payload(payloads, phases)
-        entry["collaborative_ids"] = sorted(payloads)
-        regions[str(ahsn_id)] = entry
+def programme_payload(
+    by_ahsn: dict[int, dict[int, CollaborativeSummary]], phases: dict[int, str]
+) -> ProgrammeSummary:
+    """A topic's summary: one entry per lead AHSN (its collaboratives on the topic added
+    up) and the whole programme's total."""
+    regions = {ahsn_id: ahsn_payload(payloads, phases) for ahsn_id, payloads in by_ahsn.items()}
     every = {cid: p for payloads in by_ahsn.values() for cid, p in payloads.items()}
-    payload = ahsn_payload(every, phases)
-    payload["regions"] = regions
-    return payload
+    whole = ahsn_payload(every, phases)
+    return ProgrammeSummary(**_fields_of(whole), regions=regions)
+
+
+def _fields_of(summary) -> dict:
+    return {f.name: getattr(summary, f.name) for f in dataclass_fields(summary)}
 
 
 # --- Storing -------------------------------------------------------------------------------
 
 
-def _store(level: str, rows: dict[int, tuple[dict, int, str]], *, month, now) -> None:
-    """Upsert {object id: (payload, data version, inputs key)} on (level, object, month)."""
+def _store(level: str, rows: dict[int, tuple[Summary, int, str]], *, month, now) -> None:
+    """Upsert {object id: (summary, data version, inputs key)} on (level, object, month)."""
     ReportingSummary.objects.bulk_create(
         [
             ReportingSummary(
@@ -473,9 +413,9 @@ def _store(level: str, rows: dict[int, tuple[dict, int, str]], *, month, now) ->
                 data_version=version,
                 inputs_key=key,
                 computed_at=now,
-                payload=payload,
+                payload=summary.to_json(),
             )
-            for object_id, (payload, version, key) in rows.items()
+            for object_id, (summary, version, key) in rows.items()
         ],
         update_conflicts=True,
         unique_fields=["level", "object_id", "month"],
@@ -591,8 +531,10 @@ def rollups_compute(*, ahsn_ids, topic_ids, month, today, now) -> Counter:
     )
     phases = {c["id"]: c["phase"] for c in collaboratives}
     stored = summaries_for_month(Level.COLLABORATIVE, phases, month)
-    ahsn_rows: dict[int, dict[int, dict]] = {a: {} for a in ahsn_ids}
-    topic_rows: dict[int, dict[int, dict[int, dict]]] = {t: defaultdict(dict) for t in topic_ids}
+    ahsn_rows: dict[int, dict[int, CollaborativeSummary]] = {a: {} for a in ahsn_ids}
+    topic_rows: dict[int, dict[int, dict[int, CollaborativeSummary]]] = {
+        t: defaultdict(dict) for t in topic_ids
+    }
     for c in collaboratives:
         payload = stored.get(c["id"])
         if payload is None:
@@ -604,11 +546,11 @@ def rollups_compute(*, ahsn_ids, topic_ids, month, today, now) -> Counter:
     ahsn_out = {}
     for ahsn_id, payloads in ahsn_rows.items():
         p = ahsn_payload(payloads, phases)
-        ahsn_out[ahsn_id] = (p, p["data_version"], "")
+        ahsn_out[ahsn_id] = (p, p.data_version, "")
     topic_out = {}
     for topic_id, by_ahsn in topic_rows.items():
         p = programme_payload(by_ahsn, phases)
-        topic_out[topic_id] = (p, p["data_version"], "")
+        topic_out[topic_id] = (p, p.data_version, "")
     with transaction.atomic():
         _store(Level.AHSN, ahsn_out, month=month, now=now)
         _store(Level.PROGRAMME, topic_out, month=month, now=now)
@@ -619,16 +561,20 @@ def summaries_refresh_changed(*, today: dt.date | None = None) -> dict:
     """Recompute the collaboratives whose inputs moved since their summary was stored.
 
     Three aggregate queries find them (`inputs_keys`), one more reads the stored keys; a
-    new month also counts as a change, so the first run of a month starts its snapshot.
+    new month also counts as a change, so the first run of a month starts its snapshot, and
+    so does a stored payload of another version (`dashboards.payloads.VERSION`), so that a
+    release that changes the payloads has them recomputed within minutes.
     """
     today = today or timezone.localdate()
     month = month_of(today)
     current = inputs_keys()
-    stored = dict(
-        ReportingSummary.objects.filter(level=Level.COLLABORATIVE, month=month).values_list(
-            "object_id", "inputs_key"
-        )
-    )
+    stored = {
+        object_id: key
+        for object_id, key, version in ReportingSummary.objects.filter(
+            level=Level.COLLABORATIVE, month=month
+        ).values_list("object_id", "inputs_key", "payload__version")
+        if version == VERSION
+    }
     active = set(
         _as_of(Collaborative.objects.all(), "starts_on", today).values_list("pk", flat=True)
     )

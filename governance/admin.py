@@ -4,6 +4,20 @@ from governance import access
 from governance.models import AuditEntry, Person, RoleAssignment
 
 
+class HistoryAdmin(admin.ModelAdmin):
+    """The admin of a history model (governance.history.AppendOnly): it shows the rows and
+    never adds, changes or deletes one, as nothing else in the app does."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     extra = 0
@@ -27,22 +41,13 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(HistoryAdmin):
     """The audit trail is read-only everywhere, the admin included."""
 
     list_display = ["at", "actor_name", "action", "object_type", "object_repr", "source"]
     list_filter = ["action", "source", "object_type"]
     search_fields = ["actor_name", "object_repr"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _admin_permission(request) -> bool:

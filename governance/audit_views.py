@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from collaboratives.models import Collaborative, Team
 from governance import access, audit
-from governance.forms import DateInput, NHSFormMixin
+from governance.forms import NHSFormMixin, date_field
 from measures.exporters.formats import render_csv, render_xlsx
 
 PAGE_SIZE = 50
@@ -33,18 +33,8 @@ class AuditFilterForm(NHSFormMixin, forms.Form):
         label="Collaborative", required=False, coerce=int, empty_value=None
     )
     team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
-    since = forms.DateField(
-        label="From",
-        required=False,
-        widget=DateInput,
-        error_messages={"invalid": "Date must be a real date"},
-    )
-    until = forms.DateField(
-        label="To",
-        required=False,
-        widget=DateInput,
-        error_messages={"invalid": "Date must be a real date"},
-    )
+    since = date_field("From")
+    until = date_field("To")
 
     def __init__(self, *args, collaboratives, teams, actors, **kwargs):
         super().__init__(*args, **kwargs)

@@ -55,6 +55,8 @@ from numbers import Real
 
 from django.conf import settings
 
+from measures.spc import ChartKind
+
 DEFAULTS = {
     "enabled": True,
     "suppress_up_to": 7,
@@ -92,7 +94,6 @@ PATIENT_EVENTS = "patient_events"  # counts of events that happen to patients: f
 OTHER_COUNT = "other_count"  # other counts: audits done, huddles held, calls made
 VALUE = "value"  # rates and other values that count nothing: minutes, scores, medians
 FOLLOW_THE_RULES = (PEOPLE, PATIENT_EVENTS)
-_COUNT_CHARTS = ("p", "pp", "u", "up", "c", "g", "t")
 
 
 def measure_kind(measure) -> str:
@@ -101,7 +102,8 @@ def measure_kind(measure) -> str:
         return PEOPLE
     if getattr(measure, "counts_patient_events", False):
         return PATIENT_EVENTS
-    if getattr(measure, "chart_type", None) in _COUNT_CHARTS:
+    kind = ChartKind.of(getattr(measure, "chart_type", None))
+    if kind is not None and kind.is_count:
         return OTHER_COUNT
     return VALUE
 

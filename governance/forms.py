@@ -22,6 +22,20 @@ class DateInput(forms.DateInput):
         self.format = "%Y-%m-%d"
 
 
+INVALID_DATE = "Date must be a real date"
+
+
+def date_field(label: str | None = None, *, required: str | None = None) -> forms.DateField:
+    """A date typed into the NHS date input, refused with `INVALID_DATE` when no such day
+    exists. `required` is the message when it is left empty; without it, it is optional."""
+    messages = {"invalid": INVALID_DATE}
+    if required:
+        messages["required"] = required
+    return forms.DateField(
+        label=label, required=bool(required), widget=DateInput, error_messages=messages
+    )
+
+
 class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Refuses an id beyond a 64-bit integer as invalid before the database sees it:
     SQLite raises OverflowError on such an `__in` lookup (a 500 in the embedded mode)."""

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from governance.history import AppendOnly
+
 
 class Person(models.Model):
     name = models.CharField(max_length=200)
@@ -70,28 +72,40 @@ ROLE_SCOPES |= Q(role__in=[Role.TRUST_LEAD, Role.TEAM_MEMBER]) & _scope(
 )
 
 
-class RoleAssignment(models.Model):
-    """One role held by one person in one scope: none, an AHSN, a collaborative or a team."""
+def _scope_key(model: str, related_name: str):
+    """The collaborative or team a role is held in (each model names its reverse accessor)."""
+    return models.ForeignKey(
+        model, on_delete=models.CASCADE, null=True, blank=True, related_name=related_name
+    )
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+
+class RoleInScope(models.Model):
+    """Abstract: a role and its scope, none (England), an AHSN, a collaborative or a team.
+
+    Held by a `RoleAssignment`, offered by an `Invitation`; `ROLE_SCOPES` is the constraint
+    each puts on its rows. The collaborative and the team are `_scope_key`s declared by
+    each model, so that each keeps its reverse accessor (`team.role_assignments`,
+    `team.invitations`)."""
+
     role = models.CharField(max_length=32, choices=Role.choices)
     ahsn = models.ForeignKey(
         "collaboratives.AHSN", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    collaborative = models.ForeignKey(
-        "collaboratives.Collaborative",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="role_assignments",
-    )
-    team = models.ForeignKey(
-        "collaboratives.Team",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="role_assignments",
-    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def scope(self):
+        return self.ahsn or self.collaborative or self.team or "England"
+
+
+class RoleAssignment(RoleInScope):
+    """One role held by one person in one scope: none, an AHSN, a collaborative or a team."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    collaborative = _scope_key("collaboratives.Collaborative", "role_assignments")
+    team = _scope_key("collaboratives.Team", "role_assignments")
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -121,8 +135,7 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.ahsn or self.collaborative or self.team or "England"
-        return f"{self.person}: {self.get_role_display()} ({scope})"
+        return f"{self.person}: {self.get_role_display()} ({self.scope})"
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -135,7 +148,7 @@ class InvitationQuerySet(models.QuerySet):
         )
 
 
-class Invitation(models.Model):
+class Invitation(RoleInScope):
     """An emailed invitation to take one role in one scope.
 
     The link carries a random token; only its SHA-256 is stored, so a copy of the
@@ -145,24 +158,8 @@ class Invitation(models.Model):
 
     email = models.EmailField()
     name = models.CharField(max_length=200)
-    role = models.CharField(max_length=32, choices=Role.choices)
-    ahsn = models.ForeignKey(
-        "collaboratives.AHSN", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    collaborative = models.ForeignKey(
-        "collaboratives.Collaborative",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="invitations",
-    )
-    team = models.ForeignKey(
-        "collaboratives.Team",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="invitations",
-    )
+    collaborative = _scope_key("collaboratives.Collaborative", "invitations")
+    team = _scope_key("collaboratives.Team", "invitations")
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -199,10 +196,6 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email}: {self.get_role_display()} ({self.scope})"
 
-    @property
-    def scope(self):
-        return self.ahsn or self.collaborative or self.team or "England"
-
 
 # --- The audit trail ----------------------------------------------------------------------
 
@@ -222,14 +215,6 @@ class AuditSource(models.TextChoices):
     COMMAND = "command", "Command line"
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Audit entries are never changed.")
-
-    def delete(self):
-        raise TypeError("Audit entries are never deleted.")
-
-
 def _kept(model: str):
     """A reference that outlives what it points at: the history keeps the id of a deleted
     collaborative or a removed user, and deleting them never touches the history."""
@@ -243,7 +228,7 @@ def _kept(model: str):
     )
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """One change to one row that matters: who, when, from where, what before and after.
 
     Append-only: written by `governance.audit` as rows are saved or deleted, never
@@ -271,8 +256,6 @@ class AuditEntry(models.Model):
     reason = models.TextField(blank=True)
     source = models.CharField(max_length=8, choices=AuditSource.choices)
 
-    objects = AuditEntryQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
@@ -293,11 +276,3 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         who = self.actor_name or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who}: {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Audit entries are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit entries are never deleted.")

@@ -40,17 +40,36 @@ def owes_period(collaborative, team, period_start: dt.date, frequency: str) -> b
     return team.withdrawn_on is None or team.withdrawn_on > last_day
 
 
+def periods_due(
+    collaborative,
+    team,
+    frequency: str,
+    *,
+    today: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[dt.date]:
+    """The periods (of one measure of `frequency`) that `team` owes and whose data is due
+    by `today` (`due_on` before it), sent or not; with `start` and `end`, only those that
+    begin between them. The one count of what is owed: the overdue list, the completeness
+    matrix (and so the summaries) and the contract review's engagement all use it."""
+    first = first_owed(collaborative, team)
+    if start is not None:
+        first = max(first, start)
+    last_day = min(d for d in (collaborative.ends_on, end, today) if d is not None)
+    return [
+        p
+        for p in periods.period_starts(frequency, first, last_day)
+        if (start is None or p >= start)
+        and owes_period(collaborative, team, p, frequency)
+        and due_on(p, frequency, collaborative.data_due_days) < today
+    ]
+
+
 def periods_owed(collaborative, team, frequency: str, *, today: dt.date, sent) -> list[dt.date]:
     """The due periods (of one measure of `frequency`) that `team` owes and has not sent:
-    `sent` holds the period starts it has sent. Due means `due_on` is before `today`."""
-    last_day = min(collaborative.ends_on or today, today)
-    return [
-        start
-        for start in periods.period_starts(frequency, first_owed(collaborative, team), last_day)
-        if owes_period(collaborative, team, start, frequency)
-        and due_on(start, frequency, collaborative.data_due_days) < today
-        and start not in sent
-    ]
+    `sent` holds the period starts it has sent."""
+    return [p for p in periods_due(collaborative, team, frequency, today=today) if p not in sent]
 
 
 @dataclass(frozen=True)

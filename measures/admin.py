@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from governance.admin import HistoryAdmin
 from governance.forms import NHSNumberGuardMixin
 from measures.models import (
     Annotation,
@@ -110,7 +111,7 @@ class DataPointAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataPointRevision)
-class DataPointRevisionAdmin(admin.ModelAdmin):
+class DataPointRevisionAdmin(HistoryAdmin):
     """History is read-only everywhere, the admin included."""
 
     list_display = [
@@ -124,15 +125,6 @@ class DataPointRevisionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["source"]
     date_hierarchy = "changed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Annotation)

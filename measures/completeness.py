@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from governance.reporting import due_on, overdue, owes_period
+from governance.reporting import due_on, overdue, owes_period, periods_due
 from measures.grid import last_periods
 from measures.models import DataPoint, DataReminder, Measure, Series
 from measures.periods import (
@@ -30,7 +30,6 @@ from measures.periods import (
     WEEKLY,
     next_period_start,
     period_start_for,
-    period_starts,
 )
 
 COMPLETE, PARTIAL, MISSING, NOT_DUE = "complete", "partial", "missing", "not_due"
@@ -76,13 +75,15 @@ def completeness_matrix(collaborative, *, today: dt.date, months: int = 12):
     teams = {}
     for s in series:
         teams[s.team_id] = s.team
-        for start in period_starts(s.measure.frequency, first, end - dt.timedelta(days=1)):
-            if (
-                start < first
-                or due_on(start, s.measure.frequency, collaborative.data_due_days) >= today
-                or not owes_period(collaborative, s.team, start, s.measure.frequency)
-            ):
-                continue
+        due = periods_due(
+            collaborative,
+            s.team,
+            s.measure.frequency,
+            today=today,
+            start=first,
+            end=end - dt.timedelta(days=1),
+        )
+        for start in due:
             key = (s.team_id, start.replace(day=1))
             counts[key][1] += 1
             counts[key][0] += (s.pk, start) in filled

@@ -32,7 +32,7 @@ from measures.models import (
     Series,
 )
 from measures.periods import period_starts
-from measures.spc import SeriesSpec
+from measures.spc import ChartKind, SeriesSpec
 
 # Bump when the core or this mapping changes what a chart says: every stored result
 # then stops being fresh and the next view or sweep recomputes it.
@@ -40,8 +40,6 @@ from measures.spc import SeriesSpec
 # history, the baseline before a team joined)
 INPUTS_VERSION = 3
 CHUNK = 500
-CORE_CHART = {Measure.ChartType.XMR: "i"}
-RATIO_CHARTS = ("p", "pp", "u", "up")
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,8 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def core_chart(measure: Measure) -> str:
-    return CORE_CHART.get(measure.chart_type, measure.chart_type)
+def core_chart(measure: Measure) -> ChartKind:
+    return measure.chart_kind
 
 
 def core_convention(collaborative, chart: str) -> str:
@@ -83,7 +81,7 @@ def core_convention(collaborative, chart: str) -> str:
 def scaled_by_multiplier(measure: Measure) -> bool:
     """Whether the measure's shown values are the core's rate times `multiplier`."""
     chart = core_chart(measure)
-    return chart in RATIO_CHARTS or (chart == "run" and bool(measure.denominator_definition))
+    return chart.is_ratio or (chart == ChartKind.RUN and bool(measure.denominator_definition))
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:

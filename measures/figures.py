@@ -12,6 +12,8 @@ import html
 import math
 from dataclasses import dataclass
 
+from measures.numbers import number_text
+from measures.spc import ChartKind
 from measures.spc.charts import period_unit
 
 GREY = "#7b7d7d"
@@ -98,19 +100,6 @@ def _varies_within_phases(values, phase) -> bool:
     )
 
 
-# Charts of counts, proportions, rates and gaps between events: none can be negative, so
-# their axes never run below zero (a run or I chart may measure a change, which can).
-NON_NEGATIVE_CHARTS = {"p", "pp", "u", "up", "c", "g", "t"}
-# The axis title when the measure names no unit.
-UNITLESS_TITLES = {
-    "p": "Proportion",
-    "pp": "Proportion",
-    "u": "Rate",
-    "up": "Rate",
-    "c": "Count",
-    "g": "Cases between events",
-    "t": "Days between events",
-}
 TITLE_LINE = 22  # characters: a longer axis title wraps, so a 320 px chart shows it whole
 
 
@@ -122,7 +111,8 @@ def axis_title(unit: str, chart: str) -> str:
     if unit == "%":
         return "Percentage (%)"
     if not unit:
-        return UNITLESS_TITLES.get(chart, "Value")
+        kind = ChartKind.of(chart)
+        return kind.axis_title if kind else "Value"
     unit = unit[0].upper() + unit[1:]
     words = unit.split()
     if len(unit) <= TITLE_LINE or len(words) == 1:
@@ -142,12 +132,6 @@ def axis_title(unit: str, chart: str) -> str:
         else:
             line = f"{line} {word}".strip()
     return "<br>".join(map(plain, [*lines, line]))
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "–"
-    return f"{v:g}" if float(v).is_integer() else f"{v:.4g}"
 
 
 def point_rows(result, *, multiplier: int, annotations=()) -> list[dict]:
@@ -243,14 +227,15 @@ def figure(
     """
     k = multiplier
     x = list(result.x)
-    is_i = result.chart == "i"
+    kind = ChartKind.of(result.chart)
+    is_i = kind == ChartKind.I
     rows = point_rows(result, multiplier=k, annotations=annotations)
     y = [r["value"] for r in rows]
     excluded = set(result.excluded)
     hover = [
         [
-            _fmt(r["numerator"]),
-            _fmt(r["denominator"]),
+            number_text(r["numerator"]),
+            number_text(r["denominator"]),
             "<br>".join(plain(n) for n in r["notes"]) or "–",
             r["signal"] + (" · excluded" if r["excluded"] else ""),
         ]
@@ -312,7 +297,9 @@ def figure(
                 "x": [x[0], x[-1]],
                 "y": [_round(reference * k)] * 2,
                 "line": {"color": INK, "width": 1, "dash": "longdash"},
-                "hovertemplate": f"Baseline centre line: {_fmt(reference * k)}<extra></extra>",
+                "hovertemplate": (
+                    f"Baseline centre line: {number_text(reference * k)}<extra></extra>"
+                ),
             }
         )
     if any(v is not None for v in result.ucl):
@@ -349,7 +336,7 @@ def figure(
                 "x": [x[0], x[-1]],
                 "y": [_round(target)] * 2,
                 "line": {"color": RED, "width": 1.5, "dash": "dot"},
-                "hovertemplate": f"Target: {_fmt(target)}<extra></extra>",
+                "hovertemplate": f"Target: {number_text(target)}<extra></extra>",
             }
         )
     finite = [v for v in y + _scale(result.ucl, k) + _scale(result.lcl, k) if v is not None]
@@ -416,7 +403,9 @@ def figure(
             "gridcolor": "#e8edee",
             "zeroline": False,
             "automargin": True,
-            "rangemode": "nonnegative" if result.chart in NON_NEGATIVE_CHARTS else "normal",
+            # counts, proportions, rates and gaps between events are never negative (a run
+            # or I chart may measure a change, which can be)
+            "rangemode": "nonnegative" if kind and kind.is_count else "normal",
         },
         "shapes": shapes,
     }
@@ -547,17 +536,6 @@ CONVENTION_WORDS = {
     "anhoej": "Anhøj rules (qicharts2)",
     "ihi": "IHI run chart rules (Perla, Provost and Murray)",
 }
-CHART_WORDS = {
-    "run": "Run chart",
-    "i": "I chart (XmR)",
-    "p": "P chart",
-    "pp": "P′ chart (Laney)",
-    "u": "U chart",
-    "up": "U′ chart (Laney)",
-    "c": "C chart",
-    "g": "G chart",
-    "t": "T chart",
-}
 
 
 def words(result) -> dict:
@@ -570,6 +548,6 @@ def words(result) -> dict:
         "assurance": ASSURANCE_WORDS.get(result.assurance, ""),
         "status": STATUS_WORDS.get(result.status, result.status),
         "convention": CONVENTION_WORDS.get(result.convention, result.convention),
-        "chart": CHART_WORDS.get(result.chart, result.chart),
+        "chart": kind.short_label if (kind := ChartKind.of(result.chart)) else result.chart,
         "rule": RULE_WORDS.get(result.verdict_rule, ""),
     }

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 
 from collaboratives.models import VisibleQuerySet
+from governance.history import AppendOnly, RecordedChange
+from measures.spc.kinds import ChartKind
 
 
 class MeasureKind(models.TextChoices):
@@ -30,16 +32,15 @@ class MeasureDirection(models.TextChoices):
     NEITHER = "neither", "Neither"
 
 
-class MeasureChartType(models.TextChoices):
-    RUN = "run", "Run chart"
-    XMR = "xmr", "I chart (XmR)"
-    P = "p", "P chart (proportion)"
-    PP = "pp", "P′ chart (Laney)"
-    U = "u", "U chart (rate)"
-    UP = "up", "U′ chart (Laney)"
-    C = "c", "C chart (count)"
-    G = "g", "G chart (opportunities or days between events)"
-    T = "t", "T chart (time between events)"
+# The measure's chart choices, built from the core's one enum (measures.spc.kinds): a kind
+# added there is offered here. Values are the stored codes (`ChartKind.code`: "xmr" for the I
+# chart, the one code that differs from the core's), labels the enum's.
+MeasureChartType = models.TextChoices(
+    "MeasureChartType",
+    [(kind.name, (kind.code, kind.label)) for kind in ChartKind],
+    module=__name__,
+)
+EVENT_CHART_CODES = [kind.code for kind in ChartKind if kind.is_event]
 
 
 class Measure(models.Model):
@@ -49,10 +50,6 @@ class Measure(models.Model):
     Frequency = MeasureFrequency
     Direction = MeasureDirection
     ChartType = MeasureChartType
-
-    EVENT_CHARTS = (ChartType.G, ChartType.T)
-    PROPORTION_CHARTS = (ChartType.P, ChartType.PP)
-    RATIO_CHARTS = (ChartType.P, ChartType.PP, ChartType.U, ChartType.UP)
 
     topic = models.ForeignKey(
         "collaboratives.Topic",
@@ -123,8 +120,8 @@ class Measure(models.Model):
             ),
             # G and T charts read event-dated series; every other chart reads periods.
             models.CheckConstraint(
-                condition=Q(chart_type__in=["g", "t"], frequency="event")
-                | Q(~Q(chart_type__in=["g", "t"]), ~Q(frequency="event")),
+                condition=Q(chart_type__in=EVENT_CHART_CODES, frequency="event")
+                | Q(~Q(chart_type__in=EVENT_CHART_CODES), ~Q(frequency="event")),
                 name="measure_event_charts_on_event_series",
             ),
             models.CheckConstraint(
@@ -146,8 +143,13 @@ class Measure(models.Model):
         return self.name
 
     @property
+    def chart_kind(self) -> ChartKind:
+        """The chart type as the core's enum (its stored code read once, here)."""
+        return ChartKind(self.chart_type)
+
+    @property
     def has_denominator(self) -> bool:
-        return self.chart_type in self.RATIO_CHARTS
+        return self.chart_kind.is_ratio
 
     @property
     def is_event_dated(self) -> bool:
@@ -258,14 +260,6 @@ class DataPoint(models.Model):
         return f"{self.series} {self.period_start}: {self.numerator}/{self.denominator}"
 
 
-class RevisionQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Data point revisions are never updated.")
-
-    def delete(self):
-        raise TypeError("Data point revisions are never deleted.")
-
-
 class DataPointRevisionSource(models.TextChoices):
     GRID = "grid", "Data-entry grid"
     IMPORT = "import", "Spreadsheet import"
@@ -274,7 +268,7 @@ class DataPointRevisionSource(models.TextChoices):
     SEED = "seed", "Demo data"
 
 
-class DataPointRevision(models.Model):
+class DataPointRevision(AppendOnly):
     """One change to one data point: who, when, from what, to what, and why. Append-only."""
 
     Source = DataPointRevisionSource
@@ -295,8 +289,6 @@ class DataPointRevision(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices)
     reason = models.TextField(blank=True)
 
-    objects = RevisionQuerySet.as_manager()
-
     class Meta:
         ordering = ["series_id", "period_start", "changed_at", "id"]
         indexes = [models.Index(fields=["series", "period_start"], name="revision_series_period")]
@@ -308,14 +300,6 @@ class DataPointRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} {self.period_start} by {self.changed_by} at {self.changed_at}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Data point revisions are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Data point revisions are never deleted.")
 
 
 class Annotation(models.Model):
@@ -547,7 +531,7 @@ class ChartResult(models.Model):
         return f"{self.series_id} {self.inputs_hash[:8]}: {self.status}"
 
 
-class MeasureSettingChange(models.Model):
+class MeasureSettingChange(RecordedChange):
     """One change to a measure's direction or a collaborative's target for it. Append-only."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="setting_changes")
@@ -562,14 +546,6 @@ class MeasureSettingChange(models.Model):
     field = models.CharField(max_length=20)
     old_value = models.CharField(max_length=50, blank=True)
     new_value = models.CharField(max_length=50, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.measure} {self.field}: {self.old_value} -> {self.new_value}"
@@ -584,7 +560,7 @@ class ChartEditKind(models.TextChoices):
     ANNOTATION_REMOVED = "annotation_removed", "Annotation removed"
 
 
-class ChartEdit(models.Model):
+class ChartEdit(RecordedChange):
     """History of what shaped a chart: phases, point marks and annotations. Append-only."""
 
     Kind = ChartEditKind
@@ -593,14 +569,6 @@ class ChartEdit(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     period_start = models.DateField()
     detail = models.CharField(max_length=500, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.series_id} {self.period_start}"
@@ -731,7 +699,7 @@ class VariationJudgement(models.TextChoices):
     UNWARRANTED = "unwarranted", "Unwarranted variation"
 
 
-class VariationNote(models.Model):
+class VariationNote(AppendOnly):
     """Why a team sits outside the funnel limits of a measure, and whether faculty judge the
     variation warranted. Append-only: a new note is added, the newest of each kind is in
     force, and the history stays to be read."""
@@ -773,11 +741,6 @@ class VariationNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.team_id} on {self.collaborative_measure_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("A variation note is never edited: add a new one.")
-        super().save(*args, **kwargs)
 
 
 class SustainAlert(models.Model):

@@ -269,29 +269,33 @@ def settings_set(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("measures:series_chart", pk=series.pk)
 
 
+def _remove(request, pk, item_pk, *, items: str, noun: str, remove):
+    """Remove a phase or a point mark from a chart, with the reason given (the chart edits
+    keep it) or, when none is, that it was removed from the chart page."""
+    series = access.series_for(request.user, pk, access.EDIT_DATA)
+    item = getattr(series, items).filter(pk=item_pk).first()
+    if item is None:
+        raise Http404(f"No such {noun} on this chart")
+    form = RemovalForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else "Removed from the chart page"
+    remove(item, reason=reason, by=request.user)
+    messages.success(request, f"{noun.capitalize()} removed. The chart is being recomputed.")
+    return redirect("measures:series_chart", pk=series.pk)
+
+
 @login_required
 @require_POST
 def phase_remove(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
-    series = access.series_for(request.user, pk, access.EDIT_DATA)
-    phase = series.phases.filter(pk=phase_pk).first()
-    if phase is None:
-        raise Http404("No such phase on this chart")
-    form = RemovalForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else "Removed from the chart page"
-    edits.phase_remove(phase=phase, reason=reason, by=request.user)
-    messages.success(request, "Phase removed. The chart is being recomputed.")
-    return redirect("measures:series_chart", pk=series.pk)
+    def remove(phase, **kw):
+        edits.phase_remove(phase=phase, **kw)
+
+    return _remove(request, pk, phase_pk, items="phases", noun="phase", remove=remove)
 
 
 @login_required
 @require_POST
 def mark_remove(request: HttpRequest, pk: int, mark_pk: int) -> HttpResponse:
-    series = access.series_for(request.user, pk, access.EDIT_DATA)
-    mark = series.marks.filter(pk=mark_pk).first()
-    if mark is None:
-        raise Http404("No such mark on this chart")
-    form = RemovalForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else "Removed from the chart page"
-    edits.point_mark_remove(mark=mark, reason=reason, by=request.user)
-    messages.success(request, "Mark removed. The chart is being recomputed.")
-    return redirect("measures:series_chart", pk=series.pk)
+    def remove(mark, **kw):
+        edits.point_mark_remove(mark=mark, **kw)
+
+    return _remove(request, pk, mark_pk, items="marks", noun="mark", remove=remove)

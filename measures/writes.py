@@ -99,12 +99,11 @@ def _whole_fields(measure: Measure) -> tuple[str, ...]:
     of a day) and of a measure counting events that happen to patients, the denominator of
     a proportion (the people or occasions counted), and both of a measure that counts
     people."""
-    count_charts = (*Measure.RATIO_CHARTS, Measure.ChartType.C, *Measure.EVENT_CHARTS)
     fields = []
     counts = measure.counts_people or measure.counts_patient_events
-    if counts or measure.chart_type in count_charts:
+    if counts or measure.chart_kind.is_count:
         fields.append("numerator")
-    if measure.counts_people or measure.chart_type in Measure.PROPORTION_CHARTS:
+    if measure.counts_people or measure.chart_kind.is_proportion:
         fields.append("denominator")
     return tuple(fields)
 
@@ -168,11 +167,7 @@ def _validate(
         error("denominator", "is required for this measure")
     if denominator == 0 and numerator > 0:
         error("denominator", "is zero while the numerator is above zero")
-    if (
-        measure.chart_type in Measure.PROPORTION_CHARTS
-        and denominator is not None
-        and numerator > denominator
-    ):
+    if measure.chart_kind.is_proportion and denominator is not None and numerator > denominator:
         error("numerator", "is above the denominator, which a proportion cannot be")
     abs_limit = Decimal("1e10")
     if numerator >= abs_limit or (denominator is not None and denominator >= abs_limit):

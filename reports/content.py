@@ -42,10 +42,10 @@ from collaboratives.models import (
 from collaboratives.workflows import sponsor_attendance
 from dashboards import claims
 from governance import disclosure
-from governance.reporting import due_on
-from measures import periods as P
+from governance.reporting import periods_due
 from measures.completeness import headline_period
 from measures.models import DataPoint, Measure, Series
+from measures.numbers import number_text
 
 Progress = Callable[[int, str], None]
 
@@ -65,11 +65,6 @@ def _iso(day) -> str | None:
 
 def _num(v) -> float | None:
     return None if v is None else float(v)
-
-
-def _fmt(v, places: int = 2) -> str:
-    """A figure as text: dashboards.claims.number_text, the one rounding for showing."""
-    return claims.number_text(v, places, empty="")
 
 
 def _commas(text: str) -> str:
@@ -372,13 +367,10 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
     team_by_id = {t.pk: t for t in teams}
     for s in series:
         team = team_by_id[s.team_id]
-        first = max(start, collaborative.starts_on, team.joined_on)
-        last = min(d for d in (end, collaborative.ends_on, team.withdrawn_on, today) if d)
-        if last < first:
-            continue
-        for p in P.period_starts(s.measure.frequency, first, last):
-            if p < first or due_on(p, s.measure.frequency, collaborative.data_due_days) >= today:
-                continue
+        due = periods_due(
+            collaborative, team, s.measure.frequency, today=today, start=start, end=end
+        )
+        for p in due:
             expected[s.team_id] += 1
             filled[s.team_id] += (s.pk, p) in have
     for t in teams:
@@ -459,8 +451,8 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
         value = float(numerator)
     elif float(denominator):
         value = float(numerator) / float(denominator) * multiplier
-    den = "" if denominator is None else _fmt(float(denominator), 2)
-    return value, _fmt(float(numerator), 2), den, False
+    den = "" if denominator is None else number_text(float(denominator), empty="")
+    return value, number_text(float(numerator), empty=""), den, False
 
 
 def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today=None) -> dict:
@@ -542,7 +534,10 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
         if u.suppressed:
             num_text = den_text = symbol
         else:
-            num_text, den_text = _fmt(u.numerator, 2), _fmt(u.denominator, 2)
+            num_text, den_text = (
+                number_text(u.numerator, empty=""),
+                number_text(u.denominator, empty=""),
+            )
         position = "Small numbers withheld: not plotted" if u.suppressed else (
             _position_words(u.outside)
         )  # fmt: skip

@@ -21,7 +21,8 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from dashboards.claims import STATUS_WORDS, number_text, percent_text, progress_words  # noqa: F401 (re-exported)
+from dashboards.claims import STATUS_WORDS, progress_words
+from measures.numbers import number_text, percent_text
 from reports.charts import draw_pdf
 
 # fpdf2 subsets the fonts with fontTools, which logs every table at INFO.
@@ -55,11 +56,6 @@ def _date(iso: str | None) -> str:
 
 def _month(iso: str) -> str:
     return dt.date.fromisoformat(iso[:10]).strftime("%b %Y")
-
-
-def _num(v, places: int = 2) -> str:
-    """A figure as text: dashboards.claims.number_text, the one rounding for showing."""
-    return number_text(v, places)
 
 
 def summary_measures_words(s: dict) -> str:
@@ -96,10 +92,6 @@ def balancing_words(balancing: list[dict]) -> str:
         )
         + "."
     )
-
-
-def _pct(v) -> str:
-    return percent_text(v)
 
 
 def font_dir() -> Path:
@@ -425,7 +417,7 @@ def _summary(pdf: ReviewPDF, document, commentary):
                 f"{r['teams_in_period']}",
                 f"{r['teams_improved']} of {r['teams_judged']}",
                 str(r["cycles"]),
-                _num(r["assessment_median"]),
+                number_text(r["assessment_median"]),
             ]
             for r in s["rows"]
         ],
@@ -457,13 +449,13 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
         if t["latest"] is not None:
             progress = (
                 f" The latest complete month ({_month(t['latest']['period'])}) stood at "
-                f"{_num(t['latest']['value'], 2)}"
+                f"{number_text(t['latest']['value'])}"
                 + progress_words(t["progress"], t.get("status", ""))
             )
         pdf.para(
-            f"Stretch target: {t['measure']} from {_num(t['baseline'], 2)} (baseline "
+            f"Stretch target: {t['measure']} from {number_text(t['baseline'])} (baseline "
             f"{_month(t['baseline_from'])} to {_month(t['baseline_to'])}) to "
-            f"{_num(t['target'], 2)} by {_date(t['target_date'])}.{progress}"
+            f"{number_text(t['target'])} by {_date(t['target_date'])}.{progress}"
         )
         when = "set early" if t["set_early"] else "set late"
         moved = (
@@ -481,8 +473,8 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
                     [
                         _date(h["set_on"]),
                         h["measure"],
-                        _num(h["baseline"], 2),
-                        _num(h["target"], 2),
+                        number_text(h["baseline"]),
+                        number_text(h["target"]),
                         _date(h["target_date"]),
                         h["reason"],
                     ]
@@ -513,7 +505,7 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
     pdf.table(
         ["Engagement", "In the period"],
         [
-            ["Data completeness (due values sent)", _pct(e["completeness"])],
+            ["Data completeness (due values sent)", percent_text(e["completeness"])],
             [
                 "Team stability (teams where someone left)",
                 f"{e['teams_with_leavers']} of {e['teams']} teams",
@@ -578,7 +570,7 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
             pdf.table(
                 ["Team", "Numerator", "Denominator", "Rate", "Against the limits"],
                 [[u["label"], u["numerator"], u["denominator"],
-                  u["numerator"] if u["suppressed"] else _num(u["rate"], 2), u["position"]]
+                  u["numerator"] if u["suppressed"] else number_text(u["rate"]), u["position"]]
                  for u in funnel["units"]],
                 [52, 24, 26, 20, 58],
                 ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"],
@@ -618,8 +610,9 @@ def _collaborative(pdf: ReviewPDF, c, commentary, charts):
     a = c["assessment"]
     if a["rated"]:
         pdf.para(
-            f"{a['rated']} teams rated in the period; median score {_num(a['median'])} on the "
-            "IHI scale (the faculty's rating where given, otherwise the team's own)."
+            f"{a['rated']} teams rated in the period; median score "
+            f"{number_text(a['median'])} on the IHI scale (the faculty's rating where given, "
+            "otherwise the team's own)."
         )
         pdf.plot(charts[f"assess-{c['id']}"])
     else:

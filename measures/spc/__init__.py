@@ -22,13 +22,15 @@ from .charts import (
     u_chart,
     up_chart,
 )
-from .spec import CHARTS, CONVENTIONS, STATUSES, SeriesSpec
+from .kinds import CHARTS, ChartKind
+from .spec import CONVENTIONS, STATUSES, SeriesSpec
 
 __all__ = [
     "CHARTS",
     "CONVENTIONS",
     "STATUSES",
     "BatchResult",
+    "ChartKind",
     "ChartResult",
     "Phase",
     "Point",

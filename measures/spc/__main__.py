@@ -7,7 +7,8 @@ import sys
 
 from .charts import chart
 from .cli import InputError, integer, main, number, numbers
-from .spec import CHARTS, CONVENTIONS, RATIO_CHARTS
+from .kinds import CHARTS, ChartKind
+from .spec import CONVENTIONS
 
 FIELDS = {
     "chart",
@@ -24,7 +25,6 @@ FIELDS = {
     "improvement",
     "baseline",
 }
-COUNT_CHARTS = RATIO_CHARTS + ("c", "g")
 
 
 def _indices(doc, key, length) -> list[int]:
@@ -45,6 +45,7 @@ def parse(doc: dict) -> dict:
     kind = doc.get("chart")
     if kind not in CHARTS:
         raise InputError(f"unknown chart {kind!r}: use one of {', '.join(CHARTS)}")
+    kind = ChartKind(kind)
     convention = doc.get("convention") or ("ihi" if kind == "run" else "mdc")
     if convention not in CONVENTIONS:
         raise InputError(f"unknown convention {convention!r}: use one of {', '.join(CONVENTIONS)}")
@@ -60,7 +61,7 @@ def parse(doc: dict) -> dict:
         n = numbers(n, "n")
         if len(n) != len(y):
             raise InputError(f"y has {len(y)} values but n has {len(n)}: they must be the same")
-    if kind in RATIO_CHARTS and n is None:
+    if kind.is_ratio and n is None:
         raise InputError(f"a {kind} chart needs denominators n")
     x = doc.get("x")
     if x is not None and (not isinstance(x, list) or len(x) != len(y)):
@@ -68,17 +69,17 @@ def parse(doc: dict) -> dict:
     for i, v in enumerate(y):
         if v is None:
             continue
-        if kind in COUNT_CHARTS and v < 0:
-            raise InputError(f"y[{i}] is a negative count ({v})")
-        if kind == "t" and v <= 0:
+        if kind == ChartKind.T and v <= 0:  # T charts times between events, not counts
             raise InputError(f"y[{i}] is {v}: times between events must be greater than zero")
+        if kind.is_count and v < 0:
+            raise InputError(f"y[{i}] is a negative count ({v})")
     if n is not None:
         for i, (a, b) in enumerate(zip(y, n, strict=True)):
             if b is not None and b < 0:
                 raise InputError(f"n[{i}] is a negative denominator ({b})")
             if a is not None and b == 0 and a > 0:
                 raise InputError(f"y[{i}] is {a} over a zero denominator")
-            if kind in ("p", "pp") and a is not None and b is not None and a > b:
+            if kind.is_proportion and a is not None and b is not None and a > b:
                 raise InputError(f"y[{i}] ({a}) is larger than its denominator n[{i}] ({b})")
     freeze = doc.get("freeze")
     if freeze is not None:

@@ -17,7 +17,8 @@ import numpy as np
 from . import constants as K
 from . import limits as L
 from . import rules as R
-from .spec import RATIO_CHARTS, RULES, SeriesSpec
+from .kinds import RATIO
+from .spec import RULES, SeriesSpec
 
 RULE = {name: i for i, name in enumerate(RULES)}
 # point types, as indexes into spec.POINT_TYPES
@@ -113,7 +114,7 @@ def _run_rule_lengths(specs) -> tuple[np.ndarray, np.ndarray]:
 def _values(chart, y, n):
     """The plotted value of each point (NaN where missing or unusable), and which are valid."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if chart in RATIO_CHARTS:
+        if chart in RATIO:
             v = y / n
             valid = np.isfinite(v) & (n > 0) & (y >= 0)
         elif chart == "run":

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import constants as K
+from .kinds import CHARTS, ChartKind
 
-CHARTS = ("run", "i", "p", "pp", "u", "up", "c", "g", "t")
-#: charts whose points are y / n
-RATIO_CHARTS = ("p", "pp", "u", "up")
 CONVENTIONS = ("anhoej", "mdc", "ihi")
 IMPROVEMENTS = ("up", "down", None)
 
@@ -72,7 +70,7 @@ class SeriesSpec:
     make enough data, else the default (the app's periods before a team joined).
     """
 
-    chart: str
+    chart: ChartKind | str  # a kind, or its code ("p")
     y: Sequence
     n: Sequence | None = None
     freeze: int | None = None

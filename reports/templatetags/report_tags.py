@@ -3,6 +3,8 @@ import datetime as dt
 from django import template
 from django.utils.dateformat import format as date_format
 
+from measures.numbers import number_text, percent_text
+
 register = template.Library()
 
 
@@ -19,17 +21,13 @@ def isodate(value, fmt="j F Y"):
 
 @register.filter
 def figure(value, places=2):
-    """A figure as the PDF and every page write it (dashboards.claims.number_text)."""
-    from dashboards.claims import number_text
-
+    """A figure as the PDF and every page write it (measures.numbers.number_text)."""
     return number_text(value, int(places))
 
 
 @register.filter
 def percent(share):
-    """A share as a whole percentage, as the PDF writes it (dashboards.claims.percent_text)."""
-    from dashboards.claims import percent_text
-
+    """A share as a whole percentage, as the PDF writes it (measures.numbers.percent_text)."""
     return percent_text(share)
 
 

@@ -27,8 +27,8 @@ def test_it_counts_a_cycle_whose_study_is_only_whitespace_as_overdue_everywhere(
     assert blank.is_overdue(TODAY) and not studied.is_overdue(TODAY)
     assert list(PDSACycle.objects.overdue(TODAY)) == [blank]
     teams, _ = collaborative_compute(cast.falls, today=TODAY)
-    assert teams[cast.alpha.pk]["cycles"]["overdue"] == 1
-    assert teams[cast.beta.pk]["cycles"]["overdue"] == 0
+    assert teams[cast.alpha.pk].cycles.overdue == 1
+    assert teams[cast.beta.pk].cycles.overdue == 0
 
 
 def test_it_leaves_out_archived_cycles_and_those_not_yet_due():

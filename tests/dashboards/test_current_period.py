@@ -114,7 +114,10 @@ def everything(cast) -> dict:
     start, end = window_dates(cast.cm, "12")
     funnel = funnel_for(cast.cm, start=start, end=end)
     summaries = {
-        level: _without(latest_summaries(level, ids), {"data_version"})
+        # every stored figure: the payloads as stored (JSON), less their provenance
+        level: _without(
+            {pk: s.to_json() for pk, s in latest_summaries(level, ids).items()}, {"data_version"}
+        )
         for level, ids in (
             (Level.TEAM, [cast.alpha.pk, cast.beta.pk]),
             (Level.COLLABORATIVE, [cast.falls.pk]),
@@ -207,10 +210,10 @@ def test_a_back_dated_snapshot_reads_the_charts_to_the_complete_periods_of_that_
     world = build_world()
     summaries_compute(today=dt.date(2025, 1, 5))
     alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2025, 1, 1))
-    assert alpha[world.alpha.pk]["signals"]["improvement"] == 0
+    assert alpha[world.alpha.pk].signals.improvement == 0
     summaries_compute(today=dt.date(2025, 2, 5))  # January complete (every team sent it)
     alpha = summaries_for_month(Level.TEAM, [world.alpha.pk], dt.date(2025, 2, 1))
-    assert alpha[world.alpha.pk]["signals"]["improvement"] == 1
+    assert alpha[world.alpha.pk].signals.improvement == 1
 
 
 def test_the_headline_waits_until_enough_teams_reported_a_complete_period(cast, settings):

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from dashboards.payloads import VERSION
 from dashboards.summaries import month_of, previous_month, summaries_compute
 
 
@@ -19,7 +20,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-last-month",
             action="store_true",
-            help="Also store last month's snapshot, as of its last day, if there is none.",
+            help=(
+                "Also store last month's snapshot, as of its last day, if there is none (of "
+                "this payload version)."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -28,7 +32,10 @@ class Command(BaseCommand):
             from dashboards.models import ReportingSummary
 
             last_day = month_of(today) - timezone.timedelta(days=1)
-            if not ReportingSummary.objects.filter(month=previous_month(month_of(today))).exists():
+            kept = ReportingSummary.objects.filter(
+                month=previous_month(month_of(today)), payload__version=VERSION
+            )
+            if not kept.exists():
                 started = time.monotonic()
                 counts = summaries_compute(today=last_day)
                 self.stdout.write(
