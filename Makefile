@@ -103,9 +103,14 @@ run: venv assets
 # The main suite in parallel; then the fault tests (tests/reliability, marker `faults`),
 # one at a time on their own private PostgreSQL and Redis, since they kill workers and
 # restart databases. Exit status 5 is "no test selected", e.g. PYTEST_ARGS naming one folder.
+# The main suite runs in a new random order each time (pytest-randomly), so that a test that
+# needs another's leftovers fails here rather than now and then; the seed is printed at the
+# top ("Using --randomly-seed=N") and `make test PYTEST_ARGS=--randomly-seed=N` replays that
+# order, and PYTEST_ARGS=--randomly-dont-reorganize keeps the written order. The fault tests
+# keep their written order: they break and restart services, and only that order is tried.
 test: venv assets
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
-	$(PY) -m pytest -p no:xdist -m faults $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -p no:xdist --randomly-dont-reorganize -m faults $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: venv
 	$(VENV)/bin/ruff check .

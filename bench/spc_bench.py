@@ -20,7 +20,9 @@ python bench/spc_bench.py --against REV [--series 2000] [--repeat 5]
 
 The core of git revision REV (`git archive`, imported under another name) and the working
 tree's, in one process, alternating, best of --repeat: a fair before/after on a shared
-machine.
+machine. The allocator setting of `measures/spc/memory.py` is process-wide, so both cores
+run under it here (set before the first timing): this compares the code only. Its own gain
+shows only between processes (`python bench/spc_bench.py` at each revision, alternating).
 
 python bench/spc_bench.py --national [--workers 2]
 
@@ -217,6 +219,12 @@ def against(rev: str, count: int, repeat: int) -> None:
 
     import measures.spc as new
 
+    try:  # process-wide: both cores run under it, so the comparison is of the code only
+        from measures.spc.memory import keep_freed_memory
+    except ImportError:
+        kept = False
+    else:
+        kept = keep_freed_memory()
     root = Path(__file__).resolve().parent.parent
     archive = subprocess.run(
         ["git", "archive", rev, "measures/spc"], cwd=root, capture_output=True, check=True
@@ -253,6 +261,7 @@ def against(rev: str, count: int, repeat: int) -> None:
         best["loop"] = min(best.get("loop", t), t)
     loop = loop_count / best["loop"]
     print(f"against {rev}: {count} series, best of {repeat}, CPU seconds")
+    print(f"freed memory kept for both cores (measures/spc/memory.py): {kept}")
     print(f"loop_run_p: {loop:.0f} series/s")
     for name in cases:
         b, a = count / best[name, "before"], count / best[name, "after"]

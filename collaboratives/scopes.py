@@ -1,6 +1,7 @@
 """Which collaboratives belong to an AHSN: the one rule, as a filter.
 
-Free of models so that `governance.access` can import it at the top without a cycle.
+Free of models so that `governance.scopes` (the access rules the models apply) can import it
+at the top without a cycle.
 Every page, summary, alert and report reaches it through `Collaborative.objects.of_ahsn`
 or, when filtering another model or several AHSNs at once, through `of_ahsns_q`.
 """

@@ -6,8 +6,9 @@ the AHSN (governance.access).
 """
 
 from collaboratives.scopes import of_ahsns_q
+from dashboards.models import SustainAlert
 from governance import access
-from measures.models import Series, SustainAlert
+from measures.models import Series
 
 
 def _open(user=None):

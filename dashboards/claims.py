@@ -46,8 +46,26 @@ from dataclasses import dataclass, field, replace
 
 from django.db.models import OuterRef, Subquery
 
-from collaboratives.models import Team
+from collaboratives.models import AHSN, Team
+from dashboards.models import ReportingSummary
+from dashboards.payloads import latest_summaries
 from dashboards.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
+from dashboards.tallies import (  # noqa: F401  (the tallies' names are claims' too)
+    DETERIORATED,
+    IMPROVED,
+    INSUFFICIENT,
+    JUDGED,
+    NO_CHANGE,
+    NOT_SUSTAINED,
+    STATUS_WORDS,
+    STATUSES,
+    MeasureTally,
+    MeasureVerdict,
+    TeamTally,
+    measures_tally,
+    status_of,
+    teams_tally,
+)
 from measures import figures
 from measures.completeness import (
     complete_cutoffs,
@@ -58,24 +76,7 @@ from measures.completeness import (
 from measures.models import ChartResult, Measure, Series
 from measures.numbers import number_text, percent_text, rounded
 
-IMPROVED = "improved"
-DETERIORATED = "deteriorated"
-NOT_SUSTAINED = "not_sustained"
-NO_CHANGE = "no_change"
-INSUFFICIENT = "insufficient_data"
-STATUSES = (IMPROVED, DETERIORATED, NOT_SUSTAINED, NO_CHANGE, INSUFFICIENT)
-JUDGED = (IMPROVED, DETERIORATED, NOT_SUSTAINED, NO_CHANGE)
-# The verdicts' words, as the charts say them (measures.figures), one set everywhere.
-STATUS_WORDS = {status: figures.STATUS_WORDS[status] for status in STATUSES}
-# Older stored results name "no change" `none` (before the verdict of issue 14).
-_ALIASES = {"none": NO_CHANGE, "": INSUFFICIENT, None: INSUFFICIENT}
 COUNTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS)
-
-
-def status_of(raw: str | None) -> str:
-    """A stored verdict under its one name (one of `STATUSES`)."""
-    status = _ALIASES.get(raw, raw)
-    return status if status in STATUSES else INSUFFICIENT
 
 
 # --- Reading a stored chart ---------------------------------------------------------------
@@ -156,127 +157,7 @@ def stored_results(series_ids: Iterable[int]) -> dict[int, dict]:
     return {r["series_id"]: r for r in rows}
 
 
-# --- Measures: "N of M measures improved" ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeasureVerdict:
-    """One measure's verdict for one team (or the whole collaborative)."""
-
-    measure_id: int
-    name: str
-    kind: str
-    status: str
-
-    @property
-    def label(self) -> str:
-        return STATUS_WORDS[self.status]
-
-
-@dataclass(frozen=True)
-class MeasureTally:
-    """Outcome and process measures improved; balancing measures beside, with verdicts."""
-
-    improved: int = 0
-    counted: int = 0
-    judged: int = 0
-    deteriorated: int = 0
-    not_sustained: int = 0
-    balancing: tuple[MeasureVerdict, ...] = ()
-
-    @property
-    def words(self) -> str:
-        """ "3 of 7 measures improved" (never "3 of improvement")."""
-        plural = "s" if self.counted != 1 else ""
-        return f"{self.improved} of {self.counted} measure{plural} improved"
-
-    @property
-    def balancing_worse(self) -> list[MeasureVerdict]:
-        return [b for b in self.balancing if b.status in (DETERIORATED, NOT_SUSTAINED)]
-
-    def as_dict(self) -> dict:
-        return {
-            "improved": self.improved,
-            "counted": self.counted,
-            "judged": self.judged,
-            "deteriorated": self.deteriorated,
-            "not_sustained": self.not_sustained,
-            "balancing": [
-                {"measure_id": b.measure_id, "name": b.name, "status": b.status}
-                for b in self.balancing
-            ],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict | None) -> MeasureTally:
-        if not d:
-            return cls()
-        return cls(
-            improved=d["improved"],
-            counted=d["counted"],
-            judged=d.get("judged", 0),
-            deteriorated=d.get("deteriorated", 0),
-            not_sustained=d.get("not_sustained", 0),
-            balancing=tuple(
-                MeasureVerdict(b["measure_id"], b["name"], Measure.Kind.BALANCING, b["status"])
-                for b in d.get("balancing", [])
-            ),
-        )
-
-
-def measures_tally(verdicts: Iterable[MeasureVerdict]) -> MeasureTally:
-    """Count the outcome and process measures improved; set the balancing ones beside."""
-    verdicts = list(verdicts)
-    counted = [v for v in verdicts if v.kind != Measure.Kind.BALANCING]
-    balancing = [v for v in verdicts if v.kind == Measure.Kind.BALANCING]
-    return MeasureTally(
-        improved=sum(v.status == IMPROVED for v in counted),
-        counted=len(counted),
-        judged=sum(v.status in JUDGED for v in counted),
-        deteriorated=sum(v.status == DETERIORATED for v in counted),
-        not_sustained=sum(v.status == NOT_SUSTAINED for v in counted),
-        balancing=tuple(sorted(balancing, key=lambda v: v.name)),
-    )
-
-
-# --- Teams: "teams improved" -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TeamTally:
-    """Active teams, those with enough data for an outcome verdict, and those improved."""
-
-    teams: int = 0
-    judged: int = 0
-    improved: int = 0
-    deteriorated: int = 0
-
-    @property
-    def share(self) -> float | None:
-        return round(self.improved / self.judged, 4) if self.judged else None
-
-    @property
-    def words(self) -> str:
-        return f"{self.improved} of {self.judged} team{'s' if self.judged != 1 else ''} improved"
-
-    def __add__(self, other: TeamTally) -> TeamTally:
-        return TeamTally(
-            self.teams + other.teams,
-            self.judged + other.judged,
-            self.improved + other.improved,
-            self.deteriorated + other.deteriorated,
-        )
-
-
-def teams_tally(outcomes: Iterable[str | None]) -> TeamTally:
-    """From each active team's outcome verdict (None: no chart yet)."""
-    outcomes = [status_of(o) for o in outcomes]
-    return TeamTally(
-        teams=len(outcomes),
-        judged=sum(o in JUDGED for o in outcomes),
-        improved=sum(o == IMPROVED for o in outcomes),
-        deteriorated=sum(o == DETERIORATED for o in outcomes),
-    )
+# --- Teams (the tallies themselves, and the measures', are in dashboards.tallies) -----------
 
 
 def active_on(team, day: dt.date) -> bool:
@@ -437,34 +318,23 @@ def payload_measures(payload) -> MeasureTally:
 
 
 def collaborative_claims(collaborative, *, viewer=None) -> TeamTally:
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
     level = ReportingSummary.Level.COLLABORATIVE
-    return payload_teams(latest_summaries(level, [collaborative.pk]).get(collaborative.pk))
+    summaries = latest_summaries(level, [collaborative.pk])
+    return payload_teams(summaries.get(collaborative.pk))
 
 
 def ahsn_claims(ahsn, *, viewer=None) -> TeamTally:
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
-    return payload_teams(latest_summaries(ReportingSummary.Level.AHSN, [ahsn.pk]).get(ahsn.pk))
+    summaries = latest_summaries(ReportingSummary.Level.AHSN, [ahsn.pk])
+    return payload_teams(summaries.get(ahsn.pk))
 
 
 def programme_claims(topic, *, viewer=None) -> TeamTally:
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
     level = ReportingSummary.Level.PROGRAMME
     return payload_teams(latest_summaries(level, [topic.pk]).get(topic.pk))
 
 
 def nation_claims(*, viewer=None) -> TeamTally:
     """Every AHSN's lead collaboratives added up (each collaborative counted once)."""
-    from collaboratives.models import AHSN
-    from dashboards.models import ReportingSummary
-    from dashboards.summaries import latest_summaries
-
     ids = AHSN.objects.values_list("pk", flat=True)
     total = TeamTally()
     for payload in latest_summaries(ReportingSummary.Level.AHSN, ids).values():

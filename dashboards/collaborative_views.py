@@ -2,7 +2,7 @@
 
 For the measure chosen (`?measure=`, kept in the URL): every team's chart as small
 multiples on a common scale, the funnel plot over a window (`?window=` months), the
-aggregate chart of the whole collaborative, the teams table (dashboards.urls_portfolio)
+aggregate chart of the whole collaborative, the teams table (portfolio_views)
 and progress against the stretch target. Teams are named as the data-sharing terms say:
 by name to those who may open the team's page, otherwise by name only where the
 organisation agreed, else by pseudonym ("Team C"); the viewer's own team is highlighted.
@@ -25,12 +25,13 @@ from django.views.decorators.http import require_GET, require_POST
 from collaboratives.models import Team
 from dashboards import claims
 from dashboards.aggregate import aggregate_chart, complete_end, funnel_for
+from dashboards.models import VariationNote
 from dashboards.peers import peer_position
 from governance import access, disclosure
 from governance.forms import NHSFormMixin
 from measures import figures
 from measures.data import scaled_by_multiplier
-from measures.models import ChartResult, DataPoint, Series, VariationNote
+from measures.models import ChartResult, DataPoint, Series
 from measures.periods import period_start_for
 
 WINDOWS = {"3": "3 months", "6": "6 months", "12": "12 months", "24": "24 months", "all": "All"}

@@ -21,10 +21,13 @@ recomputes it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from dashboards.claims import MeasureTally, TeamTally
+from dashboards.models import ReportingSummary
+from dashboards.tallies import MeasureTally, TeamTally
 from measures.spc import ChartKind
 
 #: The payload's schema version (1: the first typed payload, issue 16).
@@ -488,3 +491,26 @@ class Stored:
     month: dt.date
     computed_at: dt.datetime
     data_version: int
+
+
+# --- Reading stored summaries (dashboards.summaries and dashboards.claims both read here) ---
+
+log = logging.getLogger(__name__)
+
+
+def read_rows(rows) -> dict[int, tuple[ReportingSummary, Summary]]:
+    """{object id: (row, its payload read)}, leaving out (and logging) a payload of another
+    version: the change check recomputes it (dashboards.payloads)."""
+    out = {}
+    for r in rows:
+        try:
+            out[r.object_id] = (r, load(r.level, r.payload))
+        except PayloadVersionError as e:
+            log.warning("Summary %s left out: %s", r, e)
+    return out
+
+
+def latest_summaries(level: str, ids: Iterable[int]) -> dict[int, Summary]:
+    """The newest payload of each object, in one query: {object id: payload}."""
+    rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids))
+    return {pk: summary for pk, (_, summary) in read_rows(rows.latest_per_object()).items()}

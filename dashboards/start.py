@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from collaboratives.models import AHSN, Collaborative, Team
+from dashboards.models import SustainAlert
 from governance import access
-from measures.models import SustainAlert
 
 if TYPE_CHECKING:
     from dashboards.payloads import TeamSummary

@@ -52,7 +52,6 @@ from dashboards.payloads import (
     Cycles,
     OutcomeMeasure,
     OutcomeRate,
-    PayloadVersionError,
     ProgrammeSummary,
     Score,
     Signals,
@@ -61,7 +60,8 @@ from dashboards.payloads import (
     TargetProgress,
     TeamSummary,
     Totals,
-    load,
+    latest_summaries,  # noqa: F401  (the newest summaries, read by the pages from here too)
+    read_rows,
 )
 from measures.completeness import (
     complete_cutoffs,
@@ -91,37 +91,19 @@ def previous_month(month: dt.date) -> dt.date:
 # --- Reading ---------------------------------------------------------------------------
 
 
-def _read(rows) -> dict[int, tuple[ReportingSummary, Summary]]:
-    """{object id: (row, its payload read)}, leaving out (and logging) a payload of another
-    version: the change check recomputes it (dashboards.payloads)."""
-    out = {}
-    for r in rows:
-        try:
-            out[r.object_id] = (r, load(r.level, r.payload))
-        except PayloadVersionError as e:
-            log.warning("Summary %s left out: %s", r, e)
-    return out
-
-
-def latest_summaries(level: str, ids: Iterable[int]) -> dict[int, Summary]:
-    """The newest payload of each object, in one query: {object id: payload}."""
-    rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids))
-    return {pk: summary for pk, (_, summary) in _read(rows.latest_per_object()).items()}
-
-
 def latest_rows(level: str, ids: Iterable[int]) -> dict[int, Stored]:
     """The newest row of each object (payload, month, data version, computed at)."""
     rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids))
     return {
         pk: Stored(summary, r.month, r.computed_at, r.data_version)
-        for pk, (r, summary) in _read(rows.latest_per_object()).items()
+        for pk, (r, summary) in read_rows(rows.latest_per_object()).items()
     }
 
 
 def summaries_for_month(level: str, ids: Iterable[int], month: dt.date) -> dict[int, Summary]:
     """Each object's snapshot of `month`, in one query (missing when none was taken)."""
     rows = ReportingSummary.objects.filter(level=level, object_id__in=list(ids), month=month)
-    return {pk: summary for pk, (_, summary) in _read(rows).items()}
+    return {pk: summary for pk, (_, summary) in read_rows(rows).items()}
 
 
 def snapshot_months(level: str, ids: Iterable[int]) -> list[dt.date]:

@@ -21,8 +21,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dashboards.models import SustainAlert
 from measures.figures import RULE_WORDS
-from measures.models import ChartResult, Series, SustainAlert
+from measures.models import ChartResult, Series
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,11 @@ An AHSN's collaboratives are those it leads or partners in; an improvement manag
 holding the AHSN scope runs those it leads and reads those it partners in.
 A team's own custom measures (and their series) are team-private.
 
+Which rows each role reaches is written once, in governance.scopes: the `Principal` (a
+user's role scopes as plain ids) and one Q-builder per guarded model, applied by the model's
+QuerySet (`Team.objects.visible_to(user)`). That module imports no app model; this one sits
+above the models, and decides what a user may do to one object and fetches it.
+
 Who is inside a collaborative's data-sharing terms (`inside`, `inside_q`) and who may see a
 team's name (`may_name`) are decided here too; what each viewer is then shown of the
 figures is governance.disclosure's.
@@ -27,14 +32,25 @@ collaborative-wide comparisons (later issues), not through each other's team pag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from collaboratives.scopes import of_ahsns_q
-from governance.models import Role, RoleAssignment
+from collaboratives.models import (
+    AHSN,
+    Collaborative,
+    PDSACycle,
+    Team,
+    TeamMembership,
+    VisibleQuerySet,
+)
+from governance.models import Invitation, Role, RoleAssignment
+from governance.scopes import Principal, principal
+from measures.models import ApiToken, ImportBatch, Series
 
 # Actions
 VIEW = "view"
@@ -65,89 +81,6 @@ ACTIONS = (
 )
 
 
-@dataclass(frozen=True)
-class Principal:
-    """What one user's role assignments add up to, read once per request."""
-
-    superuser: bool = False
-    national: bool = False
-    director_ahsns: frozenset[int] = field(default_factory=frozenset)
-    manager_ahsns: frozenset[int] = field(default_factory=frozenset)
-    manager_collaboratives: frozenset[int] = field(default_factory=frozenset)
-    faculty_collaboratives: frozenset[int] = field(default_factory=frozenset)
-    lead_teams: frozenset[int] = field(default_factory=frozenset)
-    member_teams: frozenset[int] = field(default_factory=frozenset)
-    # The collaboratives of `lead_teams | member_teams`: read with the roles, for `inside`.
-    team_collaboratives: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def teams(self) -> frozenset[int]:
-        return self.lead_teams | self.member_teams
-
-    @property
-    def has_any_role(self) -> bool:
-        return (
-            self.superuser
-            or self.national
-            or bool(
-                self.director_ahsns
-                | self.manager_ahsns
-                | self.manager_collaboratives
-                | self.faculty_collaboratives
-                | self.teams
-            )
-        )
-
-
-ANONYMOUS = Principal()
-
-
-def principal(user) -> Principal:
-    """The user's roles, cached on the user object for the rest of the request."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return ANONYMOUS
-    cached = getattr(user, "_collab_principal", None)
-    if cached is not None:
-        return cached
-    sets: dict[str, set[int]] = {
-        "director_ahsns": set(),
-        "manager_ahsns": set(),
-        "manager_collaboratives": set(),
-        "faculty_collaboratives": set(),
-        "lead_teams": set(),
-        "member_teams": set(),
-        "team_collaboratives": set(),
-    }
-    national = False
-    assignments = RoleAssignment.objects.filter(person__user=user).values_list(
-        "role", "ahsn_id", "collaborative_id", "team_id", "team__collaborative_id"
-    )
-    for role, ahsn_id, collaborative_id, team_id, team_collaborative_id in assignments:
-        if team_collaborative_id is not None:
-            sets["team_collaboratives"].add(team_collaborative_id)
-        if role == Role.NATIONAL_VIEWER:
-            national = True
-        elif role == Role.AHSN_DIRECTOR:
-            sets["director_ahsns"].add(ahsn_id)
-        elif role == Role.IMPROVEMENT_MANAGER and ahsn_id:
-            sets["manager_ahsns"].add(ahsn_id)
-        elif role == Role.IMPROVEMENT_MANAGER:
-            sets["manager_collaboratives"].add(collaborative_id)
-        elif role == Role.CLINICAL_LEAD:
-            sets["faculty_collaboratives"].add(collaborative_id)
-        elif role == Role.TRUST_LEAD:
-            sets["lead_teams"].add(team_id)
-        elif role == Role.TEAM_MEMBER:
-            sets["member_teams"].add(team_id)
-    result = Principal(
-        superuser=user.is_superuser,
-        national=national,
-        **{name: frozenset(ids) for name, ids in sets.items()},
-    )
-    user._collab_principal = result
-    return result
-
-
 def is_staff_role(user) -> bool:
     """Whether the user holds a staff role: national viewer, AHSN director, improvement
     manager, or Django staff. These are the roles two-step verification is for."""
@@ -170,83 +103,21 @@ def may_use_admin(user) -> bool:
 
 
 # --- Which rows a user may read ----------------------------------------------------------
-
-
-def _collaboratives_q(p: Principal, prefix: str = "") -> Q:
-    """Collaboratives the principal may read, as a filter on `prefix` + collaborative fields."""
-    if p.superuser or p.national:
-        return Q()
-    ahsns = p.director_ahsns | p.manager_ahsns
-    q = of_ahsns_q(ahsns, prefix)
-    q |= Q(**{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives})
-    q |= Q(**{f"{prefix}teams__in": p.teams})
-    return q
-
-
-def _managed_collaborative_ids_q(p: Principal, prefix: str) -> Q:
-    """Collaboratives the principal runs or teaches in, where every team's detail is open."""
-    ahsns = p.director_ahsns | p.manager_ahsns
-    return of_ahsns_q(ahsns, prefix) | Q(
-        **{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives}
-    )
-
-
-def _teams_q(p: Principal, prefix: str = "") -> Q:
-    """Teams whose pages the principal may open: their own, or every team of a collaborative
-    they run, teach or direct."""
-    if p.superuser or p.national:
-        return Q()
-    return Q(**{f"{prefix}id__in": p.teams}) | _managed_collaborative_ids_q(
-        p, f"{prefix}collaborative__"
-    )
-
-
-def _measures_q(p: Principal, prefix: str = "") -> Q:
-    """Library measures are open to anyone signed in; a team's custom ones follow the team,
-    and are team-private for the national viewer."""
-    if p.superuser:
-        return Q()
-    library = Q(**{f"{prefix}team__isnull": True})
-    if p.national:
-        return library
-    return library | _teams_q(p, f"{prefix}team__")
+#
+# Written once, as Q-builders in governance.scopes that each model's `visible_to` applies.
 
 
 def visible(queryset: QuerySet, user) -> QuerySet:
-    """Filter `queryset` to the rows `user` may read."""
-    from collaboratives.models import Collaborative, DriverNode, PDSACycle, Team
-    from measures.models import Measure, Series
-
-    p = principal(user)
-    if not p.has_any_role:
-        return queryset.none()
-    model = queryset.model
-    if model is Collaborative:
-        q = _collaboratives_q(p)
-    elif model is Team:
-        q = _teams_q(p)
-    elif model is PDSACycle:
-        q = _teams_q(p, "team__")
-    elif model is DriverNode:
-        q = _collaboratives_q(p, "collaborative__") & (Q(team__isnull=True) | _teams_q(p, "team__"))
-    elif model is Measure:
-        q = _measures_q(p)
-    elif model is Series:
-        q = _teams_q(p, "team__") & _measures_q(p, "measure__")
-    else:
-        raise TypeError(f"The access module has no rule for {model.__name__}")
-    if q == Q():
-        return queryset
-    # Joins through many-to-many relations can repeat rows; filter by id to keep one each.
-    return queryset.filter(pk__in=model.objects.filter(q).values("pk"))
+    """Filter `queryset` to the rows `user` may read: the model's own `visible_to`."""
+    if not isinstance(queryset, VisibleQuerySet):
+        raise TypeError(f"The access module has no rule for {queryset.model.__name__}")
+    return queryset.visible_to(user)
 
 
 # --- What a user may do to one object ------------------------------------------------------
 
 
 def _collaborative_of(obj):
-    from collaboratives.models import Collaborative
-
     if isinstance(obj, Collaborative):
         return obj
     team = _team_of(obj)
@@ -256,9 +127,6 @@ def _collaborative_of(obj):
 
 
 def _team_of(obj):
-    from collaboratives.models import PDSACycle, Team
-    from measures.models import Series
-
     if isinstance(obj, Team):
         return obj
     if isinstance(obj, (PDSACycle, Series)):
@@ -381,16 +249,12 @@ def get_for_user(queryset_or_model, user, action: str = VIEW, **lookup):
 
 
 def collaborative_for(user, pk, action: str = VIEW):
-    from collaboratives.models import Collaborative
-
     return get_for_user(
         Collaborative.objects.select_related("lead_ahsn", "topic"), user, action, pk=pk
     )
 
 
 def team_for(user, pk, action: str = VIEW):
-    from collaboratives.models import Team
-
     return named_for(
         user,
         get_for_user(
@@ -400,8 +264,6 @@ def team_for(user, pk, action: str = VIEW):
 
 
 def series_for(user, pk, action: str = VIEW):
-    from measures.models import Series
-
     series = get_for_user(
         Series.objects.select_related("team__collaborative", "measure"), user, action, pk=pk
     )
@@ -410,8 +272,6 @@ def series_for(user, pk, action: str = VIEW):
 
 
 def cycle_for(user, pk, action: str = VIEW):
-    from collaboratives.models import PDSACycle
-
     cycle = get_for_user(
         PDSACycle.objects.select_related("team__collaborative", "change_idea"), user, action, pk=pk
     )
@@ -421,8 +281,6 @@ def cycle_for(user, pk, action: str = VIEW):
 
 def membership_for(user, team_pk, pk, action: str = MANAGE_TEAM):
     """A team's membership, through the team's own rule."""
-    from collaboratives.models import TeamMembership
-
     team = team_for(user, team_pk, action)
     try:
         return TeamMembership.objects.select_related("person").get(team=team, pk=pk)
@@ -434,8 +292,6 @@ def ahsn_for_audit(user, pk):
     """An AHSN whose whole audit trail `user` may read: its director or AHSN-wide
     improvement manager or a superuser; 404 for anyone else (national viewers included:
     the trail carries raw figures)."""
-    from collaboratives.models import AHSN
-
     try:
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
@@ -461,8 +317,6 @@ def may_review(user, ahsn_id) -> bool:
 
 def ahsn_for_review(user, pk):
     """An AHSN whose contract review `user` may build and read; 404 for anyone else."""
-    from collaboratives.models import AHSN
-
     try:
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
@@ -488,8 +342,6 @@ def review_for(reviews, user, pk):
 def ahsn_for_portfolio(user, pk):
     """An AHSN whose portfolio dashboard `user` may read: its directors, a national viewer
     or a superuser; 404 for anyone else."""
-    from collaboratives.models import AHSN
-
     try:
         ahsn = AHSN.objects.get(pk=pk)
     except (AHSN.DoesNotExist, ValueError, TypeError):
@@ -541,8 +393,6 @@ def named_for(user, team):
 
 def ahsns_for_new_collaboratives(user) -> QuerySet:
     """The AHSNs in whose name the user may start a collaborative: those they manage for."""
-    from collaboratives.models import AHSN
-
     p = principal(user)
     if p.superuser:
         return AHSN.objects.all()
@@ -560,8 +410,6 @@ def can_invite(user, role: str, *, ahsn=None, collaborative=None, team=None) -> 
     - national viewers and directors are invited by a superuser only.
     Nothing is invited into a closed collaborative or a withdrawn team.
     """
-    from collaboratives.models import Team
-
     p = principal(user)
     if not p.has_any_role:
         return False
@@ -604,8 +452,6 @@ class InvitationOption:
 
 def invitation_options(user) -> list[InvitationOption]:
     """Every role-and-scope the user may invite to, for the invitation form's choices."""
-    from collaboratives.models import AHSN, Collaborative, Team
-
     p = principal(user)
     options = []
     teams = (
@@ -677,8 +523,6 @@ def can_manage_invitation(user, invitation) -> bool:
 def invitations_to_manage(user) -> list:
     """The pending invitations `user` may manage, newest first (pending ones expire within
     a week, so there are few to check)."""
-    from governance.models import Invitation
-
     pending = Invitation.objects.pending().select_related(
         "ahsn", "collaborative__lead_ahsn", "team__collaborative", "team__organisation"
     )
@@ -689,8 +533,6 @@ def invitations_to_manage(user) -> list:
 
 def invitation_for_revoke(user, pk):
     """A pending invitation `user` may revoke, or 404: others' invitations do not leak."""
-    from governance.models import Invitation
-
     invitation = (
         Invitation.objects.pending()
         .select_related("ahsn", "collaborative__lead_ahsn", "team__collaborative")
@@ -721,8 +563,6 @@ def can_deactivate(user, target) -> bool:
 
 def user_for_deactivation(user, pk):
     """The user `pk` if `user` may deactivate them; 404 otherwise, so accounts do not leak."""
-    from django.contrib.auth import get_user_model
-
     try:
         target = get_user_model().objects.get(pk=pk)
     except (get_user_model().DoesNotExist, ValueError):
@@ -756,8 +596,6 @@ def can_set_measure(user, series) -> bool:
 def import_batch_for(user, pk):
     """A spreadsheet import: only its uploader (or a superuser) sees it, and only while they
     may still see its collaborative; 404 otherwise."""
-    from measures.models import ImportBatch
-
     try:
         batch = ImportBatch.objects.select_related("collaborative").get(pk=pk)
     except (ImportBatch.DoesNotExist, ValueError, TypeError):
@@ -773,10 +611,6 @@ def api_token_for(key: str | None):
     """The live API token with this key, or None: a wrong, malformed or revoked key, or one
     whose maker is deactivated or no longer holds a role that may make the team's tokens
     (the team's lead, or someone who runs its collaborative; see `api_tokens`)."""
-    import hashlib
-
-    from measures.models import ApiToken
-
     if not key or len(key) > 200:
         return None
     digest = hashlib.sha256(key.encode(errors="replace")).hexdigest()
@@ -800,8 +634,6 @@ def may_hold_token(user, team) -> bool:
 def series_for_token(token, pk, action: str = VIEW):
     """A series of the token's own team; 404 for any other. Writes are refused (403) on a
     closed collaborative or a withdrawn team."""
-    from measures.models import Series
-
     try:
         series = Series.objects.select_related("team__collaborative", "measure").get(
             pk=pk, team=token.team

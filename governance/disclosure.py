@@ -49,12 +49,26 @@ Settings: ``COLLAB_DISCLOSURE`` (a dict) may override ``enabled`` (default True)
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from numbers import Real
 
 from django.conf import settings
+from django.utils import timezone
 
+from governance import access
+from measures.completeness import complete_cutoffs, cutoff_for
+from measures.data import build_input
+from measures.models import (
+    ChartResult,
+    CollaborativeMeasure,
+    DataPoint,
+    Phase,
+    PointMark,
+    Series,
+)
+from measures.recompute import charts_compute
 from measures.spc import ChartKind
 
 DEFAULTS = {
@@ -136,8 +150,6 @@ OUTSIDE = Scope(inside=False)
 
 def scope_for(user, collaborative) -> Scope:
     """The viewer's scope for `collaborative`'s figures (governance.access.inside decides)."""
-    from governance import access
-
     return INSIDE if access.inside(user, collaborative) else OUTSIDE
 
 
@@ -285,22 +297,6 @@ def published_charts(series_list) -> dict:
     dashboard and report; see `_carry_verdict`. An event-dated series (one row per event)
     publishes no events: each is a count of one. A series with nothing left to draw is
     absent. Reads in a fixed number of queries."""
-    from collections import defaultdict
-
-    from django.utils import timezone
-
-    from measures.completeness import complete_cutoffs, cutoff_for
-    from measures.data import build_input
-    from measures.models import (
-        ChartResult,
-        CollaborativeMeasure,
-        DataPoint,
-        Phase,
-        PointMark,
-        Series,
-    )
-    from measures.recompute import charts_compute
-
     ids = [s.pk for s in series_list]
     series_list = list(
         Series.objects.filter(pk__in=ids).select_related("measure", "team__collaborative")

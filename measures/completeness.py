@@ -22,12 +22,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.reporting import due_on, overdue, owes_period, periods_due
-from measures.grid import last_periods
 from measures.models import DataPoint, DataReminder, Measure, Series
 from measures.periods import (
     EVENT,
     MONTHLY,
     WEEKLY,
+    last_periods,
     next_period_start,
     period_start_for,
 )

@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from governance import disclosure
 from measures.models import DataPoint, DataPointRevision, Measure, Series
-from measures.periods import next_period_start, period_start_for
+from measures.periods import last_periods
 
 PERIODS = 12
 
@@ -74,17 +74,6 @@ class GridTable:
     rows: list[GridRow]
 
 
-def last_periods(frequency: str, today: dt.date, count: int = PERIODS) -> list[dt.date]:
-    """The `count` periods up to and including the one containing `today`, oldest first."""
-    current = period_start_for(today, frequency)
-    periods = [current]
-    while len(periods) < count:
-        previous = period_start_for(periods[0] - dt.timedelta(days=1), frequency)
-        periods.insert(0, previous)
-    assert next_period_start(periods[-1], frequency) > today
-    return periods
-
-
 def edited_periods(series_ids, periods) -> set[tuple[int, dt.date]]:
     """(series, period) pairs changed after they were first entered: more than one revision."""
     return set(
@@ -124,7 +113,7 @@ def grid_tables(series_list, *, today: dt.date, editable, scope=None) -> list[Gr
         members = by_frequency.get(frequency)
         if not members:
             continue
-        periods = last_periods(frequency, today)
+        periods = last_periods(frequency, today, PERIODS)
         ids = [s.pk for s in members]
         points = {
             (p.series_id, p.period_start): p

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from collaboratives.models import VisibleQuerySet
+from governance import scopes
 from governance.history import AppendOnly, RecordedChange
 from measures.spc.kinds import ChartKind
 
@@ -41,6 +42,11 @@ MeasureChartType = models.TextChoices(
     module=__name__,
 )
 EVENT_CHART_CODES = [kind.code for kind in ChartKind if kind.is_event]
+
+
+class MeasureQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        return scopes.visible(self, user, scopes.measures_q)
 
 
 class Measure(models.Model):
@@ -93,7 +99,7 @@ class Measure(models.Model):
     )
     archived_at = models.DateTimeField(null=True, blank=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = MeasureQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -193,6 +199,11 @@ class CollaborativeMeasure(models.Model):
         return self.direction or self.measure.direction
 
 
+class SeriesQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        return scopes.visible(self, user, scopes.series_q)
+
+
 class Series(models.Model):
     """One team's data for one measure. `data_version` rises with every write to its points."""
 
@@ -208,7 +219,7 @@ class Series(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = SeriesQuerySet.as_manager()
 
     class Meta:
         ordering = ["team", "measure__name"]
@@ -677,100 +688,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-
-# --- Cross-site variation and sustain alerts (the dashboards) -------------------------------
-
-
-class VariationNoteKind(models.TextChoices):
-    REASON = "reason", "The team's reason"
-    JUDGEMENT = "judgement", "Faculty's judgement"
-
-
-class VariationReason(models.TextChoices):
-    CASE_MIX = "case_mix", "Case mix (the patients are different)"
-    SIZE = "size", "Size (few patients, or a very large unit)"
-    LOCAL_CAUSE = "local_cause", "A known local cause"
-    OTHER = "other", "Something else"
-
-
-class VariationJudgement(models.TextChoices):
-    WARRANTED = "warranted", "Warranted variation"
-    UNWARRANTED = "unwarranted", "Unwarranted variation"
-
-
-class VariationNote(AppendOnly):
-    """Why a team sits outside the funnel limits of a measure, and whether faculty judge the
-    variation warranted. Append-only: a new note is added, the newest of each kind is in
-    force, and the history stays to be read."""
-
-    Kind = VariationNoteKind
-    Reason = VariationReason
-    Judgement = VariationJudgement
-
-    collaborative_measure = models.ForeignKey(
-        CollaborativeMeasure, on_delete=models.CASCADE, related_name="variation_notes"
-    )
-    team = models.ForeignKey(
-        "collaboratives.Team", on_delete=models.CASCADE, related_name="variation_notes"
-    )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
-    judgement = models.CharField(max_length=12, choices=Judgement.choices, blank=True)
-    text = models.TextField()
-    window_start = models.DateField(null=True, blank=True, help_text="The funnel's window.")
-    window_end = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["collaborative_measure_id", "team_id", "-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["collaborative_measure", "team"], name="variation_note_team"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="reason", judgement="", reason__in=VariationReason.values)
-                | Q(kind="judgement", reason="", judgement__in=VariationJudgement.values),
-                name="variation_note_kind_fields",
-            ),
-            models.CheckConstraint(condition=~Q(text=""), name="variation_note_text_given"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.team_id} on {self.collaborative_measure_id}"
-
-
-class SustainAlert(models.Model):
-    """A gain fading in the sustain phase: a series that had improved now shows a signal in
-    the direction of concern. Raised once per signal (series and first concerning period);
-    the team lead is emailed once."""
-
-    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="sustain_alerts")
-    team = models.ForeignKey(
-        "collaboratives.Team", on_delete=models.CASCADE, related_name="sustain_alerts"
-    )
-    period_start = models.DateField(help_text="The first period of the concerning signal.")
-    rule = models.CharField(max_length=20, blank=True)
-    status = models.CharField(max_length=20, blank=True, help_text="The chart's verdict then.")
-    message = models.CharField(max_length=500)
-    raised_at = models.DateTimeField()
-    emailed_to = models.EmailField(blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    cleared_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set when the chart no longer shows the signal."
-    )
-
-    class Meta:
-        ordering = ["-raised_at", "-id"]
-        indexes = [models.Index(fields=["team", "cleared_at"], name="sustain_alert_team_open")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["series", "period_start"], name="sustain_alert_once_per_signal"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.series_id} from {self.period_start}: {self.message}"

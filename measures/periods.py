@@ -37,3 +37,14 @@ def period_starts(frequency: str, first: dt.date, last: dt.date) -> Iterator[dt.
     while current <= last:
         yield current
         current = next_period_start(current, frequency)
+
+
+def last_periods(frequency: str, today: dt.date, count: int = 12) -> list[dt.date]:
+    """The `count` periods up to and including the one containing `today`, oldest first."""
+    current = period_start_for(today, frequency)
+    periods = [current]
+    while len(periods) < count:
+        previous = period_start_for(periods[0] - dt.timedelta(days=1), frequency)
+        periods.insert(0, previous)
+    assert next_period_start(periods[-1], frequency) > today
+    return periods

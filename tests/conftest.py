@@ -53,6 +53,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# How long a browser step may wait (milliseconds): a guard against a hang, not a speed test.
+# A new tab's first chart page parses the 3.5 MB Plotly bundle before the page counts as
+# loaded: 8 s on this 2-core machine at load average 11, 24 s with the browser 4x slower.
+BROWSER_TIMEOUT_MS = 60_000
 
 
 @functools.cache
@@ -174,7 +178,7 @@ def page(request, browser, live_server):
     """
     context = browser.new_context(base_url=live_server.url)
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
+    tab.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield tab
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:

@@ -7,8 +7,8 @@ from django.utils.text import slugify
 
 from measures.exporters.data import CONTENT_TYPES
 from measures.exporters.formats import render_csv, render_xlsx
-from measures.grid import last_periods
 from measures.models import Measure, Series
+from measures.periods import last_periods
 
 HEADER = ["team", "measure", "period", "numerator", "denominator"]
 

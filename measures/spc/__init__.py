@@ -5,12 +5,9 @@ See README.md beside this file for the conventions, the command lines and the so
 """
 
 from .batch import BatchResult, compute_batch
-from .charts import (
-    ChartResult,
-    Phase,
-    Point,
-    Signal,
-    Verdict,
+from .charts import ChartResult, Phase, Point, Signal, Verdict
+from .kinds import CHARTS, ChartKind
+from .single import (
     c_chart,
     chart,
     g_chart,
@@ -22,7 +19,6 @@ from .charts import (
     u_chart,
     up_chart,
 )
-from .kinds import CHARTS, ChartKind
 from .spec import CONVENTIONS, STATUSES, SeriesSpec
 
 __all__ = [

@@ -5,9 +5,9 @@ The input and output contracts are in measures/spc/README.md. Needs no Django se
 
 import sys
 
-from .charts import chart
 from .cli import InputError, integer, main, number, numbers
 from .kinds import CHARTS, ChartKind
+from .single import chart
 from .spec import CONVENTIONS
 
 FIELDS = {

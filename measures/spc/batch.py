@@ -7,11 +7,13 @@ asks for one series with ``BatchResult.result(i)``.
 """
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
 from . import engine as E
 from . import verdict as V
+from .charts import materialise
 from .spec import ASSURANCES, VARIATIONS, SeriesSpec
 
 VARIATION = {name: i for i, name in enumerate(VARIATIONS)}
@@ -86,8 +88,6 @@ class BatchResult:
 
     def result(self, i: int):
         """The full result of series ``i`` (see ``charts.ChartResult``)."""
-        from .charts import materialise
-
         return materialise(self, i)
 
 
@@ -168,9 +168,13 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     """Compute many series of any chart types and conventions in one call."""
     specs = list(specs)
     S = len(specs)
-    keys = {}
-    for i, s in enumerate(specs):
-        keys.setdefault((s.chart, s.convention), []).append(i)
+    kinds = list(map(attrgetter("chart", "convention"), specs))
+    if len(set(kinds)) == 1:  # the usual case: one group, in input order
+        keys = {kinds[0]: range(S)}
+    else:
+        keys = {}
+        for i, kind in enumerate(kinds):
+            keys.setdefault(kind, []).append(i)
     out = {
         "status": np.zeros(S, dtype=np.int8),
         "rule": np.zeros(S, dtype=np.int8),
@@ -187,8 +191,8 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     where = np.zeros((S, 2), dtype=np.int64)
     groups = []
     for g, members in enumerate(keys.values()):
+        group_specs = specs if len(members) == S else [specs[i] for i in members]
         members = np.asarray(members)
-        group_specs = [specs[i] for i in members]
         res = E.compute(group_specs)
         groups.append((res, members))
         where[members, 0] = g

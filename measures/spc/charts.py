@@ -1,9 +1,9 @@
-"""One function per chart type, and the frozen dataclasses they return.
+"""One series' result: the frozen dataclasses a chart returns, and its plain words.
 
-``run_chart``, ``i_chart``, ``p_chart``, ``pp_chart``, ``u_chart``, ``up_chart``, ``c_chart``,
-``g_chart`` and ``t_chart`` take plain sequences and return a ``ChartResult``; ``chart`` takes
-the chart type as an argument. All go through the same array engine as ``compute_batch``, so
-a series computed alone and in a batch of thousands gives the same numbers.
+``materialise(batch, i)`` reads series ``i`` out of a ``BatchResult``'s flat arrays into a
+``ChartResult`` (``BatchResult.result(i)`` calls it); ``summary`` writes the verdict in words.
+This module sits below ``batch.py`` and never imports it: the functions that compute one
+chart (``chart``, ``run_chart`` ... ``t_chart``) are in ``single.py``, above both.
 """
 
 import math
@@ -13,7 +13,6 @@ import numpy as np
 
 from . import constants as K
 from . import rules as R
-from .batch import BatchResult, compute_batch
 from .spec import ASSURANCES, POINT_TYPES, RULES, SIDES, STATUSES, VARIATIONS, SeriesSpec
 
 
@@ -174,7 +173,8 @@ def _points(res, a: int, b: int) -> tuple[Point, ...]:
     return tuple(points)
 
 
-def materialise(batch: BatchResult, i: int) -> ChartResult:
+def materialise(batch, i: int) -> ChartResult:
+    """Series ``i`` of ``batch`` (a ``batch.BatchResult``) as a ``ChartResult``."""
     g, j = batch.where[i]
     res, _ = batch.groups[g]
     spec = res.specs[j]
@@ -455,58 +455,3 @@ def summary(spec: SeriesSpec, points, result) -> str:
     elif assurance == "hit_or_miss":
         text += " At this level the target will be met only some of the time."
     return text
-
-
-# ---- the front doors ---------------------------------------------------------------------
-
-
-def chart(chart_type: str, y, n=None, **options) -> ChartResult:
-    """Compute one chart. ``options`` are ``SeriesSpec`` fields (freeze, breaks, exclude,
-    astronomical, convention, rules, target, improvement, labels)."""
-    return compute_batch([SeriesSpec(chart=chart_type, y=y, n=n, **options)]).result(0)
-
-
-def run_chart(y, n=None, **options) -> ChartResult:
-    """Run chart: median centre line; Anhoej's or the IHI run chart rules."""
-    options.setdefault("convention", "ihi")
-    return chart("run", y, n, **options)
-
-
-def i_chart(y, **options) -> ChartResult:
-    """I (XmR) chart: mean, limits from the screened average moving range."""
-    return chart("i", y, None, **options)
-
-
-def p_chart(y, n, **options) -> ChartResult:
-    """P chart: proportions y / n, limits from each point's own denominator."""
-    return chart("p", y, n, **options)
-
-
-def pp_chart(y, n, **options) -> ChartResult:
-    """Laney's P' chart: P chart limits widened by the moving range of z-scores."""
-    return chart("pp", y, n, **options)
-
-
-def u_chart(y, n, **options) -> ChartResult:
-    """U chart: rates y / n per unit of exposure, limits from each point's exposure."""
-    return chart("u", y, n, **options)
-
-
-def up_chart(y, n, **options) -> ChartResult:
-    """Laney's U' chart."""
-    return chart("up", y, n, **options)
-
-
-def c_chart(y, **options) -> ChartResult:
-    """C chart: counts, limits mean +/- 3 sqrt(mean)."""
-    return chart("c", y, None, **options)
-
-
-def g_chart(y, **options) -> ChartResult:
-    """G chart: opportunities (or days) between rare events; median centre, mean limits."""
-    return chart("g", y, None, **options)
-
-
-def t_chart(y, **options) -> ChartResult:
-    """T chart: time between rare events, an I chart of y ** (1 / 3.6) transformed back."""
-    return chart("t", y, None, **options)

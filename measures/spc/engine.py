@@ -11,6 +11,7 @@ labels (``_labels``) and point types; and returns a ``Chart`` of flat arrays.
 """
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from .kinds import RATIO
 from .spec import RULES, SeriesSpec
 
 RULE = {name: i for i, name in enumerate(RULES)}
+DIRECTION = {"up": 1, "down": -1}  # improvement -> +1 / -1 (None: 0)
 # point types, as indexes into spec.POINT_TYPES
 COMMON, IMPROVEMENT, CONCERN, NEUTRAL_HIGH, NEUTRAL_LOW = range(5)
 
@@ -74,7 +76,7 @@ def _one_phase(lay: Layout) -> Layout:
 
 
 def _flat(specs, attr, lay, fill=np.nan):
-    parts = [getattr(s, attr) for s in specs]
+    parts = list(map(attrgetter(attr), specs))
     if all(v is None for v in parts):
         return np.full(lay.sid.shape[0], fill)
     for k, v in enumerate(parts):
@@ -85,10 +87,13 @@ def _flat(specs, attr, lay, fill=np.nan):
 
 def _mark(specs, attr, lay) -> np.ndarray:
     mask = np.zeros(lay.sid.shape[0], dtype=bool)
+    values = list(map(attrgetter(attr), specs))
+    if not any(values):  # the usual case: no series marks a point
+        return mask
     idx = [
-        lay.offsets[i] + np.asarray([j for j in getattr(s, attr) if j < s.y.shape[0]], dtype=int)
-        for i, s in enumerate(specs)
-        if getattr(s, attr)
+        lay.offsets[i] + np.asarray([j for j in v if j < specs[i].y.shape[0]], dtype=int)
+        for i, v in enumerate(values)
+        if v
     ]
     if idx:
         mask[np.concatenate(idx)] = True
@@ -99,7 +104,7 @@ def _run_rule_lengths(specs) -> tuple[np.ndarray, np.ndarray]:
     """Each series' shift and trend rule lengths (the same for a whole group unless Making
     Data Count series choose their own)."""
     S = len(specs)
-    if S == 0 or all(s.rules is None for s in specs):
+    if S == 0 or not any(map(attrgetter("rules"), specs)):  # rules: None or a non-empty dict
         first = specs[0] if S else None
         return (
             np.full(S, first.shift_length if S else 0, dtype=np.int64),
@@ -359,22 +364,23 @@ class _Sequence:
 
 
 def _anhoej_reference_rules(sq: _Sequence) -> dict:
-    """The verdict's chart under Anhoej needs only the points of a run longer than the limit."""
-    _, lens, useful = R.shift(sq.side, sq.seg, 1, on_line_breaks=False)
-    n_useful = R.seg_count(useful, sq.seg, sq.G)
-    lmax = R.anhoej_longest_run_max(n_useful)
-    return {"runs": useful & (lens > lmax[sq.seg]) & (n_useful > 0)[sq.seg]}
+    """The verdict's chart under Anhoej needs only the points of a run longer than the limit:
+    each run (of useful points, those on the line skipped, as ``R.shift``) is judged once,
+    then its points flagged."""
+    idx = np.flatnonzero(sq.side)
+    us, uk = sq.seg[idx], sq.side[idx]
+    first = np.flatnonzero(R._starts(us, uk[1:] != uk[:-1]))
+    lens = np.diff(first, append=us.shape[0])
+    lmax = R.anhoej_longest_run_max(np.bincount(us, minlength=sq.G))
+    flags = np.zeros(sq.side.shape[0], dtype=bool)
+    flags[idx] = np.repeat(lens > lmax[us[first]], lens)
+    return {"runs": flags}
 
 
 def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
     """Anhoej's runs analysis (any chart), or the IHI run chart rules; fills ``ph``."""
     rs, rside, G = sq.seg, sq.side, sq.G
-    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
-    n_useful = R.seg_count(useful, rs, G)
-    longest = R.seg_max(lens, rs, G)
-    us, uk = rs[useful], rside[useful]
-    starts = R._starts(us, uk[1:] != uk[:-1])
-    n_runs = np.bincount(us[starts], minlength=G)
+    n_useful, longest, n_runs = R.runs_summary(rside, rs, G)
     has = n_useful > 0
     ph["n_useful"] = n_useful.astype(float)
     if conv == "anhoej":
@@ -389,6 +395,7 @@ def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
         ph["runs_signal"] = (sig & has).astype(float)
         return {}
     # IHI run chart rules
+    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
     sflags = useful & (lens >= _per_point(shift_k, rs))
     tflags, tdir, tlen = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False)
     ltrend = R.seg_max(tlen, rs, G)
@@ -516,7 +523,7 @@ def compute(
         include = ~_mark(specs, "exclude", lay)
         v, valid = _values(chart, y, n)
         shift_s, trend_s = _run_rule_lengths(specs)
-        d = np.array([{"up": 1, "down": -1}.get(s.improvement, 0) for s in specs], dtype=np.int8)
+        d = np.array([DIRECTION.get(s.improvement, 0) for s in specs], dtype=np.int8)
     else:  # the same points as the drawn chart
         y, n, include, v, valid = drawn.y, drawn.n, drawn.include, drawn.value, drawn.valid
         per_series = np.asarray(baselines)

@@ -85,6 +85,20 @@ def shift(side: np.ndarray, seg: np.ndarray, length: int, on_line_breaks: bool):
     return (lens >= length) & useful, lens, useful
 
 
+def runs_summary(side: np.ndarray, seg: np.ndarray, n_seg: int):
+    """Per phase: the useful points (off the centre line), the longest run and the number
+    of runs, as ``shift`` with ``on_line_breaks`` false counts them (points on the line
+    skipped), from the runs themselves: no array of every point's run length."""
+    idx = np.flatnonzero(side)
+    us, uk = seg[idx], side[idx]
+    n_useful = np.bincount(us, minlength=n_seg)
+    first = np.flatnonzero(_starts(us, uk[1:] != uk[:-1]))
+    run_seg = us[first]
+    longest = np.zeros(n_seg, dtype=np.int64)
+    np.maximum.at(longest, run_seg, np.diff(first, append=us.shape[0]))
+    return n_useful, longest, np.bincount(run_seg, minlength=n_seg)
+
+
 def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     """Points rising or falling in a row: points of trends of ``length`` points or more.
 

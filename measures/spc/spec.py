@@ -49,8 +49,8 @@ def _floats(values, length=None) -> np.ndarray:
 
 
 def _indices(values) -> tuple[int, ...]:
-    if type(values) in (tuple, list) and not values:
-        return ()
+    if type(values) in (tuple, list) and len(values) < 2:  # the usual cases: none, or one
+        return (int(values[0]),) if values else ()
     return tuple(sorted({int(v) for v in values or ()}))
 
 
@@ -109,7 +109,7 @@ class SeriesSpec:
             object.__setattr__(self, "n", n)
         length = y.shape[0]
         breaks = _indices(self.breaks)
-        if breaks:
+        if breaks and not (breaks[0] > 0 and breaks[-1] < length):  # sorted: ends suffice
             breaks = tuple(b for b in breaks if 0 < b < length)
         object.__setattr__(self, "breaks", breaks)
         for name in ("exclude", "astronomical"):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from collaboratives.models import Collaborative, StretchTarget
 from dashboards.aggregate import aggregate_chart, funnel_for
 from dashboards.collaborative_views import stretch_progress, window_dates
-from dashboards.models import ReportingSummary
+from dashboards.models import ReportingSummary, SustainAlert
 from dashboards.summaries import latest_summaries, summaries_compute
 from dashboards.sustain import alerts_detect
 from measures import recompute
@@ -29,7 +29,6 @@ from measures.models import (
     CollaborativeMeasure,
     DataPoint,
     DataPointRevision,
-    SustainAlert,
 )
 from measures.periods import period_start_for, period_starts
 from measures.writes import PointChange, datapoints_write

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from measures.models import DataPoint
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, BROWSER_TIMEOUT_MS
 from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast, charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -116,7 +116,7 @@ def test_each_roles_dashboard_draws_reads_at_320px_and_passes_axe(cast, browser,
             try:
                 _log_in(context, user, live_server.url)
                 tab = context.new_page()
-                tab.set_default_timeout(15_000)
+                tab.set_default_timeout(BROWSER_TIMEOUT_MS)
                 errors = []
                 tab.on(
                     "console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None
@@ -160,7 +160,7 @@ def test_the_collaborative_filter_changes_the_page_through_htmx_and_the_url(
     try:
         _log_in(context, cast.users["faculty"], live_server.url)
         tab = context.new_page()
-        tab.set_default_timeout(15_000)
+        tab.set_default_timeout(BROWSER_TIMEOUT_MS)
         tab.goto(reverse("dashboard_collaborative", args=[cast.falls.pk]))
         tab.evaluate("window.__same_page = true")
         tab.select_option("#id_measure", str(cast.share_cm.pk))

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from dashboards.home import director_sections, quarter_of
-from measures.models import SustainAlert
+from dashboards.models import SustainAlert
 from reports.models import ContractReview
 from tests.dashboards.home_world import home_text, world  # noqa: F401 (a fixture)
 from tests.dashboards.portfolio_world import TODAY

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards.models import SustainAlert
 from dashboards.summaries import summaries_compute
-from measures.models import Series, SustainAlert
+from measures.models import Series
 from measures.recompute import charts_recompute
 from tests.cast import client_for
 from tests.dashboards.portfolio_world import MONTHS, TODAY, build_world, write

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import Collaborative
+from dashboards.models import SustainAlert
 from dashboards.start import start_here
-from measures.models import SustainAlert
 from tests.cast import build_cast, client_for
 
 pytestmark = pytest.mark.django_db

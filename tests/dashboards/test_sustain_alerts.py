@@ -8,10 +8,11 @@ from django.core import mail
 
 from collaboratives.models import Collaborative
 from dashboards.alerts import alerts_for_ahsn, alerts_for_team
+from dashboards.models import SustainAlert
 from dashboards.sustain import alerts_sweep
 from dashboards.tasks import sustain_alerts_sweep
 from measures import recompute
-from measures.models import CollaborativeMeasure, DataPoint, SustainAlert
+from measures.models import CollaborativeMeasure, DataPoint
 from measures.periods import period_starts
 from tests.cast import build_cast
 

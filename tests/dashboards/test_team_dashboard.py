@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import Collaborative, LearningEvent, PDSACycle, TeamAssessment
-from measures.models import SustainAlert
+from dashboards.models import SustainAlert
 from tests.cast import client_for
 from tests.dashboards.dashboard_cast import MONTHS, TODAY, build_dashboard_cast
 

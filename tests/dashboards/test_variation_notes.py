@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import Collaborative
-from measures.models import VariationNote
+from dashboards.models import VariationNote
 from tests.cast import client_for
 from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast
 

@@ -8,6 +8,7 @@ from django.apps import apps
 from django.db import transaction
 
 from collaboratives.models import PhaseChange, StretchTarget
+from dashboards.models import VariationNote
 from governance.history import AppendOnly, AppendOnlyError
 from governance.models import AuditEntry
 from measures.models import (
@@ -15,7 +16,6 @@ from measures.models import (
     CollaborativeMeasure,
     DataPointRevision,
     MeasureSettingChange,
-    VariationNote,
 )
 from tests.cast import START, build_cast
 

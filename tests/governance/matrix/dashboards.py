@@ -11,7 +11,7 @@ from tests.governance.matrix import LOGIN as L
 # fmt: off
 #                    national director manager faculty lead member beta_lead outsider anon
 MATRIX = {
-    # A: rows for dashboards/urls_portfolio.py's names, in this block.
+    # A: rows for the portfolio names of dashboards/urls.py, in this block.
     # The portfolio: the AHSN's directors and national viewers; 404 for everyone else.
     "dashboard_portfolio": {
         "object": "ahsn",
@@ -52,7 +52,7 @@ MATRIX = {
         },
     },
 
-    # B: rows for dashboards/urls_pages.py's names, in this block.
+    # B: rows for the other names of dashboards/urls.py, in this block.
     # The collaborative's dashboard and its partials: whoever may see the collaborative.
     "dashboard_collaborative": {
         "object": "collaborative",
