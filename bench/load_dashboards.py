@@ -16,12 +16,25 @@ the time is up:
 - improvement manager: the collaborative's dashboard, its teams table (loaded, and sorted),
   its funnel plot, aggregate chart and small multiples (the partials as htmx asks for them);
 - faculty: the collaborative's dashboard and funnel plot;
-- trust lead: my team's dashboard and one of its chart panels.
+- trust lead: my team's dashboard and one of its chart panels;
+- everyone: the floor, `/bench/floor/` (collab/floor.py), `base.html` signed in with no
+  content through the same middleware and context processors as every page: the least a
+  page costs on this machine under this load, printed as `floor`.
 
 Users are spread over the roles as 4 directors, 4 national viewers, 5 managers, 3 faculty
 and 4 leads (scaled for other `--users`). Pages not in this build are left out, and said.
 It prints, per page, the requests, errors, p50, p95 and max response time, and the
-throughput; the aim (issue 8) is p95 under 200 ms for every page and partial. Nothing is
+throughput; the aim (issue 8) is p95 under 200 ms for every page and partial. The last
+line (issue 18) compares the dashboards with the floor, all from the same run:
+
+    dashboards: worst page p95 W ms, overall p95 P ms, throughput T req/s, floor p50 F ms, ratio R
+
+W is the largest p95 of any page or partial, P the p95 of all their requests together, T
+their requests a second (the floor's requests left out of all three), F the floor's p50,
+and R the floor's p50 divided by the p50 of the slowest page (the largest p50): 1 would be
+pages that cost no more than an empty one. It runs on the national seed (the default
+database) or the demo seed (`--database-url` naming a database seeded with `seed_demo`);
+the first line says how many series, points and teams the database holds. Nothing is
 written to the database except sessions and, if missing, the summaries.
 """
 
@@ -49,6 +62,7 @@ from stack import PY, ROOT, Stack  # bench/stack.py: the scripts run with bench/
 NATIONAL = "postgresql://postgres@127.0.0.1:5432/collab_national"
 MIX = {"director": 4, "national": 4, "manager": 5, "faculty": 3, "lead": 4}
 AIM_MS = 200
+FLOOR = "floor"
 
 
 @dataclass
@@ -58,6 +72,11 @@ class Page:
     path: str
     htmx_target: str | None = None  # set: asked for as htmx does, with this HX-Target
     htmx: bool = False
+    label: str = ""  # printed as this, whatever the role (the floor); else "role: name"
+
+    @property
+    def title(self) -> str:
+        return self.label or f"{self.role}: {self.name}"
 
 
 def prepare(env: dict, users: int) -> tuple[list[Page], list[tuple[str, str]], list[str]]:
@@ -76,7 +95,7 @@ def prepare(env: dict, users: int) -> tuple[list[Page], list[tuple[str, str]], l
     from dashboards.models import ReportingSummary
     from dashboards.summaries import programme_topic_ids, summaries_compute
     from governance.models import RoleAssignment
-    from measures.models import Series
+    from measures.models import DataPoint, Series
 
     if not ReportingSummary.objects.exists():
         print("no reporting summaries yet: computing them (once)...", flush=True)
@@ -192,6 +211,9 @@ def prepare(env: dict, users: int) -> tuple[list[Page], list[tuple[str, str]], l
             htmx=True,
         ),
     ]
+    floor = url("bench_floor")
+    if floor:  # every user's rotation: the same empty page for each role
+        candidates += [Page("floor", role, floor, label=FLOOR) for role in MIX]
     pages = [p for p in candidates if p.path]
     missing = sorted({p.name for p in candidates if not p.path})
 
@@ -207,7 +229,11 @@ def prepare(env: dict, users: int) -> tuple[list[Page], list[tuple[str, str]], l
             client = Client()
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
             sessions.append((role, client.cookies["sessionid"].value))
-    return pages, sessions, missing
+    scale = (
+        f"{Series.objects.count():,} series, {DataPoint.objects.count():,} points, "
+        f"{Team.objects.count():,} teams"
+    )
+    return pages, sessions, missing, scale
 
 
 @dataclass
@@ -233,7 +259,7 @@ def request(conn, page: Page, session: str) -> Result:
     except (OSError, http.client.HTTPException):
         status, location = 0, ""
         conn.close()
-    return Result(f"{page.role}: {page.name}", status, time.perf_counter() - started, location)
+    return Result(page.title, status, time.perf_counter() - started, location)
 
 
 def drive(port: int, pages: list[Page], sessions, seconds: float) -> tuple[list[Result], float]:
@@ -277,6 +303,24 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def summary_line(ms_by_page: dict[str, list[float]], elapsed: float) -> str:
+    """The last line: the dashboards against the floor, from one run's response times (ms).
+
+    Every page but the floor counts for the worst p95, the overall p95 and the throughput;
+    the ratio is the floor's p50 over the largest p50 of those pages.
+    """
+    pages = {name: ms for name, ms in ms_by_page.items() if name != FLOOR and ms}
+    every = [m for ms in pages.values() for m in ms]
+    worst = max(percentile(ms, 95) for ms in pages.values())
+    slowest = max(percentile(ms, 50) for ms in pages.values())
+    floor = percentile(ms_by_page[FLOOR], 50)
+    return (
+        f"dashboards: worst page p95 {worst:.0f} ms, overall p95 {percentile(every, 95):.0f} ms, "
+        f"throughput {len(every) / elapsed:.1f} req/s, floor p50 {floor:.0f} ms, "
+        f"ratio {floor / slowest:.2f}"
+    )
+
+
 def report(results: list[Result], elapsed: float) -> bool:
     by_page = defaultdict(list)
     for r in results:
@@ -284,12 +328,13 @@ def report(results: list[Result], elapsed: float) -> bool:
     print(f"\n{'page':48} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'max ms':>7} {'req/s':>6}")  # fmt: skip
     met = True
-    for page in sorted(by_page):
+    for page in sorted(by_page, key=lambda name: (name == FLOOR, name)):
         rs = by_page[page]
         ms = [r.seconds * 1000 for r in rs]
         errors = sum(1 for r in rs if r.status != 200)
         p95 = percentile(ms, 95)
-        met = met and p95 < AIM_MS and not errors
+        if page != FLOOR:
+            met = met and p95 < AIM_MS and not errors
         print(
             f"{page:48} {len(rs):8} {errors:6} {percentile(ms, 50):7.0f} {p95:7.0f} "
             f"{max(ms):7.0f} {len(rs) / elapsed:6.1f}"
@@ -304,6 +349,9 @@ def report(results: list[Result], elapsed: float) -> bool:
         f"\naim: p95 under {AIM_MS} ms for every page and partial, no errors: "
         f"{'met' if met else 'NOT met'}"
     )
+    if FLOOR in by_page and len(by_page) > 1:
+        ms_by_page = {page: [r.seconds * 1000 for r in rs] for page, rs in by_page.items()}
+        print(summary_line(ms_by_page, elapsed))
     return met
 
 
@@ -358,7 +406,8 @@ def main() -> int:
     servers = Stack(env, args.port, args.redis_port, args.workers, logs, threads=args.threads)
     try:
         servers.start()  # Redis first: preparing logs people in, and sessions may be cached
-        pages, sessions, missing = prepare(env, args.users)
+        pages, sessions, missing, scale = prepare(env, args.users)
+        print(f"data: {scale}", flush=True)
         if missing:
             print(f"not in this build, left out: {', '.join(missing)}")
         for page in pages:  # every page once: say which fail, and fill the caches

@@ -57,6 +57,8 @@ if COLLAB_ENV not in ("embedded", "production", "loadtest"):
         f"COLLAB_ENV must be embedded, production or loadtest, not {COLLAB_ENV!r}"
     )
 DEPLOYED = COLLAB_ENV in ("production", "loadtest")
+# /bench/floor/, the empty signed-in page bench/load_dashboards.py measures the pages against.
+BENCH_FLOOR = envbool("BENCH_FLOOR", COLLAB_ENV != "production")
 
 
 def envsecret(name: str, embedded_default: str) -> str:

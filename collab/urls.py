@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from collab.floor import floor
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,6 +19,10 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("reports.urls")),
 ]
+
+# The benchmark's empty signed-in page (bench/load_dashboards.py's `floor`): not in production.
+if settings.BENCH_FLOOR:
+    urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))
 
 # A lost database connection answers 503 "try again", not a 500 (collab/errors.py).
 handler500 = "collab.errors.server_error"

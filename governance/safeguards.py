@@ -54,6 +54,8 @@ _SEQUENCE = re.compile(rf"\d+(?:[{_SEPARATOR_CHARS}]+\d+)*")
 _GROUP = re.compile(r"\d+")
 
 NHS_NUMBER_LENGTH = 10
+_ASCII_DIGITS = "0123456789"
+_TEN_DIGITS = 10 ** (NHS_NUMBER_LENGTH - 1)  # the least number with ten digits
 _WEIGHTS = tuple(range(10, 1, -1))  # 10 down to 2, for the first nine digits
 
 ADVICE = (
@@ -97,7 +99,14 @@ def find_nhs_numbers(text) -> list[str]:
     """
     if text is None:
         return []
-    text = unicodedata.normalize("NFKC", str(text))
+    text = str(text)
+    if text.isascii():
+        # NFKC leaves ASCII as it is, and ten digits need ten digit characters: most
+        # cells and values (a count, a date, a name) are done here, before any regex.
+        if len(text) < NHS_NUMBER_LENGTH or sum(map(text.count, _ASCII_DIGITS)) < NHS_NUMBER_LENGTH:
+            return []
+    else:
+        text = unicodedata.normalize("NFKC", text)
     found = {}
     for sequence in _SEQUENCE.finditer(text):
         groups = [_ascii_digits(g) for g in _GROUP.findall(sequence.group())]
@@ -128,14 +137,26 @@ def reject_nhs_numbers(value) -> None:
 
 
 def json_has_nhs_number(value) -> bool:
-    """Whether any string, key or number inside a JSON value holds an NHS number."""
-    if isinstance(value, dict):
-        return any(json_has_nhs_number(k) or json_has_nhs_number(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(json_has_nhs_number(v) for v in value)
-    if isinstance(value, bool) or value is None:
-        return False
-    return contains_nhs_number(value)
+    """Whether any string, key or number inside a JSON value holds an NHS number.
+
+    A walk with a stack rather than recursion: an import's preview holds some 400,000
+    keys and values, and a call per value cost more than the checks themselves.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif type(item) is int and -_TEN_DIGITS < item < _TEN_DIGITS:
+            continue  # fewer than ten digits (row numbers, ids, versions)
+        elif find_nhs_numbers(item):
+            return True
+    return False
 
 
 # --- What is not checked, and why: the one list ------------------------------------------

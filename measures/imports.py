@@ -20,6 +20,7 @@ the values.
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import math
@@ -228,6 +229,7 @@ _DASHES = dict.fromkeys(
 _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u02bc"), "'")
 
 
+@functools.lru_cache(maxsize=8192)  # a file repeats each team and measure name many times
 def name_key(text: str) -> str:
     """A team, organisation or measure name as compared: dashes, case and spaces aside.
 
@@ -255,6 +257,7 @@ _DATE_FORMATS = (
     "%d-%b-%Y",
     "%d-%b-%y",
 )
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH_FORMATS = ("%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y", "%B %y", "%Y-%m", "%m/%Y")
 PERIOD_EXPECTED = (
     "expected a date such as 01/11/2026 or 2026-11-01, or a month such as Nov 2026, "
@@ -283,6 +286,13 @@ def _period(value) -> Period | None:
     text = " ".join(_text(value).translate(_DASHES).split())
     if text.isdigit() and int(text) in _EXCEL_SERIALS:
         return Period(_EXCEL_EPOCH + dt.timedelta(days=int(text)))
+    if _ISO_DAY.fullmatch(text):
+        # The commonest form, read without strptime's cost; what it refuses (2026-13-01)
+        # goes on to the formats below as before.
+        try:
+            return Period(dt.date.fromisoformat(text))
+        except ValueError:
+            pass
     for fmt in _DATE_FORMATS:
         try:
             return Period(dt.datetime.strptime(text, fmt).date())
@@ -532,12 +542,17 @@ def _findings(collaborative, user, rows, *, choices, today, seen_before=None) ->
             pending.append({"row": number, "cells": _pending(row)})
 
     existing = {}
-    by_series = defaultdict(list)
-    for _, series, period, _, _ in valid:
-        by_series[series.pk].append(period)
-    for series_pk, periods in by_series.items():
-        for p in DataPoint.objects.filter(series_id=series_pk, period_start__in=periods):
-            existing[(series_pk, p.period_start)] = p
+    wanted = {(series.pk, period) for _, series, period, _, _ in valid}
+    series_pks = sorted({pk for pk, _ in wanted})
+    periods = sorted({period for _, period in wanted})
+    # One query per 500 series rather than one per series; the points it reads beyond
+    # the file's own (series, period) pairs are left out below.
+    for start in range(0, len(series_pks), 500):
+        for p in DataPoint.objects.filter(
+            series_id__in=series_pks[start : start + 500], period_start__in=periods
+        ):
+            if (p.series_id, p.period_start) in wanted:
+                existing[(p.series_id, p.period_start)] = p
 
     add, change, unchanged = [], [], 0
     for number, series, period, num, den in valid:
@@ -714,7 +729,9 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
             ).update(status=ImportBatch.Status.IMPORTING)
             if not claimed:
                 raise ImportNotReady("This file has been imported already.")
-            series_map = Series.objects.select_related("measure").in_bulk(list(by_series))
+            series_map = Series.objects.select_related("measure", "team__collaborative").in_bulk(
+                list(by_series)
+            )
             for series_pk, series_items in by_series.items():
                 result = datapoints_write(
                     series=series_map[series_pk],

@@ -3,11 +3,22 @@
 import datetime as dt
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.contrib.auth import get_user_model
 
 from collab import jobs
 from measures.models import Series
+from measures.spc.memory import keep_freed_memory
 from measures.writes import PointChange, datapoints_write
+
+
+@worker_process_init.connect
+def _keep_freed_memory(**_):
+    """Workers run the national recompute's large batches: let them reuse freed array pages
+    (measures/spc/memory.py). A process-wide allocator choice, so it is made where a worker
+    process starts, not inside the statistics core: web processes keep glibc's defaults and
+    hand freed memory back."""
+    keep_freed_memory()
 
 
 @shared_task

@@ -64,6 +64,26 @@ def test_it_redirects_to_https_in_production_only():
     assert loadtest.stdout.split() == ["False", "False"], loadtest.stderr
 
 
+def test_the_benchmark_floor_is_routed_in_loadtest_but_not_in_production():
+    # /bench/floor/ (collab/floor.py) is for bench/load_dashboards.py; BENCH_FLOOR turns it on.
+    code = (
+        "from django.urls import NoReverseMatch, reverse\n"
+        "try:\n    print(reverse('bench_floor'))\nexcept NoReverseMatch:\n    print('none')"
+    )
+    production = manage(
+        "shell", "--no-imports", "-c", code, COLLAB_ENV="production", **DEPLOYED_ENV
+    )
+    loadtest = manage("shell", "--no-imports", "-c", code, COLLAB_ENV="loadtest", **DEPLOYED_ENV)
+    asked = manage(
+        "shell", "--no-imports", "-c", code, COLLAB_ENV="production", BENCH_FLOOR="on",
+        **DEPLOYED_ENV,
+    )  # fmt: skip
+
+    assert production.stdout.split() == ["none"], production.stderr
+    assert loadtest.stdout.split() == ["/bench/floor/"], loadtest.stderr
+    assert asked.stdout.split() == ["/bench/floor/"], asked.stderr
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"])
 def test_it_refuses_to_start_in_production_without(missing):
     env = {key: value for key, value in DEPLOYED_ENV.items() if key != missing}

@@ -1,6 +1,6 @@
 """Keep freed array memory in the process instead of handing it back to the system.
 
-The Celery workers call it when each process starts (collab/celery.py); the benchmark
+The Celery workers call it when each process starts (measures/tasks.py); the benchmark
 calls it for both cores it compares. A batch makes a few hundred arrays the size of every
 point (2.5 MB each for 3,000 series of 104 points) and frees most of them at once. With
 glibc's default thresholds, arrays of that size are mapped fresh from the system (``mmap``)

@@ -376,7 +376,7 @@ def test_it_logs_out_by_post_only(cast):
 def test_it_does_not_add_queries_per_collaborative(cast, django_assert_num_queries):
     client = Client()
     client.force_login(cast["national_viewer"])
-    with django_assert_num_queries(5) as few:
+    with django_assert_num_queries(9) as few:
         client.get("/")
     wessex = AHSN.objects.get(code="WX")
     topic = Topic.objects.get(slug="delirium")

@@ -8,6 +8,7 @@ from governance.forms import NHSNumberGuardMixin
 from governance.safeguards import (
     find_nhs_numbers,
     is_valid_nhs_number,
+    json_has_nhs_number,
     reject_nhs_numbers,
 )
 
@@ -140,3 +141,30 @@ def test_a_date_and_time_field_is_a_date_not_text():
     # that pass modulus 11.
     assert find_nhs_numbers("2024-03-19 00:00:00+00:00")
     assert WhenForm({"at": "2024-03-19 00:00"}).is_valid()
+
+
+def test_a_short_text_whose_characters_widen_to_ten_digits_is_still_searched():
+    # Nine characters, ten digits once normalised ("⑲" is "19"): the ASCII short cut
+    # (fewer than ten characters or digits) must not apply to it.
+    assert find_nhs_numbers("94347659\u2472") == ["9434765919"]
+    assert find_nhs_numbers("943 476 5919") == ["9434765919"]
+    assert find_nhs_numbers("943-47") == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"rows": [{"row": 1, "note": "ok"}, {"row": 2, "note": "call 943 476 5919"}]},
+        {"9434765919": "a key"},
+        [[[9434765919]]],
+        {"n": -9434765919},
+        ("x", 9434765919.0),
+    ],
+)
+def test_json_check_finds_a_number_anywhere_in_the_value(value):
+    assert json_has_nhs_number(value)
+
+
+def test_json_check_passes_numbers_of_fewer_than_ten_digits_and_plain_text():
+    value = {"add": [{"row": n, "series": 999_999_999, "ok": True, "x": None} for n in range(50)]}
+    assert not json_has_nhs_number(value | {"note": "1234567890 is not one"})

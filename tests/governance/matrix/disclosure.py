@@ -143,6 +143,7 @@ DISCLOSURE = {
     "password_reset_complete": {"shows": NEITHER, "what": "a confirmation"},
     "accessibility": {"shows": NEITHER, "what": "the accessibility statement"},
     "privacy": {"shows": NEITHER, "what": "the privacy notice"},
+    "bench_floor": {"shows": NEITHER, "what": "the benchmark's empty signed-in page"},
     "collaborative_audit": {"shows": FIGURES, "what": "the audit trail, raw figures and all"},
     "ahsn_audit": {"shows": FIGURES, "what": "an AHSN's audit trail"},
     # dashboards

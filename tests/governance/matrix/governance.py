@@ -181,6 +181,17 @@ MATRIX = {
             "-":            (200, 200, 200, 200, 200, 200, 200, 200, 200),
         },
     },
+    # The benchmark's floor (collab/floor.py): an empty page for anyone signed in.
+    "bench_floor": {
+        "object": "none",
+        "does": "view",
+        "GET": {
+            "-":            (200, 200, 200, 200, 200, 200, 200, 200,   L),
+        },
+        "POST": {
+            "-":            (405, 405, 405, 405, 405, 405, 405, 405,   L),
+        },
+    },
     # --- C2: the audit trail (governance/audit_views.py) ------------------------------------
     # The lead AHSN's director and improvement managers read it; those who see the
     # collaborative but are not its AHSN's staff (national viewers too: the trail carries
