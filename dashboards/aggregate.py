@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db.models import Max
 from django.utils import timezone
 
 from measures import figures, spc
@@ -786,3 +787,29 @@ def funnel_figure(funnel: Funnel) -> dict:
         "annotations": funnel_labels(funnel, x_range, y_range, xlog),
     }
     return {"data": data, "layout": layout}
+
+
+# --- The funnel's window ----------------------------------------------------------------------
+
+WINDOWS = {"3": "3 months", "6": "6 months", "12": "12 months", "24": "24 months", "all": "All"}
+DEFAULT_WINDOW = "12"
+
+
+def _month_shift(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def window_dates(cm, window: str) -> tuple[dt.date | None, dt.date | None]:
+    """The window's first and last period: `window` months back from the newest period any
+    team reported (so a window never starts in a month nobody could have reported), but
+    never past the latest complete period (a period one team has entered early is left out)."""
+    last = DataPoint.objects.filter(
+        series__team__collaborative_id=cm.collaborative_id, series__measure_id=cm.measure_id
+    ).aggregate(last=Max("period_start"))["last"]
+    if last is not None:
+        frequency = cm.measure.frequency
+        last = min(last, period_start_for(complete_end(cm, None), frequency))
+    if last is None or window == "all":
+        return None, last
+    return _month_shift(last.replace(day=1), int(window) - 1), last

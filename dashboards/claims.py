@@ -48,7 +48,7 @@ from django.db.models import OuterRef, Subquery
 
 from collaboratives.models import AHSN, Team
 from dashboards.models import ReportingSummary
-from dashboards.payloads import latest_summaries
+from dashboards.payloads import GroupSummary, latest_summaries
 from dashboards.sustain import gain_lost  # noqa: F401  (the sustain alerts' rule, re-exported)
 from dashboards.tallies import (  # noqa: F401  (the tallies' names are claims' too)
     DETERIORATED,
@@ -66,6 +66,7 @@ from dashboards.tallies import (  # noqa: F401  (the tallies' names are claims' 
     status_of,
     teams_tally,
 )
+from governance import disclosure
 from measures import figures
 from measures.completeness import (
     complete_cutoffs,
@@ -533,3 +534,31 @@ __all__ = [
     "team_claims",
     "teams_tally",
 ]
+
+
+def outcome_rate(payload: GroupSummary) -> dict | None:
+    """The pooled outcome rate of a collaborative's last three months, fit to leave it: a
+    measure that counts people follows the small-number rules."""
+    measure, rate = payload.outcome_measure, payload.outcome_rate
+    if not measure or not rate or not rate.points:
+        return None
+    kind = measure.chart_kind
+    has_denominator = kind.is_ratio and rate.denominator
+    # a rate (U, U') per the measure's multiplier; a proportion, or anything else, in %
+    multiplier = measure.multiplier if kind.is_ratio and not kind.is_proportion else 100
+    shown = disclosure.disclose_for(
+        measure,
+        rate.numerator,
+        rate.denominator if has_denominator else None,
+        multiplier=multiplier,
+    )
+    if not disclosure.follows_rules(measure) and shown["value"] is not None:
+        shown["percent"] = f"{shown['value']:.1f}"  # not people: no rounding rules apply
+    unit = "%" if kind.is_proportion else f" {measure.unit}".rstrip()
+    return {
+        **shown,
+        "measure": measure.name,
+        "unit": unit,
+        "since": rate.since,
+        "has_denominator": bool(has_denominator),
+    }

@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,19 +23,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives.models import Team
 from dashboards import claims, fragments
-from dashboards.aggregate import aggregate_chart, complete_end, funnel_for
+from dashboards.aggregate import (
+    DEFAULT_WINDOW,
+    WINDOWS,
+    aggregate_chart,
+    funnel_for,
+    window_dates,
+)
 from dashboards.models import VariationNote
 from dashboards.peers import peer_position
 from governance import access, disclosure
 from governance.forms import NHSFormMixin
 from measures import figures
 from measures.data import scaled_by_multiplier
-from measures.models import ChartResult, DataPoint, Series
-from measures.periods import period_start_for
-
-WINDOWS = {"3": "3 months", "6": "6 months", "12": "12 months", "24": "24 months", "all": "All"}
-DEFAULT_WINDOW = "12"
-
+from measures.models import ChartResult, Series
 
 # --- What the viewer picked ------------------------------------------------------------------
 
@@ -71,26 +71,6 @@ def _pick(request: HttpRequest, collaborative):
         form = PickForm(QueryDict(f"measure={default.pk}&window={DEFAULT_WINDOW}"), entries=entries)
         form.is_valid()
     return cm, window, form, entries
-
-
-def _month_shift(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def window_dates(cm, window: str) -> tuple[dt.date | None, dt.date | None]:
-    """The window's first and last period: `window` months back from the newest period any
-    team reported (so a window never starts in a month nobody could have reported), but
-    never past the latest complete period (a period one team has entered early is left out)."""
-    last = DataPoint.objects.filter(
-        series__team__collaborative_id=cm.collaborative_id, series__measure_id=cm.measure_id
-    ).aggregate(last=Max("period_start"))["last"]
-    if last is not None:
-        frequency = cm.measure.frequency
-        last = min(last, period_start_for(complete_end(cm, None), frequency))
-    if last is None or window == "all":
-        return None, last
-    return _month_shift(last.replace(day=1), int(window) - 1), last
 
 
 def _query(cm, window: str) -> str:

@@ -3,7 +3,7 @@
 - **Trust lead** (and team member): each of the team's measures with its verdict (read by
   `dashboards.claims.team_claims` from the stored chart results, whose `summary` sentence
   is the statistics core's, `measures.spc.charts.summary`) and where the team stands among
-  its peers (`dashboards.peers.peer_position`, through `team_views.team_peer_position`, the
+  its peers (`dashboards.peers.peer_position`, through `peers.team_peer_position`, the
   same funnel the team's chart page speaks from).
 - **Improvement manager**: for each collaborative they run, who owes data
   (`governance.reporting.overdue`, the one rule for periods owed), the overdue PDSA cycles
@@ -33,11 +33,24 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.urls import reverse
 
-from collaboratives.models import AHSN, Collaborative, LearningEvent, PDSACycle, Team
+from collaboratives.models import (
+    AHSN,
+    Collaborative,
+    LearningEvent,
+    PDSACycle,
+    Team,
+    TeamAssessment,
+    Topic,
+)
 from dashboards import claims
-from dashboards.peers import PeerPosition
+from dashboards.alerts import alerts_for_ahsn
+from dashboards.peers import PeerPosition, team_peer_position
+from dashboards.start import team_attention
+from dashboards.summaries import latest_summaries, month_of, previous_month, programme_topic_ids
 from governance import access, disclosure
 from governance.reporting import Owed, overdue
+from measures.models import ChartResult
+from reports.models import ContractReview
 
 if TYPE_CHECKING:
     from dashboards.payloads import CollaborativeSummary
@@ -91,8 +104,6 @@ class LeadSection:
 
 def lead_sections(user, today: dt.date) -> list[LeadSection]:
     """Each active team of the user's, with each measure of its collaborative's set."""
-    from dashboards.team_views import team_peer_position
-    from measures.models import ChartResult
 
     p = access.principal(user)
     if not p.teams:
@@ -290,9 +301,6 @@ def score_due_words(team: Team, self_rating, month: dt.date) -> str:
 
 def faculty_sections(user, today: dt.date) -> list[FacultySection]:
     """Each collaborative the user teaches: teams to review, faculty scores due."""
-    from collaboratives.models import TeamAssessment
-    from dashboards.start import team_attention
-    from dashboards.summaries import latest_summaries, month_of, previous_month
 
     p = access.principal(user)
     if not p.faculty_collaboratives:
@@ -423,9 +431,6 @@ def director_sections(user, today: dt.date) -> list[DirectorSection]:
     during the calendar quarter holding `today`, the one that went furthest: signed off,
     then built, then building; "Not started" when none was), and the collaboratives the
     AHSN leads or partners in that need attention (`attention_words`)."""
-    from dashboards.alerts import alerts_for_ahsn
-    from dashboards.summaries import latest_summaries
-    from reports.models import ContractReview
 
     p = access.principal(user)
     if not p.director_ahsns:
@@ -516,7 +521,7 @@ def teams_words(tally: claims.TeamTally) -> str:
 
 def outcome_words(rate: dict | None) -> str:
     """The pooled outcome rate of the last three months, as governance.disclosure published
-    it (`portfolio_views._outcome_rate`); "" without one."""
+    it (`claims.outcome_rate`); "" without one."""
     if rate is None or not rate.get("has_denominator"):
         return ""
     if rate["suppressed"]:
@@ -529,9 +534,6 @@ def national_programmes(user) -> list[Programme]:
     national page compares them), then every other topic that has a collaborative, each
     with its collaboratives linked: what a national viewer comes for. Figures are those
     published outside a collaborative (governance.disclosure); no team is named."""
-    from collaboratives.models import Topic
-    from dashboards.portfolio_views import _outcome_rate
-    from dashboards.summaries import latest_summaries, programme_topic_ids
 
     if not access.principal(user).national:
         return []
@@ -557,7 +559,7 @@ def national_programmes(user) -> list[Programme]:
             tally = claims.payload_teams(payload)
             total = total + tally
             # Outside the collaborative's sharing terms, figures are published ones only.
-            rate = _outcome_rate(payload) if payload else None
+            rate = claims.outcome_rate(payload) if payload else None
             lines.append(
                 CollaborativeLine(
                     collaborative=c,

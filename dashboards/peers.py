@@ -5,7 +5,9 @@ been computed (`dashboards.aggregate.funnel_for`) and says it as a sentence a te
 act on: "Within the range expected of teams your size over the 12 months to Nov 2026", or
 "Higher than expected: above the 99.8% limit ...". It reads nothing from the database and
 computes no statistics of its own, so the words always agree with the funnel plot that the
-collaborative's dashboard draws for the same window; every page that speaks of a team's
+collaborative's dashboard draws for the same window. `team_peer_position(series, user,
+scope)` is its front door for one team's series: it reads the funnel the collaborative's
+dashboard draws by default and calls `peer_position`; every page that speaks of a team's
 place among its peers (the team dashboard, the role home pages) calls it.
 
 The statuses, in the order they are decided:
@@ -30,6 +32,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from dashboards.aggregate import DEFAULT_WINDOW, funnel_data_type, funnel_for, window_dates
+from governance import access, disclosure
+from measures.models import CollaborativeMeasure
 
 # Fewer teams than this and the pooled rate is mostly the team itself, and the spread
 # between teams (the overdispersion that widens the limits) cannot be estimated: say so
@@ -138,3 +144,27 @@ def peer_position(funnel, team_id: int, *, you: bool = True) -> PeerPosition:
 def _lower(text: str) -> str:
     text = text.strip()
     return text[:1].lower() + text[1:] if text else text
+
+
+def team_peer_position(series, user, scope) -> tuple[PeerPosition | None, str]:
+    """Where the series' team stands among its peers (`dashboards.peers.peer_position`),
+    read from the funnel plot the collaborative's dashboard draws by default (its window; its
+    figures, published ones to a viewer whose `scope` is outside the sharing terms), and the
+    query of that funnel's page; (None, "") for a measure outside the collaborative's set."""
+    team = series.team
+    collaborative = team.collaborative
+    cm = (
+        CollaborativeMeasure.objects.filter(collaborative=collaborative, measure=series.measure_id)
+        .select_related("measure", "collaborative")
+        .first()
+    )
+    if cm is None:
+        return None, ""
+    own = set(access.principal(user).teams)
+    you = team.pk in own
+    if not funnel_data_type(cm.measure):  # says why there is no comparison; reads no rows
+        return peer_position(funnel_for(cm, figure=False), team.pk, you=you), ""
+    publish = disclosure.publisher(scope, cm.measure)
+    start, end = window_dates(cm, DEFAULT_WINDOW)
+    funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False, end_complete=True)
+    return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"

@@ -59,34 +59,6 @@ def _change(now, before, *, scale: float = 1, places: int = 0):
     return round(delta, places) if places else round(delta)
 
 
-def _outcome_rate(payload: GroupSummary) -> dict | None:
-    """The pooled outcome rate of a collaborative's last three months, fit to leave it: a
-    measure that counts people follows the small-number rules."""
-    measure, rate = payload.outcome_measure, payload.outcome_rate
-    if not measure or not rate or not rate.points:
-        return None
-    kind = measure.chart_kind
-    has_denominator = kind.is_ratio and rate.denominator
-    # a rate (U, U') per the measure's multiplier; a proportion, or anything else, in %
-    multiplier = measure.multiplier if kind.is_ratio and not kind.is_proportion else 100
-    shown = disclosure.disclose_for(
-        measure,
-        rate.numerator,
-        rate.denominator if has_denominator else None,
-        multiplier=multiplier,
-    )
-    if not disclosure.follows_rules(measure) and shown["value"] is not None:
-        shown["percent"] = f"{shown['value']:.1f}"  # not people: no rounding rules apply
-    unit = "%" if kind.is_proportion else f" {measure.unit}".rstrip()
-    return {
-        **shown,
-        "measure": measure.name,
-        "unit": unit,
-        "since": rate.since,
-        "has_denominator": bool(has_denominator),
-    }
-
-
 def _row(payload: GroupSummary | None, before: GroupSummary | None) -> dict:
     """What one table row shows of a collaborative, AHSN or region summary."""
     if payload is None:
@@ -113,7 +85,7 @@ def _row(payload: GroupSummary | None, before: GroupSummary | None) -> dict:
         "rated": assessment.rated,
         "concern": payload.signals.concern,
         "teams_with_concern": payload.teams_with_concern,
-        "outcome": _outcome_rate(payload),
+        "outcome": claims.outcome_rate(payload),
     }
     if before is not None:
         row["change"] = {

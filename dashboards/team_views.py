@@ -20,13 +20,12 @@ from django.views.decorators.http import require_GET
 from collaboratives import workflows
 from collaboratives.models import LearningEvent
 from dashboards import claims
-from dashboards.aggregate import aggregate_chart, funnel_data_type, funnel_for
+from dashboards.aggregate import aggregate_chart
 from dashboards.alerts import alerts_for_team
-from dashboards.collaborative_views import DEFAULT_WINDOW, window_dates
-from dashboards.peers import PeerPosition, peer_position
+from dashboards.peers import team_peer_position
 from governance import access, disclosure
 from governance.reporting import periods_owed
-from measures.models import ChartResult, CollaborativeMeasure, DataPoint, Measure, Series
+from measures.models import ChartResult, DataPoint, Measure, Series
 from measures.views import chart_panel
 
 SUMMARY_FIELDS = (
@@ -177,30 +176,6 @@ def team_panels(team, today: dt.date, user, *, set_rows=None) -> list[Panel]:
         )
     panels.sort(key=lambda p: p.order)
     return panels
-
-
-def team_peer_position(series, user, scope) -> tuple[PeerPosition | None, str]:
-    """Where the series' team stands among its peers (`dashboards.peers.peer_position`),
-    read from the funnel plot the collaborative's dashboard draws by default (its window; its
-    figures, published ones to a viewer whose `scope` is outside the sharing terms), and the
-    query of that funnel's page; (None, "") for a measure outside the collaborative's set."""
-    team = series.team
-    collaborative = team.collaborative
-    cm = (
-        CollaborativeMeasure.objects.filter(collaborative=collaborative, measure=series.measure_id)
-        .select_related("measure", "collaborative")
-        .first()
-    )
-    if cm is None:
-        return None, ""
-    own = set(access.principal(user).teams)
-    you = team.pk in own
-    if not funnel_data_type(cm.measure):  # says why there is no comparison; reads no rows
-        return peer_position(funnel_for(cm, figure=False), team.pk, you=you), ""
-    publish = disclosure.publisher(scope, cm.measure)
-    start, end = window_dates(cm, DEFAULT_WINDOW)
-    funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False, end_complete=True)
-    return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"
 
 
 @login_required

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import Collaborative, StretchTarget
-from dashboards.aggregate import aggregate_chart, funnel_for
-from dashboards.collaborative_views import stretch_progress, window_dates
+from dashboards.aggregate import aggregate_chart, funnel_for, window_dates
+from dashboards.collaborative_views import stretch_progress
 from dashboards.models import ReportingSummary, SustainAlert
 from dashboards.summaries import latest_summaries, summaries_compute
 from dashboards.sustain import alerts_detect

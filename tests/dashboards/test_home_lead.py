@@ -6,7 +6,7 @@ import pytest
 
 from dashboards import claims
 from dashboards.home import lead_sections
-from dashboards.team_views import team_peer_position
+from dashboards.peers import team_peer_position
 from governance import disclosure
 from measures.models import ChartResult
 from tests.dashboards.home_world import home_text, world  # noqa: F401 (a fixture)

@@ -7,7 +7,7 @@ Each prints `journey NAME: N actions` (clicks plus fields filled through `Counte
 excluded) and asserts the count, never a time. What the page says is checked against the
 rules it must come from, called here on the same database: the verdicts of
 `dashboards.claims.team_claims`, the words of `dashboards.peers.peer_position` (through
-`team_peer_position`, as the team's chart page reads them), `governance.reporting.overdue`,
+`peers.team_peer_position`, as the team's chart page reads them), `governance.reporting.overdue`,
 `PDSACycle.objects.overdue` and the calendar.
 
 Two last tests photograph the home page of each demo role at 320 and 1280 px wide (to
@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from collaboratives.models import Collaborative, LearningEvent, PDSACycle, Team
 from dashboards import claims
-from dashboards.team_views import team_peer_position
+from dashboards.peers import team_peer_position
 from governance import access, disclosure
 from governance.reporting import overdue, periods_owed
 from measures.models import ChartResult, DataPoint, Series
