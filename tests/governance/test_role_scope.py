@@ -2,6 +2,7 @@
 (governance.models.RoleInScope): the same fields, the same rule, the same words."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -27,8 +28,9 @@ def _assignment(**scope):
 
 
 def _invitation(**scope):
+    token_hash = hashlib.sha256(repr(scope).encode()).hexdigest()  # 64 characters, as stored
     return Invitation.objects.create(
-        email="tara@nhs.net", name="Tara", token_hash=str(scope), **scope,
+        email="tara@nhs.net", name="Tara", token_hash=token_hash, **scope,
         expires_at=timezone.now() + dt.timedelta(days=3),
     )  # fmt: skip
 
