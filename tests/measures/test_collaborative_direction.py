@@ -13,32 +13,15 @@ from measures.models import (
     Measure,
     MeasureSettingChange,
 )
-from measures.periods import period_starts
 from measures.writes import PointChange, datapoints_write
-from tests.cast import build_cast
+from tests.measures.drop_cast import TODAY, build_cast_with_drop
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TODAY = dt.date(2025, 6, 30)
-MONTHS = list(period_starts("monthly", dt.date(2023, 1, 1), dt.date(2024, 12, 1)))
 
 
 @pytest.fixture
 def cast():
-    cast = build_cast()
-    for series in (cast.alpha_series, cast.delta_series):
-        datapoints_write(
-            series=series,
-            # A clear drop after a year: improvement when lower is better, concern otherwise.
-            changes=[
-                PointChange(m, (9 if i < 12 else 3) + i % 3, 1000 + 10 * (i % 4))
-                for i, m in enumerate(MONTHS)
-            ],
-            by=None,
-            source=DataPointRevision.Source.IMPORT,
-            today=TODAY,
-        )
-    return cast
+    return build_cast_with_drop()
 
 
 def latest(series):
