@@ -27,8 +27,8 @@ from collaboratives.models import PDSACycle, StretchTarget, Team
 from governance import audit
 from governance.models import AuditEntry
 from measures.api import api_token_create
-from measures.grid import last_periods
 from measures.models import Annotation, CollaborativeMeasure, DataPointRevision
+from measures.periods import last_periods
 from measures.recompute import charts_recompute
 from measures.writes import PointChange, datapoints_write
 from tests.cast import build_cast, client_for

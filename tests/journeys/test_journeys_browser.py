@@ -24,9 +24,8 @@ import pytest
 from django.utils import timezone
 
 from collaboratives.models import PDSACycle
-from measures.grid import last_periods
 from measures.models import DataPoint, DataPointRevision
-from measures.periods import period_starts
+from measures.periods import last_periods, period_starts
 from measures.recompute import charts_recompute
 from measures.writes import PointChange, datapoints_write
 from tests.cast import build_cast

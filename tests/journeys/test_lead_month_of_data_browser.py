@@ -20,8 +20,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from governance import access
-from measures.grid import last_periods
 from measures.models import DataPoint, Series
+from measures.periods import last_periods
 from tests.journeys.counting import Counted
 from tests.journeys.test_journeys_browser import Camera, no_problems
 from tests.test_browser import problems  # noqa: F401 (a fixture)

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from measures.grid import last_periods
 from measures.models import DataPoint, DataPointRevision
+from measures.periods import last_periods
 from measures.writes import PointChange, datapoints_write
 from tests.cast import build_cast
 

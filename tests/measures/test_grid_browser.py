@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from measures.grid import last_periods
 from measures.models import DataPoint
+from measures.periods import last_periods
 from tests.cast import build_cast
 
 

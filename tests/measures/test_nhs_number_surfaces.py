@@ -11,7 +11,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from measures.grid import last_periods
 from measures.models import (
     Annotation,
     ApiToken,
@@ -22,7 +21,7 @@ from measures.models import (
     Phase,
     PointMark,
 )
-from measures.periods import period_starts
+from measures.periods import last_periods, period_starts
 from measures.writes import PointChange, datapoints_write
 from tests.cast import build_cast
 
