@@ -89,7 +89,8 @@ def test_a_manager_logs_a_cycle_and_a_follow_on_and_sees_the_ramp(
     page.get_by_role("link", name="Log a PDSA cycle").click()
 
     # An empty plan shows the error summary, which links to the first field.
-    page.get_by_role("button", name="Save the plan").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the plan").click()
     assert page.title().startswith("Error: ")
     shoot(page, "plan-errors")
 

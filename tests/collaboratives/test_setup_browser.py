@@ -76,7 +76,8 @@ def test_a_manager_sets_up_a_collaborative_and_a_trust_lead_joins(
     page.get_by_role("link", name="Start a collaborative").click()
 
     # An empty submit shows the error summary first.
-    page.get_by_role("button", name="Start the collaborative").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the collaborative").click()
     assert page.title().startswith("Error: ")
     shoot(page, "collaborative-errors")
     page.get_by_label("Name", exact=True).fill("Falls East")
