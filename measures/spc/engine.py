@@ -218,6 +218,9 @@ class _Scale:
     sigma: np.ndarray  # per point
     zone_c: np.ndarray | None = None  # centre of the limits, where not the plotted one
     mr_cl: np.ndarray | None = None  # screened average moving range per phase (I charts)
+    # sigma per phase, where every point of a phase has the same and the limits centre on
+    # the centre line (I and C charts): the lines are then worked out per phase
+    sigma_seg: np.ndarray | None = None
 
 
 # ---- centre lines and sigma, one function per chart type (qicharts2's formulas) -----------
@@ -241,9 +244,10 @@ def _xmr_scale(pt: _Points) -> _Scale:
     amr, _ = L.screened_amr(w, pt.base, pt.seg, pt.G)  # w is NaN where v is, not valid
     mdc_like = pt.convention in ("mdc", "ihi")
     factor = (K.XMR_LIMIT_FACTOR / K.SIGMA_LIMIT) if mdc_like else 1.0 / K.D2
-    sigma = (amr * factor)[pt.seg]
+    sigma_seg = amr * factor
+    sigma = sigma_seg[pt.seg]
     if pt.chart == "i":
-        return _Scale(clw, sigma, mr_cl=amr)
+        return _Scale(clw, sigma, mr_cl=amr, sigma_seg=sigma_seg)
     return _Scale(clw**K.T_EXPONENT, sigma, zone_c=clw[pt.seg])
 
 
@@ -269,7 +273,8 @@ def _ratio_scale(pt: _Points) -> _Scale:
 
 def _c_scale(pt: _Points) -> _Scale:
     cl_seg = L.seg_mean(pt.v, pt.basev, pt.seg, pt.G)
-    return _Scale(cl_seg, np.sqrt(cl_seg)[pt.seg])
+    sigma_seg = np.sqrt(cl_seg)
+    return _Scale(cl_seg, sigma_seg[pt.seg], sigma_seg=sigma_seg)
 
 
 def _g_scale(pt: _Points) -> _Scale:
@@ -325,15 +330,18 @@ def _lines(pt: _Points, sc: _Scale, cl: np.ndarray) -> tuple:
     if chart == "t":
         sc.sigma = np.where(np.isfinite(cl), sc.sigma, np.nan)
     sigma = sc.sigma
-    lcl, ucl = (
-        _line(chart, zone_c, sigma, -K.SIGMA_LIMIT),
-        _line(chart, zone_c, sigma, K.SIGMA_LIMIT),
-    )
+
+    def line(k):
+        if sc.sigma_seg is not None:  # the same figures per phase, then one gather
+            return _line(chart, sc.cl_seg, sc.sigma_seg, k)[pt.seg]
+        return _line(chart, zone_c, sigma, k)
+
+    lcl, ucl = line(-K.SIGMA_LIMIT), line(K.SIGMA_LIMIT)
     lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
     if not (reference and conv == "anhoej"):  # the reference chart of anhoej needs none
-        lcl2, ucl2 = _line(chart, zone_c, sigma, -K.SIGMA_2), _line(chart, zone_c, sigma, K.SIGMA_2)
+        lcl2, ucl2 = line(-K.SIGMA_2), line(K.SIGMA_2)
     if conv == "ihi" and not reference:  # only the inner-third rule reads them
-        lcl1, ucl1 = _line(chart, zone_c, sigma, -1.0), _line(chart, zone_c, sigma, 1.0)
+        lcl1, ucl1 = line(-1.0), line(1.0)
     if chart == "t":
         nolim = ~np.isfinite(sigma)
         for arr in (lcl, ucl, lcl2, ucl2, lcl1, ucl1):
@@ -395,10 +403,8 @@ def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
         ph["runs_signal"] = (sig & has).astype(float)
         return {}
     # IHI run chart rules
-    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
-    sflags = useful & (lens >= _per_point(shift_k, rs))
-    tflags, tdir, tlen = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False)
-    ltrend = R.seg_max(tlen, rs, G)
+    sflags, _, _ = R.shift_runs(rside, rs, _per_point(shift_k, rs), False)
+    tflags, tdir, ltrend = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False, n_seg=G)
     rmin, rmax = R.ihi_runs_limits(n_useful)
     few = np.isfinite(rmin) & (n_runs < rmin)
     many = np.isfinite(rmax) & (n_runs > rmax)
@@ -419,12 +425,15 @@ def _control_rules(sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k,
     rs, rside, rv, ri, G, conv = sq.seg, sq.side, sq.v, sq.ri, sq.G, pt.convention
     _, _, lcl2, ucl2, lcl1, ucl1 = lines
     on_line_breaks = conv == "mdc"
-    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=on_line_breaks)
-    sflags = useful & (lens >= _per_point(shift_k, rs))
-    tflags, tdir, tlen = R.trend(rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks)
-    if not pt.reference:  # per-phase figures of the drawn chart
-        longest = R.seg_max(lens, rs, G)
-        ltrend = R.seg_max(tlen, rs, G)
+    drawn = not pt.reference  # the drawn chart also fills the per-phase figures
+    n_seg = G if drawn else None
+    sflags, useful, longest = R.shift_runs(
+        rside, rs, _per_point(shift_k, rs), on_line_breaks, n_seg
+    )
+    tflags, tdir, ltrend = R.trend(
+        rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks, longest=drawn, n_seg=n_seg
+    )
+    if drawn:
         ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
         ph["longest_run"] = longest.astype(float)
         ph["longest_run_max"] = (shift_k - 1).astype(float)

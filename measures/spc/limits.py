@@ -23,8 +23,11 @@ def seg_mean(values, mask, seg, n_seg):
     that the mean of a constant series is that constant and no point sits a rounding error
     above or below its own centre line.
     """
-    s_ = seg[mask]
-    x = values[mask]
+    return _mean_of(values[mask], seg[mask], n_seg)
+
+
+def _mean_of(x, s_, n_seg):
+    """``seg_mean`` of the points already picked: ``x`` in phases ``s_`` (non-decreasing)."""
     c = np.bincount(s_, minlength=n_seg)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.bincount(s_, weights=x, minlength=n_seg) / np.maximum(c, 1)
@@ -75,8 +78,8 @@ def screened_amr(values, rows, seg, n_seg):
         return nan, nan.copy()
     mr = np.abs(w[1:] - w[:-1])
     ok = (s[1:] == s[:-1]) & np.isfinite(mr)
-    ms = s[1:]
-    amr0 = seg_mean(mr, ok, ms, n_seg)
-    with np.errstate(invalid="ignore"):
-        keep = ok & (mr < K.MR_SCREEN * amr0[ms])
-    return seg_mean(mr, keep, ms, n_seg), amr0
+    mr, ms = mr[ok], s[1:][ok]  # the moving ranges that count, picked once
+    amr0 = _mean_of(mr, ms, n_seg)
+    with np.errstate(invalid="ignore", over="ignore"):
+        keep = mr < K.MR_SCREEN * amr0[ms]
+    return _mean_of(mr[keep], ms[keep], n_seg), amr0
