@@ -190,6 +190,9 @@ class Chart:
     trend_length: np.ndarray  # per series
     seq_rows: np.ndarray  # the rows the sequence rules look at (valid and included)
     seq_values: np.ndarray  # their values
+    # the trend rule's flags and directions on the sequence (control charts of Making Data
+    # Count and IHI), which the reference chart reuses for series drawn in one phase
+    seq_trend: tuple | None = None
 
 
 @dataclass
@@ -379,7 +382,7 @@ def _anhoej_reference_rules(sq: _Sequence) -> dict:
     us, uk = sq.seg[idx], sq.side[idx]
     first = np.flatnonzero(R._starts(us, uk[1:] != uk[:-1]))
     lens = np.diff(first, append=us.shape[0])
-    lmax = R.anhoej_longest_run_max(np.bincount(us, minlength=sq.G))
+    lmax = R.anhoej_longest_run_max(L.sorted_counts(us, sq.G))
     flags = np.zeros(sq.side.shape[0], dtype=bool)
     flags[idx] = np.repeat(lens > lmax[us[first]], lens)
     return {"runs": flags}
@@ -420,8 +423,12 @@ def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
     return {"trend": tflags, "shift": sflags, "_trend_dir": tdir}
 
 
-def _control_rules(sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k, ph) -> dict:
-    """Making Data Count's or the IHI control chart rules; fills ``ph`` on drawn charts."""
+def _control_rules(
+    sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k, ph, reuse=None
+) -> dict:
+    """Making Data Count's or the IHI control chart rules; fills ``ph`` on drawn charts.
+    ``reuse``: on the reference chart, (the drawn chart's trend flags and directions, which
+    sequence rows belong to a series drawn in more than one phase)."""
     rs, rside, rv, ri, G, conv = sq.seg, sq.side, sq.v, sq.ri, sq.G, pt.convention
     _, _, lcl2, ucl2, lcl1, ucl1 = lines
     on_line_breaks = conv == "mdc"
@@ -430,9 +437,20 @@ def _control_rules(sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k,
     sflags, useful, longest = R.shift_runs(
         rside, rs, _per_point(shift_k, rs), on_line_breaks, n_seg
     )
-    tflags, tdir, ltrend = R.trend(
-        rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks, longest=drawn, n_seg=n_seg
-    )
+    if reuse is None:
+        tflags, tdir, ltrend = R.trend(
+            rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks, longest=drawn, n_seg=n_seg
+        )
+    else:  # the trend reads only the values and where each phase ends: a series drawn in
+        # one phase has the same trends on its reference chart; the others are judged again
+        (tflags, tdir), multi = reuse
+        if multi.any():
+            sub = np.flatnonzero(multi)
+            need = _per_point(trend_k, rs)
+            need = need if np.isscalar(need) else need[sub]
+            f, dr, _ = R.trend(rv[sub], rs[sub], need, ties_break=on_line_breaks, longest=False)
+            tflags, tdir = tflags.copy(), tdir.copy()
+            tflags[sub], tdir[sub] = f, dr
     if drawn:
         ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
         ph["longest_run"] = longest.astype(float)
@@ -576,7 +594,11 @@ def compute(
     elif conv == "anhoej" or (conv == "ihi" and chart == "run"):
         seq = _runs_rules(sq, conv, shift_k, ph)
     else:
-        seq = _control_rules(sq, pt, lines, outside, shift_k, trend_k, ph)
+        reuse = None
+        if drawn is not None and drawn.seq_trend is not None:
+            phases = L.sorted_counts(drawn.layout.seg_sid, drawn.layout.offsets.shape[0] - 1)
+            reuse = drawn.seq_trend, (phases > 1)[lay.sid[ri]]
+        seq = _control_rules(sq, pt, lines, outside, shift_k, trend_k, ph, reuse)
 
     rule, side, special, trend_only, vrule = _labels(sq, seq, pt, outside, ucl, above, lay, specs)
 
@@ -586,6 +608,11 @@ def compute(
         ptype = _point_types(rule, side, special, above, d, lay.sid)
     mr_cl = np.full(G, np.nan) if sc.mr_cl is None else sc.mr_cl
     cl_seg = sc.cl_seg
+    if P and not np.isfinite(cl_seg).all():  # infinite (and NaN) centres shown as NaN
+        cl = np.where(np.isfinite(cl_seg), cl_seg, np.nan)[seg]
+    trend = None
+    if not reference and "trend" in seq and conv != "anhoej" and chart != "run":
+        trend = (seq["trend"], seq["_trend_dir"])
     return Chart(
         layout=lay,
         specs=specs,
@@ -599,7 +626,7 @@ def compute(
         baseline=baseline,
         above=above,
         sigma=sc.sigma,
-        cl=np.where(np.isfinite(cl_seg), cl_seg, np.nan)[seg] if P else cl,
+        cl=cl,
         lcl=lcl,
         ucl=ucl,
         lcl_2s=lcl2,
@@ -620,4 +647,5 @@ def compute(
         trend_length=trend_s,
         seq_rows=ri,
         seq_values=rv,
+        seq_trend=trend,
     )

@@ -14,6 +14,7 @@ from math import comb
 import numpy as np
 
 from . import constants as K
+from .limits import sorted_counts
 
 
 def _starts(seg: np.ndarray | None, brk: np.ndarray | None = None) -> np.ndarray:
@@ -51,7 +52,7 @@ def seg_max(values: np.ndarray, seg: np.ndarray, n_seg: int, fill=0) -> np.ndarr
 
 
 def seg_count(mask: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
-    return np.bincount(seg[mask], minlength=n_seg)
+    return sorted_counts(seg[mask], n_seg)  # seg is non-decreasing
 
 
 def outside_limits(values, lcl, ucl) -> np.ndarray:
@@ -126,12 +127,12 @@ def runs_summary(side: np.ndarray, seg: np.ndarray, n_seg: int):
     skipped), from the runs themselves: no array of every point's run length."""
     idx = np.flatnonzero(side)
     us, uk = seg[idx], side[idx]
-    n_useful = np.bincount(us, minlength=n_seg)
+    n_useful = sorted_counts(us, n_seg)
     first = np.flatnonzero(_starts(us, uk[1:] != uk[:-1]))
     run_seg = us[first]
     longest = np.zeros(n_seg, dtype=np.int64)
     np.maximum.at(longest, run_seg, np.diff(first, append=us.shape[0]))
-    return n_useful, longest, np.bincount(run_seg, minlength=n_seg)
+    return n_useful, longest, sorted_counts(run_seg, n_seg)
 
 
 def trend(
