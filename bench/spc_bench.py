@@ -14,7 +14,9 @@ the input specs to the verdicts:
 - funnel_pr: funnel plots of 40 teams each (PR, adjusted automatically).
 
 and the straightforward per-series numpy loop (loop_run_p, run and P charts) with the ratio
-batch_run_p / loop_run_p, from the same run. Times are CPU seconds of this process.
+batch_run_p / loop_run_p, from the same run. Times are CPU seconds of this process, which
+keeps freed memory as the Celery workers do (`measures/spc/memory.py`, set in
+`measures/tasks.py`); `--glibc-defaults` leaves glibc's thresholds, as a web process has.
 
 python bench/spc_bench.py --against REV [--series 2000] [--repeat 5]
 
@@ -170,6 +172,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--against", metavar="REV", help="compare with the core of REV")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--glibc-defaults", action="store_true", help="leave the allocator as a web process has"
+    )
     args = parser.parse_args()
     if args.national:
         national(args.workers)
@@ -178,6 +183,10 @@ def main() -> None:
         against(args.against, args.series, args.repeat)
         return
     count = args.series
+    if not args.glibc_defaults:  # as the Celery workers that run the large batches
+        from measures.spc.memory import keep_freed_memory
+
+        print(f"freed memory kept (measures/spc/memory.py): {keep_freed_memory()}")
     y, n, x, breaks, freeze = make_data(count)
     compute_batch(specs("i", "mdc", x[:50], None, breaks, freeze))  # warm caches
 

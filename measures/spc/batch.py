@@ -1,6 +1,7 @@
 """Many series at once: ``compute_batch(specs)``.
 
-Series are grouped by chart type and convention (one engine pass per group, array-wide);
+Series are grouped by chart type and convention (one engine pass per group, array-wide,
+a large group in parts of about ``CHUNK_POINTS`` points);
 the verdict's reference chart (the baseline's limits carried over the whole series) is a
 second pass (``verdict.py``). Results stay in flat arrays until a caller
 asks for one series with ``BatchResult.result(i)``.
@@ -164,6 +165,27 @@ def _group_verdicts(res: E.Chart, specs: list[SeriesSpec]) -> tuple[dict, np.nda
     return out, blen, hist
 
 
+#: points per engine pass: a group larger than this is computed in consecutive parts of
+#: about this many points (0.5 MB per float64 array), whose arrays stay closer to the CPU
+#: between the hundred or so array operations of a pass (XmR/MDC 1.12x at 3,000 series,
+#: bench/README.md, issue 18). Every figure is per series or per phase, so the parts give
+#: the same results to the bit as one pass.
+CHUNK_POINTS = 1 << 16
+
+
+def _chunks(members, specs: list[SeriesSpec]) -> list:
+    """``members`` (series indexes of one group) cut into consecutive parts of about
+    ``CHUNK_POINTS`` points."""
+    if len(members) < 2:
+        return [members]
+    ends = np.cumsum([specs[i].y.shape[0] for i in members])
+    if ends[-1] <= CHUNK_POINTS:
+        return [members]
+    part = ends // CHUNK_POINTS  # non-decreasing: each part ends where it changes
+    cut = (np.flatnonzero(part[1:] != part[:-1]) + 1).tolist()
+    return [members[a:b] for a, b in zip([0, *cut], [*cut, len(members)], strict=True)]
+
+
 def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     """Compute many series of any chart types and conventions in one call."""
     specs = list(specs)
@@ -175,6 +197,7 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
         keys = {}
         for i, kind in enumerate(kinds):
             keys.setdefault(kind, []).append(i)
+    parts = [part for members in keys.values() for part in _chunks(members, specs)]
     out = {
         "status": np.zeros(S, dtype=np.int8),
         "rule": np.zeros(S, dtype=np.int8),
@@ -190,7 +213,7 @@ def compute_batch(specs: list[SeriesSpec]) -> BatchResult:
     hist = {k: [np.zeros(0, dtype=np.int64)] for k in ("series", "side", "rule", "first", "last")}
     where = np.zeros((S, 2), dtype=np.int64)
     groups = []
-    for g, members in enumerate(keys.values()):
+    for g, members in enumerate(parts):
         group_specs = specs if len(members) == S else [specs[i] for i in members]
         members = np.asarray(members)
         res = E.compute(group_specs)

@@ -190,6 +190,9 @@ class Chart:
     trend_length: np.ndarray  # per series
     seq_rows: np.ndarray  # the rows the sequence rules look at (valid and included)
     seq_values: np.ndarray  # their values
+    # the trend rule's flags and directions on the sequence (control charts of Making Data
+    # Count and IHI), which the reference chart reuses for series drawn in one phase
+    seq_trend: tuple | None = None
 
 
 @dataclass
@@ -218,6 +221,9 @@ class _Scale:
     sigma: np.ndarray  # per point
     zone_c: np.ndarray | None = None  # centre of the limits, where not the plotted one
     mr_cl: np.ndarray | None = None  # screened average moving range per phase (I charts)
+    # sigma per phase, where every point of a phase has the same and the limits centre on
+    # the centre line (I and C charts): the lines are then worked out per phase
+    sigma_seg: np.ndarray | None = None
 
 
 # ---- centre lines and sigma, one function per chart type (qicharts2's formulas) -----------
@@ -241,9 +247,10 @@ def _xmr_scale(pt: _Points) -> _Scale:
     amr, _ = L.screened_amr(w, pt.base, pt.seg, pt.G)  # w is NaN where v is, not valid
     mdc_like = pt.convention in ("mdc", "ihi")
     factor = (K.XMR_LIMIT_FACTOR / K.SIGMA_LIMIT) if mdc_like else 1.0 / K.D2
-    sigma = (amr * factor)[pt.seg]
+    sigma_seg = amr * factor
+    sigma = sigma_seg[pt.seg]
     if pt.chart == "i":
-        return _Scale(clw, sigma, mr_cl=amr)
+        return _Scale(clw, sigma, mr_cl=amr, sigma_seg=sigma_seg)
     return _Scale(clw**K.T_EXPONENT, sigma, zone_c=clw[pt.seg])
 
 
@@ -269,7 +276,8 @@ def _ratio_scale(pt: _Points) -> _Scale:
 
 def _c_scale(pt: _Points) -> _Scale:
     cl_seg = L.seg_mean(pt.v, pt.basev, pt.seg, pt.G)
-    return _Scale(cl_seg, np.sqrt(cl_seg)[pt.seg])
+    sigma_seg = np.sqrt(cl_seg)
+    return _Scale(cl_seg, sigma_seg[pt.seg], sigma_seg=sigma_seg)
 
 
 def _g_scale(pt: _Points) -> _Scale:
@@ -325,15 +333,18 @@ def _lines(pt: _Points, sc: _Scale, cl: np.ndarray) -> tuple:
     if chart == "t":
         sc.sigma = np.where(np.isfinite(cl), sc.sigma, np.nan)
     sigma = sc.sigma
-    lcl, ucl = (
-        _line(chart, zone_c, sigma, -K.SIGMA_LIMIT),
-        _line(chart, zone_c, sigma, K.SIGMA_LIMIT),
-    )
+
+    def line(k):
+        if sc.sigma_seg is not None:  # the same figures per phase, then one gather
+            return _line(chart, sc.cl_seg, sc.sigma_seg, k)[pt.seg]
+        return _line(chart, zone_c, sigma, k)
+
+    lcl, ucl = line(-K.SIGMA_LIMIT), line(K.SIGMA_LIMIT)
     lcl2 = ucl2 = lcl1 = ucl1 = np.full(P, np.nan)
     if not (reference and conv == "anhoej"):  # the reference chart of anhoej needs none
-        lcl2, ucl2 = _line(chart, zone_c, sigma, -K.SIGMA_2), _line(chart, zone_c, sigma, K.SIGMA_2)
+        lcl2, ucl2 = line(-K.SIGMA_2), line(K.SIGMA_2)
     if conv == "ihi" and not reference:  # only the inner-third rule reads them
-        lcl1, ucl1 = _line(chart, zone_c, sigma, -1.0), _line(chart, zone_c, sigma, 1.0)
+        lcl1, ucl1 = line(-1.0), line(1.0)
     if chart == "t":
         nolim = ~np.isfinite(sigma)
         for arr in (lcl, ucl, lcl2, ucl2, lcl1, ucl1):
@@ -371,7 +382,7 @@ def _anhoej_reference_rules(sq: _Sequence) -> dict:
     us, uk = sq.seg[idx], sq.side[idx]
     first = np.flatnonzero(R._starts(us, uk[1:] != uk[:-1]))
     lens = np.diff(first, append=us.shape[0])
-    lmax = R.anhoej_longest_run_max(np.bincount(us, minlength=sq.G))
+    lmax = R.anhoej_longest_run_max(L.sorted_counts(us, sq.G))
     flags = np.zeros(sq.side.shape[0], dtype=bool)
     flags[idx] = np.repeat(lens > lmax[us[first]], lens)
     return {"runs": flags}
@@ -395,10 +406,8 @@ def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
         ph["runs_signal"] = (sig & has).astype(float)
         return {}
     # IHI run chart rules
-    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=False)
-    sflags = useful & (lens >= _per_point(shift_k, rs))
-    tflags, tdir, tlen = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False)
-    ltrend = R.seg_max(tlen, rs, G)
+    sflags, _, _ = R.shift_runs(rside, rs, _per_point(shift_k, rs), False)
+    tflags, tdir, ltrend = R.trend(sq.v, rs, K.IHI_RUN_TREND, ties_break=False, n_seg=G)
     rmin, rmax = R.ihi_runs_limits(n_useful)
     few = np.isfinite(rmin) & (n_runs < rmin)
     many = np.isfinite(rmax) & (n_runs > rmax)
@@ -414,17 +423,35 @@ def _runs_rules(sq: _Sequence, conv: str, shift_k, ph: dict) -> dict:
     return {"trend": tflags, "shift": sflags, "_trend_dir": tdir}
 
 
-def _control_rules(sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k, ph) -> dict:
-    """Making Data Count's or the IHI control chart rules; fills ``ph`` on drawn charts."""
+def _control_rules(
+    sq: _Sequence, pt: _Points, lines, outside, shift_k, trend_k, ph, reuse=None
+) -> dict:
+    """Making Data Count's or the IHI control chart rules; fills ``ph`` on drawn charts.
+    ``reuse``: on the reference chart, (the drawn chart's trend flags and directions, which
+    sequence rows belong to a series drawn in more than one phase)."""
     rs, rside, rv, ri, G, conv = sq.seg, sq.side, sq.v, sq.ri, sq.G, pt.convention
     _, _, lcl2, ucl2, lcl1, ucl1 = lines
     on_line_breaks = conv == "mdc"
-    _, lens, useful = R.shift(rside, rs, 1, on_line_breaks=on_line_breaks)
-    sflags = useful & (lens >= _per_point(shift_k, rs))
-    tflags, tdir, tlen = R.trend(rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks)
-    if not pt.reference:  # per-phase figures of the drawn chart
-        longest = R.seg_max(lens, rs, G)
-        ltrend = R.seg_max(tlen, rs, G)
+    drawn = not pt.reference  # the drawn chart also fills the per-phase figures
+    n_seg = G if drawn else None
+    sflags, useful, longest = R.shift_runs(
+        rside, rs, _per_point(shift_k, rs), on_line_breaks, n_seg
+    )
+    if reuse is None:
+        tflags, tdir, ltrend = R.trend(
+            rv, rs, _per_point(trend_k, rs), ties_break=on_line_breaks, longest=drawn, n_seg=n_seg
+        )
+    else:  # the trend reads only the values and where each phase ends: a series drawn in
+        # one phase has the same trends on its reference chart; the others are judged again
+        (tflags, tdir), multi = reuse
+        if multi.any():
+            sub = np.flatnonzero(multi)
+            need = _per_point(trend_k, rs)
+            need = need if np.isscalar(need) else need[sub]
+            f, dr, _ = R.trend(rv[sub], rs[sub], need, ties_break=on_line_breaks, longest=False)
+            tflags, tdir = tflags.copy(), tdir.copy()
+            tflags[sub], tdir[sub] = f, dr
+    if drawn:
         ph["n_useful"] = R.seg_count(useful, rs, G).astype(float)
         ph["longest_run"] = longest.astype(float)
         ph["longest_run_max"] = (shift_k - 1).astype(float)
@@ -567,7 +594,11 @@ def compute(
     elif conv == "anhoej" or (conv == "ihi" and chart == "run"):
         seq = _runs_rules(sq, conv, shift_k, ph)
     else:
-        seq = _control_rules(sq, pt, lines, outside, shift_k, trend_k, ph)
+        reuse = None
+        if drawn is not None and drawn.seq_trend is not None:
+            phases = L.sorted_counts(drawn.layout.seg_sid, drawn.layout.offsets.shape[0] - 1)
+            reuse = drawn.seq_trend, (phases > 1)[lay.sid[ri]]
+        seq = _control_rules(sq, pt, lines, outside, shift_k, trend_k, ph, reuse)
 
     rule, side, special, trend_only, vrule = _labels(sq, seq, pt, outside, ucl, above, lay, specs)
 
@@ -577,6 +608,11 @@ def compute(
         ptype = _point_types(rule, side, special, above, d, lay.sid)
     mr_cl = np.full(G, np.nan) if sc.mr_cl is None else sc.mr_cl
     cl_seg = sc.cl_seg
+    if P and not np.isfinite(cl_seg).all():  # infinite (and NaN) centres shown as NaN
+        cl = np.where(np.isfinite(cl_seg), cl_seg, np.nan)[seg]
+    trend = None
+    if not reference and "trend" in seq and conv != "anhoej" and chart != "run":
+        trend = (seq["trend"], seq["_trend_dir"])
     return Chart(
         layout=lay,
         specs=specs,
@@ -590,7 +626,7 @@ def compute(
         baseline=baseline,
         above=above,
         sigma=sc.sigma,
-        cl=np.where(np.isfinite(cl_seg), cl_seg, np.nan)[seg] if P else cl,
+        cl=cl,
         lcl=lcl,
         ucl=ucl,
         lcl_2s=lcl2,
@@ -611,4 +647,5 @@ def compute(
         trend_length=trend_s,
         seq_rows=ri,
         seq_values=rv,
+        seq_trend=trend,
     )

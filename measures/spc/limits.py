@@ -12,31 +12,45 @@ import numpy as np
 from . import constants as K
 
 
+def sorted_counts(ids: np.ndarray, n: int) -> np.ndarray:
+    """``np.bincount(ids, minlength=n)`` for ``ids`` in [0, n) and non-decreasing (points
+    laid end to end by phase or series), by binary search instead of a pass over every id."""
+    return np.diff(np.searchsorted(ids, np.arange(n + 1)))
+
+
 def seg_sum(values: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
     return np.bincount(seg, weights=values, minlength=n_seg)
 
 
 def seg_mean(values, mask, seg, n_seg):
-    """Mean of ``values[mask]`` per phase; NaN for a phase with no such point.
+    """Mean of ``values[mask]`` per phase (``seg`` non-decreasing); NaN for a phase with no
+    such point.
 
     Two passes, as R's ``mean`` (summary.c): the mean of the residuals is added back, so
     that the mean of a constant series is that constant and no point sits a rounding error
     above or below its own centre line.
     """
-    s_ = seg[mask]
-    x = values[mask]
-    c = np.bincount(s_, minlength=n_seg)
+    return _mean_of(values[mask], seg[mask], n_seg)
+
+
+def _mean_of(x, s_, n_seg):
+    """``seg_mean`` of the points already picked: ``x`` in phases ``s_`` (non-decreasing,
+    so each phase's points are together: counted by binary search, means spread back by
+    ``repeat``; the sums stay ``bincount``'s, in order)."""
+    c = sorted_counts(s_, n_seg)
     with np.errstate(invalid="ignore", divide="ignore"):
-        m = np.bincount(s_, weights=x, minlength=n_seg) / np.maximum(c, 1)
-        m = m + np.bincount(s_, weights=x - m[s_], minlength=n_seg) / np.maximum(c, 1)
+        d = np.maximum(c, 1)
+        m = np.bincount(s_, weights=x, minlength=n_seg) / d
+        m = m + np.bincount(s_, weights=x - np.repeat(m, c), minlength=n_seg) / d
     return np.where(c > 0, m, np.nan)
 
 
 def seg_median(values, mask, seg, n_seg):
-    """Median of ``values[mask]`` per phase (R's ``median``: mean of the two middle values)."""
+    """Median of ``values[mask]`` per phase (``seg`` non-decreasing; R's ``median``: mean of
+    the two middle values)."""
     idx = np.flatnonzero(mask)
     v, s = values[idx], seg[idx]
-    c = np.bincount(s, minlength=n_seg)
+    c = sorted_counts(s, n_seg)
     start = np.concatenate(([0], np.cumsum(c)[:-1]))
     out = np.full(n_seg, np.nan)
     has = c > 0
@@ -75,8 +89,8 @@ def screened_amr(values, rows, seg, n_seg):
         return nan, nan.copy()
     mr = np.abs(w[1:] - w[:-1])
     ok = (s[1:] == s[:-1]) & np.isfinite(mr)
-    ms = s[1:]
-    amr0 = seg_mean(mr, ok, ms, n_seg)
-    with np.errstate(invalid="ignore"):
-        keep = ok & (mr < K.MR_SCREEN * amr0[ms])
-    return seg_mean(mr, keep, ms, n_seg), amr0
+    mr, ms = mr[ok], s[1:][ok]  # the moving ranges that count, picked once
+    amr0 = _mean_of(mr, ms, n_seg)
+    with np.errstate(invalid="ignore", over="ignore"):
+        keep = mr < K.MR_SCREEN * amr0[ms]
+    return _mean_of(mr[keep], ms[keep], n_seg), amr0

@@ -14,6 +14,7 @@ from math import comb
 import numpy as np
 
 from . import constants as K
+from .limits import sorted_counts
 
 
 def _starts(seg: np.ndarray | None, brk: np.ndarray | None = None) -> np.ndarray:
@@ -51,7 +52,7 @@ def seg_max(values: np.ndarray, seg: np.ndarray, n_seg: int, fill=0) -> np.ndarr
 
 
 def seg_count(mask: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
-    return np.bincount(seg[mask], minlength=n_seg)
+    return sorted_counts(seg[mask], n_seg)  # seg is non-decreasing
 
 
 def outside_limits(values, lcl, ucl) -> np.ndarray:
@@ -85,21 +86,58 @@ def shift(side: np.ndarray, seg: np.ndarray, length: int, on_line_breaks: bool):
     return (lens >= length) & useful, lens, useful
 
 
+def shift_runs(side: np.ndarray, seg: np.ndarray, length, on_line_breaks: bool, n_seg=None):
+    """``shift``'s flags and useful mask, judged once per run rather than from every point's
+    run length; with ``n_seg``, also the longest run of each phase (``shift``'s run lengths'
+    ``seg_max``), else None. ``length``: one number, or one per point (the same within a
+    phase)."""
+    useful = side != 0
+    m = side.shape[0]
+    if m == 0:
+        none = np.zeros(0, dtype=bool)
+        longest = None if n_seg is None else np.zeros(n_seg, dtype=np.int64)
+        return none, useful, longest
+    if on_line_breaks:
+        idx = None
+        us, uk = seg, side
+    else:
+        idx = np.flatnonzero(useful)
+        us, uk = seg[idx], side[idx]
+    first = np.flatnonzero(_starts(us, uk[1:] != uk[:-1]))
+    lens = np.diff(first, append=us.shape[0])
+    real = uk[first] != 0  # runs of points on the line count for nothing
+    at = first if idx is None else idx[first]
+    need = length if np.isscalar(length) else np.asarray(length)[at]
+    hit = np.repeat((lens >= need) & real, lens)
+    if idx is None:
+        flags = hit
+    else:
+        flags = np.zeros(m, dtype=bool)
+        flags[idx] = hit
+    longest = None
+    if n_seg is not None:
+        longest = np.zeros(n_seg, dtype=np.int64)
+        np.maximum.at(longest, us[first[real]], lens[real])
+    return flags, useful, longest
+
+
 def runs_summary(side: np.ndarray, seg: np.ndarray, n_seg: int):
     """Per phase: the useful points (off the centre line), the longest run and the number
     of runs, as ``shift`` with ``on_line_breaks`` false counts them (points on the line
     skipped), from the runs themselves: no array of every point's run length."""
     idx = np.flatnonzero(side)
     us, uk = seg[idx], side[idx]
-    n_useful = np.bincount(us, minlength=n_seg)
+    n_useful = sorted_counts(us, n_seg)
     first = np.flatnonzero(_starts(us, uk[1:] != uk[:-1]))
     run_seg = us[first]
     longest = np.zeros(n_seg, dtype=np.int64)
     np.maximum.at(longest, run_seg, np.diff(first, append=us.shape[0]))
-    return n_useful, longest, np.bincount(run_seg, minlength=n_seg)
+    return n_useful, longest, sorted_counts(run_seg, n_seg)
 
 
-def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
+def trend(
+    values: np.ndarray, seg: np.ndarray, length, ties_break: bool, longest: bool = True, n_seg=None
+):
     """Points rising or falling in a row: points of trends of ``length`` points or more.
 
     Making Data Count (NHSRplotthedots ``ptd_seven_point_trend``): "seven points in a row
@@ -107,11 +145,14 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     break the trend (``ties_break``). IHI (Perla et al. 2011): "if the value of two or more
     successive points is the same, ignore the like points when counting"; a point equal to
     its predecessor neither makes nor breaks the trend. Returns (flags, per-point direction
-    of the trend it belongs to (+1/-1/0), longest trend per point's stretch).
+    of the trend it belongs to (+1/-1/0), longest trend per point's stretch). The third is
+    None without ``longest``; with ``n_seg`` it is the longest trend of each phase instead
+    (``seg_max`` of the per-point figure, 0 for a phase without points).
     """
     m = values.shape[0]
     if m == 0:
-        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64)
+        lengths = np.zeros(0 if n_seg is None else n_seg, dtype=np.int64)
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int8), lengths
     if ties_break:
         keep = None  # every point is kept: no gathers needed
         vk, sk = values, seg
@@ -125,11 +166,17 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     if sk.shape[0] > 1:
         a, b = vk[:-1], vk[1:]
         d[:-1] = ((b > a).astype(np.int8) - (b < a)) * (sk[1:] == sk[:-1])
-    steps = run_lengths(d, None)  # stretches of equal step direction (0 across phases)
-    moving = d != 0
-    steps[~moving] = 0
-    need = length if np.isscalar(length) or keep is None else np.asarray(length)[k]
-    in_trend = (steps + 1 >= need) & moving
+    # stretches of equal step direction, judged once each: a stretch of rises or falls lies
+    # within one phase (the step out of a phase's last point is 0), so its rule length is
+    # that of its first point
+    first = np.flatnonzero(_starts(None, d[1:] != d[:-1]))
+    steps = np.diff(first, append=d.shape[0])
+    moving = d[first] != 0
+    if np.isscalar(length):
+        need = length
+    else:
+        need = np.asarray(length)[first if keep is None else k[first]]
+    in_trend = np.repeat((steps + 1 >= need) & moving, steps)
     # a kept point is in a trend if the step before or after it is
     pk = in_trend.copy()
     pk[1:] |= in_trend[:-1]
@@ -137,18 +184,27 @@ def trend(values: np.ndarray, seg: np.ndarray, length, ties_break: bool):
     before = np.zeros_like(dir_k)
     before[1:] = dir_k[:-1]
     dir_k = np.where(dir_k != 0, dir_k, before)  # right side first, as NHSRplotthedots
-    len_k = steps + 1  # at least 1: steps is never negative
-    prev_len = np.zeros_like(len_k)
-    prev_len[1:] = len_k[:-1] * moving[:-1]
-    np.maximum(len_k, prev_len, out=len_k)
+    # dir_k is non-zero exactly where pk is true: it needs no mask
+    if n_seg is not None:  # 1 for a phase with points, else its longest trend's steps + 1
+        len_k = np.zeros(n_seg, dtype=np.int64)
+        len_k[sk] = 1
+        np.maximum.at(len_k, sk[first[moving]], steps[moving] + 1)
+    elif longest:
+        len_k = np.repeat(np.where(moving, steps, 0) + 1, steps)  # at least 1
+        prev_len = np.zeros_like(len_k)
+        prev_len[1:] = len_k[:-1] * (d[:-1] != 0)
+        np.maximum(len_k, prev_len, out=len_k)
+    else:
+        len_k = None
     if keep is None:
-        return pk, np.where(pk, dir_k, 0).astype(np.int8), len_k
+        return pk, dir_k, len_k
     # points dropped as ties take the step that leaves their stretch of equal values
     rep = np.repeat(np.arange(k.shape[0]), np.diff(k, append=m))  # keep[0] is always True
     flags = pk[rep] & (keep | in_trend[rep])
     direction = np.where(flags, dir_k[rep], 0).astype(np.int8)
-    longest = len_k[rep]
-    return flags, direction, longest
+    if n_seg is None and len_k is not None:
+        len_k = len_k[rep]
+    return flags, direction, len_k
 
 
 def two_of_three_mdc(side, close, seg):

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import constants as K
 from . import engine as E
+from .limits import sorted_counts
 from .spec import SIDES, STATUSES, SeriesSpec
 
 STATUS = {name: i for i, name in enumerate(STATUSES)}
@@ -54,7 +55,7 @@ def minimum_points(chart: str, convention: str) -> int:
 
 def _series_starts(sid: np.ndarray, S: int) -> np.ndarray:
     """For each entry of a sequence grouped by series, the index of its series' first entry."""
-    counts = np.bincount(sid, minlength=S)
+    counts = sorted_counts(sid, S)
     return (np.cumsum(counts) - counts)[sid]
 
 
@@ -135,7 +136,7 @@ def judge(ref: E.Chart, blen: np.ndarray) -> dict:
     counted = ~after & valid & include
     if run_like(chart, conv):
         counted &= ref.above != 0
-    have = np.bincount(sid[counted], minlength=S)
+    have = sorted_counts(sid[counted], S)
     needed = np.maximum(minimum_points(chart, conv) - have, 0)
     enough = needed == 0
 
@@ -297,7 +298,7 @@ def default_baselines(res: E.Chart, explicit: np.ndarray) -> tuple[np.ndarray, n
     counted = res.valid & res.include
     minimum = minimum_points(res.chart, res.convention)
     rows = np.flatnonzero(counted)
-    have = np.bincount(lay.sid[rows], minlength=lengths.shape[0])
+    have = sorted_counts(lay.sid[rows], lengths.shape[0])
     reach = have >= minimum  # the series' minimum-th counted point is rows[first + minimum - 1]
     at = rows[(np.cumsum(have) - have)[reach] + minimum - 1]
     guess = lengths.copy()
@@ -318,7 +319,7 @@ def extend_baselines(res: E.Chart, blen: np.ndarray, needed: np.ndarray) -> np.n
     rows = rows[res.valid[rows] & res.include[rows]]
     gs = lay.sid[rows]
     rank = np.arange(rows.shape[0]) - _series_starts(gs, lengths.shape[0])
-    inside = np.bincount(gs[lay.pos[rows] < blen[gs]], minlength=lengths.shape[0])
+    inside = sorted_counts(gs[lay.pos[rows] < blen[gs]], lengths.shape[0])
     want = inside + needed
     hit = rank == want[gs] - 1
     out = lengths.copy()

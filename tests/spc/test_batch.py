@@ -31,3 +31,29 @@ def test_it_gives_exactly_the_single_series_results_on_a_random_mix():
 
 def test_it_handles_an_empty_batch():
     assert len(spc.compute_batch([])) == 0
+
+
+def test_groups_cut_into_parts_give_the_same_results(monkeypatch):
+    """``compute_batch`` computes a large group in parts of about ``CHUNK_POINTS`` points:
+    every figure is per series or per phase, so the parts change nothing."""
+    from measures.spc import batch as B
+
+    rng = np.random.default_rng(20261207)
+    specs = []
+    for k in range(400):
+        chart, convention = PAIRS[k % len(PAIRS)]
+        length = int(rng.integers(0, 80)) if k % 5 else int(rng.integers(0, 4))
+        specs.append(spc.SeriesSpec(chart=chart, **random_options(rng, chart, convention, length)))
+    specs = [specs[i] for i in rng.permutation(len(specs))]
+    whole = spc.compute_batch(specs)
+    monkeypatch.setattr(B, "CHUNK_POINTS", 100)
+    parts = spc.compute_batch(specs)
+    assert len(parts.groups) > 3 * len(whole.groups)
+    for name in ("status", "rule", "first_index", "last_signal_index", "baseline",
+                 "reference_cl", "enough_data", "points_needed", "variation", "assurance",
+                 "history_offsets"):  # fmt: skip
+        assert getattr(parts, name).tobytes() == getattr(whole, name).tobytes(), name
+    for key, values in whole.history.items():
+        assert parts.history[key].tobytes() == values.tobytes(), key
+    for i in range(len(specs)):
+        assert parts.result(i) == whole.result(i), i
