@@ -2,10 +2,11 @@
 
 A fragment is what one part of a dashboard shows (the collaborative's aggregate chart, its
 small multiples, the funnel plot's figures, the stretch target's progress, the portfolio's
-and national tables), built once and kept in Django's cache (Redis when deployed, memory
-otherwise). Its key is made of everything the fragment depends on, so a cached fragment is
-never stale: when an input changes the key changes, and the old entry is simply never read
-again (it expires after `COLLAB_FRAGMENT_CACHE_SECONDS`).
+and national tables and their HTML, the team dashboard's panels, one measure's panel with
+its peers' words, a lead's home section), built once and kept in Django's cache (Redis
+when deployed, memory otherwise). Its key is made of everything the fragment depends on,
+so a cached fragment is never stale: when an input changes the key changes, and the old
+entry is simply never read again (it expires after `COLLAB_FRAGMENT_CACHE_SECONDS`).
 
 What goes into a key (`key`):
 
@@ -23,6 +24,9 @@ What goes into a key (`key`):
   annotations and their edit history, the stretch targets, and the measure set's and
   measures' settings (direction, target, chart type ...); for the portfolio and national
   tables, the reporting summaries;
+- for a team's fragments, also the series the viewer may see with their measures (a
+  team's own measures are outside the measure set), the PDSA cycles a chart draws, and
+  the filters and rights the rendered panels show ("show", the right to enter data);
 - the latest complete period of each frequency (`measures.completeness`), which moves when a
   due date passes or the last team enters its data, and the day itself;
 - the small-number rules in force, every other ``COLLAB_*`` setting (a deploy that changes
