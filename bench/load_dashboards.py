@@ -244,8 +244,10 @@ class Result:
     location: str = ""
 
 
-def request(conn, page: Page, session: str) -> Result:
+def request(conn, page: Page, session: str, *, close: bool = False) -> Result:
     headers = {"Host": "127.0.0.1", "Cookie": f"sessionid={session}"}
+    if close:
+        headers["Connection"] = "close"
     if page.htmx:
         headers["HX-Request"] = "true"
         if page.htmx_target:
@@ -256,14 +258,19 @@ def request(conn, page: Page, session: str) -> Result:
         response = conn.getresponse()
         response.read()
         status, location = response.status, response.getheader("Location") or ""
+        if close:
+            conn.close()  # the next request connects afresh (http.client reopens)
     except (OSError, http.client.HTTPException):
         status, location = 0, ""
         conn.close()
     return Result(page.title, status, time.perf_counter() - started, location)
 
 
-def drive(port: int, pages: list[Page], sessions, seconds: float) -> tuple[list[Result], float]:
-    """Each session's thread asks for its role's pages in a shuffled round until time is up."""
+def drive(
+    port: int, pages: list[Page], sessions, seconds: float, *, close: bool = False
+) -> tuple[list[Result], float]:
+    """Each session's thread asks for its role's pages in a shuffled round until time is up
+    (`close`: each on a new connection)."""
     results: list[Result] = []
     lock = threading.Lock()
     by_role = defaultdict(list)
@@ -281,7 +288,7 @@ def drive(port: int, pages: list[Page], sessions, seconds: float) -> tuple[list[
             for page in mine:
                 if time.perf_counter() >= deadline:
                     break
-                r = request(conn, page, session)
+                r = request(conn, page, session, close=close)
                 with lock:
                     results.append(r)
         conn.close()
@@ -365,6 +372,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--skip-migrate", action="store_true")
+    parser.add_argument(
+        "--close",
+        action="store_true",
+        help=(
+            "a new connection for every request (Connection: close). By default each user "
+            "keeps one connection, which gunicorn's gthread worker that accepted it serves "
+            "to the end: a role's users can all land on one busy worker, and its pages then "
+            "read slow whatever they cost"
+        ),
+    )
     args = parser.parse_args()
 
     logs = Path(tempfile.mkdtemp(prefix="collab-load-dashboards-"))
@@ -390,7 +407,8 @@ def main() -> int:
     print(
         f"load_dashboards: {args.users} users for {args.seconds:g} s, {os.cpu_count()} CPUs "
         f"(load average {os.getloadavg()[0]:.1f}), commit {commit or 'unknown'}, gunicorn "
-        f"{args.workers} workers x {args.threads} threads, database "
+        f"{args.workers} workers x {args.threads} threads"
+        f"{', a new connection per request' if args.close else ''}, database "
         f"{args.database_url.rsplit('/', 1)[-1]}, logs in {logs}",
         flush=True,
     )
@@ -418,7 +436,7 @@ def main() -> int:
             if r.status != 200:
                 where = f" to {r.location}" if r.location else ""
                 print(f"warm-up: {r.page} {page.path} answered {r.status}{where}", flush=True)
-        results, elapsed = drive(args.port, pages, sessions, args.seconds)
+        results, elapsed = drive(args.port, pages, sessions, args.seconds, close=args.close)
         report(results, elapsed)
     finally:
         servers.stop()

@@ -8,15 +8,19 @@ the time goes; the national seed for the real proportions). Each page is asked f
 warm up (session, principal, template loading, the fragment cache when it is on), then
 `--repeat` times under the profiler, as the demo user of the role that opens it:
 
-- collaborative: the largest active collaborative's dashboard, its funnel, aggregate chart
-  and small multiples (htmx partials), as the improvement manager;
+- collaborative: the improvement manager's collaborative (else the trust lead's, as
+  load_dashboards.py asks for, else the largest active one): its dashboard, its funnel,
+  aggregate chart and small multiples (htmx partials), as the improvement manager;
 - portfolio: the director's AHSN portfolio;
 - national: the national view, as the national viewer;
-- my team: the trust lead's team dashboard.
+- floor: `/bench/floor/` (collab/floor.py), base.html signed in with no content;
+- faculty: the taught collaborative's dashboard and funnel, as the faculty user;
+- my team: the trust lead's team dashboard, one of its panels (htmx), and the lead's home.
 
-Prints the commit, the fragment cache's state, the queries per page, then the profile's
-top lines over all pages. The figures are CPU-bound and compare only within one machine
-and load; nothing here is asserted.
+Prints the commit, the fragment cache's state, the queries per page with one unprofiled
+request's wall time and the part of it spent in SQL (the CPU figures below leave out
+PostgreSQL's own time, planning included), then the profile's top lines over all pages.
+The figures compare only within one machine and load; nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ def _pages():
 
     from collaboratives.models import AHSN, Collaborative
     from governance.models import RoleAssignment
+    from measures.models import Series
 
     def holder(role, username):
         """The demo user's assignment of `role` (seed_demo's logins), else anyone's."""
@@ -61,6 +66,7 @@ def _pages():
     director = holder("ahsn_director", "director")
     national = holder("national_viewer", "national")
     lead = holder("trust_lead", "lead")
+    faculty = holder("clinical_lead", "faculty")
     collaborative = (
         Collaborative.objects.filter(phase="active")
         .annotate(n=Count("teams"))
@@ -69,6 +75,8 @@ def _pages():
     )
     if manager and manager.collaborative_id:
         collaborative = manager.collaborative
+    elif lead is not None:  # the lead's collaborative, as load_dashboards.py asks for
+        collaborative = lead.team.collaborative
     cm = collaborative.measure_set.order_by("pk").first()
     query = {"measure": cm.pk, "window": "12"} if cm else {}
     htmx = {"HTTP_HX_REQUEST": "true"}
@@ -96,8 +104,37 @@ def _pages():
         "portfolio": (director, f"/ahsns/{ahsn.pk}/portfolio/", {}, {}),
         "national": (national, "/national/", {}, {}),
     }
+    # The floor (collab/floor.py): base.html signed in with no content, what every page
+    # costs before its own work; load_dashboards.py's ratio R is against it.
+    pages["floor"] = (manager or director, "/bench/floor/", {}, {})
+    if faculty is not None and faculty.collaborative_id:
+        taught = faculty.collaborative
+        tcm = taught.measure_set.order_by("pk").first()
+        tquery = {"measure": tcm.pk, "window": "12"} if tcm else {}
+        pages["faculty: collaborative"] = (
+            faculty,
+            f"/collaboratives/{taught.pk}/dashboard/",
+            {},
+            {},
+        )
+        pages["faculty: funnel"] = (
+            faculty,
+            f"/collaboratives/{taught.pk}/dashboard/funnel/",
+            tquery,
+            htmx,
+        )
     if lead is not None:
         pages["my team"] = (lead, f"/teams/{lead.team_id}/dashboard/", {}, {})
+        series = Series.objects.filter(team_id=lead.team_id, chart_results__isnull=False)
+        series = series.order_by("pk").first()
+        if series is not None:
+            pages["my team's panel"] = (
+                lead,
+                f"/teams/{lead.team_id}/dashboard/measures/{series.pk}/",
+                {},
+                htmx,
+            )
+        pages["lead: home"] = (lead, "/", {}, {})
     return pages
 
 
@@ -140,8 +177,14 @@ def main() -> None:
             print(f"{name}: {path} answered {response.status_code}; left out")
             continue
         reset_queries()
+        started = time.perf_counter()
         client.get(path, data, **headers)
-        print(f"{name}: {path} {len(connection.queries)} queries")
+        wall = 1000 * (time.perf_counter() - started)
+        sql = 1000 * sum(float(q["time"]) for q in connection.queries)
+        print(
+            f"{name}: {path} {len(connection.queries)} queries, "
+            f"{wall:.0f} ms wall of which {sql:.0f} ms in SQL (unprofiled)"
+        )
         calls.append((name, client, path, data, headers))
 
     profile = cProfile.Profile()

@@ -2,10 +2,11 @@
 
 A fragment is what one part of a dashboard shows (the collaborative's aggregate chart, its
 small multiples, the funnel plot's figures, the stretch target's progress, the portfolio's
-and national tables), built once and kept in Django's cache (Redis when deployed, memory
-otherwise). Its key is made of everything the fragment depends on, so a cached fragment is
-never stale: when an input changes the key changes, and the old entry is simply never read
-again (it expires after `COLLAB_FRAGMENT_CACHE_SECONDS`).
+and national tables and their HTML, the team dashboard's panels, one measure's panel with
+its peers' words, a lead's home section), built once and kept in Django's cache (Redis
+when deployed, memory otherwise). Its key is made of everything the fragment depends on,
+so a cached fragment is never stale: when an input changes the key changes, and the old
+entry is simply never read again (it expires after `COLLAB_FRAGMENT_CACHE_SECONDS`).
 
 What goes into a key (`key`):
 
@@ -23,6 +24,9 @@ What goes into a key (`key`):
   annotations and their edit history, the stretch targets, and the measure set's and
   measures' settings (direction, target, chart type ...); for the portfolio and national
   tables, the reporting summaries;
+- for a team's fragments, also the series the viewer may see with their measures (a
+  team's own measures are outside the measure set), the PDSA cycles a chart draws, and
+  the filters and rights the rendered panels show ("show", the right to enter data);
 - the latest complete period of each frequency (`measures.completeness`), which moves when a
   due date passes or the last team enters its data, and the day itself;
 - the small-number rules in force, every other ``COLLAB_*`` setting (a deploy that changes
@@ -108,8 +112,9 @@ class View:
 # --- The versions of the inputs ----------------------------------------------------------------
 
 
-def _row(instance: Model) -> tuple:
-    """Every concrete field's value of an instance already loaded (no query)."""
+def row(instance: Model) -> tuple:
+    """Every concrete field's value of an instance already loaded (no query): what a key
+    holds of an object the view read in this request and the fragment shows."""
     return tuple((f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields)
 
 
@@ -185,7 +190,7 @@ def collaborative_versions(collaborative, measure_set: Iterable | None = None) -
     with connection.cursor() as cursor:
         sql = _versions_sql()
         cursor.execute(sql, [cid] * sql.count("%s"))
-        row = cursor.fetchone()
+        counts = cursor.fetchone()
     teams = list(
         Team.objects.filter(collaborative_id=cid)
         .order_by("pk")
@@ -207,10 +212,10 @@ def collaborative_versions(collaborative, measure_set: Iterable | None = None) -
         measure_set = CollaborativeMeasure.objects.filter(collaborative_id=cid)
         measure_set = list(measure_set.select_related("measure").order_by("pk"))
     return (
-        tuple(row),
-        _row(collaborative),
+        tuple(counts),
+        row(collaborative),
         tuple(teams),
-        tuple(sorted((_row(e), _row(e.measure)) for e in measure_set)),
+        tuple(sorted((row(e), row(e.measure)) for e in measure_set)),
     )
 
 
@@ -340,7 +345,7 @@ def summary_digest(
     AHSNs): their fields are part of the key. Costs one query."""
     if not enabled():
         return None
-    rows = tuple(_row(o) if isinstance(o, Model) else tuple(sorted(o.items())) for o in loaded)
+    rows = tuple(row(o) if isinstance(o, Model) else tuple(sorted(o.items())) for o in loaded)
     return key(
         name,
         objects=objects,
@@ -351,9 +356,17 @@ def summary_digest(
     )
 
 
-def cached(name: str, digest: str | None, build: Callable[[], Any]) -> Any:
+def cached(
+    name: str,
+    digest: str | None,
+    build: Callable[[], Any],
+    *,
+    keep: Callable[[Any], bool] | None = None,
+) -> Any:
     """The fragment under `digest`, built by `build()` and kept when it is not there yet
-    (or built every time when the cache is off: `digest` None)."""
+    (or built every time when the cache is off: `digest` None). `keep(value)` False leaves
+    a value built now out of the cache: one that turns on something the key does not hold
+    (a chart still being recomputed, whose job may finish or fail at any moment)."""
     if digest is None or not enabled():
         return build()
     store = _cache()
@@ -365,15 +378,32 @@ def cached(name: str, digest: str | None, build: Callable[[], Any]) -> Any:
         return value
     stats[(name, "miss")] += 1
     value = build()
-    store.set(full, value, _timeout())
+    if keep is None or keep(value):
+        store.set(full, value, _timeout())
     return value
 
 
-def rendered(name: str, digest: str | None, template: str, build: Callable[[], dict]) -> SafeString:
+def rendered(
+    name: str,
+    digest: str | None,
+    template: str,
+    build: Callable[[], dict],
+    *,
+    keep: Callable[[dict], bool] | None = None,
+) -> SafeString:
     """A fragment's HTML: `template` rendered with the context `build()` gives, without the
-    request, so that no CSRF token, CSP nonce or signed-in person can be in it."""
-    html = cached(name, digest, lambda: str(render_to_string(template, build())))
-    return mark_safe(html)  # noqa: S308 - rendered by Django's escaping templates above
+    request, so that no CSRF token, CSP nonce or signed-in person can be in it. `keep`:
+    as for `cached`, asked of the context."""
+    kept = True
+
+    def html() -> str:
+        nonlocal kept
+        context = build()
+        kept = keep is None or keep(context)
+        return str(render_to_string(template, context))
+
+    out = cached(name, digest, html, keep=lambda _: kept)
+    return mark_safe(out)  # noqa: S308 - rendered by Django's escaping templates above
 
 
 def clear() -> None:

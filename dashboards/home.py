@@ -42,7 +42,7 @@ from collaboratives.models import (
     TeamAssessment,
     Topic,
 )
-from dashboards import claims
+from dashboards import claims, fragments
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.peers import PeerPosition, team_peer_position
 from dashboards.start import team_attention
@@ -127,36 +127,61 @@ def lead_sections(user, today: dt.date) -> list[LeadSection]:
                 user,
             ).select_related("measure", "team__collaborative")
         )
-        results = {
-            r.series_id: r
-            for r in ChartResult.objects.filter(series__in=series).latest_per_series()
-        }
-        said = claims.team_claims(
-            team, viewer=user, day=today, set_rows=set_rows, series=series, results=results
-        )
-        by_measure = {s.measure_id: s for s in series}
         scope = disclosure.scope_for(user, team.collaborative)
+
+        def build(team=team, series=series, set_rows=set_rows, scope=scope):
+            return _lead_measures(team, user, today, series, set_rows, scope)
+
+        # Each measure's verdict and place among peers (a funnel plot each), cached: the
+        # same for every viewer of the team's own people who sees the same series in the
+        # same scope (dashboards.fragments).
+        tally, measures = fragments.cached(
+            "lead_measures",
+            fragments.collaborative_digest(
+                "lead_measures",
+                team.collaborative,
+                objects=[team.pk, tuple((s.pk, fragments.row(s.measure)) for s in series)],
+                view=fragments.View.of(scope, own=[team.pk]),
+                today=today,
+            ),
+            build,
+        )
         section = LeadSection(
             team=team,
             url=reverse("dashboard_team", args=[team.pk]),
             data_url=reverse("measures:team_grid", args=[team.pk]),
-            tally=said.measures,
+            tally=tally,
+            measures=measures,
         )
-        for verdict in said.verdicts:
-            s = by_measure[verdict.measure_id]
-            result = results.get(s.pk)
-            peers, _ = team_peer_position(s, user, scope)
-            section.measures.append(
-                MeasureLine(
-                    name=verdict.name,
-                    url=reverse("dashboard_team_panel", args=[team.pk, s.pk]),
-                    status=verdict.status,
-                    summary=result.summary if result is not None else "No data yet.",
-                    peers=peers,
-                )
-            )
         out.append(section)
     return out
+
+
+def _lead_measures(team, user, today, series, set_rows, scope):
+    """The team's measures tally and each measure's line (verdict, summary, place among
+    peers), as a lead's home section shows them."""
+    results = {
+        r.series_id: r for r in ChartResult.objects.filter(series__in=series).latest_per_series()
+    }
+    said = claims.team_claims(
+        team, viewer=user, day=today, set_rows=set_rows, series=series, results=results
+    )
+    by_measure = {s.measure_id: s for s in series}
+    measures = []
+    for verdict in said.verdicts:
+        s = by_measure[verdict.measure_id]
+        result = results.get(s.pk)
+        peers, _ = team_peer_position(s, user, scope)
+        measures.append(
+            MeasureLine(
+                name=verdict.name,
+                url=reverse("dashboard_team_panel", args=[team.pk, s.pk]),
+                status=verdict.status,
+                summary=result.summary if result is not None else "No data yet.",
+                peers=peers,
+            )
+        )
+    return said.measures, measures
 
 
 # --- Improvement manager -------------------------------------------------------------------

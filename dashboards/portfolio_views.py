@@ -19,8 +19,10 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
@@ -207,22 +209,31 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # The tables, cached (dashboards.fragments): they read the stored summaries and show
     # counts as they may leave a collaborative, the same for every viewer of the portfolio.
-    tables = fragments.cached(
+    digest = fragments.summary_digest(
         "portfolio",
-        fragments.summary_digest(
-            "portfolio",
-            objects=[ahsn.pk],
-            filters={**chosen, "compare": compare},
-            loaded=[
-                ahsn,
-                *collaboratives,
-                *(c.topic for c in collaboratives),
-                *(c.lead_ahsn for c in collaboratives),
-            ],
-            view=fragments.View.of(disclosure.OUTSIDE),
-        ),
-        lambda: _portfolio_tables(ahsn, collaboratives, chosen, compare),
+        objects=[ahsn.pk],
+        filters={**chosen, "compare": compare},
+        loaded=[
+            ahsn,
+            *collaboratives,
+            *(c.topic for c in collaboratives),
+            *(c.lead_ahsn for c in collaboratives),
+        ],
+        view=fragments.View.of(disclosure.OUTSIDE),
     )
+    tables = fragments.cached(
+        "portfolio", digest, lambda: _portfolio_tables(ahsn, collaboratives, chosen, compare)
+    )
+    # The results table rendered, under the same key: it shows the tables, the number of
+    # collaboratives loaded and the month compared with, all of which the key holds.
+    results = fragments.rendered(
+        "portfolio_results",
+        digest,
+        "dashboards/portfolio.html#results",
+        lambda: {**tables, "total": len(collaboratives), "compare": compare},
+    )
+    if request.htmx:
+        return fragments.conditional(request, digest, lambda: HttpResponse(results))
     alerts = alerts_for_ahsn(ahsn, request.user)
     context = {
         "ahsn": ahsn,
@@ -241,9 +252,8 @@ def portfolio(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "alert_count": len(alerts),
         "query": request.GET.urlencode(),
+        "results": results,
     }
-    if request.htmx:
-        return render(request, "dashboards/portfolio.html#results", context)
     return render(request, "dashboards/portfolio.html", context)
 
 
@@ -325,27 +335,42 @@ def national(request: HttpRequest) -> HttpResponse:
     )
     # The tables, cached (dashboards.fragments): stored summaries, counts as they may leave
     # a collaborative, the same for every national viewer.
+    digest = fragments.summary_digest(
+        "national",
+        objects=[topic.pk if topic else None],
+        filters=chosen,
+        loaded=[*ahsns, *topics, *on_topic],
+        view=fragments.View.of(disclosure.OUTSIDE),
+    )
     tables = fragments.cached(
         "national",
-        fragments.summary_digest(
-            "national",
-            objects=[topic.pk if topic else None],
-            filters=chosen,
-            loaded=[*ahsns, *topics, *on_topic],
-            view=fragments.View.of(disclosure.OUTSIDE),
-        ),
+        digest,
         lambda: _national_tables(topic, topics, ahsns, on_topic, chosen["phase"]),
     )
     context = {
-        "form": form,
         "topic": topic,
         "ahsn_count": len(ahsns),
         "phase_label": dict(PHASES.choices).get(chosen["phase"], ""),
         **tables,
     }
+    # The three tables rendered, under the same key: they show the tables, the programme
+    # and phase chosen and the AHSNs loaded, all of which the key holds.
+    html = fragments.cached(
+        "national_html",
+        digest,
+        lambda: {
+            name: str(render_to_string(f"dashboards/national.html#{name}", context))
+            for name in ("programmes", "results", "ahsns")
+        },
+    )
     if request.htmx:
-        return render(request, "dashboards/national.html#results", context)
-    return render(request, "dashboards/national.html", context)
+        return fragments.conditional(
+            request,
+            digest,
+            lambda: HttpResponse(mark_safe(html["results"])),  # noqa: S308
+        )
+    page = {name: mark_safe(part) for name, part in html.items()}  # noqa: S308 - rendered above
+    return render(request, "dashboards/national.html", {**context, "form": form, **page})
 
 
 def _national_tables(topic, topics, ahsns, on_topic: list[dict], phase: str) -> dict:

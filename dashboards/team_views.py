@@ -14,12 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from collaboratives import workflows
-from collaboratives.models import LearningEvent
-from dashboards import claims
+from collaboratives.models import LearningEvent, PDSACycle
+from dashboards import claims, fragments
 from dashboards.aggregate import aggregate_chart
 from dashboards.alerts import alerts_for_team
 from dashboards.peers import team_peer_position
@@ -126,11 +128,10 @@ def _words(result) -> dict:
     return claims.chart_words(result)
 
 
-def team_panels(team, today: dt.date, user, *, set_rows=None) -> list[Panel]:
-    """Every measure the team reports that `user` may see (a team's own measures are
-    private to those who may open the team's page, not national viewers), ordered:
-    concern, missing data, no data, the rest."""
-    series = list(
+def visible_series(team, user) -> list[Series]:
+    """Every measure's series the team reports that `user` may see (a team's own measures
+    are private to those who may open the team's page, not national viewers)."""
+    return list(
         access.visible(
             team.series.filter(measure__archived_at__isnull=True).filter(
                 Q(measure__team__isnull=True) | Q(measure__team=team)
@@ -138,6 +139,13 @@ def team_panels(team, today: dt.date, user, *, set_rows=None) -> list[Panel]:
             user,
         ).select_related("measure")
     )
+
+
+def team_panels(team, today: dt.date, user, *, set_rows=None, series=None) -> list[Panel]:
+    """Every measure the team reports that `user` may see (`visible_series`, unless the
+    caller read them: `series`), ordered: concern, missing data, no data, the rest."""
+    if series is None:
+        series = visible_series(team, user)
     results = {
         r.series_id: r
         for r in ChartResult.objects.filter(series__in=series)
@@ -188,30 +196,64 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in SHOW:
         show = "all"
-    set_rows = claims.measure_set_rows(collaborative)
-    panels = team_panels(team, today, request.user, set_rows=set_rows)
-    said = claims.team_claims(
-        team,
-        viewer=request.user,
-        day=today,
-        set_rows=set_rows,
-        series=[p.series for p in panels],
-        results={p.series.pk: p.raw_result for p in panels if p.raw_result is not None},
+    series = visible_series(team, request.user)
+    scope = disclosure.scope_for(request.user, collaborative)
+    can_edit_data = access.can(request.user, access.EDIT_DATA, team)
+
+    def build() -> dict:
+        set_rows = claims.measure_set_rows(collaborative)
+        panels = team_panels(team, today, request.user, set_rows=set_rows, series=series)
+        said = claims.team_claims(
+            team,
+            viewer=request.user,
+            day=today,
+            set_rows=set_rows,
+            series=[p.series for p in panels],
+            results={p.series.pk: p.raw_result for p in panels if p.raw_result is not None},
+        )
+        shown = [p for p in panels if p.attention] if show == "attention" else panels
+        html = render_to_string(
+            "dashboards/_team_panels.html",
+            {"panels": shown, "show": show, "team": team, "can_edit_data": can_edit_data},
+        )
+        # Not the claims nor the panels themselves: what the page shows of them.
+        return {
+            "html": str(html),
+            "attention_count": sum(p.attention for p in panels),
+            "panel_count": len(panels),
+            "measures_tally": said.measures,
+            "outcome": said.outcome,
+            "owed": [(p.series.measure, p.owed) for p in panels if p.owed],
+        }
+
+    # The panels, rendered, and the team's claims, cached: the same for every viewer who
+    # sees the same series in the same disclosure scope with the same "show" and the same
+    # right to enter data (dashboards.fragments). The series as read above (who may see
+    # which) and their measures are part of the key: a team's own measures are outside the
+    # collaborative's measure set.
+    digest = fragments.collaborative_digest(
+        "team_panels",
+        collaborative,
+        objects=[team.pk, tuple((s.pk, fragments.row(s.measure)) for s in series)],
+        filters={"show": show, "can_edit_data": can_edit_data},
+        view=fragments.View.of(scope),
+        today=today,
     )
-    shown = [p for p in panels if p.attention] if show == "attention" else panels
+    said = fragments.cached("team_panels", digest, build)
+    panels_html = mark_safe(said["html"])  # noqa: S308 - rendered by Django's escaping templates
+    if request.htmx and request.htmx.target == "panels":
+        return fragments.conditional(request, digest, lambda: HttpResponse(panels_html))
     context = {
         "team": team,
         "collaborative": collaborative,
-        "panels": shown,
-        "attention_count": sum(p.attention for p in panels),
-        "panel_count": len(panels),
-        "measures_tally": said.measures,
-        "outcome": said.outcome,
+        "panels_html": panels_html,
+        "attention_count": said["attention_count"],
+        "panel_count": said["panel_count"],
+        "measures_tally": said["measures_tally"],
+        "outcome": said["outcome"],
         "show": show,
         "show_choices": SHOW.items(),
     }
-    if request.htmx and request.htmx.target == "panels":
-        return render(request, "dashboards/team.html#panels", context)
     cycles = list(
         team.cycles.current()
         .with_fidelity()
@@ -226,7 +268,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "overdue_cycles": [c for c in cycles if c.is_overdue(today)],
             "assessments": assessments,
             "assessment_chart": workflows.assessment_chart(assessments) if assessments else None,
-            "owed": [(p.series.measure, p.owed) for p in panels if p.owed],
+            "owed": said["owed"],
             "next_session": LearningEvent.objects.filter(
                 collaborative=collaborative,
                 kind=LearningEvent.Kind.LEARNING_SESSION,
@@ -234,7 +276,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             )
             .order_by("starts_on")
             .first(),
-            "can_edit_data": access.can(request.user, access.EDIT_DATA, team),
+            "can_edit_data": can_edit_data,
             "today": today,
         }
     )
@@ -278,16 +320,9 @@ def _sustain_months(series, collaborative, scope) -> dict | None:
     }
 
 
-@login_required
-@require_GET
-def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
-    """One measure's chart and its table, loaded into the team's dashboard when revealed
-    (without htmx, a page of its own)."""
-    series = access.series_for(request.user, series_pk)
-    if series.team_id != pk:
-        raise Http404("No such measure on this team")
-    collaborative = series.team.collaborative
-    scope = disclosure.scope_for(request.user, collaborative)
+def _panel(series, collaborative, scope, user) -> dict:
+    """One measure's panel as `_panel_chart.html` draws it: its HTML, the chart's summary
+    (the page without htmx shows it above), and whether the chart is fresh."""
     panel = chart_panel(series, heal=False, scope=scope)
     rolled = _sustain_months(series, collaborative, scope)
     if rolled is not None:
@@ -295,7 +330,7 @@ def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
     if panel.get("figure"):
         panel["figure"] = small_figure(panel["figure"])
         panel["figure_id"] = f"panel-figure-{series.pk}"
-    peers, peers_query = team_peer_position(series, request.user, scope)
+    peers, peers_query = team_peer_position(series, user, scope)
     context = {
         **panel,
         "team": series.team,
@@ -303,6 +338,67 @@ def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
         "peers": peers,
         "peers_query": peers_query,
     }
+    result = panel.get("result")
+    return {
+        "html": str(render_to_string("dashboards/_panel_chart.html", context)),
+        "summary": result.summary if result is not None else "",
+        "fresh": panel["fresh"],
+    }
+
+
+def _panel_digest(series, collaborative, scope, user) -> str | None:
+    """The panel fragment's key: the collaborative's inputs (dashboards.fragments), the
+    series and its measure (a team's own measure is outside the measure set), the PDSA
+    cycles drawn on the chart (their titles and status are shown), and the view: the
+    disclosure scope and whether the team is the viewer's own ("Your team" among peers)."""
+    if not fragments.enabled():
+        return None
+    cycles = tuple(
+        PDSACycle.objects.filter(team=series.team, measures=series.measure)
+        .filter(archived_at__isnull=True)
+        .order_by("planned_start", "pk")
+        .values_list("pk", "title", "status", "planned_start")
+    )
+    own = [series.team_id] if series.team_id in access.principal(user).teams else []
+    return fragments.collaborative_digest(
+        "panel",
+        collaborative,
+        objects=[series.pk, fragments.row(series), fragments.row(series.measure), cycles],
+        view=fragments.View.of(scope, own=own),
+    )
+
+
+@login_required
+@require_GET
+def team_panel(request: HttpRequest, pk: int, series_pk: int) -> HttpResponse:
+    """One measure's chart and its table, loaded into the team's dashboard when revealed
+    (without htmx, a page of its own). The chart, its table and the peers' words are one
+    cached fragment, kept only while the chart is fresh (a chart being recomputed shows
+    so, and its job may finish or fail without a new input); with htmx, a kept fragment
+    has its key as ETag (dashboards.fragments.conditional)."""
+    series = access.series_for(request.user, series_pk)
+    if series.team_id != pk:
+        raise Http404("No such measure on this team")
+    collaborative = series.team.collaborative
+    scope = disclosure.scope_for(request.user, collaborative)
+    digest = _panel_digest(series, collaborative, scope, request.user)
+    panel = fragments.cached(
+        "panel",
+        digest,
+        lambda: _panel(series, collaborative, scope, request.user),
+        keep=lambda value: value["fresh"],
+    )
+    fragment = mark_safe(panel["html"])  # noqa: S308 - rendered by Django's escaping templates
     if request.htmx:
-        return render(request, "dashboards/_panel_chart.html", context)
+        return fragments.conditional(
+            request, digest if panel["fresh"] else None, lambda: HttpResponse(fragment)
+        )
+    context = {
+        "fragment": fragment,
+        "summary": panel["summary"],
+        "series": series,
+        "measure": series.measure,
+        "team": series.team,
+        "collaborative": collaborative,
+    }
     return render(request, "dashboards/team_panel_page.html", context)

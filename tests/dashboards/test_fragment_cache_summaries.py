@@ -96,3 +96,39 @@ def test_every_national_viewer_shares_the_national_tables(world, fragment_cache)
     assert _counts(fragment_cache, "national") == (1, 1)
     # The pages differ only where they name the viewer (the header), not in the tables.
     assert first.count("<table") == second.count("<table")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_rendered_tables_are_kept_under_the_tables_key_and_follow_them(
+    world, fragment_cache, settings, name
+):
+    """The tables' HTML is a fragment of its own under the same key as the tables: built
+    once, read after, and rebuilt exactly when the tables are."""
+    rendered = {"portfolio": "portfolio_results", "national": "national_html"}[name]
+    who, url = PAGES[name]
+    client, url = client_for(world.users[who]), url(world)
+    before = _get(client, url)
+    _get(client, url)
+    assert _counts(fragment_cache, rendered) == (1, 1)
+    Collaborative.objects.filter(pk=world.falls.pk).update(name="Falls prevention, renamed")
+    after = _get(client, url)
+    assert _counts(fragment_cache, rendered) == (1, 2)
+    assert "Falls prevention, renamed" in after and after != before
+    assert after == _built(settings, client, url)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_filtered_tables_answer_304_to_their_etag_until_they_change(world, name):
+    who, url = PAGES[name]
+    client, url = client_for(world.users[who]), url(world)
+    htmx = {"HX-Request": "true"}
+    response = client.get(url, {"phase": "active"}, headers=htmx)
+    tag = response["ETag"]
+    assert tag and response["Cache-Control"] == "private, no-cache"
+    again = client.get(url, {"phase": "active"}, headers={**htmx, "If-None-Match": tag})
+    assert again.status_code == 304
+    write(world.beta_series, LEVEL[-2:], MONTHS[-2:])
+    charts_recompute(series_ids=Series.objects.values_list("pk", flat=True), worker="test")
+    summaries_compute(today=TODAY)
+    changed = client.get(url, {"phase": "active"}, headers={**htmx, "If-None-Match": tag})
+    assert changed.status_code == 200 and changed["ETag"] != tag

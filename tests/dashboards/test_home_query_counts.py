@@ -38,3 +38,25 @@ def test_the_home_pages_query_count_does_not_grow_with_the_teams(
     summaries_compute(today=TODAY)
     with django_assert_max_num_queries(count):
         assert client.get("/").status_code == 200
+
+
+def test_the_lead_home_from_the_fragment_cache_makes_fewer_queries(
+    fragment_cache, settings, monkeypatch
+):
+    """With the fragment cache on, the lead's section (each measure's verdict and place
+    among peers) is built once and then read: fewer queries than building it, however many
+    measures (the key costs the collaborative's versions, not a funnel per measure)."""
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    world = build_world()
+    add_teams(world.falls, 2, world.falls_rate, ahsn=world.east)
+    summaries_compute(today=TODAY)
+    client = client_for(world.users["lead"])
+    assert client.get("/").status_code == 200  # a miss: built and kept
+    with CaptureQueriesContext(connection) as cached:
+        assert client.get("/").status_code == 200
+    assert fragment_cache.stats[("lead_measures", "hit")] == 1
+    assert fragment_cache.stats[("lead_measures", "miss")] == 1
+    settings.COLLAB_FRAGMENT_CACHE = False
+    with CaptureQueriesContext(connection) as built:
+        assert client.get("/").status_code == 200
+    assert len(cached) < len(built), (len(cached), len(built))

@@ -119,6 +119,8 @@ CACHED = [
     "portfolio filtered",
     "national",
     "national filtered",
+    "my team",
+    "my team's panel",
 ]
 
 
