@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import models
+from django.db import connection, models
 
 from collaboratives.models import (
     AHSN,
@@ -356,3 +356,23 @@ def test_it_sends_no_mail_while_seeding_and_leaves_the_backend_as_it_was(setting
     assert mailoutbox == []
     assert "Subject:" not in out
     assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_postgres_it_leaves_the_planner_statistics_of_what_it_loaded():
+    assert connection.vendor == "postgresql"
+    out = seed()
+    assert "Planner statistics: ANALYZE in" in out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = %s", [DataPoint._meta.db_table]
+        )
+        assert cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db
+def test_on_sqlite_it_analyses_nothing():
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite side of the planner statistics")
+    assert "Planner statistics" not in seed()

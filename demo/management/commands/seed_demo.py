@@ -10,6 +10,7 @@ loaded through `measures.bulk.seed_load_points`, validated like any other data (
 
 import argparse
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -128,6 +129,7 @@ class Command(BaseCommand):
             )
         )
         self.compute_charts(national=scale.name == "national")
+        self.analyse()
         if production:
             self.stdout.write(
                 self.style.WARNING(
@@ -157,6 +159,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(f"Charts: {e} The workers will finish them when they run.")
             )
+
+    def analyse(self) -> None:
+        """Give PostgreSQL's planner statistics of what was just loaded.
+
+        A bulk load leaves the tables without any until autovacuum comes round (never, where
+        it is off): the planner then guesses, and the dashboards' version queries took 25
+        to 70 ms instead of 1 to 6 at national scale. SQLite's planner needs none here.
+        """
+        if connection.vendor != "postgresql":
+            return
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.stdout.write(f"Planner statistics: ANALYZE in {time.perf_counter() - start:.1f} s.")
 
     def print_logins(self) -> None:
         rows = []
