@@ -202,10 +202,15 @@ class TeamClaims:
 
 
 def collaborative_team_claims(
-    collaborative, *, day: dt.date, team_ids: Iterable[int] | None = None
+    collaborative,
+    *,
+    day: dt.date,
+    team_ids: Iterable[int] | None = None,
+    cutoffs: dict | None = None,
 ) -> dict[int, TeamClaims]:
     """{team id: TeamClaims} for the collaborative's teams (those in `team_ids`, if given),
-    read from the stored charts as they stood on `day`, in a fixed number of queries."""
+    read from the stored charts as they stood on `day`, in a fixed number of queries
+    (`cutoffs`: `complete_cutoffs` on `day`, when the caller has read them already)."""
     teams = Team.objects.filter(collaborative=collaborative)
     if team_ids is not None:
         teams = teams.filter(pk__in=list(team_ids))
@@ -221,7 +226,8 @@ def collaborative_team_claims(
         )
     )
     results = stored_results(s["id"] for s in series)
-    cutoffs = complete_cutoffs([collaborative], today=day)
+    if cutoffs is None:
+        cutoffs = complete_cutoffs([collaborative], today=day)
     for s in sorted(series, key=lambda s: in_set[s["measure_id"]]["measure__name"]):
         result = results.get(s["id"])
         as_of = complete_day(cutoffs, collaborative.pk, s["measure__frequency"]) or day
