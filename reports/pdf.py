@@ -297,10 +297,15 @@ class ReviewPDF(FPDF):
         if self.will_page_break(padding.top + len(lines) * h + padding.bottom):
             return None  # multi_cell would break the page within the cell: fpdf2's to do
         height = len(lines) * h + padding.top + padding.bottom
-        if not isinstance(self._out, types.MethodType):
+        subset = getattr(self.current_font, "subset", None)
+        if not isinstance(self._out, types.MethodType) and hasattr(subset, "pick"):
             # The table measuring its rows: fpdf2 swaps `_out` for a function that writes
             # nothing (FPDF._disable_writing) and puts the cursor back after. The height
-            # is all it wants, and nothing drawn now would be kept.
+            # is all it wants; of the drawing, only the glyphs it would have put in the
+            # font's subset (numbered in the order first used) are kept, so take them.
+            for line in lines:
+                for c in line:
+                    subset.pick(ord(c))
             return False, height
         # multi_cell draws each line from the padded corner down, with no cell margin
         margin = self.c_margin
