@@ -148,12 +148,15 @@ RESULT_FIELDS = (
 )
 
 
-def stored_results(series_ids: Iterable[int]) -> dict[int, dict]:
-    """{series id: the newest stored chart result's columns}, in one query."""
+def stored_results(
+    series_ids: Iterable[int], fields: tuple[str, ...] = RESULT_FIELDS
+) -> dict[int, dict]:
+    """{series id: the newest stored chart result's columns (`fields`, with series_id)}, in
+    one query."""
     rows = (
         ChartResult.objects.filter(series_id__in=list(series_ids))
         .latest_per_series()
-        .values(*RESULT_FIELDS)
+        .values(*fields)
     )
     return {r["series_id"]: r for r in rows}
 
@@ -225,7 +228,9 @@ def collaborative_team_claims(
             "id", "team_id", "measure_id", "measure__frequency"
         )
     )
-    results = stored_results(s["id"] for s in series)
+    # only what `reading_as_of` reads: a national collaborative's numerators and
+    # denominators would be most of the query's rows to send and decode
+    results = stored_results((s["id"] for s in series), fields=("series_id", *READ_FIELDS))
     if cutoffs is None:
         cutoffs = complete_cutoffs([collaborative], today=day)
     for s in sorted(series, key=lambda s: in_set[s["measure_id"]]["measure__name"]):

@@ -385,30 +385,29 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
     # Data completeness: due periods with a value, of those owed in the period.
     filled = defaultdict(int)
     expected = defaultdict(int)
-    series = (
+    series = list(
         Series.objects.filter(
             team__in=team_ids, measure__in=collaborative.measure_set.values("measure_id")
         )
         .exclude(measure__frequency=Measure.Frequency.EVENT)
-        .select_related("measure")
+        .values_list("id", "team_id", "measure__frequency")
     )
-    series = list(series)
     have = set(
         DataPoint.objects.filter(
-            series__in=series, period_start__gte=start, period_start__lte=end
+            series__in=[sid for sid, _, _ in series], period_start__gte=start, period_start__lte=end
         ).values_list("series_id", "period_start")
     )
     team_by_id = {t.pk: t for t in teams}
     dues = {}  # a team's due periods of one frequency: the same for each of its measures
-    for s in series:
-        key = (s.team_id, s.measure.frequency)
+    for series_id, team_id, frequency in series:
+        key = (team_id, frequency)
         if key not in dues:
             dues[key] = periods_due(
-                collaborative, team_by_id[s.team_id], key[1], today=today, start=start, end=end
+                collaborative, team_by_id[team_id], frequency, today=today, start=start, end=end
             )
         for p in dues[key]:
-            expected[s.team_id] += 1
-            filled[s.team_id] += (s.pk, p) in have
+            expected[team_id] += 1
+            filled[team_id] += (series_id, p) in have
     for t in teams:
         e = expected[t.pk]
         team_rows[t.pk]["completeness"] = None if not e else round(filled[t.pk] / e, 3)
