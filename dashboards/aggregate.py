@@ -162,18 +162,33 @@ def _float(v):
     return None if v is None else float(v)
 
 
-def complete_end(cm, end: dt.date | None, *, monthly: bool = False, today=None) -> dt.date:
+def complete_end(
+    cm, end: dt.date | None, *, monthly: bool = False, today=None, cutoffs: dict | None = None
+) -> dt.date:
     """The last day to count in a window ending `end` (None: open): never after the end of
-    the latest complete period of the measure in its collaborative (of months, `monthly`)."""
+    the latest complete period of the measure in its collaborative (of months, `monthly`).
+
+    `cutoffs`: `complete_cutoffs` on the same `today` for a list of collaboratives that
+    holds this one, read once by a caller that charts many measures (the contract review);
+    by default they are read here."""
     measure = cm.measure
-    cutoffs = complete_cutoffs([cm.collaborative], today=today or timezone.localdate())
+    if cutoffs is None:
+        cutoffs = complete_cutoffs([cm.collaborative], today=today or timezone.localdate())
     cutoff = cutoff_for(cutoffs, cm.collaborative_id, measure.frequency, monthly=monthly)
     last = last_day_of(cutoff, MONTHLY if monthly else measure.frequency)
     return last if end is None else min(end, last)
 
 
 def aggregate_chart(
-    cm, *, start=None, end=None, team_ids=None, roll_up: bool = True, today=None, publish=None
+    cm,
+    *,
+    start=None,
+    end=None,
+    team_ids=None,
+    roll_up: bool = True,
+    today=None,
+    publish=None,
+    cutoffs: dict | None = None,
 ) -> Aggregate:
     """The chart of the whole collaborative for `cm` (a CollaborativeMeasure).
 
@@ -187,13 +202,17 @@ def aggregate_chart(
     `publish` (governance.disclosure.publisher, for a viewer outside the collaborative)
     turns each period's figures into published ones before they are charted: a
     suppressed period is left off (not shown as 0), the rest are rounded.
+
+    `cutoffs`: the complete periods on `today` (`complete_end`), when the caller has them.
     """
     measure = cm.measure
     collaborative = cm.collaborative
     monthly = roll_up and measure.frequency == WEEKLY
     agg = Aggregate(measure=measure, monthly=monthly)
     chart = core_chart(measure)
-    end = complete_end(cm, end, monthly=monthly or measure.is_event_dated, today=today)
+    end = complete_end(
+        cm, end, monthly=monthly or measure.is_event_dated, today=today, cutoffs=cutoffs
+    )
     agg.complete_through = period_start_for(end, MONTHLY if monthly else measure.frequency)
     rows = list(_points(cm, start=start, end=end, team_ids=team_ids))
     if not rows:
@@ -374,6 +393,7 @@ def funnel_for(
     figure: bool = True,
     today=None,
     end_complete: bool = False,
+    cutoffs: dict | None = None,
 ) -> Funnel:
     """Each active team's rate of `cm` over [start, end], against the funnel limits; the
     window never reaches past the latest complete period (on `today`, by default today).
@@ -391,6 +411,7 @@ def funnel_for(
     `figure=False` leaves out the Plotly figure (for words about a team's place alone).
     `end_complete`: `end` is already no later than the latest complete period (the
     dashboards' `window_dates` cuts it there), so the cut is not read a second time.
+    `cutoffs`: the complete periods on `today` (`complete_end`), when the caller has them.
     """
     from collaboratives.models import Team
     from governance import disclosure
@@ -400,7 +421,7 @@ def funnel_for(
     result.symbol = disclosure.rules().symbol
     data_type = funnel_data_type(measure)
     if data_type and not (end_complete and end is not None):
-        end = result.end = complete_end(cm, end, today=today)
+        end = result.end = complete_end(cm, end, today=today, cutoffs=cutoffs)
     result.x_title = funnel_x_title(measure, start, end)
     if not data_type:
         result.reason = (

@@ -148,12 +148,15 @@ RESULT_FIELDS = (
 )
 
 
-def stored_results(series_ids: Iterable[int]) -> dict[int, dict]:
-    """{series id: the newest stored chart result's columns}, in one query."""
+def stored_results(
+    series_ids: Iterable[int], fields: tuple[str, ...] = RESULT_FIELDS
+) -> dict[int, dict]:
+    """{series id: the newest stored chart result's columns (`fields`, with series_id)}, in
+    one query."""
     rows = (
         ChartResult.objects.filter(series_id__in=list(series_ids))
         .latest_per_series()
-        .values(*RESULT_FIELDS)
+        .values(*fields)
     )
     return {r["series_id"]: r for r in rows}
 
@@ -202,10 +205,15 @@ class TeamClaims:
 
 
 def collaborative_team_claims(
-    collaborative, *, day: dt.date, team_ids: Iterable[int] | None = None
+    collaborative,
+    *,
+    day: dt.date,
+    team_ids: Iterable[int] | None = None,
+    cutoffs: dict | None = None,
 ) -> dict[int, TeamClaims]:
     """{team id: TeamClaims} for the collaborative's teams (those in `team_ids`, if given),
-    read from the stored charts as they stood on `day`, in a fixed number of queries."""
+    read from the stored charts as they stood on `day`, in a fixed number of queries
+    (`cutoffs`: `complete_cutoffs` on `day`, when the caller has read them already)."""
     teams = Team.objects.filter(collaborative=collaborative)
     if team_ids is not None:
         teams = teams.filter(pk__in=list(team_ids))
@@ -220,8 +228,11 @@ def collaborative_team_claims(
             "id", "team_id", "measure_id", "measure__frequency"
         )
     )
-    results = stored_results(s["id"] for s in series)
-    cutoffs = complete_cutoffs([collaborative], today=day)
+    # only what `reading_as_of` reads: a national collaborative's numerators and
+    # denominators would be most of the query's rows to send and decode
+    results = stored_results((s["id"] for s in series), fields=("series_id", *READ_FIELDS))
+    if cutoffs is None:
+        cutoffs = complete_cutoffs([collaborative], today=day)
     for s in sorted(series, key=lambda s: in_set[s["measure_id"]]["measure__name"]):
         result = results.get(s["id"])
         as_of = complete_day(cutoffs, collaborative.pk, s["measure__frequency"]) or day

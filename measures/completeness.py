@@ -325,7 +325,9 @@ def headline_measure(collaborative):
     return cm.measure if cm else None
 
 
-def headline_period(collaborative, *, today: dt.date, measure=None) -> dt.date | None:
+def headline_period(
+    collaborative, *, today: dt.date, measure=None, cutoffs: dict | None = None
+) -> dt.date | None:
     """The period a headline figure ("N% of the way to the target") is read from.
 
     The latest complete period in which at least `COLLAB_HEADLINE_MIN_REPORTING` of the
@@ -334,11 +336,16 @@ def headline_period(collaborative, *, today: dt.date, measure=None) -> dt.date |
     counts when every week starting in it is complete; a team reported a month when it sent
     any week of it. Event-dated measures cannot tell a late team from a quiet one: their
     latest complete month. None when no period qualifies.
+
+    `cutoffs`: `complete_cutoffs` on `today` for collaboratives including this one, when
+    the caller has read them already.
     """
     measure = measure or headline_measure(collaborative)
     if measure is None:
         return None
-    today_cutoffs = complete_cutoffs([collaborative], today=today)
+    today_cutoffs = (
+        cutoffs if cutoffs is not None else complete_cutoffs([collaborative], today=today)
+    )
     cutoff = cutoff_for(today_cutoffs, collaborative.pk, measure.frequency, monthly=True)
     if measure.is_event_dated:
         return cutoff

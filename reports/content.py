@@ -43,7 +43,7 @@ from collaboratives.workflows import sponsor_attendance
 from dashboards import claims
 from governance import disclosure
 from governance.reporting import periods_due
-from measures.completeness import headline_period
+from measures.completeness import complete_cutoffs, headline_period
 from measures.models import DataPoint, Measure, Series
 from measures.numbers import number_text
 
@@ -112,10 +112,27 @@ def review_document(
             "pk", "data_version"
         )
     )
+    # The complete periods of every collaborative, read once (three queries) and shared by
+    # each measure's chart and funnel, the headline period and the teams' claims, which
+    # would otherwise read them again per measure. The claims read the charts as they stood
+    # at the end of the period, so on that day.
+    cutoffs = complete_cutoffs(collaboratives, today=today)
+    claims_day = min(end, today)
+    claims_cutoffs = (
+        cutoffs if claims_day == today else complete_cutoffs(collaboratives, today=claims_day)
+    )
     total = max(len(collaboratives), 1)
     for i, collaborative in enumerate(collaboratives):
         progress(5 + int(85 * i / total), f"Reading {collaborative.name}")
-        section, teams = collaborative_section(collaborative, ahsn, start, end, today=today)
+        section, teams = collaborative_section(
+            collaborative,
+            ahsn,
+            start,
+            end,
+            today=today,
+            cutoffs=cutoffs,
+            claims_cutoffs=claims_cutoffs,
+        )
         doc["collaboratives"].append(section)
         doc["teams"].extend(teams)
         doc["lessons"].extend(
@@ -220,7 +237,13 @@ def _team_active_in(team: Team, start: dt.date, end: dt.date) -> bool:
     return team.joined_on <= end and (team.withdrawn_on is None or team.withdrawn_on >= start)
 
 
-def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[dict, list[dict]]:
+def collaborative_section(
+    collaborative, ahsn, start, end, *, today, cutoffs=None, claims_cutoffs=None
+) -> tuple[dict, list[dict]]:
+    """The collaborative's section and its teams' rows. `cutoffs` (on `today`) and
+    `claims_cutoffs` (on the claims' day, the end of the period or today) are
+    `measures.completeness.complete_cutoffs` for collaboratives including this one, when the
+    caller has read them; by default each step reads its own."""
     teams = [
         t
         for t in collaborative.teams.select_related("organisation", "collaborative")
@@ -279,7 +302,16 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
         if cm.measure.kind not in REPORTED_KINDS:
             continue
         measures.append(
-            measure_section(cm, start, end, labels, team_rows, chart_from=chart_from, today=today)
+            measure_section(
+                cm,
+                start,
+                end,
+                labels,
+                team_rows,
+                chart_from=chart_from,
+                today=today,
+                cutoffs=cutoffs,
+            )
         )
     kinds = [Measure.Kind.OUTCOME, Measure.Kind.PROCESS, Measure.Kind.BALANCING]
     measures.sort(key=lambda m: kinds.index(m["kind"]))
@@ -291,7 +323,7 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
     # "Teams improved": the outcome verdicts of the teams active at the end of the period,
     # read from their charts as they stood then (dashboards.claims, as every page reads them)
     said = claims.collaborative_team_claims(
-        collaborative, day=min(end, today), team_ids=[t.pk for t in teams]
+        collaborative, day=min(end, today), team_ids=[t.pk for t in teams], cutoffs=claims_cutoffs
     )
     tally = claims.teams_tally(said[t.pk].outcome for t in teams if claims.active_on(t, end))
     section["teams"].update(improved=tally.improved, judged=tally.judged)
@@ -302,7 +334,9 @@ def collaborative_section(collaborative, ahsn, start, end, *, today) -> tuple[di
             measures_improved=measures_of_team.improved,
             measures_counted=measures_of_team.counted,
         )
-    section["target"] = target_section(collaborative, measures, start, end, today=today)
+    section["target"] = target_section(
+        collaborative, measures, start, end, today=today, cutoffs=cutoffs
+    )
     section["cycles"], section["change_ideas"] = cycles_section(
         collaborative, teams, team_rows, start, end
     )
@@ -351,28 +385,29 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
     # Data completeness: due periods with a value, of those owed in the period.
     filled = defaultdict(int)
     expected = defaultdict(int)
-    series = (
+    series = list(
         Series.objects.filter(
             team__in=team_ids, measure__in=collaborative.measure_set.values("measure_id")
         )
         .exclude(measure__frequency=Measure.Frequency.EVENT)
-        .select_related("measure")
+        .values_list("id", "team_id", "measure__frequency")
     )
-    series = list(series)
     have = set(
         DataPoint.objects.filter(
-            series__in=series, period_start__gte=start, period_start__lte=end
+            series__in=[sid for sid, _, _ in series], period_start__gte=start, period_start__lte=end
         ).values_list("series_id", "period_start")
     )
     team_by_id = {t.pk: t for t in teams}
-    for s in series:
-        team = team_by_id[s.team_id]
-        due = periods_due(
-            collaborative, team, s.measure.frequency, today=today, start=start, end=end
-        )
-        for p in due:
-            expected[s.team_id] += 1
-            filled[s.team_id] += (s.pk, p) in have
+    dues = {}  # a team's due periods of one frequency: the same for each of its measures
+    for series_id, team_id, frequency in series:
+        key = (team_id, frequency)
+        if key not in dues:
+            dues[key] = periods_due(
+                collaborative, team_by_id[team_id], frequency, today=today, start=start, end=end
+            )
+        for p in dues[key]:
+            expected[team_id] += 1
+            filled[team_id] += (series_id, p) in have
     for t in teams:
         e = expected[t.pk]
         team_rows[t.pk]["completeness"] = None if not e else round(filled[t.pk] / e, 3)
@@ -455,12 +490,15 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
     return value, number_text(float(numerator), empty=""), den, False
 
 
-def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today=None) -> dict:
+def measure_section(
+    cm, start, end, labels, team_rows, *, chart_from=None, today=None, cutoffs=None
+) -> dict:
+    """One measure's chart and funnel (`cutoffs`: the complete periods on `today`, if read)."""
     from dashboards.aggregate import aggregate_chart, funnel_for, limit_curves
 
     measure = cm.measure
     # complete periods only: both end at the latest complete period on `today`
-    agg = aggregate_chart(cm, start=chart_from or start, end=end, today=today)
+    agg = aggregate_chart(cm, start=chart_from or start, end=end, today=today, cutoffs=cutoffs)
     out = {
         "id": measure.pk,
         "name": measure.name,
@@ -524,7 +562,18 @@ def measure_section(cm, start, end, labels, team_rows, *, chart_from=None, today
     # Computed from the published figures (a team withheld is listed, not plotted): a
     # point's place on a funnel plot, with the limits, would give its numerator away.
     publish = disclosure.publisher(disclosure.OUTSIDE, measure)
-    fun = funnel_for(cm, start=start, end=end, labels=labels, publish=publish, today=today)
+    # The report draws its own funnel (reports.charts) from the units and `limit_curves`:
+    # no Plotly figure, whose labels alone take a tenth of a second per measure.
+    fun = funnel_for(
+        cm,
+        start=start,
+        end=end,
+        labels=labels,
+        publish=publish,
+        today=today,
+        figure=False,
+        cutoffs=cutoffs,
+    )
     symbol = disclosure.rules().symbol
     if fun.result is None:
         out["funnel_reason"] = fun.reason
@@ -650,7 +699,7 @@ def _target_row(t: StretchTarget) -> dict:
     }
 
 
-def target_section(collaborative, measures, start, end, *, today=None) -> dict | None:
+def target_section(collaborative, measures, start, end, *, today=None, cutoffs=None) -> dict | None:
     """The stretch target, its history, and progress to it read at the headline period (the
     latest complete one that enough teams reported); a gain is claimed only where the
     whole collaborative's chart says improved (dashboards.claims)."""
@@ -666,6 +715,7 @@ def target_section(collaborative, measures, start, end, *, today=None) -> dict |
         collaborative,
         today=today or timezone.localdate(),
         measure=Measure.objects.filter(pk=current["measure_id"]).first(),
+        cutoffs=cutoffs,
     )
     if measure and measure["chart"] and period is not None:
         reached = claims.progress_to_target(

@@ -13,13 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import types
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from fpdf import FPDF
-from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
+from fpdf.line_break import BREAKING_SPACE_SYMBOLS_STR
+from fpdf.util import Padding
 
 from dashboards.claims import STATUS_WORDS, progress_words
 from measures.numbers import number_text, percent_text
@@ -110,6 +113,45 @@ def font_dir() -> Path:
     )
 
 
+# Characters at which fpdf2 may break a line other than a plain space, or that it treats
+# apart (fpdf/line_break.py): text holding any of them is left to fpdf2.
+_UNPLAIN = set(BREAKING_SPACE_SYMBOLS_STR + "\n\r\t\f\u00ad") - {" "}
+# A line this close to the width could go either way with fpdf2's sums: left to fpdf2.
+_TOO_CLOSE = 0.01  # mm
+
+
+def _table_lines(text: str, width: float, measure) -> list[str] | None:
+    """The lines fpdf2's multi_cell breaks `text` into in a cell `width` wide (word wrap,
+    `measure` the text's width in the current font), or None where this cannot say so
+    for certain: a word wider than the cell (fpdf2 would cut it), spaces at either end or
+    two together, a break other than a space, or a line within `_TOO_CLOSE` of the width.
+
+    fpdf2 adds characters until the next would pass the width, then breaks at the last
+    space (dropping it). Widths only grow as characters are added, so that is: each line
+    takes words while the line and the next word, with the space between, still fit."""
+    if not text or text != text.strip() or "  " in text or not _UNPLAIN.isdisjoint(text):
+        return None
+    lines = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        used = measure(candidate)
+        if abs(used - width) < _TOO_CLOSE:
+            return None
+        if used < width:
+            line = candidate
+            continue
+        if not line:
+            return None  # a word wider than the cell: fpdf2 cuts it where it must
+        lines.append(line)
+        used = measure(word)
+        if abs(used - width) < _TOO_CLOSE or used > width:
+            return None
+        line = word
+    lines.append(line)
+    return lines
+
+
 class ReviewPDF(FPDF):
     def __init__(self, title: str, running_head: str):
         super().__init__(orientation="portrait", unit="mm", format="A4")
@@ -125,6 +167,7 @@ class ReviewPDF(FPDF):
         self.set_creator("Collab contract review")
         self.set_lang("en-GB")
         self.alias_nb_pages()
+        self._in_table = False  # drawing a table of ours (`table`, `multi_cell`)
 
     def header(self):
         if self.page_no() == 1:
@@ -183,6 +226,109 @@ class ReviewPDF(FPDF):
             self.ln(0.8)
         self.ln(1.2)
 
+    def multi_cell(self, w, h=None, text="", *args, **kwargs):
+        """fpdf2's multi_cell, with a short way for the cells of our tables.
+
+        fpdf2's table lays out every cell with multi_cell twice (once to measure the row,
+        once to draw it), and multi_cell breaks text into lines a character at a time,
+        measuring the line so far again at each one: a contract review's thirty thousand
+        cells of teams and figures took most of the PDF's time. In a table of ours
+        (`table`) a cell's text is broken into lines a word at a time, where fpdf2 would
+        break it (`_table_lines`), and each line drawn by `cell` as multi_cell draws it:
+        the same position, width, alignment, height and page-break check, so the PDF is
+        the same. Anything else (a word wider than the cell, a width too close to call, a
+        page break, any other caller) goes through fpdf2's own multi_cell.
+        """
+        drawn = self._table_cell(w, h, text, args, kwargs)
+        if drawn is None:
+            return super().multi_cell(w, h, text, *args, **kwargs)
+        return drawn
+
+    # The arguments fpdf2's Table passes to multi_cell for a cell's text (fpdf/table.py).
+    _TABLE_CELL = frozenset(
+        {"max_line_height", "border", "align", "new_x", "new_y", "fill", "markdown",
+         "output", "wrapmode", "padding", "link"}
+    )  # fmt: skip
+
+    def _text_width(self):
+        """A function giving a text's width in the current font, as fpdf2 sums it for a
+        line (`get_string_width`, without building its styled fragments each time): the
+        glyphs' widths at the font size, where no spacing, stretching or shaping applies."""
+        font = self.current_font
+        if (
+            self.text_shaping
+            or self.char_spacing
+            or self.font_stretching != 100
+            or getattr(font, "is_symbol", False)
+            or not isinstance(getattr(font, "cw", None), dict)
+        ):
+            return self.get_string_width
+        widths = font.cw
+        scale = self.font_size_pt * 0.001 / self.k
+        return lambda text: sum(map(widths.__getitem__, map(ord, text))) * scale
+
+    def _table_cell(self, w, h, text, args, kwargs):
+        """multi_cell's drawing of a table cell's text, or None to leave it to fpdf2."""
+        if (
+            not self._in_table
+            or args
+            or set(kwargs) != self._TABLE_CELL
+            or kwargs["border"]
+            or kwargs["fill"]
+            or kwargs["markdown"]
+            or kwargs["new_x"] != "RIGHT"
+            or kwargs["new_y"] != "TOP"
+            or kwargs["output"] != (MethodReturnValue.PAGE_BREAK | MethodReturnValue.HEIGHT)
+            or kwargs["wrapmode"] != WrapMode.WORD
+            or not isinstance(kwargs["padding"], Padding)
+            or h is None
+            or kwargs["max_line_height"] != h
+            or Align.coerce(kwargs["align"]) not in (Align.L, Align.R)
+        ):
+            return None
+        padding = kwargs["padding"]
+        if not (padding.left and padding.right):
+            return None  # fpdf2 would add its cell margin: not our tables' case
+        width = w - padding.left - padding.right
+        lines = _table_lines(text, width, self._text_width())
+        if lines is None:
+            return None
+        x, y = self.x, self.y
+        if self.will_page_break(padding.top + len(lines) * h + padding.bottom):
+            return None  # multi_cell would break the page within the cell: fpdf2's to do
+        height = len(lines) * h + padding.top + padding.bottom
+        subset = getattr(self.current_font, "subset", None)
+        if not isinstance(self._out, types.MethodType) and hasattr(subset, "pick"):
+            # The table measuring its rows: fpdf2 swaps `_out` for a function that writes
+            # nothing (FPDF._disable_writing) and puts the cursor back after. The height
+            # is all it wants; of the drawing, only the glyphs it would have put in the
+            # font's subset (numbered in the order first used) are kept, so take them.
+            for line in lines:
+                for c in line:
+                    subset.pick(ord(c))
+            return False, height
+        # multi_cell draws each line from the padded corner down, with no cell margin
+        margin = self.c_margin
+        self.c_margin = 0
+        try:
+            self.set_xy(x + padding.left, y + padding.top)
+            for i, line in enumerate(lines):
+                last = i == len(lines) - 1
+                self.cell(
+                    width,
+                    h,
+                    line,
+                    align=kwargs["align"],
+                    link=kwargs["link"] or "",
+                    new_x=XPos.RIGHT if last else XPos.LEFT,
+                    new_y=YPos.TOP if last else YPos.NEXT,
+                )
+        finally:
+            self.c_margin = margin
+        # and leaves the cursor at the top right of the cell, past its right padding
+        self.set_xy(x + padding.left + width + padding.right, y)
+        return False, height
+
     def table(self, header: list[str], rows: list[list[str]], widths: list[float],
               align: list[str] | None = None, *, size: float = 8.5):  # fmt: skip
         if not rows:
@@ -194,6 +340,14 @@ class ReviewPDF(FPDF):
         self.set_line_width(0.2)
         if self.will_page_break(8 + 6 * min(len(rows), 3)):
             self.add_page()
+        self._in_table = True
+        try:
+            self._table(header, rows, widths, align, size)
+        finally:
+            self._in_table = False
+        self.ln(3)
+
+    def _table(self, header, rows, widths, align, size):
         with super().table(
             col_widths=widths,
             width=sum(widths),
@@ -214,7 +368,6 @@ class ReviewPDF(FPDF):
                 row = t.row()
                 for v in r:
                     row.cell("" if v is None else str(v))
-        self.ln(3)
 
     def plot(self, plot):
         if self.will_page_break(plot.height + 2):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -28,9 +26,26 @@ def _svg(plots: dict, key: str, label: str | None = None) -> str:
     return to_svg(plots[key], label=label) if key in plots else ""
 
 
+def _copy_to_annotate(document: dict) -> dict:
+    """A copy of the document whose dicts `render_html` adds keys to (the document, each
+    collaborative, its target and each measure) are new, the rest shared: the PDF and the
+    XLSX read the same document, which must not change (a deep copy of a national
+    document took longer than the page's template)."""
+    doc = dict(document)
+    doc["collaboratives"] = [
+        {
+            **c,
+            "target": dict(c["target"]) if c["target"] else c["target"],
+            "measures": [dict(m) for m in c["measures"]],
+        }
+        for c in document["collaboratives"]
+    ]
+    return doc
+
+
 def render_html(review, document: dict, plots: dict) -> str:
     """The accessible version: the same sections as the PDF, charts with tables beside."""
-    doc = copy.deepcopy(document)
+    doc = _copy_to_annotate(document)
     commentary = review.commentary or {}
     for c in doc["collaboratives"]:
         c["number"] = c["_number"]
