@@ -129,7 +129,9 @@ def lead_sections(user, today: dt.date) -> list[LeadSection]:
         )
         results = {
             r.series_id: r
-            for r in ChartResult.objects.filter(series__in=series).latest_per_series()
+            for r in ChartResult.objects.filter(series__in=series)
+            .latest_per_series()
+            .defer("figure")  # the claims read the verdicts, never draw
         }
         said = claims.team_claims(
             team, viewer=user, day=today, set_rows=set_rows, series=series, results=results

@@ -528,6 +528,10 @@ class ChartResult(models.Model):
     in_progress = models.JSONField(
         default=list, help_text='Points after it: [{"x", "numerator", "denominator", "y"}].'
     )
+    # What every viewer's figure shares (measures.figures.stored_figure), built when the
+    # result is computed: no count of people and no typed text, which are added per viewer
+    # when it is served (figures.served). Null, or of an older version: built on the fly.
+    figure = models.JSONField(null=True, blank=True)
 
     objects = ChartResultQuerySet.as_manager()
 
