@@ -4,11 +4,12 @@
         [--collaborative ID] [--series 12] [--repeat 15] [--recompute 1000]
 
 Run it from two checkouts (before and after) against the same database, alternating, and
-compare: the code it imports is the checkout's own (`ROOT`). It prints, as an inside
-viewer (the trust lead of a team of the collaborative, or a superuser):
+compare: the code it imports is the checkout's own (`ROOT`). It prints:
 
-- pages: per request, the chart page (`measures:series_chart`) and the team dashboard's
-  panel (htmx) of the first `--series` series with a stored chart, and the collaborative's
+- pages: per request, as the trust lead of a team of the collaborative who can sign in
+  (seed_demo's `lead`, in collaborative 1), so inside its data-sharing terms: the chart
+  page (`measures:series_chart`) and the team dashboard's panel (htmx) of the first
+  `--series` series of that team with a stored chart, and the collaborative's
   small multiples (htmx, the fragment cache off, so the figures are built each time), as
   best and median CPU milliseconds over `--repeat` rounds;
 - recompute: series per second of `charts_recompute` on `--recompute` series of the
@@ -65,27 +66,29 @@ def main() -> None:
     series = list(
         Series.objects.filter(team__collaborative=collaborative, chart_results__isnull=False)
         .distinct()
-        .order_by("team_id", "pk")[: args.series]
+        .order_by("team_id", "pk")
     )
     head = subprocess_head()
-    print(f"{ROOT.name} {head} collaborative {collaborative.pk}, {len(series)} series")
+    print(f"{ROOT.name} {head} collaborative {collaborative.pk}, {len(series)} charted series")
     if args.only != "recompute":
         lead = (
             RoleAssignment.objects.filter(
-                role="trust_lead", team=series[0].team, person__user__isnull=False
+                role="trust_lead",
+                team__collaborative=collaborative,
+                team__series__in=series,
+                person__user__isnull=False,
             )
-            .select_related("person__user")
+            .select_related("person__user", "team")
             .first()
         )
-        if lead is not None:
-            user = lead.person.user
-        else:
-            from django.contrib.auth import get_user_model
-
-            user = get_user_model().objects.filter(is_superuser=True).first()
+        if lead is None:
+            print("no trust lead with a sign-in on this collaborative: pass --collaborative")
+            return
+        user = lead.person.user
+        print(f"as {user.username}, trust lead of team {lead.team_id} (inside)")
         client = Client()
         client.force_login(user)
-        team_series = [s for s in series if s.team_id == series[0].team_id]
+        team_series = [s for s in series if s.team_id == lead.team_id][: args.series]
         htmx = {"HTTP_HX_REQUEST": "true"}
         pages = {
             "chart page": [
