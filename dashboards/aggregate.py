@@ -31,6 +31,7 @@ import numpy as np
 from django.db.models import Max
 from django.utils import timezone
 
+from governance import disclosure
 from measures import figures, spc
 from measures.completeness import complete_cutoffs, cutoff_for, last_day_of
 from measures.data import SeriesInput, core_chart, core_convention, scaled_by_multiplier
@@ -353,9 +354,9 @@ def aggregate_chart(
         unit = f"{unit or 'count'} per {'team-week' if monthly else 'team'} reported"
     elif measure.is_event_dated:
         unit = "events per month" + (" per case" if chart == "u" else "")
-    agg.figure = figures.figure(
-        stored, title=f"{measure.name}: the whole collaborative", unit=unit,
-        multiplier=multiplier,
+    agg.figure = figures.served(
+        stored, disclosure.ChartView(published=publish is not None),
+        title=f"{measure.name}: the whole collaborative", unit=unit, multiplier=multiplier,
     )  # fmt: skip
     agg.words = figures.words(stored)
     agg.rows = figures.point_rows(stored, multiplier=multiplier)

@@ -266,8 +266,12 @@ def _multiples(collaborative, cm, window: str, scope, labels: dict, own: set) ->
         result = results.get(s.pk)
         panel = {"series": s, "label": labels[s.team_id], "own": s.team_id in own, "result": result}
         if result is not None:
-            figure = figures.figure(
-                result, title=labels[s.team_id], unit=cm.measure.unit, multiplier=k
+            figure = figures.served(
+                result,
+                disclosure.chart_view_for(scope, cm.measure),
+                title=labels[s.team_id],
+                unit=cm.measure.unit,
+                multiplier=k,
             )
             layout = figure["layout"]
             layout["showlegend"] = False

@@ -161,7 +161,10 @@ def _lead_measures(team, user, today, series, set_rows, scope):
     """The team's measures tally and each measure's line (verdict, summary, place among
     peers), as a lead's home section shows them."""
     results = {
-        r.series_id: r for r in ChartResult.objects.filter(series__in=series).latest_per_series()
+        r.series_id: r
+        for r in ChartResult.objects.filter(series__in=series)
+        .latest_per_series()
+        .defer("figure")  # the claims read the verdicts, never draw
     }
     said = claims.team_claims(
         team, viewer=user, day=today, set_rows=set_rows, series=series, results=results

@@ -106,7 +106,10 @@ def alerts_detect(*, series_ids, now=None) -> list[SustainAlert]:
     }
     if not series:
         return []
-    results = ChartResult.objects.filter(series_id__in=list(series)).latest_per_series()
+    # Not the stored figures: nothing here draws a chart.
+    results = (
+        ChartResult.objects.filter(series_id__in=list(series)).latest_per_series().defer("figure")
+    )
     # Read the alerts already raised once, not per series (a chunk holds hundreds).
     known = set()
     open_alerts = defaultdict(list)

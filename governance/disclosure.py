@@ -58,6 +58,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from governance import access
+from measures import figures
 from measures.completeness import complete_cutoffs, cutoff_for
 from measures.data import build_input
 from measures.models import (
@@ -288,6 +289,36 @@ def publisher(scope: Scope, measure):
     return publish
 
 
+@dataclass(frozen=True)
+class ChartView:
+    """How one viewer's figures of one measure are served (measures.figures.served): the
+    chart of the published figures (`published`), or the raw one."""
+
+    published: bool
+
+    def hover_counts(self, result) -> list[tuple[str, str]]:
+        """The numerator and denominator a chart's hover shows at each point of `result`.
+
+        A viewer of the published figures is served the chart `published_charts` (or a
+        published aggregate) drew from them, never a stored raw result: one is refused
+        (ValueError) rather than shown. Either way the counts are the chart's own, so the
+        hover agrees with the line it labels."""
+        if self.published and getattr(result, "pk", None) is not None:
+            raise ValueError(
+                f"chart result {result.pk} holds raw figures; this viewer sees published ones"
+            )
+        return figures.count_texts(result)
+
+
+RAW = ChartView(published=False)
+
+
+def chart_view_for(scope: Scope, measure) -> ChartView:
+    """How `scope` is served `measure`'s charts: published beyond the collaborative when the
+    measure follows the small-number rules (`publisher`), raw otherwise."""
+    return ChartView(published=publisher(scope, measure) is not None)
+
+
 def published_charts(series_list) -> dict:
     """Each series' chart drawn from its published figures (unsaved ChartResults by series
     id): a suppressed period is left off, and the limits and centre line are worked out
@@ -352,7 +383,9 @@ def published_charts(series_list) -> dict:
         if inp.spec is not None and inp.x:
             inputs.append(inp)
     raw = {
-        r.series_id: r for r in ChartResult.objects.filter(series_id__in=ids).latest_per_series()
+        r.series_id: r
+        # only the verdict is carried over; the raw figure is never drawn here
+        for r in ChartResult.objects.filter(series_id__in=ids).latest_per_series().defer("figure")
     }
     published = {r.series_id: r for r in charts_compute(inputs)}
     for sid, result in published.items():

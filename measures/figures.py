@@ -211,6 +211,12 @@ def baseline_words(result, *, joined_on: dt.date | None) -> str:
     return text + "."
 
 
+#: Bump when `stored_figure` changes what it stores: a stored figure of another version is
+#: never served; `served` builds that result's figure on the fly instead (the next
+#: recompute stores the new one).
+FIGURE_VERSION = 1
+
+
 def figure(
     result,
     *,
@@ -220,27 +226,94 @@ def figure(
     annotations=(),
     cycles=(),
 ) -> dict:
-    """The Plotly figure of a stored `ChartResult`.
+    """The Plotly figure of a `ChartResult`, built now, its hover showing the result's own
+    numerators and denominators (`served` is the page's way in: it takes the stored figure
+    and lets the disclosure layer decide what a viewer sees).
 
     `annotations` and `cycles` are `Marker`s (date, text); `multiplier` turns the core's
     rates into the shown values (per 1,000 bed days...).
+    """
+    return _dressed(
+        stored_figure(result, multiplier=multiplier),
+        result,
+        title=title,
+        unit=unit,
+        counts=count_texts(result),
+        annotations=annotations,
+        cycles=cycles,
+    )
+
+
+def served(
+    result,
+    view,
+    *,
+    title: str,
+    unit: str = "",
+    multiplier: int = 1,
+    annotations=(),
+    cycles=(),
+) -> dict:
+    """The figure of `result` as one viewer may see it: `figure`'s, from the figure stored
+    with the result when there is one of this version and multiplier (else built now).
+
+    `view` (governance.disclosure.ChartView, for the viewer and the measure) gives the hover's
+    numerators and denominators; the title, the axis named by `unit`, the notes and the
+    PDSA cycles are added here, never stored, since they change without a recompute.
+    """
+    stored = getattr(result, "figure", None)
+    if not (
+        isinstance(stored, dict)
+        and stored.get("version") == FIGURE_VERSION
+        and stored.get("multiplier") == multiplier
+    ):
+        stored = stored_figure(result, multiplier=multiplier)
+    return _dressed(
+        stored,
+        result,
+        title=title,
+        unit=unit,
+        counts=view.hover_counts(result),
+        annotations=annotations,
+        cycles=cycles,
+    )
+
+
+def count_texts(result) -> list[tuple[str, str]]:
+    """Each point's numerator and denominator as the hover writes them."""
+    return [
+        (number_text(n), number_text(d))
+        for n, d in zip(result.numerator, result.denominator, strict=True)
+    ]
+
+
+def _signal(result, i: int, excluded: set) -> str:
+    rule = result.rule[i]
+    return (
+        POINT_WORDS[result.point_type[i]]
+        + (f" ({RULE_WORDS.get(rule, rule)})" if rule else "")
+        + (" · excluded" if i in excluded else "")
+    )
+
+
+def stored_figure(result, *, multiplier: int = 1) -> dict:
+    """What every viewer's figure of `result` shares, fit to store with it (JSON): the
+    lines, limits, colours, symbols, phases and in-progress points, on the scale of
+    `multiplier`. It holds no numerator or denominator and no text anyone typed: the hover's
+    counts and notes, the markers of annotations and PDSA cycles, the title and the axis
+    title are added per viewer when it is served (`_dressed`).
+
+    Beside Plotly's ``data`` and ``layout``: ``version`` and ``multiplier`` (what it was
+    built with), ``signals`` (each point's signal in words, the hover's last line),
+    ``marker_levels`` (the heights of the cycle and annotation markers, above the data)
+    and ``markers_at`` (where their traces go among the data).
     """
     k = multiplier
     x = list(result.x)
     kind = ChartKind.of(result.chart)
     is_i = kind == ChartKind.I
-    rows = point_rows(result, multiplier=k, annotations=annotations)
-    y = [r["value"] for r in rows]
+    y = [None if v is None else v * k for v in result.y]
     excluded = set(result.excluded)
-    hover = [
-        [
-            number_text(r["numerator"]),
-            number_text(r["denominator"]),
-            "<br>".join(plain(n) for n in r["notes"]) or "–",
-            r["signal"] + (" · excluded" if r["excluded"] else ""),
-        ]
-        for r in rows
-    ]
     value_name = "Value"
     data = [
         {
@@ -259,7 +332,6 @@ def figure(
                     "color": [POINT_COLOURS[t] for t in result.point_type],
                 },
             },
-            "customdata": hover,
             "hovertemplate": (
                 "%{x|%d %b %Y}: <b>%{y}</b><br>Numerator: %{customdata[0]}"
                 "<br>Denominator: %{customdata[1]}<br>%{customdata[3]}"
@@ -346,25 +418,8 @@ def figure(
         top, bottom = max(top, result.target * k), min(bottom, result.target * k)
     span = (top - bottom) or abs(top) or 1
     # Both rows of markers sit above the data, so they never push the axis below zero.
-    marker_rows = (
-        ("PDSA cycle", cycles, "triangle-up", BLUE, top + 0.08 * span),
-        ("Annotation", annotations, "diamond", INK, top + 0.16 * span),
-    )
-    for name, markers, symbol, colour, level in marker_rows:
-        markers = [m for m in markers if x and x[0] <= m.date.isoformat() <= x[-1]]
-        if markers:
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "name": name + "s",
-                    "x": [m.date.isoformat() for m in markers],
-                    "y": [_round(level)] * len(markers),
-                    "marker": {"symbol": symbol, "size": 11, "color": colour},
-                    "text": [plain(m.text) for m in markers],
-                    "hovertemplate": f"{name}, %{{x|%d %b %Y}}:<br>%{{text}}<extra></extra>",
-                }
-            )
+    marker_levels = [_round(top + 0.08 * span), _round(top + 0.16 * span)]
+    markers_at = len(data)
     shapes = []
     for phase in result.phases[1:]:
         shapes.append(
@@ -380,8 +435,6 @@ def figure(
             }
         )
     layout = {
-        # The panel's heading names the chart; a title inside would repeat it.
-        "meta": {"title": title},
         "font": {"family": "Frutiger W01, Arial, sans-serif", "color": INK, "size": 13},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
@@ -399,7 +452,6 @@ def figure(
             "automargin": True,
         },
         "yaxis": {
-            "title": {"text": axis_title(unit, result.chart)},
             "gridcolor": "#e8edee",
             "zeroline": False,
             "automargin": True,
@@ -428,7 +480,81 @@ def figure(
         }
         layout["xaxis"]["anchor"] = "y"
         layout["xaxis"]["showticklabels"] = False
+    return {
+        "version": FIGURE_VERSION,
+        "multiplier": k,
+        "data": data,
+        "layout": layout,
+        "signals": [_signal(result, i, excluded) for i in range(len(x))],
+        "marker_levels": marker_levels,
+        "markers_at": markers_at,
+    }
+
+
+def _dressed(stored, result, *, title, unit, counts, annotations, cycles) -> dict:
+    """A viewer's figure from a stored one (left unchanged): the value trace's hover (the
+    `counts` given, the notes of `annotations`, the signals), the markers of `cycles` and
+    `annotations`, the title and the axis title."""
+    notes: dict[str, list[str]] = {}
+    for note in annotations:
+        notes.setdefault(note.date.isoformat(), []).append(note.text)
+    data = list(stored["data"])
+    data[0] = {
+        **data[0],
+        "customdata": [
+            [num, den, "<br>".join(plain(n) for n in notes.get(day, ())) or "–", signal]
+            for day, (num, den), signal in zip(result.x, counts, stored["signals"], strict=True)
+        ],
+    }
+    # customdata goes before the hover template, where the figure has always had it
+    data[0] = {key: data[0][key] for key in _VALUE_KEYS if key in data[0]}
+    x = result.x
+    marker_rows = (
+        ("PDSA cycle", cycles, "triangle-up", BLUE, stored["marker_levels"][0]),
+        ("Annotation", annotations, "diamond", INK, stored["marker_levels"][1]),
+    )
+    at = stored["markers_at"]
+    for name, markers, symbol, colour, level in marker_rows:
+        markers = [m for m in markers if x and x[0] <= m.date.isoformat() <= x[-1]]
+        if markers:
+            data.insert(
+                at,
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": name + "s",
+                    "x": [m.date.isoformat() for m in markers],
+                    "y": [level] * len(markers),
+                    "marker": {"symbol": symbol, "size": 11, "color": colour},
+                    "text": [plain(m.text) for m in markers],
+                    "hovertemplate": f"{name}, %{{x|%d %b %Y}}:<br>%{{text}}<extra></extra>",
+                },
+            )
+            at += 1
+    layout = stored["layout"]
+    # The panel's heading names the chart; a title inside would repeat it.
+    layout = {
+        "meta": {"title": title},
+        **layout,
+        "xaxis": dict(layout["xaxis"]),
+        "yaxis": {"title": {"text": axis_title(unit, result.chart)}, **layout["yaxis"]},
+    }
     return {"data": data, "layout": layout}
+
+
+_VALUE_KEYS = (
+    "type",
+    "mode",
+    "name",
+    "x",
+    "y",
+    "line",
+    "marker",
+    "customdata",
+    "hovertemplate",
+    "connectgaps",
+    "cliponaxis",
+)
 
 
 def in_progress_trace(result, k) -> dict | None:

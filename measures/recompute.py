@@ -31,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from collab import jobs
-from measures import spc
+from measures import figures, spc
 from measures.completeness import complete_cutoffs, cutoff_for
 from measures.data import SeriesInput, series_inputs
 from measures.models import ChartResult, RecomputeJob, Series
@@ -163,6 +163,7 @@ def charts_recompute(
         invalid = {i: inp.error for i, inp in inputs.items() if inp.spec is None}
         valid = [inp for inp in inputs.values() if inp.spec is not None]
         results = charts_compute(valid)
+        figures_add(results, valid)
         with transaction.atomic():
             chart_results_store(results)
             PROTOCOL.beat(PROTOCOL.rows(claimed).filter(claimed_by=worker))
@@ -209,6 +210,15 @@ def charts_compute(inputs: list[SeriesInput]) -> list[ChartResult]:
     batch = spc.compute_batch([inp.spec for inp in inputs])
     now = timezone.now()
     return [chart_result_from(inp, batch.result(i), now) for i, inp in enumerate(inputs)]
+
+
+def figures_add(results: list[ChartResult], inputs: list[SeriesInput]) -> None:
+    """Give each result to be stored the figure every viewer's shares (`figures.served`
+    adds what depends on the viewer). Only here, for the stored results: a chart drawn per
+    request (the published figures, the aggregate) has its figure built as it is served."""
+    multiplier = {inp.series_id: inp.multiplier for inp in inputs}
+    for result in results:
+        result.figure = figures.stored_figure(result, multiplier=multiplier[result.series_id])
 
 
 def chart_result_from(inp: SeriesInput, r: spc.ChartResult, now) -> ChartResult:

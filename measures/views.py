@@ -74,8 +74,9 @@ def chart_panel(series, *, heal: bool = True, scope=disclosure.INSIDE) -> dict:
             .filter(archived_at__isnull=True)
             .order_by("planned_start")
         ]
-        panel["figure"] = figures.figure(
+        panel["figure"] = figures.served(
             result,
+            disclosure.chart_view_for(scope, series.measure),
             title=series.measure.name,
             unit=series.measure.unit,
             multiplier=inp.multiplier,

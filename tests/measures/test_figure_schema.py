@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from plotly.graph_objects import Figure
 
-from measures.figures import Marker, figure
+from governance import disclosure
+from measures.figures import Marker, figure, served, stored_figure
 from tests.cast import client_for
 from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast
 from tests.measures.test_figures import STEADY, stored
@@ -57,6 +58,25 @@ def test_every_chart_type_with_every_mark_is_a_valid_figure(chart, options):
     )
     checked = valid(fig)
     assert len(checked.data) == len(fig["data"])  # nothing dropped on the way
+
+
+@pytest.mark.parametrize(
+    "chart, options",
+    [("i", {"breaks": [18], "exclude": [3]}), ("u", {"n": DENOMINATORS, "target": 0.2})],
+)
+def test_a_figure_served_from_its_stored_json_is_valid(chart, options):
+    result = stored(chart, SHIFTED, **options)
+    result.figure = json.loads(json.dumps(stored_figure(result, multiplier=1000)))
+    fig = served(
+        result,
+        disclosure.RAW,
+        title="Falls",
+        unit=LONG_UNIT,
+        multiplier=1000,
+        annotations=[Marker(dt.date(2024, 2, 5), "New <i>policy</i> & audit")],
+        cycles=[Marker(dt.date(2024, 3, 4), "Cycle 1: intentional rounding")],
+    )
+    assert len(valid(fig).data) == len(fig["data"])
 
 
 def test_the_in_progress_points_and_the_baseline_reference_line_are_valid():

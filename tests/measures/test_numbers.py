@@ -38,6 +38,18 @@ def test_a_figure_is_written_one_way(value, places, text):
     assert numbers.number_text(value, places) == text
 
 
+@pytest.mark.parametrize("places", [0, 2])
+def test_a_whole_float_is_written_as_the_rounding_writes_it(places):
+    """number_text writes a whole float (a count) without rounding it: the same text."""
+    values = [0.0, -0.0, 1.0, 7.0, 999.0, 1000.0, -1250.0, 1234567.0, 10.0**14, -(10.0**14)]
+    values += [float(n) for n in range(-3000, 3000, 7)]
+    for value in values:
+        r = numbers.rounded(value, places)
+        slow = f"{r:,.{places}f}"
+        slow = slow.rstrip("0").rstrip(".") if "." in slow else slow
+        assert numbers.number_text(value, places) == ("0" if slow == "-0" else slow), value
+
+
 def test_empty_is_what_the_caller_wants_for_no_figure():
     assert numbers.number_text(None, empty="") == ""
     assert numbers.percent_text(None, empty="") == ""
