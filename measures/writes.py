@@ -421,14 +421,15 @@ INSERT_BATCH = 2000
 
 
 def rows_insert(
-    model, attnames: tuple[str, ...], rows: list[tuple], *, copy_from: int = COPY_MIN_ROWS
+    model, attnames: tuple[str, ...], rows: list[tuple], *, copy_from: int | None = None
 ) -> None:
     """Insert `rows` (values of `attnames`, in order) into `model`'s table, in the caller's
     transaction: through PostgreSQL's COPY (psycopg 3) when there are `copy_from` rows or
-    more, `bulk_create` otherwise (and on SQLite). Model signals are not sent, as with
-    `bulk_create`."""
+    more (by default COPY_MIN_ROWS), `bulk_create` otherwise (and on SQLite). Model
+    signals are not sent, as with `bulk_create`."""
     if not rows:
         return
+    copy_from = COPY_MIN_ROWS if copy_from is None else copy_from
     if connection.vendor == "postgresql" and len(rows) >= copy_from:
         _copy(model, attnames, rows)
         return
