@@ -112,9 +112,30 @@ def _whole_fields(measure: Measure) -> tuple[str, ...]:
     return tuple(fields)
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """What validation reads of a measure, read once for all of a series' changes (the
+    chart kind is an enum built from its stored code on every read)."""
+
+    frequency: str
+    whole: tuple[str, ...]
+    has_denominator: bool
+    is_proportion: bool
+
+    @classmethod
+    def of(cls, measure: Measure) -> "_Rules":
+        kind = measure.chart_kind
+        return cls(measure.frequency, _whole_fields(measure), kind.is_ratio, kind.is_proportion)
+
+
 def _validate(
-    measure: Measure, change: PointChange, today: dt.date, earliest: dt.date | None = None
+    measure: Measure,
+    change: PointChange,
+    today: dt.date,
+    earliest: dt.date | None = None,
+    rules: _Rules | None = None,
 ) -> tuple[list[PointError], Decimal | None, Decimal | None]:
+    rules = rules or _Rules.of(measure)
     errors = []
     period = change.period_start
 
@@ -144,8 +165,8 @@ def _validate(
         error("denominator", "is not a number")
         denominator = None
 
-    if not is_period_start(period, measure.frequency):
-        if measure.frequency == Measure.Frequency.WEEKLY:
+    if not is_period_start(period, rules.frequency):
+        if rules.frequency == Measure.Frequency.WEEKLY:
             error("period", "weekly periods start on a Monday")
         else:
             error("period", "monthly periods start on the 1st")
@@ -161,17 +182,16 @@ def _validate(
         return errors, None, None
     if numerator < 0:
         error("numerator", "cannot be negative")
-    whole = _whole_fields(measure)
     for name, value in (("numerator", numerator), ("denominator", denominator)):
-        if name in whole and value is not None and value != value.to_integral_value():
+        if name in rules.whole and value is not None and value != value.to_integral_value():
             error(name, "counts people or events, so must be a whole number")
     if denominator is not None and denominator < 0:
         error("denominator", "cannot be negative")
-    if measure.has_denominator and denominator is None:
+    if rules.has_denominator and denominator is None:
         error("denominator", "is required for this measure")
     if denominator == 0 and numerator > 0:
         error("denominator", "is zero while the numerator is above zero")
-    if measure.chart_kind.is_proportion and denominator is not None and numerator > denominator:
+    if rules.is_proportion and denominator is not None and numerator > denominator:
         error("numerator", "is above the denominator, which a proportion cannot be")
     abs_limit = Decimal("1e10")
     if numerator >= abs_limit or (denominator is not None and denominator >= abs_limit):
@@ -472,8 +492,9 @@ def changes_clean(
     if len({c.period_start for c in changes}) != len(changes):
         raise ValueError("Each period may appear only once in a write")
     errors, cleaned = [], []
+    rules = _Rules.of(measure)
     for change in changes:
-        change_errors, numerator, denominator = _validate(measure, change, today, earliest)
+        change_errors, numerator, denominator = _validate(measure, change, today, earliest, rules)
         errors.extend(change_errors)
         cleaned.append((change.period_start, numerator, denominator))
     if reason and changes and find_nhs_numbers(reason):
