@@ -239,6 +239,8 @@ def datapoints_write(
 # PostgreSQL (below it, an INSERT costs less than setting COPY up, and is counted as a query).
 SERIES_PER_READ = 500
 COPY_MIN_ROWS = 200
+# Stored points per conditional UPDATE or DELETE on PostgreSQL.
+STATEMENT_ROWS = 5000
 
 
 @transaction.atomic
@@ -260,8 +262,10 @@ def datapoints_write_many(
        series) and compare each point's version with the series' `expected_versions`: the
        first series with a mismatch raises `DataPointConflict` naming its periods.
     3. Clear or change each existing point with a conditional DELETE or UPDATE on the
-       version read, so a concurrent writer cannot slip in between: a row not matched
-       raises `DataPointConflict` for its period. Unchanged values write nothing.
+       version read (many points per statement on PostgreSQL, `_stored_write`), so a
+       concurrent writer cannot slip in between: a point not matched raises
+       `DataPointConflict` for its period (the first, in write order). Unchanged values
+       write nothing.
     4. Insert every new point at version 1, all series at once (COPY on PostgreSQL for
        many rows, `bulk_create` otherwise): a period another writer created since step 2
        raises `DataPointConflict` for the first series that has one.
@@ -315,6 +319,7 @@ def datapoints_write_many(
     by_id = by.pk if by is not None else None
     counts: dict[int, list[int]] = {}  # created, updated, cleared, unchanged
     new_points: list[tuple] = []
+    stored_writes: list[tuple] = []  # (series id, point read, numerator or None to clear, ...)
     revisions: list[tuple] = []
     for w in writes:
         series_id = w.series.pk
@@ -330,25 +335,15 @@ def datapoints_write_many(
                 old, new_version = (None, None), 1
                 count[0] += 1
             elif numerator is None:
-                deleted, _ = DataPoint.objects.filter(pk=point.pk, version=point.version).delete()
-                if not deleted:
-                    raise DataPointConflict([period], series_id=series_id)
+                stored_writes.append((series_id, point, None, None))
                 old, new_version = (point.numerator, point.denominator), 0
                 count[2] += 1
             elif (point.numerator, point.denominator) == (numerator, denominator):
                 count[3] += 1
                 continue
             else:
-                new_version = point.version + 1
-                rows = DataPoint.objects.filter(pk=point.pk, version=point.version).update(
-                    numerator=numerator,
-                    denominator=denominator,
-                    version=new_version,
-                    updated_at=now,
-                )
-                if rows != 1:
-                    raise DataPointConflict([period], series_id=series_id)
-                old = (point.numerator, point.denominator)
+                stored_writes.append((series_id, point, numerator, denominator))
+                old, new_version = (point.numerator, point.denominator), point.version + 1
                 count[1] += 1
             revisions.append(
                 (
@@ -366,6 +361,9 @@ def datapoints_write_many(
                 )
             )
 
+    missed = _stored_write(stored_writes, now)
+    if missed is not None:
+        raise DataPointConflict([missed[1].period_start], series_id=missed[0])
     if new_points:
         try:
             with transaction.atomic():
@@ -389,6 +387,58 @@ def datapoints_write_many(
             w.series.data_version = versions[w.series.pk]
         results[w.series.pk] = WriteResult(*counts[w.series.pk], w.series.data_version)
     return results
+
+
+def _stored_write(stored_writes: list[tuple], now: dt.datetime) -> tuple | None:
+    """Clear or change each stored point, on condition that its version is still the one
+    read; the first of `stored_writes` (series id, point, numerator, denominator) that no
+    row matched (another writer changed or cleared it since), or None.
+
+    PostgreSQL takes STATEMENT_ROWS points per DELETE or UPDATE (joined to a VALUES list
+    on id and version, as the per-point statement's WHERE); other databases one each.
+    """
+    if connection.vendor != "postgresql":
+        for write in stored_writes:
+            _, point, numerator, denominator = write
+            matched = DataPoint.objects.filter(pk=point.pk, version=point.version)
+            if numerator is None:
+                done, _ = matched.delete()
+            else:
+                done = matched.update(
+                    numerator=numerator,
+                    denominator=denominator,
+                    version=point.version + 1,
+                    updated_at=now,
+                )
+            if done != 1:
+                return write
+        return None
+    table = connection.ops.quote_name(DataPoint._meta.db_table)
+    clears = [(p.pk, p.version) for _, p, numerator, _ in stored_writes if numerator is None]
+    changes = [(p.pk, p.version, n, d) for _, p, n, d in stored_writes if n is not None]
+    done: set[int] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(clears), STATEMENT_ROWS):
+            chunk = clears[start : start + STATEMENT_ROWS]
+            values = ", ".join(["(%s::bigint, %s::integer)"] * len(chunk))
+            cursor.execute(
+                f"DELETE FROM {table} AS d USING (VALUES {values}) AS v (id, version) "
+                "WHERE d.id = v.id AND d.version = v.version RETURNING d.id",
+                [value for row in chunk for value in row],
+            )
+            done.update(row[0] for row in cursor.fetchall())
+        for start in range(0, len(changes), STATEMENT_ROWS):
+            chunk = changes[start : start + STATEMENT_ROWS]
+            values = ", ".join(["(%s::bigint, %s::integer, %s::numeric, %s::numeric)"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} AS d SET numerator = v.numerator, "
+                "denominator = v.denominator, version = v.version + 1, updated_at = %s "
+                f"FROM (VALUES {values}) AS v (id, version, numerator, denominator) "
+                "WHERE d.id = v.id AND d.version = v.version RETURNING d.id",
+                [now, *(value for row in chunk for value in row)],
+            )
+            done.update(row[0] for row in cursor.fetchall())
+    return next((w for w in stored_writes if w[1].pk not in done), None)
 
 
 def _points_stored(cleaned: Mapping[int, list[tuple]]) -> dict[int, dict[dt.date, DataPoint]]:

@@ -289,6 +289,52 @@ def test_a_point_created_between_the_read_and_the_insert_is_a_conflict(cast, mon
     assert state() == before
 
 
+@pytest.mark.parametrize("value", [5, None], ids=["change", "clear"])
+def test_a_point_changed_between_the_read_and_the_write_is_a_conflict(cast, monkeypatch, value):
+    """As if another writer saved beta's February just after this write read it: the
+    conditional UPDATE or DELETE matches no row, and the conflict names that period."""
+    lead = cast.users["lead"]
+    for series in (cast.alpha_series, cast.beta_series):
+        datapoints_write(
+            series=series,
+            changes=[PointChange(JAN, 1, 900), PointChange(FEB, 2, 700)],
+            by=lead,
+            source=GRID,
+            today=TODAY,
+        )
+    read = writes._points_stored
+
+    def read_then_another_writer_saves(cleaned):
+        stored = read(cleaned)
+        DataPoint.objects.filter(series=cast.beta_series, period_start=FEB).update(
+            numerator=9, version=2
+        )
+        return stored
+
+    before = state()
+    monkeypatch.setattr(writes, "_points_stored", read_then_another_writer_saves)
+    with pytest.raises(DataPointConflict) as caught:
+        datapoints_write_many(
+            writes=[
+                SeriesWrite(cast.alpha_series, [PointChange(FEB, value, value and 700)]),
+                SeriesWrite(
+                    cast.beta_series,
+                    [
+                        PointChange(JAN, value, value and 900),
+                        PointChange(FEB, value, value and 700),
+                    ],
+                ),
+            ],
+            by=lead,
+            source=GRID,
+            today=TODAY,
+        )
+    assert (caught.value.series_id, caught.value.periods) == (cast.beta_series.pk, [FEB])
+    # Nothing landed (the stand-in for the other writer ran inside this write's
+    # transaction, so it is rolled back with it).
+    assert state() == before
+
+
 def test_invalid_data_in_one_series_is_refused_as_a_write_of_that_series_refuses_it(cast):
     lead = cast.users["lead"]
     bad = [PointChange(JAN, -1, 1000), PointChange(FEB, "943 476 5919", 900)]
