@@ -105,6 +105,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    parser.add_argument(
+        "--changes",
+        action="store_true",
+        help="then import the same file with every numerator one higher: as many changes",
+    )
     args = parser.parse_args()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -135,6 +140,29 @@ def main() -> None:
             confirm = time.perf_counter() - started
             print(f"import: {confirm:.1f} s ({result})")
             print(f"import_total: {preview + confirm:.1f} s (aim: 5 s or less)")
+            if args.changes:
+                changed = [table[0]] + [row[:3] + [row[3] + 1, row[4]] for row in table[1:]]
+                content = (
+                    render_csv(changed)
+                    if args.format == "csv"
+                    else render_xlsx([("Data", changed)])
+                )
+                started = time.perf_counter()
+                batch = import_batch_create(
+                    collaborative=collaborative,
+                    user=user,
+                    filename=f"bench-changes.{args.format}",
+                    content=content,
+                )
+                preview = time.perf_counter() - started
+                assert not batch.findings["errors"], batch.findings["errors"][:3]
+                to_change = len(batch.findings["change"])
+                print(f"change_preview: {preview:.1f} s ({to_change} to change)")
+                started = time.perf_counter()
+                result = import_confirm(batch=batch, user=user)
+                confirm = time.perf_counter() - started
+                print(f"change_import: {confirm:.1f} s ({result})")
+                print(f"change_total: {preview + confirm:.1f} s")
             raise Rollback
     except Rollback:
         pass
