@@ -1,10 +1,11 @@
 """The one write path for data points.
 
-The grid, the admin, imports and the API all change data through `datapoints_write`, so
-every change is validated the same way, keeps a revision, and bumps the series'
-`data_version` (what chart recomputation keys on). Loading many series' new points at once
-(the demo seed) goes through `measures.bulk`, which validates with the same
-`changes_clean` and writes the same rows.
+The grid, the admin, imports and the API all change data through `datapoints_write` (one
+series) or `datapoints_write_many` (many in one go: imports; the one-series write is it
+with one series), so every change is validated the same way, keeps a revision, and bumps
+the series' `data_version` (what chart recomputation keys on). Loading many series' new
+points at once (the demo seed) goes through `measures.bulk`, which validates with the
+same `changes_clean` and writes the same rows.
 """
 
 import datetime as dt
