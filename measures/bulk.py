@@ -27,22 +27,23 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from measures.models import DataPoint, DataPointRevision, Series
 from measures.recompute import series_mark_stale
 from measures.writes import (
+    POINT_COLUMNS,
+    REVISION_COLUMNS,
     DataPointConflict,
     DataPointInvalid,
     PointChange,
     changes_clean,
     data_window_start,
+    rows_insert,
 )
 
-# How many rows bulk_create sends per INSERT where COPY is not available (SQLite).
-BATCH = 2000
 # The packages whose modules may date history in the past: the demo seed.
 SEED_PACKAGE = "demo"
 
@@ -51,8 +52,7 @@ class SeriesDataInvalid(DataPointInvalid):
     """Some changes to one series are not valid data; nothing was written."""
 
     def __init__(self, series_id: int, errors):
-        self.series_id = series_id
-        super().__init__(errors)
+        super().__init__(errors, series_id=series_id)
         self.args = (f"series {series_id}: {self.args[0]}",)
 
 
@@ -160,57 +160,12 @@ def _load(*, points, by, source, today, entered_at, send) -> LoadResult:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    _copy(DataPoint, POINT_COLUMNS, point_rows)
-                else:
-                    _insert(DataPoint, POINT_COLUMNS, point_rows)
+                rows_insert(DataPoint, POINT_COLUMNS, point_rows, copy_from=1)
         except IntegrityError:
             raise DataPointConflict(sorted({row[1] for row in point_rows})) from None
-        if connection.vendor == "postgresql":
-            _copy(DataPointRevision, REVISION_COLUMNS, revision_rows)
-        else:
-            _insert(DataPointRevision, REVISION_COLUMNS, revision_rows)
+        rows_insert(DataPointRevision, REVISION_COLUMNS, revision_rows, copy_from=1)
         if loaded:
             ids = sorted(loaded)
             Series.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
             series_mark_stale(series_ids=ids, send=send)
     return LoadResult(series=len(loaded), created=len(point_rows))
-
-
-POINT_COLUMNS = ("series_id", "period_start", "numerator", "denominator", "version", "updated_at")
-REVISION_COLUMNS = (
-    "series_id",
-    "period_start",
-    "old_numerator",
-    "old_denominator",
-    "new_numerator",
-    "new_denominator",
-    "version",
-    "changed_by_id",
-    "changed_at",
-    "source",
-    "reason",
-)
-
-
-def _copy(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
-    """COPY `rows` into `model`'s table (psycopg 3), as fast as PostgreSQL takes them."""
-    if not rows:
-        return
-    fields = {f.attname: f.column for f in model._meta.concrete_fields}
-    columns = ", ".join(connection.ops.quote_name(fields[name]) for name in attnames)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
-def _insert(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
-    """The same rows through `bulk_create`, where COPY does not exist (SQLite)."""
-    objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
-    # DataPoint.updated_at is auto_now: bulk_create sets it to its own clock, as good as ours.
-    model.objects.bulk_create(objs, batch_size=BATCH)

@@ -38,7 +38,7 @@ from collab import jobs
 from governance import access
 from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import DataPoint, DataPointRevision, ImportBatch, Measure, Series
-from measures.writes import PointChange, datapoints_write, point_errors
+from measures.writes import PointChange, SeriesWrite, datapoints_write_many, point_errors
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # An XLSX is a zip: its parts are capped unzipped too, so a small file cannot unpack to GBs.
@@ -710,8 +710,9 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
 
     Claims the batch with a conditional UPDATE inside the transaction (a second
     confirmation waits, then finds it claimed; a worker that dies leaves it to claim
-    again), then writes each series' rows expecting the versions the preview saw: a value
-    changed since then raises DataPointConflict and the whole import is rolled back.
+    again), then writes every series' rows in one `datapoints_write_many`, each series
+    expecting the versions the preview saw: a value changed since then raises
+    DataPointConflict and the whole import is rolled back.
     """
     if batch.findings.get("errors"):
         raise ImportNotReady("Fix the errors in the file and upload it again.")
@@ -721,7 +722,6 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
     by_series = defaultdict(list)
     for item in items:
         by_series[item["series"]].append(item)
-    created = updated = 0
     try:
         with transaction.atomic():
             claimed = ImportBatch.objects.filter(
@@ -732,24 +732,26 @@ def import_confirm(*, batch: ImportBatch, user) -> dict:
             series_map = Series.objects.select_related("measure", "team__collaborative").in_bulk(
                 list(by_series)
             )
-            for series_pk, series_items in by_series.items():
-                result = datapoints_write(
-                    series=series_map[series_pk],
-                    changes=[
-                        PointChange(
-                            dt.date.fromisoformat(i["period"]), i["numerator"], i["denominator"]
-                        )
-                        for i in series_items
-                    ],
-                    by=user,
-                    source=DataPointRevision.Source.IMPORT,
-                    reason=f"Imported from {batch.filename}",
-                    expected_versions={
-                        dt.date.fromisoformat(i["period"]): i["version"] for i in series_items
-                    },
-                )
-                created += result.created
-                updated += result.updated
+            results = datapoints_write_many(
+                writes=[
+                    SeriesWrite(
+                        series_map[series_pk],
+                        [
+                            PointChange(
+                                dt.date.fromisoformat(i["period"]), i["numerator"], i["denominator"]
+                            )
+                            for i in series_items
+                        ],
+                        {dt.date.fromisoformat(i["period"]): i["version"] for i in series_items},
+                    )
+                    for series_pk, series_items in by_series.items()
+                ],
+                by=user,
+                source=DataPointRevision.Source.IMPORT,
+                reason=f"Imported from {batch.filename}",
+            )
+            created = sum(r.created for r in results.values())
+            updated = sum(r.updated for r in results.values())
             result = {"created": created, "updated": updated}
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportBatch.Status.DONE,
