@@ -36,6 +36,7 @@ from measures import spc
 from measures.completeness import complete_cutoffs, cutoff_for
 from measures.data import SeriesInput, series_inputs
 from measures.models import ChartResult, RecomputeJob, Series
+from measures.spc.charts import PointColumns
 
 log = logging.getLogger(__name__)
 
@@ -223,28 +224,33 @@ def charts_compute(inputs: list[SeriesInput]) -> list[ChartResult]:
         return []
     batch = spc.compute_batch([inp.spec for inp in inputs])
     now = timezone.now()
-    return [chart_result_from(inp, batch.result(i), now) for i, inp in enumerate(inputs)]
+    return [
+        chart_result_from(inp, batch.result(i, columnar=True), now) for i, inp in enumerate(inputs)
+    ]
+
+
+POINT_COLUMNS = (
+    "y",
+    "cl",
+    "lcl",
+    "ucl",
+    "lcl_2s",
+    "ucl_2s",
+    "mr",
+    "special_cause",
+    "point_type",
+    "phase",
+    "baseline",
+    "rule",
+)
 
 
 def chart_result_from(inp: SeriesInput, r: spc.ChartResult, now) -> ChartResult:
     points = r.points
-    column = {
-        name: [getattr(p, name) for p in points]
-        for name in (
-            "y",
-            "cl",
-            "lcl",
-            "ucl",
-            "lcl_2s",
-            "ucl_2s",
-            "mr",
-            "special_cause",
-            "point_type",
-            "phase",
-            "baseline",
-            "rule",
-        )
-    }
+    if isinstance(points, PointColumns):  # columns already (charts_compute asks for them)
+        column = {name: points.columns[name] for name in POINT_COLUMNS}
+    else:
+        column = {name: [getattr(p, name) for p in points] for name in POINT_COLUMNS}
     return ChartResult(
         series_id=inp.series_id,
         inputs_hash=inp.inputs_hash,
@@ -296,8 +302,16 @@ def _stored(series_ids: list[int]) -> dict[int, list[tuple]]:
     """The stored results of these series, newest first: {series: [(pk, inputs hash,
     complete_through)]} (at most `KEEP_RESULTS` each, as `chart_results_store` leaves them)."""
     out: dict[int, list[tuple]] = {}
+    if not series_ids:
+        return out
+    # The range repeats the list, for the planner: without statistics (a database never
+    # analysed) it reads 500 ids in a list as most of the table and scans all of it.
     for pk, sid, inputs_hash, through in (
-        ChartResult.objects.filter(series_id__in=series_ids)
+        ChartResult.objects.filter(
+            series_id__in=series_ids,
+            series_id__gte=min(series_ids),
+            series_id__lte=max(series_ids),
+        )
         .order_by("series_id", "-computed_at", "-id")
         .values_list("pk", "series_id", "inputs_hash", "complete_through")
     ):
