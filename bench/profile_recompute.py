@@ -9,9 +9,11 @@ list, marks their jobs pending (without sending anything) and runs the task's bo
 `measures.recompute.charts_recompute`, as a worker would: claim, read the inputs, compute,
 build the results, upsert them, finish the jobs, send the sustain alerts task (to the
 broker in REDIS_URL; without it Celery runs it eagerly here) and follow the complete
-periods. `--repeat` times timed by stage without the profiler (best per stage), then once
-under cProfile. It writes: the chunk's results are upserted again (same inputs, same
-results) and its jobs end done; with REDIS_URL, sustain alert tasks wait in the broker.
+periods. `--repeat` times timed by stage without the profiler (best per stage), with the
+worker's CPU, its PostgreSQL backend's CPU (from /proc, when the server is on this machine)
+and the WAL written, per series; then once under cProfile. It writes: the chunk's results
+are upserted again (same inputs, same results) and its jobs end done; with REDIS_URL,
+sustain alert tasks wait in the broker.
 Nothing is asserted; the figures compare only within one machine and load.
 """
 
@@ -55,6 +57,29 @@ def _commit() -> str:
         ).stdout.strip()
     except OSError:
         return "?"
+
+
+def _wal_lsn() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn() - '0/0'")
+        return int(cursor.fetchone()[0])
+
+
+def _backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend process, read from /proc when the
+    server runs on this machine (-1 otherwise)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _chunk(size: int, at: float) -> list[int]:
@@ -129,11 +154,18 @@ def main() -> None:
         f"database {connection.settings_dict['NAME']}"
     )
 
+    costs = defaultdict(list)  # what one chunk costs each side, per repeat
+
     def once():
         recompute.series_mark_stale(series_ids=ids, send=False)
+        wal, server, cpu = _wal_lsn(), _backend_cpu(), time.process_time()
         t0 = time.perf_counter()
         done = recompute.charts_recompute(series_ids=ids, worker="profile_recompute")
-        return done, time.perf_counter() - t0
+        t = time.perf_counter() - t0
+        costs["worker CPU"].append(time.process_time() - cpu)
+        costs["PostgreSQL backend CPU"].append(_backend_cpu() - server)
+        costs["WAL bytes"].append(_wal_lsn() - wal)
+        return done, t
 
     once()  # warm up: imports, connections, the allocator
     best: dict[str, float] = {}
@@ -156,6 +188,14 @@ def main() -> None:
     )
     for stage, t in sorted(best.items(), key=lambda kv: -kv[1]):
         print(f"  {stage:<28} {t:7.3f} s  {100 * t / total:5.1f}%")
+    n = len(ids)
+    worker, server = min(costs["worker CPU"]), min(costs["PostgreSQL backend CPU"])
+    wal = min(costs["WAL bytes"])
+    print(
+        f"per series (least of the runs): worker CPU {1000 * worker / n:.2f} ms, PostgreSQL "
+        f"backend CPU {1000 * server / n:.2f} ms (this connection's process; -1: not local), "
+        f"WAL {wal / n / 1024:.1f} kB (the whole server's, so other databases' writes count)"
+    )
 
     profiler = cProfile.Profile()
     recompute.series_mark_stale(series_ids=ids, send=False)
