@@ -293,6 +293,7 @@ def national(workers: int) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.utils import timezone
 
     import measures.tasks  # noqa: F401  (registers the tasks)
     from collab.celery import app
@@ -321,15 +322,64 @@ def national(workers: int) -> None:
             if time.monotonic() > deadline:
                 sys.exit("the workers did not start within 60 s")
         count = Series.objects.count()
+        load = os.getloadavg()[0]
+        wal = _wal_lsn()
+        started = timezone.now()
         t0 = time.perf_counter()
         call_command("recompute_charts", stdout=io.StringIO())
         t = time.perf_counter() - t0
-        print(f"national_recompute: {t:.1f} s ({count} series, {workers} workers)")
+        wal = _wal_lsn() - wal
+        print(
+            f"national_recompute: {t:.1f} s ({count} series, {workers} workers, "
+            f"load average {load:.1f} -> {os.getloadavg()[0]:.1f})"
+        )
+        per_worker(started, t, count, wal)
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(timeout=60)
+
+
+def _wal_lsn() -> int:
+    """PostgreSQL's write-ahead log position in bytes (the whole server's: other
+    databases' writes on the same server count too)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn() - '0/0'")
+        return int(cursor.fetchone()[0])
+
+
+def per_worker(started, total: float, count: int, wal: int) -> None:
+    """Which worker did how many series in how long, read from the job table: the run's
+    jobs were all marked pending at one moment (`requested_at`), and a worker (`--pool
+    solo`) runs one chunk after another, so its busy time is from then to the last job it
+    finished (`claimed_by` names the worker host and the task)."""
+    from django.db.models import Min
+
+    from measures.models import RecomputeJob
+
+    jobs = RecomputeJob.objects.filter(status=RecomputeJob.Status.DONE, requested_at__gte=started)
+    start = jobs.aggregate(t=Min("requested_at"))["t"]
+    rows = {}
+    for claimed_by, finished in jobs.values_list("claimed_by", "finished_at"):
+        worker, _, task = claimed_by.rpartition(":")
+        row = rows.setdefault(worker, {"series": 0, "tasks": set(), "last": finished})
+        row["series"] += 1
+        row["tasks"].add(task)
+        row["last"] = max(row["last"], finished)
+    rates = []
+    for worker, row in sorted(rows.items()):
+        busy = (row["last"] - start).total_seconds()
+        rates.append(row["series"] / busy)
+        print(
+            f"  {worker}: {row['series']} series in {len(row['tasks'])} chunks, "
+            f"{busy:.1f} s, {row['series'] / busy:.0f} series/s"
+        )
+    print(f"series per second per worker: {sum(rates) / len(rates):.0f} (mean of {len(rates)})")
+    print(f"total: {count / total:.0f} series/s")
+    print(f"WAL: {wal / 2**20:.0f} MB, {wal / count / 1024:.1f} kB per series (whole server)")
 
 
 if __name__ == "__main__":

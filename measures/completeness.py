@@ -217,10 +217,13 @@ def _entered(collaboratives: dict, wanted: dict) -> dict:
     ):
         series[(team_id, frequency)].append(sid)
     first = min(p for periods in wanted.values() for p in periods)
+    # By the series read above, not by a join to their collaboratives: the planner then
+    # reads the (series, period) index instead of scanning every point in the country.
+    owed = sorted({sid for sids in series.values() for sid in sids})
     filled = set(
-        DataPoint.objects.filter(
-            series__team__collaborative_id__in=ids, period_start__gte=first
-        ).values_list("series_id", "period_start")
+        DataPoint.objects.filter(series_id__in=owed, period_start__gte=first).values_list(
+            "series_id", "period_start"
+        )
     )
     out = {}
     for (cid, frequency), periods in wanted.items():

@@ -20,6 +20,7 @@ review's build shares; the tasks are sent by name, so this module never imports 
 """
 
 import datetime as dt
+import json
 import logging
 import traceback
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, JSONField
 from django.utils import timezone
 
 from collab import jobs
@@ -35,6 +36,7 @@ from measures import figures, spc
 from measures.completeness import complete_cutoffs, cutoff_for
 from measures.data import SeriesInput, series_inputs
 from measures.models import ChartResult, RecomputeJob, Series
+from measures.spc.charts import PointColumns
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,8 @@ def charts_recompute(
         results = charts_compute(valid)
         figures_add(results, valid)
         with transaction.atomic():
-            chart_results_store(results)
+            stored = _stored([r.series_id for r in results])
+            chart_results_store(results, stored=stored)
             PROTOCOL.beat(PROTOCOL.rows(claimed).filter(claimed_by=worker))
     except Exception:
         log.exception("Recomputing %d series failed", len(claimed))
@@ -176,17 +179,30 @@ def charts_recompute(
     gone = set(claimed) - set(inputs)
     jobs_finish((set(inputs) - set(invalid)) | gone, worker)
     _sustain_alerts([r.series_id for r in results])
-    _cutoffs_follow(results, today)
+    _cutoffs_follow(results, today, stored)
     return len(results)
 
 
-def _cutoffs_follow(results: list[ChartResult], today: dt.date | None) -> None:
+def _cutoffs_follow(
+    results: list[ChartResult], today: dt.date | None, stored: dict[int, list[tuple]]
+) -> None:
     """A value that completes a period for the whole collaborative (its last team's) moves
     the cutoff of every series there: mark those stale now rather than at the daily run.
-    A failure here never fails the charts (the daily job catches up)."""
-    ids = Series.objects.filter(pk__in=[r.series_id for r in results]).values_list(
-        "team__collaborative_id", flat=True
-    )
+    A failure here never fails the charts (the daily job catches up).
+
+    Only the collaboratives where one of these charts counts up to another period than the
+    series' previous chart did (or that had none) are followed: the first chart stored
+    after a cutoff moves sees the move and follows it for the whole collaborative, so a
+    chart whose cutoff has not moved has nothing to follow (a national recompute with
+    unchanged cutoffs asks nothing more). `stored`: `_stored` before these were stored."""
+    moved = [
+        r.series_id
+        for r in results
+        if not stored.get(r.series_id) or stored[r.series_id][0][2] != r.complete_through
+    ]
+    if not moved:
+        return
+    ids = Series.objects.filter(pk__in=moved).values_list("team__collaborative_id", flat=True)
     try:
         complete_periods_advance(today=today, collaborative_ids=set(ids))
     except Exception:
@@ -209,7 +225,25 @@ def charts_compute(inputs: list[SeriesInput]) -> list[ChartResult]:
         return []
     batch = spc.compute_batch([inp.spec for inp in inputs])
     now = timezone.now()
-    return [chart_result_from(inp, batch.result(i), now) for i, inp in enumerate(inputs)]
+    return [
+        chart_result_from(inp, batch.result(i, columnar=True), now) for i, inp in enumerate(inputs)
+    ]
+
+
+POINT_COLUMNS = (
+    "y",
+    "cl",
+    "lcl",
+    "ucl",
+    "lcl_2s",
+    "ucl_2s",
+    "mr",
+    "special_cause",
+    "point_type",
+    "phase",
+    "baseline",
+    "rule",
+)
 
 
 def figures_add(results: list[ChartResult], inputs: list[SeriesInput]) -> None:
@@ -223,23 +257,10 @@ def figures_add(results: list[ChartResult], inputs: list[SeriesInput]) -> None:
 
 def chart_result_from(inp: SeriesInput, r: spc.ChartResult, now) -> ChartResult:
     points = r.points
-    column = {
-        name: [getattr(p, name) for p in points]
-        for name in (
-            "y",
-            "cl",
-            "lcl",
-            "ucl",
-            "lcl_2s",
-            "ucl_2s",
-            "mr",
-            "special_cause",
-            "point_type",
-            "phase",
-            "baseline",
-            "rule",
-        )
-    }
+    if isinstance(points, PointColumns):  # columns already (charts_compute asks for them)
+        column = {name: points.columns[name] for name in POINT_COLUMNS}
+    else:
+        column = {name: [getattr(p, name) for p in points] for name in POINT_COLUMNS}
     return ChartResult(
         series_id=inp.series_id,
         inputs_hash=inp.inputs_hash,
@@ -287,29 +308,89 @@ UPDATE_FIELDS = [
 ]
 
 
-def chart_results_store(results: list[ChartResult]) -> None:
-    """Upsert on (series, inputs hash); keep only the newest few results of each series."""
+def _stored(series_ids: list[int]) -> dict[int, list[tuple]]:
+    """The stored results of these series, newest first: {series: [(pk, inputs hash,
+    complete_through)]} (at most `KEEP_RESULTS` each, as `chart_results_store` leaves them)."""
+    out: dict[int, list[tuple]] = {}
+    if not series_ids:
+        return out
+    # The range repeats the list, for the planner: without statistics (a database never
+    # analysed) it reads 500 ids in a list as most of the table and scans all of it.
+    for pk, sid, inputs_hash, through in (
+        ChartResult.objects.filter(
+            series_id__in=series_ids,
+            series_id__gte=min(series_ids),
+            series_id__lte=max(series_ids),
+        )
+        .order_by("series_id", "-computed_at", "-id")
+        .values_list("pk", "series_id", "inputs_hash", "complete_through")
+    ):
+        out.setdefault(sid, []).append((pk, inputs_hash, through))
+    return out
+
+
+def chart_results_store(
+    results: list[ChartResult], *, stored: dict[int, list[tuple]] | None = None
+) -> None:
+    """Upsert on (series, inputs hash); keep only the newest few results of each series.
+
+    `stored`: `_stored` of these series, read in the same transaction (read here if not
+    given). It says which older results the upsert pushes out: a result whose hash is
+    already stored updates that row and pushes out none."""
     if not results:
         return
-    ChartResult.objects.bulk_create(
-        results,
-        update_conflicts=True,
-        unique_fields=["series", "inputs_hash"],
-        update_fields=UPDATE_FIELDS,
-        batch_size=200,
+    if stored is None:
+        stored = _stored([r.series_id for r in results])
+    if connection.vendor == "postgresql":
+        _upsert_copy(results)
+    else:
+        ChartResult.objects.bulk_create(
+            results,
+            update_conflicts=True,
+            unique_fields=["series", "inputs_hash"],
+            update_fields=UPDATE_FIELDS,
+            batch_size=200,
+        )
+    old = []
+    for r in results:
+        others = [pk for pk, h, _ in stored.get(r.series_id, ()) if h != r.inputs_hash]
+        old += others[KEEP_RESULTS - 1 :]  # the new result, and the newest others
+    if old:
+        ChartResult.objects.filter(pk__in=old).delete()
+
+
+def _upsert_copy(results: list[ChartResult]) -> None:
+    """The upsert on PostgreSQL: COPY the rows into a temporary table (psycopg 3; the JSON
+    columns as JSON text), then one INSERT ... ON CONFLICT from it. Each result gets its
+    row's id, as `bulk_create` gives it."""
+    fields = [f for f in ChartResult._meta.concrete_fields if f.name != "id"]
+    quote = connection.ops.quote_name
+    table = quote(ChartResult._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    updates = ", ".join(
+        f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields if f.name in UPDATE_FIELDS
     )
-    series_ids = [r.series_id for r in results]
-    keep = set()
-    seen: dict[int, int] = {}
-    for pk, sid in (
-        ChartResult.objects.filter(series_id__in=series_ids)
-        .order_by("series_id", "-computed_at", "-id")
-        .values_list("pk", "series_id")
-    ):
-        seen[sid] = seen.get(sid, 0) + 1
-        if seen[sid] <= KEEP_RESULTS:
-            keep.add(pk)
-    ChartResult.objects.filter(series_id__in=series_ids).exclude(pk__in=keep).delete()
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    is_json = [isinstance(f, JSONField) for f in fields]
+    names = [f.attname for f in fields]
+    with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE chart_result_in ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY chart_result_in ({columns}) FROM STDIN") as copy:
+            for r in results:
+                values = [getattr(r, name) for name in names]
+                copy.write_row([dumps(v) if j else v for v, j in zip(values, is_json, strict=True)])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM chart_result_in "
+            f"ON CONFLICT (series_id, inputs_hash) DO UPDATE SET {updates} "
+            f"RETURNING id, series_id, inputs_hash"
+        )
+        ids = {(sid, h): pk for pk, sid, h in cursor.fetchall()}
+        cursor.execute("DROP TABLE chart_result_in")
+    for r in results:
+        r.pk = ids[r.series_id, r.inputs_hash]
 
 
 def jobs_sweep(*, now=None) -> dict:

@@ -87,9 +87,10 @@ class BatchResult:
     def __len__(self):
         return len(self.specs)
 
-    def result(self, i: int):
-        """The full result of series ``i`` (see ``charts.ChartResult``)."""
-        return materialise(self, i)
+    def result(self, i: int, *, columnar: bool = False):
+        """The full result of series ``i`` (see ``charts.ChartResult``). ``columnar``: its
+        points as columns (``charts.PointColumns``), for a caller that stores columns."""
+        return materialise(self, i, columnar=columnar)
 
 
 def _group_verdicts(res: E.Chart, specs: list[SeriesSpec]) -> tuple[dict, np.ndarray, dict]:

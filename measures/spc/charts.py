@@ -7,6 +7,7 @@ chart (``chart``, ``run_chart`` ... ``t_chart``) are in ``single.py``, above bot
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -151,10 +152,9 @@ def _finite_or_none(x: np.ndarray) -> list:
     return [v if v == v else None for v in x]
 
 
-def _points(res, a: int, b: int) -> tuple[Point, ...]:
-    """The points of rows a:b. Built column by column (one ``tolist`` per array) and filled
-    without going through the frozen dataclass's ``__init__``, field by field: this runs for
-    every point of every series the app stores, and is most of the cost of a result."""
+def _columns(res, a: int, b: int) -> list[list]:
+    """The points of rows a:b as columns, in ``POINT_FIELDS``' order: one ``tolist`` per
+    array, non-finite floats as None."""
     lay = res.layout
     columns = [_finite_or_none(getattr(res, k)[a:b]) for k in POINT_FLOATS]
     columns += [
@@ -164,6 +164,21 @@ def _points(res, a: int, b: int) -> tuple[Point, ...]:
         res.baseline[a:b].tolist(),
         [RULES[k] for k in res.rule[a:b].tolist()],
     ]
+    return columns
+
+
+def _point(row) -> Point:
+    """A Point filled in one step, without the frozen dataclass's ``__init__`` field by field."""
+    p = object.__new__(Point)
+    object.__setattr__(p, "__dict__", dict(zip(POINT_FIELDS, row, strict=True)))
+    return p
+
+
+def _points(res, a: int, b: int) -> tuple[Point, ...]:
+    """The points of rows a:b. Built column by column and filled without going through the
+    frozen dataclass's ``__init__``, field by field: this runs for every point of every
+    series the app stores, and is most of the cost of a result."""
+    columns = _columns(res, a, b)
     new, put, fields = object.__new__, object.__setattr__, POINT_FIELDS
     points = []
     for row in zip(*columns, strict=True):
@@ -173,14 +188,43 @@ def _points(res, a: int, b: int) -> tuple[Point, ...]:
     return tuple(points)
 
 
-def materialise(batch, i: int) -> ChartResult:
-    """Series ``i`` of ``batch`` (a ``batch.BatchResult``) as a ``ChartResult``."""
+class PointColumns(Sequence):
+    """A result's points kept as columns (``columns[field]``, a list per field of
+    ``Point``): a read-only sequence that makes a ``Point`` only for the index asked for.
+    What a caller that stores columns reads (``materialise(..., columnar=True)``): making a
+    Point per point costs more than computing the batch."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: dict[str, list]):
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns["y"])
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return tuple(self[j] for j in range(*k.indices(len(self))))
+        return _point(self.columns[f][k] for f in POINT_FIELDS)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None
+
+
+def materialise(batch, i: int, *, columnar: bool = False) -> ChartResult:
+    """Series ``i`` of ``batch`` (a ``batch.BatchResult``) as a ``ChartResult``; with
+    ``columnar``, its points are a ``PointColumns`` (the same values, as columns)."""
     g, j = batch.where[i]
     res, _ = batch.groups[g]
     spec = res.specs[j]
     lay = res.layout
     a, b = lay.offsets[j], lay.offsets[j + 1]
-    points = _points(res, a, b)
+    if columnar:
+        points = PointColumns(dict(zip(POINT_FIELDS, _columns(res, a, b), strict=True)))
+    else:
+        points = _points(res, a, b)
     segs = range(int(lay.seg[a]), int(lay.seg[b - 1]) + 1) if b > a else ()
     ph = res.phase
     phases = tuple(

@@ -3,6 +3,7 @@
 import numpy as np
 
 import measures.spc as spc
+from measures.spc.charts import Point, PointColumns
 
 from .strategies import PAIRS, random_options
 
@@ -57,3 +58,21 @@ def test_groups_cut_into_parts_give_the_same_results(monkeypatch):
         assert parts.history[key].tobytes() == values.tobytes(), key
     for i in range(len(specs)):
         assert parts.result(i) == whole.result(i), i
+
+
+def test_a_columnar_result_holds_the_same_points_and_everything_else():
+    rng = np.random.default_rng(20261207)
+    specs = []
+    for k in range(300):
+        chart, convention = PAIRS[k % len(PAIRS)]
+        length = int(rng.integers(0, 60)) if k % 7 else int(rng.integers(0, 4))
+        specs.append(spc.SeriesSpec(chart=chart, **random_options(rng, chart, convention, length)))
+    batch = spc.compute_batch(specs)
+    for i in range(len(specs)):
+        points, columnar = batch.result(i), batch.result(i, columnar=True)
+        assert isinstance(columnar.points, PointColumns)
+        assert tuple(columnar.points) == points.points
+        assert columnar.points[-3:] == points.points[-3:]
+        for field in Point.__dataclass_fields__:
+            assert columnar.points.columns[field] == [getattr(p, field) for p in points.points]
+        assert columnar == points  # and the verdict, words and every other field
