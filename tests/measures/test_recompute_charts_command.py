@@ -5,9 +5,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from measures.data import series_inputs
 from measures.models import ChartResult, DataPointRevision, RecomputeJob
+from measures.recompute import series_mark_stale
 from measures.writes import PointChange, datapoints_write
 from tests.cast import build_cast
 
@@ -38,3 +40,51 @@ def test_it_recomputes_every_chart_or_one_collaboratives():
         wanted = series_inputs([series.pk])[series.pk].inputs_hash
         assert ChartResult.objects.filter(series=series, inputs_hash=wanted).exists()
     assert not RecomputeJob.objects.exclude(status="done").exists()
+
+
+def test_with_workers_it_waits_for_the_asked_series_jobs_and_counts_no_others(monkeypatch):
+    """Not eager: the command sends the chunks and polls the job table until the series it
+    asked for are done. Another collaborative's jobs, done or not, never count."""
+    from celery import current_app
+
+    from measures.management.commands import recompute_charts
+
+    cast = build_cast()
+    sent = []
+
+    def delay(ids):  # a worker that runs each chunk as it is sent
+        sent.append(list(ids))
+        recompute_chunk_run(ids)
+
+    from measures.tasks import recompute_chunk
+
+    recompute_chunk_run = recompute_chunk.run
+    monkeypatch.setattr(recompute_charts.recompute_chunk, "delay", delay)
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    series_mark_stale(series_ids=[cast.delta_series.pk], send=False)
+
+    out = StringIO()
+    call_command("recompute_charts", "--collaborative", str(cast.falls.pk), stdout=out)
+    falls_series = {cast.alpha_series.pk, cast.beta_series.pk, cast.alpha_custom_series.pk}
+    assert {pk for ids in sent for pk in ids} == falls_series
+    assert "3/3 charts" in out.getvalue() and "Recomputed 3 charts" in out.getvalue()
+    assert RecomputeJob.objects.get(series=cast.delta_series).status == "pending"
+
+
+def test_with_workers_that_never_answer_it_gives_up_and_says_how_many_wait(monkeypatch):
+    from celery import current_app
+
+    from measures.management.commands import recompute_charts
+
+    cast = build_cast()
+    monkeypatch.setattr(recompute_charts.recompute_chunk, "delay", lambda ids: None)
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    with pytest.raises(CommandError, match="3 charts were still waiting"):
+        call_command(
+            "recompute_charts",
+            "--collaborative",
+            str(cast.falls.pk),
+            "--timeout",
+            "0",
+            stdout=StringIO(),
+        )
