@@ -1,6 +1,8 @@
 """Stored results as Plotly figure dicts (no database, no browser)."""
 
 import datetime as dt
+import json
+import math
 
 from measures import spc
 from measures.data import SeriesInput
@@ -10,6 +12,8 @@ from measures.figures import (
     ORANGE,
     RED,
     Marker,
+    _round,
+    _rounded,
     axis_title,
     figure,
     point_rows,
@@ -230,3 +234,11 @@ def test_dates_and_the_axis_title_get_the_room_they_need():
     assert layout["yaxis"]["automargin"]
     # The legend sits above the plot, clear of the dates under it.
     assert layout["legend"]["y"] >= 1 and layout["legend"]["yanchor"] == "bottom"
+
+
+def test_rounding_a_line_reuses_a_held_value_but_keeps_signed_zero_and_type_apart():
+    values = [None, 1.234567, 1.234567, 0.0, -0.0, -0.0, math.nan, math.inf, math.inf, 1, 1.0, 2]
+    expected = [None, 1.2346, 1.2346, 0.0, -0.0, -0.0, None, None, None, 1, 1.0, 2]
+    got = _rounded(values)
+    # json.dumps tells -0.0 from 0.0 and 1 from 1.0, as the stored figure would
+    assert json.dumps(got) == json.dumps(expected) == json.dumps([_round(v) for v in values])
