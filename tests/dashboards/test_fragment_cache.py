@@ -23,6 +23,7 @@ from measures.models import DataPoint, DataPointRevision, Phase, PointMark
 from measures.writes import PointChange, datapoints_write
 from tests.cast import client_for
 from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast, charts
+from tests.dashboards.fragment_reader import Reader, render_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -40,49 +41,13 @@ def path(name, cast):
     return reverse(f"dashboard_collaborative_{name}", args=[cast.falls.pk])
 
 
-class Reader:
-    """One viewer asking for one fragment's partial, counting the fragment's hits and
-    misses (dashboards.fragments.stats)."""
-
-    def __init__(self, fragments, settings, user, name, cast):
-        self.fragments, self.settings, self.name = fragments, settings, name
-        self.client = client_for(user)
-        self.url = path(name, cast)
-
-    def get(self) -> str:
-        response = self.client.get(self.url, headers=HTMX)
-        assert response.status_code == 200
-        return response.content.decode()
-
-    def built(self) -> str:
-        """The partial built with the cache off: what the cached answer must equal."""
-        self.settings.COLLAB_FRAGMENT_CACHE = False
-        try:
-            return self.get()
-        finally:
-            self.settings.COLLAB_FRAGMENT_CACHE = True
-
-    def counts(self) -> tuple[int, int]:
-        stats = self.fragments.stats
-        return stats[(self.name, "hit")], stats[(self.name, "miss")]
-
-
 @pytest.fixture
 def reader(fragment_cache, settings, cast):
     def make(who, name):
         user = who if not isinstance(who, str) else cast.users[who]
-        return Reader(fragment_cache, settings, user, name, cast)
+        return Reader(fragment_cache, settings, user, name, path(name, cast), HTMX)
 
     return make
-
-
-def render_twice(r: Reader) -> str:
-    """Render, then render unchanged: the second answer comes from the cache."""
-    first = r.get()
-    hits, misses = r.counts()
-    assert r.get() == first
-    assert r.counts() == (hits + 1, misses), "an unchanged render must be a cache hit"
-    return first
 
 
 def assert_rebuilt(r: Reader, before: str) -> str:

@@ -21,8 +21,8 @@ from collaboratives.models import PDSACycle, Team
 from governance.models import RoleAssignment
 from measures.models import DataPoint, DataPointRevision, PointMark
 from measures.writes import PointChange, datapoints_write
-from tests.cast import client_for
 from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast, charts
+from tests.dashboards.fragment_reader import Reader, render_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -34,34 +34,6 @@ SEPTEMBER = dt.date(2025, 9, 1)
 def cast(monkeypatch, fragment_cache):
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
     return build_dashboard_cast()
-
-
-class Reader:
-    """One viewer asking for one fragment's answer (`url` with `headers`), counting the
-    fragment's hits and misses (dashboards.fragments.stats)."""
-
-    def __init__(self, fragments, settings, user, name, url, headers, part=None):
-        self.fragments, self.settings, self.name = fragments, settings, name
-        self.client = client_for(user)
-        self.url, self.headers, self.part = url, headers, part
-
-    def get(self) -> str:
-        response = self.client.get(self.url, headers=self.headers)
-        assert response.status_code == 200
-        text = response.content.decode()
-        return self.part(text) if self.part else text
-
-    def built(self) -> str:
-        """The answer built with the cache off: what the cached answer must equal."""
-        self.settings.COLLAB_FRAGMENT_CACHE = False
-        try:
-            return self.get()
-        finally:
-            self.settings.COLLAB_FRAGMENT_CACHE = True
-
-    def counts(self) -> tuple[int, int]:
-        stats = self.fragments.stats
-        return stats[(self.name, "hit")], stats[(self.name, "miss")]
 
 
 def lead_section(page: str) -> str:
@@ -99,14 +71,6 @@ def reader(fragment_cache, settings, cast):
         )
 
     return make
-
-
-def render_twice(r: Reader) -> str:
-    first = r.get()
-    hits, misses = r.counts()
-    assert r.get() == first
-    assert r.counts() == (hits + 1, misses), "an unchanged render must be a cache hit"
-    return first
 
 
 def assert_rekeyed(r: Reader) -> str:
