@@ -39,30 +39,30 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         series_mark_stale(series_ids=ids, send=False)
+        # The series asked for, as a subquery: counting their jobs then costs one short
+        # query, not one with every id as a parameter (at national scale the polling took
+        # half a core from the workers it waited for). A series added meanwhile has a
+        # higher id and is left out.
+        asked = series.filter(pk__lte=ids[-1]).values("pk")
         eager = current_app.conf.task_always_eager
         for start in range(0, len(ids), chunk):
             recompute_chunk.delay(ids[start : start + chunk])
             if eager:
                 self.progress(min(start + chunk, len(ids)), len(ids), started)
         if not eager:
-            # The series asked for, as a subquery: counting their jobs then costs one short
-            # query, not one with every id as a parameter (at national scale that polling
-            # took half a core from the workers it waited for). A series added meanwhile
-            # has a higher id and is left out.
-            self.wait(series.filter(pk__lte=ids[-1]), len(ids), started, timeout)
+            self.wait(asked, len(ids), started, timeout)
         self.stdout.write("")
         failed = RecomputeJob.objects.filter(
-            series__in=series.filter(pk__lte=ids[-1]).values("pk"),
-            status=RecomputeJob.Status.FAILED,
+            series__in=asked, status=RecomputeJob.Status.FAILED
         ).count()
         elapsed = time.monotonic() - started
         self.stdout.write(f"Recomputed {len(ids) - failed} charts in {elapsed:.1f} s.")
         if failed:
             raise CommandError(f"{failed} charts failed: see their recompute jobs.")
 
-    def wait(self, series, total, started, timeout):
+    def wait(self, asked, total, started, timeout):
         finished = (RecomputeJob.Status.DONE, RecomputeJob.Status.FAILED)
-        jobs = RecomputeJob.objects.filter(series__in=series.values("pk"), status__in=finished)
+        jobs = RecomputeJob.objects.filter(series__in=asked, status__in=finished)
         while True:
             done = jobs.count()
             self.progress(done, total, started)
