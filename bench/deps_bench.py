@@ -47,6 +47,7 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 
 import django  # noqa: E402
+from stack import commit  # noqa: E402  # bench/stack.py (bench/ is on the path)
 
 django.setup()
 
@@ -367,11 +368,8 @@ def main() -> None:
     parser.add_argument("--only", default="plotly,pandas,matplotlib")
     args = parser.parse_args()
     only = set(args.only.split(","))
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
     load = os.getloadavg()[0]
-    print(f"deps_bench cpus={os.cpu_count()} load={load:.1f} commit={commit}")
+    print(f"deps_bench cpus={os.cpu_count()} load={load:.1f} commit={commit()}")
     bench_imports()
     if "plotly" in only and installed("plotly"):
         bench_plotly(args.repeat)

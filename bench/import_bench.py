@@ -19,7 +19,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 
 import django  # noqa: E402
@@ -28,6 +27,7 @@ django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from stack import commit  # noqa: E402  # bench/stack.py (bench/ is on the path)
 
 from collaboratives.models import AHSN, Collaborative, Organisation, Team, Topic  # noqa: E402
 from measures.exporters.formats import render_csv, render_xlsx  # noqa: E402
@@ -111,12 +111,9 @@ def main() -> None:
         help="then import the same file with every numerator one higher: as many changes",
     )
     args = parser.parse_args()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
     print(
         f"import_bench rows={args.rows} format={args.format} db={connection.vendor} "
-        f"cpus={os.cpu_count()} commit={commit}"
+        f"cpus={os.cpu_count()} commit={commit()}"
     )
     try:
         with transaction.atomic():

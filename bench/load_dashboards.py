@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from stack import PY, ROOT, Stack  # bench/stack.py: the scripts run with bench/ on the path
+from stack import PY, ROOT, Stack, commit  # bench/stack.py: the scripts run with bench/ on the path
 
 NATIONAL = "postgresql://postgres@127.0.0.1:5432/collab_national"
 MIX = {"director": 4, "national": 4, "manager": 5, "faculty": 3, "lead": 4}
@@ -401,12 +401,9 @@ def main() -> int:
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     print(
         f"load_dashboards: {args.users} users for {args.seconds:g} s, {os.cpu_count()} CPUs "
-        f"(load average {os.getloadavg()[0]:.1f}), commit {commit or 'unknown'}, gunicorn "
+        f"(load average {os.getloadavg()[0]:.1f}), commit {commit()}, gunicorn "
         f"{args.workers} workers x {args.threads} threads"
         f"{', a new connection per request' if args.close else ''}, database "
         f"{args.database_url.rsplit('/', 1)[-1]}, logs in {logs}",

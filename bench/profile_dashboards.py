@@ -30,23 +30,16 @@ import cProfile
 import io
 import os
 import pstats
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from stack import commit  # bench/stack.py (bench/ is on the path)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "?"
 
 
 def _pages():
@@ -159,7 +152,7 @@ def main() -> None:
     pages = _pages()
     if args.page:
         pages = {k: v for k, v in pages.items() if k in args.page}
-    print(f"commit {_commit()}, database {connection.vendor}, repeat {args.repeat}")
+    print(f"commit {commit()}, database {connection.vendor}, repeat {args.repeat}")
     print(f"fragment cache: {getattr(settings, 'COLLAB_FRAGMENT_CACHE', 'absent')}")
     clients = {}
     calls = []

@@ -24,14 +24,16 @@ import cProfile
 import io
 import os
 import pstats
-import subprocess
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from stack import commit  # bench/stack.py (bench/ is on the path)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
@@ -48,15 +50,6 @@ STAGES = (
     ("measures.recompute", "_sustain_alerts", "sustain alerts (send)"),
     ("measures.recompute", "_cutoffs_follow", "follow complete periods"),
 )
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "?"
 
 
 def _wal_lsn() -> int:
@@ -149,7 +142,7 @@ def main() -> None:
     size = args.chunk or recompute.CHUNK
     ids = _chunk(size, args.at)
     print(
-        f"profile_recompute: {len(ids)} series (ids {ids[0]}..{ids[-1]}), commit {_commit()}, "
+        f"profile_recompute: {len(ids)} series (ids {ids[0]}..{ids[-1]}), commit {commit()}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
         f"database {connection.settings_dict['NAME']}"
     )

@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
 
 import argparse  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 
 import django  # noqa: E402
@@ -29,6 +28,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from stack import commit  # noqa: E402  # bench/stack.py (bench/ is on the path)
 
 from collaboratives.models import AHSN  # noqa: E402
 from measures.models import Series  # noqa: E402
@@ -63,14 +63,11 @@ def main() -> None:
         help="run the whole task path on a saved review, rolled back (needs `migrate`)",
     )
     args = parser.parse_args()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
     ahsn = AHSN.objects.get(code=args.ahsn) if args.ahsn else largest_ahsn()
     start, end = last_twelve_months(timezone.localdate())
     collaboratives = content.collaboratives_in(ahsn, start, end)
     teams = sum(c.teams.count() for c in collaboratives)
-    print(f"database: {connection.vendor}, cpus: {os.cpu_count()}, commit: {commit}")
+    print(f"database: {connection.vendor}, cpus: {os.cpu_count()}, commit: {commit()}")
     print(f"ahsn: {ahsn.code} ({ahsn.name}), period {start} to {end}")
     print(f"collaboratives: {len(collaboratives)}, teams: {teams}")
 

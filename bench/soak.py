@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from stack import PY, ROOT, Stack  # bench/stack.py: the scripts run with bench/ on the path
+from stack import PY, ROOT, Stack, commit  # bench/stack.py: the scripts run with bench/ on the path
 
 API_TEAMS = 20
 NATIONAL = "postgresql://postgres@127.0.0.1:5432/collab_national"
@@ -433,16 +433,13 @@ def main() -> int:
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
-    commit = (
+    head = (
         os.environ.get("SOAK_COMMIT")  # when run from an exported tree, not a checkout
-        or subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        or "unknown"
+        or commit()
     )
     print(
         f"soak: {args.minutes:g} min at {args.rate:g} req/s, {os.cpu_count()} CPUs, commit "
-        f"{commit}, gunicorn x{args.web_workers}, celery x{args.celery_concurrency}, "
+        f"{head}, gunicorn x{args.web_workers}, celery x{args.celery_concurrency}, "
         f"database {args.database_url.rsplit('/', 1)[-1]}, logs in {logs}, "
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,

@@ -2,7 +2,7 @@
 for the soak, a Celery worker; each process's memory read from /proc.
 
 Imported by bench/load_dashboards.py and bench/soak.py (run as scripts, so this folder is
-on their import path).
+on their import path); `commit` by every benchmark.
 """
 
 from __future__ import annotations
@@ -17,6 +17,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+
+
+def commit() -> str:
+    """The short id of the commit this tree is at, as each benchmark prints it, so that two
+    results can be compared; "unknown" outside a git checkout (an exported tree)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        head = ""
+    return head or "unknown"
 
 
 def wait_port(port: int, process: subprocess.Popen, what: str, timeout: float = 90) -> None:

@@ -28,8 +28,11 @@ import sys
 import time
 from pathlib import Path
 
+from stack import commit  # bench/stack.py (bench/ is on the path)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
 
 
@@ -68,7 +71,7 @@ def main() -> None:
         .distinct()
         .order_by("team_id", "pk")
     )
-    head = subprocess_head()
+    head = commit()
     print(f"{ROOT.name} {head} collaborative {collaborative.pk}, {len(series)} charted series")
     if args.only != "recompute":
         lead = (
@@ -153,17 +156,6 @@ def main() -> None:
             recompute.figures_add(results, inputs)
             seconds = time.process_time() - started
             print(f"figures_add alone: {1000 * seconds / len(results):.2f} ms CPU per series")
-
-
-def subprocess_head() -> str:
-    import subprocess
-
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "?"
 
 
 if __name__ == "__main__":
