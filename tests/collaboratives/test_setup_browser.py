@@ -130,6 +130,7 @@ def test_a_manager_sets_up_a_collaborative_and_a_trust_lead_joins(
 
     assert page.locator("tbody .collab-name").all_inner_texts() == ["Falls East"]
     page.get_by_role("link", name="Falls East").click()
+    page.wait_for_url(re.compile(r"/collaboratives/\d+/$"))
     teams = page.locator("tbody a[href^='/teams/']").all_inner_texts()
     assert teams == ["Alpha Hospitals NHS Foundation Trust"]
     assert page.get_by_role("link", name="Add a team").count() == 0
