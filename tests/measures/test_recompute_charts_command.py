@@ -88,3 +88,42 @@ def test_with_workers_that_never_answer_it_gives_up_and_says_how_many_wait(monke
             "0",
             stdout=StringIO(),
         )
+
+
+def test_each_chunk_is_marked_just_before_it_is_sent_so_workers_start_on_the_first(monkeypatch):
+    """The workers need not wait for the whole country to be marked: when a chunk is sent,
+    its jobs are pending with a raised generation, and the chunks after it are not yet."""
+    from celery import current_app
+
+    from measures.management.commands import recompute_charts
+
+    cast = build_cast()
+    falls = [cast.alpha_series.pk, cast.alpha_custom_series.pk, cast.beta_series.pk]
+    series_mark_stale(series_ids=falls, send=False)
+    RecomputeJob.objects.filter(series__in=falls).update(status="done")
+    before = dict(RecomputeJob.objects.values_list("series_id", "generation"))
+    seen = []
+
+    def delay(ids):
+        jobs = {j.series_id: j for j in RecomputeJob.objects.filter(series__in=falls)}
+        seen.append(
+            (
+                list(ids),
+                {i: (jobs[i].status, jobs[i].generation - before[i]) for i in sorted(falls)},
+            )
+        )
+        RecomputeJob.objects.filter(series__in=ids).update(status="done")
+
+    monkeypatch.setattr(recompute_charts.recompute_chunk, "delay", delay)
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    call_command(
+        "recompute_charts", "--collaborative", str(cast.falls.pk), "--chunk", "2", stdout=StringIO()
+    )
+    first, second = sorted(falls)[:2], sorted(falls)[2:]
+    assert [ids for ids, _ in seen] == [first, second]
+    assert seen[0][1] == {
+        first[0]: ("pending", 1),
+        first[1]: ("pending", 1),
+        second[0]: ("done", 0),
+    }
+    assert seen[1][1][second[0]] == ("pending", 1)
