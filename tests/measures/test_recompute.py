@@ -303,3 +303,28 @@ def test_the_collaborative_set_up_screens_mark_charts_stale(cast):
         collaborative=cast.falls, measure=cast.falls_rate, mandatory=True, target=Decimal("2")
     )
     assert current(series).target == pytest.approx(0.002)
+
+
+@pytest.mark.postgres
+def test_the_store_commits_asynchronously_and_only_the_store(cast, monkeypatch):
+    """The results and their jobs' heartbeat commit together without waiting for the disk
+    (derived data the sweeper can redo); the session's other transactions still wait."""
+    from django.db import connection
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen = []
+    real = recompute.chart_results_store
+
+    def spy(results, **kwargs):
+        seen.append(setting())
+        return real(results, **kwargs)
+
+    monkeypatch.setattr(recompute, "chart_results_store", spy)
+    write(cast.alpha_series, [falls(i) for i in range(12)])
+    assert seen == ["off"]
+    assert setting() == "on"
+    assert current(cast.alpha_series) is not None
