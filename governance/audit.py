@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from governance.models import AuditEntry, AuditSource
+from measures.numbers import decimal_text
 
 # --- Who is acting ---------------------------------------------------------------------------
 
@@ -267,8 +268,7 @@ def label(model) -> str:
 def _plain(value):
     """A field's value as JSON: dates as ISO text, decimals as their shortest text."""
     if isinstance(value, Decimal):
-        text = f"{value.normalize():f}"
-        return text
+        return decimal_text(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, memoryview)):
@@ -767,7 +767,7 @@ def _shown(model, name: str, value) -> str:
 
 
 def _number(value) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+    return "" if value is None else decimal_text(value)
 
 
 def trail_rows(keys) -> list[TrailRow]:
