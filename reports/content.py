@@ -364,8 +364,7 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
         attendance[event_id].append(team_id)
     attended_by_team = Counter()
     for event in events:
-        expected = [t for t in teams if t.joined_on <= event.starts_on and
-                    (t.withdrawn_on is None or t.withdrawn_on >= event.starts_on)]  # fmt: skip
+        expected = [t for t in teams if claims.active_on(t, event.starts_on)]
         present = {t for t in attendance[event.pk] if t in team_ids}
         for t in present:
             attended_by_team[t] += 1
