@@ -4,6 +4,7 @@ Views authorise first (governance/access.py), forms validate, and these act.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
@@ -11,17 +12,30 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from collaboratives.models import (
+    Attendance,
     Collaborative,
+    DesignFeature,
+    DesignRecord,
+    DesignRecordEntry,
+    DriverNode,
     PDSACycle,
     PhaseChange,
     StretchTarget,
     Team,
+    TeamAssessment,
     TeamMembership,
     Topic,
 )
 from collaboratives.versions import version_claim
 from governance.models import Person
-from measures.models import CollaborativeMeasure, Measure, MeasureSettingChange, Series
+from measures.models import (
+    ChartResult,
+    CollaborativeMeasure,
+    DataPoint,
+    Measure,
+    MeasureSettingChange,
+    Series,
+)
 from measures.recompute import series_mark_stale
 
 # Fields of a collaborative that change how its charts are read.
@@ -442,8 +456,6 @@ def cycle_ramps(cycles) -> list[tuple]:
 @transaction.atomic
 def driver_node_move(*, node, up: bool) -> None:
     """Swap the node with its previous (or next) current sibling, numbering siblings 0..n."""
-    from collaboratives.models import DriverNode
-
     siblings = list(
         DriverNode.objects.select_for_update()
         .filter(parent=node.parent, collaborative=node.collaborative, archived_at__isnull=True)
@@ -494,8 +506,6 @@ def driver_tree(nodes) -> tuple[list, list]:
 
 def design_record_entries(record) -> dict:
     """The record's entries: the start and close per feature, changes and lessons in date order."""
-    from collaboratives.models import DesignRecordEntry
-
     entries = list(record.entries.select_related("author")) if record.pk else []
     Kind = DesignRecordEntry.Kind
     by_feature = (Kind.INITIAL_DESIGN, Kind.SUCCESS_FACTOR)
@@ -512,8 +522,6 @@ def design_record_entries(record) -> dict:
 def _design_record_claim(collaborative, data: dict):
     """The collaborative's design record, its version claimed when `data` carries the one
     the page was opened at (EditConflict when someone saved it since)."""
-    from collaboratives.models import DesignRecord
-
     record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
     if data.get("version") is not None:
         record.version = version_claim(
@@ -525,8 +533,6 @@ def _design_record_claim(collaborative, data: dict):
 @transaction.atomic
 def design_record_save_start(*, collaborative, data: dict, person) -> None:
     """Overwrite the start checklist: one entry per feature, in place or not, with its note."""
-    from collaboratives.models import DesignFeature, DesignRecordEntry
-
     record = _design_record_claim(collaborative, data)
     for feature in DesignFeature.values:
         DesignRecordEntry.objects.update_or_create(
@@ -544,8 +550,6 @@ def design_record_save_start(*, collaborative, data: dict, person) -> None:
 
 @transaction.atomic
 def design_record_add_change(*, collaborative, data: dict, person) -> None:
-    from collaboratives.models import DesignRecord, DesignRecordEntry
-
     record, _ = DesignRecord.objects.get_or_create(collaborative=collaborative)
     DesignRecordEntry.objects.create(
         record=record,
@@ -559,8 +563,6 @@ def design_record_add_change(*, collaborative, data: dict, person) -> None:
 @transaction.atomic
 def design_record_save_close(*, collaborative, data: dict, person) -> None:
     """Overwrite how much each feature contributed; add the lessons, if any, as an entry."""
-    from collaboratives.models import DesignFeature, DesignRecordEntry
-
     record = _design_record_claim(collaborative, data)
     today = timezone.localdate()
     for feature in DesignFeature.values:
@@ -591,10 +593,6 @@ def assessment_suggest(*, team: Team):
     3.0: a process measure shows improvement on its chart; 3.5: an outcome measure does;
     4.0: most of the team's measures do, the outcome among them.
     """
-    from decimal import Decimal
-
-    from measures.models import ChartResult, DataPoint, Measure
-
     latest = ChartResult.objects.filter(series__team=team).latest_per_series()
     results = list(latest.values_list("series__measure__kind", "variation"))
     improving = [kind for kind, variation in results if variation.startswith("improvement")]
@@ -615,8 +613,6 @@ def assessment_suggest(*, team: Team):
 
 def assessment_save(*, team: Team, who: str, data: dict, user):
     """Set the team's own or the faculty's score for a month, keeping the other."""
-    from collaboratives.models import TeamAssessment
-
     if who == "self":
         defaults = {"self_rating": data["rating"]}
     else:
@@ -690,8 +686,6 @@ def event_people(*, event) -> list:
 @transaction.atomic
 def attendance_set(*, event, memberships, present_ids: set[int]) -> None:
     """Record who attended: the ticked memberships' people, each for their team."""
-    from collaboratives.models import Attendance
-
     wanted = {m.person_id: m.team_id for m in memberships if m.pk in present_ids}
     Attendance.objects.filter(event=event).exclude(person_id__in=wanted).delete()
     for person_id, team_id in wanted.items():
@@ -707,8 +701,6 @@ def sponsor_attendance(*, teams, start: dt.date, end: dt.date) -> dict[int, tupl
     sponsor came if any of them attended an event of the team's collaborative that started
     between `start` and `end` (both included). Two queries, whatever the number of teams.
     """
-    from collaboratives.models import Attendance
-
     teams = list(teams)
     sponsors = {t.pk: set() for t in teams}
     for team_id, person_id in TeamMembership.objects.filter(
@@ -738,8 +730,6 @@ def sponsor_attendance(*, teams, start: dt.date, end: dt.date) -> dict[int, tupl
 def team_health(*, team: Team, today: dt.date) -> dict:
     """What the review found predicts success: stability (members who left in the last six
     months) and whether the senior sponsor attended anything this quarter."""
-    from collaboratives.models import Attendance
-
     six_months_ago = today - dt.timedelta(days=183)
     left = team.memberships.filter(left_on__gte=six_months_ago, left_on__lte=today).count()
     quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)

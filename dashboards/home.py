@@ -30,7 +30,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
 from django.urls import reverse
 
 from collaboratives.models import (
@@ -243,11 +242,10 @@ def event_words(event: LearningEvent | None, today: dt.date) -> str:
 
 def _run_by(user):
     p = access.principal(user)
-    runs = Q(pk__in=p.manager_collaboratives) | Q(lead_ahsn__in=p.manager_ahsns)
     if not (p.manager_collaboratives or p.manager_ahsns):
         return Collaborative.objects.none()
     return (
-        Collaborative.objects.filter(runs)
+        Collaborative.objects.filter(access.runs_q(p))
         .exclude(phase=Collaborative.Phase.CLOSED)
         .select_related("lead_ahsn")
         .order_by("name")

@@ -101,10 +101,9 @@ def start_here(user) -> list[Start]:
                     attention=attention,
                 )
             )
-    runs = p.manager_collaboratives | p.faculty_collaboratives
-    if runs or p.manager_ahsns:
-        collaboratives = (
-            Collaborative.objects.filter(Q(pk__in=runs) | Q(lead_ahsn__in=p.manager_ahsns))
+    if p.manager_collaboratives or p.faculty_collaboratives or p.manager_ahsns:
+        collaboratives = (  # those the user runs or teaches in
+            Collaborative.objects.filter(access.runs_q(p) | Q(pk__in=p.faculty_collaboratives))
             .exclude(phase=Collaborative.Phase.CLOSED)
             .order_by("name")
         )

@@ -135,9 +135,20 @@ def _team_of(obj):
 
 
 def _runs(p: Principal, collaborative) -> bool:
+    """Whether the principal runs `collaborative`: the rule of `runs_q`, for one row."""
     return (
         collaborative.id in p.manager_collaboratives
         or collaborative.lead_ahsn_id in p.manager_ahsns
+    )
+
+
+def runs_q(p: Principal, prefix: str = "") -> Q:
+    """Collaboratives the principal runs, as a filter on `prefix` + collaborative fields:
+    those it is improvement manager of, and those led (not partnered) by an AHSN it is
+    improvement manager of. The one rule: the home page's sections, the start page and
+    every MANAGE decision (`_runs`) read it."""
+    return Q(**{f"{prefix}id__in": p.manager_collaboratives}) | Q(
+        **{f"{prefix}lead_ahsn__in": p.manager_ahsns}
     )
 
 

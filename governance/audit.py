@@ -40,7 +40,23 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from governance.models import AuditEntry, AuditSource
+from collaboratives.models import (
+    Collaborative,
+    DesignRecord,
+    LearningEvent,
+    PhaseChange,
+    StretchTarget,
+    Team,
+)
+from governance.models import AuditEntry, AuditSource, RoleAssignment
+from measures.models import (
+    ChartEdit,
+    CollaborativeMeasure,
+    DataPointRevision,
+    MeasureSettingChange,
+    Series,
+)
+from measures.numbers import decimal_text
 
 # --- Who is acting ---------------------------------------------------------------------------
 
@@ -152,8 +168,6 @@ Scope = tuple  # (ahsn_id, collaborative_id, team_id)
 
 
 def _collaborative_scope(collaborative_id) -> Scope:
-    from collaboratives.models import Collaborative
-
     ahsn_id = (
         Collaborative.objects.filter(pk=collaborative_id).values_list("lead_ahsn_id", flat=True)
     ).first()
@@ -161,8 +175,6 @@ def _collaborative_scope(collaborative_id) -> Scope:
 
 
 def _team_scope(team_id) -> Scope:
-    from collaboratives.models import Team
-
     row = (
         Team.objects.filter(pk=team_id)
         .values_list("collaborative__lead_ahsn_id", "collaborative_id")
@@ -172,8 +184,6 @@ def _team_scope(team_id) -> Scope:
 
 
 def _series_scope(series_id) -> Scope:
-    from measures.models import Series
-
     team_id = Series.objects.filter(pk=series_id).values_list("team_id", flat=True).first()
     return _team_scope(team_id) if team_id else (None, None, None)
 
@@ -187,8 +197,6 @@ def _role_scope(obj) -> Scope:
 
 
 def _design_entry_scope(obj) -> Scope:
-    from collaboratives.models import DesignRecord
-
     collaborative_id = (
         DesignRecord.objects.filter(pk=obj.record_id).values_list("collaborative_id", flat=True)
     ).first()
@@ -196,8 +204,6 @@ def _design_entry_scope(obj) -> Scope:
 
 
 def _attendance_scope(obj) -> Scope:
-    from collaboratives.models import LearningEvent
-
     collaborative_id = (
         LearningEvent.objects.filter(pk=obj.event_id).values_list("collaborative_id", flat=True)
     ).first()
@@ -207,8 +213,6 @@ def _attendance_scope(obj) -> Scope:
 
 def _user_scope(user) -> Scope:
     """An account is in the trail of its first role's scope (where a deactivation shows)."""
-    from governance.models import RoleAssignment
-
     role = RoleAssignment.objects.filter(person__user_id=user.pk).order_by("id").first()
     return _role_scope(role) if role is not None else (None, None, None)
 
@@ -267,8 +271,7 @@ def label(model) -> str:
 def _plain(value):
     """A field's value as JSON: dates as ISO text, decimals as their shortest text."""
     if isinstance(value, Decimal):
-        text = f"{value.normalize():f}"
-        return text
+        return decimal_text(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, memoryview)):
@@ -459,8 +462,6 @@ def _history_written(sender, instance, created, raw=False, **kwargs):
         covered.update({(key, "phase"): now, (key, "ends_on"): now})
     elif name == "measures.measuresettingchange":
         if instance.field == "target" and instance.collaborative_id:
-            from measures.models import CollaborativeMeasure
-
             pk = (
                 CollaborativeMeasure.objects.filter(
                     collaborative_id=instance.collaborative_id, measure_id=instance.measure_id
@@ -592,14 +593,6 @@ def _day_bounds(filters: TrailFilter):
 def _sources(filters: TrailFilter) -> dict[str, models.QuerySet]:
     """Each history, filtered to the trail asked for; keys name the history."""
     from django.db.models import Q
-
-    from collaboratives.models import PhaseChange, StretchTarget
-    from measures.models import (
-        ChartEdit,
-        CollaborativeMeasure,
-        DataPointRevision,
-        MeasureSettingChange,
-    )
 
     ids = list(filters.collaborative_ids)
     library = CollaborativeMeasure.objects.filter(collaborative_id__in=ids).values("measure_id")
@@ -767,15 +760,12 @@ def _shown(model, name: str, value) -> str:
 
 
 def _number(value) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+    return "" if value is None else decimal_text(value)
 
 
 def trail_rows(keys) -> list[TrailRow]:
     """The rows for (history, id, when) keys, in the keys' order, each history read once."""
     from django.apps import apps
-
-    from collaboratives.models import Collaborative, PhaseChange, StretchTarget, Team
-    from measures.models import ChartEdit, DataPointRevision, MeasureSettingChange, Series
 
     keys = list(keys)
     wanted: dict[str, list[int]] = {}
@@ -1045,8 +1035,6 @@ def target_history(collaborative) -> TargetHistory:
     a target set after baseline data was seen is set later than one set before it.
     """
     from django.db.models import Min
-
-    from measures.models import DataPointRevision
 
     targets = list(
         collaborative.stretch_targets.select_related("measure", "set_by__person").order_by(

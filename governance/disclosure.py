@@ -69,6 +69,7 @@ from measures.models import (
     PointMark,
     Series,
 )
+from measures.numbers import decimal_text
 from measures.recompute import charts_compute
 from measures.spc import ChartKind
 
@@ -261,10 +262,7 @@ def published_number(text: str) -> float | None:
 
 
 def _plain(n) -> str:
-    d = Decimal(str(n))
-    if d == d.to_integral_value():
-        return str(int(d))
-    return f"{d.normalize():f}"
+    return decimal_text(Decimal(str(n)))
 
 
 # --- Figures as numbers, for charts and tables ------------------------------------------------

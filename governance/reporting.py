@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from measures import periods
+from measures.models import DataPoint, Measure, Series
 
 
 def due_on(period_start: dt.date, frequency: str, due_days: int) -> dt.date:
@@ -81,8 +82,6 @@ class Owed:
 
 def overdue(collaborative, today: dt.date) -> list[Owed]:
     """Which active teams owe which periods of which measures, most owed first."""
-    from measures.models import DataPoint, Measure, Series
-
     in_set = collaborative.measure_set.values("measure_id")
     series = list(
         Series.objects.filter(

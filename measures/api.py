@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from governance import access
 from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import ApiToken, ChartResult, DataPointRevision, Series
+from measures.numbers import decimal_text
 from measures.writes import DataPointConflict, DataPointInvalid, PointChange, datapoints_write
 
 log = logging.getLogger(__name__)
@@ -155,8 +156,8 @@ def series_points(request: HttpRequest, token, pk: int) -> JsonResponse:
         points = [
             {
                 "period_start": p.period_start.isoformat(),
-                "numerator": f"{p.numerator.normalize():f}",
-                "denominator": None if p.denominator is None else f"{p.denominator.normalize():f}",
+                "numerator": decimal_text(p.numerator),
+                "denominator": None if p.denominator is None else decimal_text(p.denominator),
                 "version": p.version,
             }
             for p in series.points.all()

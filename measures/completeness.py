@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from collaboratives.models import Collaborative, Team
 from governance.reporting import due_on, overdue, owes_period, periods_due
 from measures.models import DataPoint, DataReminder, Measure, Series
 from measures.periods import (
@@ -113,8 +114,6 @@ def data_reminders_send(*, today: dt.date | None = None) -> int:
     and send one email per team in the same transaction, so a failed send is retried
     tomorrow and a sent one never repeats. Returns the emails sent.
     """
-    from collaboratives.models import Collaborative
-
     today = today or timezone.localdate()
     days_late = settings.COLLAB_REMINDER_DAYS_LATE
     sent = 0
@@ -197,8 +196,6 @@ def _entered(collaboratives: dict, wanted: dict) -> dict:
     """
     if not wanted:
         return {}
-    from collaboratives.models import Team
-
     ids = sorted({cid for cid, _ in wanted})
     teams = defaultdict(list)
     for team in Team.objects.filter(collaborative_id__in=ids).only(

@@ -14,6 +14,7 @@ from measures.events import event_add, event_remove, events_list
 from measures.forms import EventForm
 from measures.grid import cell_for, grid_tables
 from measures.models import DataPoint, DataPointRevision, Series
+from measures.numbers import decimal_text
 from measures.writes import DataPointConflict, DataPointInvalid, PointChange, datapoints_write
 
 EVENTS_SHOWN = 24
@@ -36,10 +37,10 @@ def _int(value, default: int = 0) -> int:
 def _value(point) -> str:
     if point is None:
         return "nothing"
-    n = f"{point[0].normalize():f}" if point[0] is not None else "nothing"
+    n = decimal_text(point[0]) if point[0] is not None else "nothing"
     if point[1] is None:
         return n
-    return f"{n} / {point[1].normalize():f}"
+    return f"{n} / {decimal_text(point[1])}"
 
 
 @login_required

@@ -2,9 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from governance import access
+from measures.completeness import completeness_matrix
 from measures.exporters import MeasureDataExporter
 from measures.models import Series
 
@@ -52,10 +54,6 @@ def collaborative_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
 @login_required
 def completeness(request: HttpRequest, pk: int) -> HttpResponse:
     """Teams by month, coloured by complete, partial and missing data."""
-    from django.shortcuts import render
-
-    from measures.completeness import completeness_matrix
-
     collaborative = access.collaborative_for(request.user, pk, access.MONITOR)
     months, rows = completeness_matrix(collaborative, today=timezone.localdate())
     return render(

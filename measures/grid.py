@@ -14,6 +14,7 @@ from django.db.models import Count
 
 from governance import disclosure
 from measures.models import DataPoint, DataPointRevision, Measure, Series
+from measures.numbers import decimal_text
 from measures.periods import last_periods
 
 PERIODS = 12
@@ -56,7 +57,7 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return decimal_text(value)
     return str(value)
 
 

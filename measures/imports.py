@@ -38,6 +38,7 @@ from collab import jobs
 from governance import access
 from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import DataPoint, DataPointRevision, ImportBatch, Measure, Series
+from measures.numbers import decimal_text
 from measures.writes import PointChange, SeriesWrite, datapoints_write_many, point_errors
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -673,7 +674,7 @@ def import_state(batch: ImportBatch) -> str:
 
 
 def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.normalize():f}"
+    return None if value is None else decimal_text(value)
 
 
 def import_batch_create(*, collaborative, user, filename: str, content: bytes) -> ImportBatch:

@@ -34,6 +34,15 @@ def number_text(value, places: int = 2, *, empty: str = "–") -> str:
     return "0" if text == "-0" else text
 
 
+def decimal_text(value) -> str:
+    """A stored decimal (a value as entered) as its shortest exact text: no rounding, no
+    exponent, no trailing zeros, no separators (12 for 12.0000, 1000 for 1E+3, 0.25). What
+    the entry grid, the API, the import preview, the disclosure check and the audit trail
+    show of a raw value. A negative zero reads 0, as `number_text` writes it."""
+    text = f"{value.normalize():f}"
+    return "0" if text == "-0" else text
+
+
 def percent_text(share, *, empty: str = "–") -> str:
     """A share (0.125) as a whole percentage ("13%"), rounded by `number_text`."""
     return empty if share is None else number_text(float(share) * 100, 0) + "%"

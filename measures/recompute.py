@@ -32,6 +32,7 @@ from django.db.models import F, JSONField
 from django.utils import timezone
 
 from collab import jobs
+from collaboratives.models import Collaborative
 from measures import figures, spc
 from measures.completeness import complete_cutoffs, cutoff_for
 from measures.data import SeriesInput, series_inputs
@@ -421,8 +422,6 @@ def complete_periods_advance(
     newest chart counts periods up to another cutoff than today's latest complete period;
     return their ids, in a fixed number of queries (the newest results, the
     collaboratives, the cutoffs)."""
-    from collaboratives.models import Collaborative
-
     today = today or timezone.localdate()
     results = ChartResult.objects.all()
     if collaborative_ids is not None:

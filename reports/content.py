@@ -41,7 +41,7 @@ from collaboratives.models import (
 )
 from collaboratives.workflows import sponsor_attendance
 from dashboards import claims
-from governance import disclosure
+from governance import audit, disclosure
 from governance.reporting import periods_due
 from measures.completeness import complete_cutoffs, headline_period
 from measures.models import DataPoint, Measure, Series
@@ -50,9 +50,6 @@ from measures.numbers import number_text
 Progress = Callable[[int, str], None]
 
 DOCUMENT_VERSION = 1
-# A stretch target first set within this many days of the collaborative's start was set
-# early (the design record's feature "Aim and stretch target set early").
-SET_EARLY_DAYS = 92
 # Balancing measures are reported too, with their verdicts (a worsening one is never
 # hidden), but left out of "N of M measures improved" (dashboards.claims).
 REPORTED_KINDS = (Measure.Kind.OUTCOME, Measure.Kind.PROCESS, Measure.Kind.BALANCING)
@@ -364,8 +361,7 @@ def engagement(collaborative, teams, team_rows, start, end, *, today) -> dict:
         attendance[event_id].append(team_id)
     attended_by_team = Counter()
     for event in events:
-        expected = [t for t in teams if t.joined_on <= event.starts_on and
-                    (t.withdrawn_on is None or t.withdrawn_on >= event.starts_on)]  # fmt: skip
+        expected = [t for t in teams if claims.active_on(t, event.starts_on)]
         present = {t for t in attendance[event.pk] if t in team_ids}
         for t in present:
             attended_by_team[t] += 1
@@ -648,40 +644,20 @@ def _position_words(outside: str) -> str:
 
 
 def target_history(collaborative) -> list[dict]:
-    """Every setting of the stretch target, oldest first, with whether it was set early and
-    whether it moved: the audit trail's reading (governance.audit.target_history) where
-    there is one, otherwise from the StretchTarget rows (set within SET_EARLY_DAYS of the
-    start counts as early; a new measure, value or date is a move)."""
-    try:
-        from governance.audit import target_history as audited
-    except ImportError:
-        audited = None
-    if audited is not None:
-        history = audited(collaborative)
-        rows = []
-        for i, setting in enumerate(history.settings):
-            row = _target_row(setting.target)
-            row.update(
-                set_by=setting.set_by,
-                moved=bool(setting.moved),
-                early=i == 0 and history.set_early,
-                timing=setting.timing,
-            )
-            rows.append(row)
-        return rows
-    targets = StretchTarget.objects.filter(collaborative=collaborative).select_related("measure")
-    rows = [_target_row(t) for t in targets.order_by("set_at", "id")]
-    for i, row in enumerate(rows):
-        before = rows[i - 1] if i else None
-        row["moved"] = before is not None and (
-            (row["target"], row["target_date"], row["measure_id"])
-            != (before["target"], before["target_date"], before["measure_id"])
+    """Every setting of the stretch target, oldest first, with who set it, whether it was
+    set early and whether it moved: the audit trail's one reading of them
+    (governance.audit.target_history)."""
+    history = audit.target_history(collaborative)
+    rows = []
+    for i, setting in enumerate(history.settings):
+        row = _target_row(setting.target)
+        row.update(
+            set_by=setting.set_by,
+            moved=bool(setting.moved),
+            early=i == 0 and history.set_early,
+            timing=setting.timing,
         )
-        row["early"] = i == 0 and dt.date.fromisoformat(row["set_on"]) <= (
-            collaborative.starts_on + dt.timedelta(days=SET_EARLY_DAYS)
-        )
-        row["timing"] = ""
-        row["set_by"] = ""
+        rows.append(row)
     return rows
 
 

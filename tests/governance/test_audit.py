@@ -31,6 +31,7 @@ from measures.models import Annotation, CollaborativeMeasure, DataPointRevision
 from measures.periods import last_periods
 from measures.recompute import charts_recompute
 from measures.writes import PointChange, datapoints_write
+from reports.content import target_history as report_target_history
 from tests.cast import build_cast, client_for
 from tests.test_browser import problems  # noqa: F401 (a fixture)
 
@@ -741,6 +742,13 @@ def test_target_history_says_a_target_set_before_the_data_and_later_moved(cast):
         "Set on 15 December 2023 by Falls_Manager, before the collaborative started. "
         "Moved once: on 1 June 2024 (Target 6 to 7): Winter pressures."
     )
+    # The contract review reads the same history (no second rule for early or moved).
+    rows = report_target_history(cast.falls)
+    assert [(r["early"], r["moved"], r["set_by"]) for r in rows] == [
+        (True, False, "Falls_Manager"),
+        (False, False, "Falls_Manager"),
+        (False, True, "Falls_Manager"),
+    ]
 
 
 def test_target_history_says_a_target_set_after_the_first_data_was_not_set_early(cast):
@@ -752,6 +760,7 @@ def test_target_history_says_a_target_set_after_the_first_data_was_not_set_early
 
     assert not history.set_early and not history.moved
     assert not history.settings[0].before_first_data
+    assert [r["early"] for r in report_target_history(cast.falls)] == [False]
     assert history.words() == (
         "Set on 1 May 2024 by Falls_Manager, after the first data arrived (1 February 2024)."
         " Not moved since."

@@ -1,6 +1,6 @@
 """Every Plotly figure Collab builds is valid against plotly's own schema.
 
-The figures are plain dicts (measures/figures.py, measures/aggregate.py), built in well
+The figures are plain dicts (measures/figures.py, dashboards/aggregate.py), built in well
 under a millisecond; plotly's Python figure objects check every property against the
 schema of plotly.js, but cost about 10 ms a figure (bench/deps_bench.py), too slow for a
 page of small multiples or the national data. So the schema is checked here, in the tests

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from dashboards import claims
+from governance import audit, disclosure
 from measures import numbers, spc
 from measures.data import SeriesInput
 from measures.figures import figure
@@ -58,6 +59,27 @@ def test_empty_is_what_the_caller_wants_for_no_figure():
 @pytest.mark.parametrize(("share", "text"), [(0.125, "13%"), (0.005, "1%"), (1, "100%")])
 def test_a_share_is_a_whole_percentage(share, text):
     assert numbers.percent_text(share) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("12.0000"), "12"),  # no trailing zeros
+        (Decimal("1E+3"), "1000"),  # never an exponent
+        (Decimal("1000.5"), "1000.5"),  # no separator: a value as entered
+        (Decimal("0.0000001"), "0.0000001"),  # never rounded
+        (Decimal("-2.50"), "-2.5"),
+        (Decimal("-0.00"), "0"),
+    ],
+)
+def test_a_value_as_entered_is_its_shortest_exact_text(value, text):
+    assert numbers.decimal_text(value) == text
+
+
+def test_the_disclosure_check_and_the_audit_trail_write_a_value_as_entered_the_same_way():
+    for value in (Decimal("40.000"), Decimal("1E+2"), Decimal("0.125")):
+        assert disclosure._plain(value) == audit._number(value) == numbers.decimal_text(value)
+    assert disclosure._plain(7.0) == "7"  # floats too, as the disclosure check reads them
 
 
 def test_claims_and_the_reports_template_filters_use_the_same_formatter():

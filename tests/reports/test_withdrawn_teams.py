@@ -69,6 +69,16 @@ def test_a_learning_session_held_after_a_withdrawal_expects_one_team_fewer(cast)
     assert expected == {"2025-03-12": 2, "2025-09-17": 1}
 
 
+def test_a_session_on_the_day_a_team_withdrew_does_not_expect_it(cast):
+    """The day a team withdraws it no longer takes part (dashboards.claims.active_on, the
+    rule of the active count and of the periods it owes); the sessions read the same rule."""
+    session(cast, dt.date(2025, 6, 15))
+    withdraw(cast.beta, dt.date(2025, 6, 15))
+    _, section = falls_section(cast)
+    assert section["engagement"]["sessions"][0]["teams_expected"] == 1
+    assert section["teams"]["in_period"] == 2
+
+
 def test_a_team_that_withdrew_before_the_period_is_absent_from_the_report(cast):
     session(cast, dt.date(2025, 3, 12))
     withdraw(cast.beta, dt.date(2024, 10, 31))
