@@ -50,6 +50,7 @@ from dashboards.summaries import latest_summaries, month_of, previous_month, pro
 from governance import access, disclosure
 from governance.reporting import Owed, overdue
 from measures.models import ChartResult
+from reports.forms import last_twelve_months
 from reports.models import ContractReview
 
 if TYPE_CHECKING:
@@ -399,6 +400,11 @@ class DirectorSection:
     report: Item
     report_state: str  # the tag: "Signed off", "Draft ready", "Building", "Failed", "Not started"
     attention: list[Item]
+    # When no review of the quarter is built or building: the usual period (the twelve whole
+    # months to last month, reports.forms.last_twelve_months), which the home page's button
+    # posts to `build_url`, the same form the contract reviews page shows; else None.
+    build_period: tuple[dt.date, dt.date] | None = None
+    build_url: str = ""
 
 
 def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -505,6 +511,7 @@ def director_sections(user, today: dt.date) -> list[DirectorSection]:
                         "Open the collaborative",
                     )
                 )
+        may_build = chosen is None or chosen.status == ContractReview.Status.FAILED
         out.append(
             DirectorSection(
                 ahsn=ahsn,
@@ -512,10 +519,12 @@ def director_sections(user, today: dt.date) -> list[DirectorSection]:
                 report=Item(
                     words,
                     url,
-                    "Open the contract review" if chosen else "Ask for this quarter's review",
+                    "Open the contract review" if chosen else "Choose another period",
                 ),
                 report_state=tag,
                 attention=attention,
+                build_period=last_twelve_months(today) if may_build else None,
+                build_url=reverse("review_list", args=[ahsn.pk]),
             )
         )
     return out
