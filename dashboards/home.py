@@ -239,7 +239,12 @@ def event_words(event: LearningEvent | None, today: dt.date) -> str:
     else:
         days = (event.starts_on - today).days
         when = f"{_day(event.starts_on)}, in {_plural(days, 'day')}"
-    return f"{event.get_kind_display()}: {event.title}, {when}."
+    kind = event.get_kind_display()
+    # "Learning session 2: the ramp", not "Learning session: Learning session 2: the ramp".
+    named = (
+        event.title if event.title.lower().startswith(kind.lower()) else f"{kind}: {event.title}"
+    )
+    return f"{named}, {when}."
 
 
 def _run_by(user):
@@ -273,9 +278,13 @@ def manager_sections(user, today: dt.date) -> list[ManagerSection]:
             Item(cycle_words(cycle, today), reverse("cycle", args=[cycle.pk]), "Open the cycle")
         )
     events = {}
-    for event in LearningEvent.objects.filter(
-        collaborative_id__in=ids, ends_on__gte=today
-    ).order_by("starts_on", "title"):
+    # The next event people attend: a learning session or a webinar. An action period is
+    # the stretch between sessions (one is nearly always "on now"), not an event.
+    for event in (
+        LearningEvent.objects.filter(collaborative_id__in=ids, ends_on__gte=today)
+        .exclude(kind=LearningEvent.Kind.ACTION_PERIOD)
+        .order_by("starts_on", "title")
+    ):
         events.setdefault(event.collaborative_id, event)
     out = []
     for c in collaboratives:

@@ -68,8 +68,21 @@ def test_the_next_learning_event(world):  # noqa: F811
     later = event(world.falls, "Session three", dt.date(2025, 11, 12))
     soon = event(world.falls, "Session two", dt.date(2025, 10, 1))
     event(world.maternity, "Western session", dt.date(2025, 9, 25))
+    # An action period is the time between sessions, not an event to attend: never "next".
+    LearningEvent.objects.create(
+        collaborative=world.falls,
+        kind=LearningEvent.Kind.ACTION_PERIOD,
+        title="Action period 2",
+        starts_on=dt.date(2025, 9, 2),
+        ends_on=dt.date(2025, 9, 30),
+    )
     assert _section(world.users["manager"], world.falls).next_event == event_words(soon, TODAY)
     assert event_words(soon, TODAY) == "Learning session: Session two, 1 Oct 2025, in 11 days."
+    assert event_words(later, dt.date(2025, 11, 12)) == (
+        "Learning session: Session three, on now, until 12 Nov 2025."
+    )
+    later.title = "Learning session 3: spread"  # already says what it is: not said twice
+    assert event_words(later, TODAY) == "Learning session 3: spread, 12 Nov 2025, in 53 days."
     assert _section(world.users["manager"], world.sepsis).next_event == (
         "No learning event is planned."
     )
