@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from collab import jobs
+from collaboratives.models import Team
 from governance import access
 from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import DataPoint, DataPointRevision, ImportBatch, Measure, Series
@@ -410,7 +411,7 @@ def _check_row(number, row, matcher, choices, today, seen):
                 "measure name as in the import template",
             )
         elif not matcher.editable.get(team.pk):
-            error("team", "is a team you may not enter data for")
+            error("team", _not_editable(team, team_name))
     if errors:
         return failed()
     numerator, denominator = values["numerator"], values["denominator"]
@@ -446,6 +447,20 @@ def _check_row(number, row, matcher, choices, today, seen):
         return failed()
     seen[(series.pk, day)] = number
     return "ok", (number, series, day, num, den)
+
+
+def _not_editable(team, team_name: str) -> str:
+    """Why a team the user can see takes no data from them, and what was expected."""
+    if team.status == Team.Status.WITHDRAWN:
+        when = f" on {team.withdrawn_on:%d/%m/%Y}" if team.withdrawn_on else ""
+        return (
+            f"{_quoted(team_name)} withdrew from the collaborative{when}, so its data can no "
+            "longer be entered: expected a team still taking part"
+        )
+    return (
+        f"{_quoted(team_name)} is a team whose data you may not enter: expected a team "
+        "you are a member of, or one of a collaborative you run"
+    )
 
 
 # The write path's reasons (measures/writes.py, shared with the grid) with what an import
