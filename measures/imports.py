@@ -411,7 +411,7 @@ def _check_row(number, row, matcher, choices, today, seen):
                 "measure name as in the import template",
             )
         elif not matcher.editable.get(team.pk):
-            error("team", _not_editable(team, team_name))
+            error("team", _not_editable(team))
     if errors:
         return failed()
     numerator, denominator = values["numerator"], values["denominator"]
@@ -449,17 +449,18 @@ def _check_row(number, row, matcher, choices, today, seen):
     return "ok", (number, series, day, num, den)
 
 
-def _not_editable(team, team_name: str) -> str:
-    """Why a team the user can see takes no data from them, and what was expected."""
+def _not_editable(team) -> str:
+    """Why a team the user can see takes no data from them, and what was expected. The team
+    is named as in Collab, whole (as the preview's rows name it), not as the cell had it."""
     if team.status == Team.Status.WITHDRAWN:
         when = f" on {team.withdrawn_on:%d/%m/%Y}" if team.withdrawn_on else ""
         return (
-            f"{_quoted(team_name)} withdrew from the collaborative{when}, so its data can no "
+            f"means {team}, which withdrew from the collaborative{when}, so its data can no "
             "longer be entered: expected a team still taking part"
         )
     return (
-        f"{_quoted(team_name)} is a team whose data you may not enter: expected a team "
-        "you are a member of, or one of a collaborative you run"
+        f"means {team}, whose data you may not enter: expected a team you are a member "
+        "of, or one of a collaborative you run"
     )
 
 

@@ -147,8 +147,8 @@ def test_a_withdrawn_team_is_one_error_saying_so_and_what_was_expected(cast):
         {
             "row": 2,
             "column": "team",
-            "reason": "“Alpha Hospitals” withdrew from the collaborative on 01/06/2024, so its "
-            "data can no longer be entered: expected a team still taking part",
+            "reason": "means Alpha Hospitals, which withdrew from the collaborative on "
+            "01/06/2024, so its data can no longer be entered: expected a team still taking part",
         }
     ]
 
@@ -298,7 +298,7 @@ def test_a_team_seen_but_not_entered_for_is_one_error_saying_what_was_expected(c
     assert [(e["column"], e["reason"]) for e in errors] == [
         (
             "team",
-            "“Alpha Hospitals” is a team whose data you may not enter: expected a team you "
-            "are a member of, or one of a collaborative you run",
+            "means Alpha Hospitals, whose data you may not enter: expected a team you are a "
+            "member of, or one of a collaborative you run",
         )
     ]
