@@ -211,12 +211,14 @@ class ManagerSection:
 
 
 def owed_words(owed: list[Owed]) -> str:
-    """One team's debt: "3 periods of 2 measures, the oldest from Aug 2026"."""
-    periods = sum(len(o.periods) for o in owed)
+    """One team's debt: "3 values owed across 2 measures, the oldest for Aug 2026" (a
+    value: one measure's one period, a cell of the grid; "3 periods of 3 measures" read as
+    three months each when it was one month of each)."""
+    values = sum(len(o.periods) for o in owed)
     oldest = min(p for o in owed for p in o.periods)
     return (
-        f"{_plural(periods, 'period')} of {_plural(len(owed), 'measure')} owed, "
-        f"the oldest from {oldest:%b %Y}."
+        f"{_plural(values, 'value')} owed across {_plural(len(owed), 'measure')}, "
+        f"the oldest for {oldest:%b %Y}."
     )
 
 

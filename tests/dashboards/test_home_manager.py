@@ -9,7 +9,7 @@ import pytest
 
 from collaboratives.models import LearningEvent, PDSACycle
 from dashboards.home import event_words, manager_sections, owed_words
-from governance.reporting import overdue
+from governance.reporting import Owed, overdue
 from tests.cast import change_idea
 from tests.dashboards.home_world import home_text, world  # noqa: F401 (a fixture)
 from tests.dashboards.portfolio_world import TODAY
@@ -28,8 +28,12 @@ def test_who_owes_data_is_the_reporting_rule(world):  # noqa: F811
     beta = [o for o in owed if o.team == world.beta]
     assert [item.text for item in section.owed] == [f"{world.beta}: {owed_words(beta)}"]
     assert owed_words(beta) == (
-        f"{sum(len(o.periods) for o in beta)} periods of 1 measure owed, the oldest from Jul 2025."
+        f"{sum(len(o.periods) for o in beta)} values owed across 1 measure, the oldest for "
+        "Jul 2025."
     )
+    # One month of each of two measures: two values, not "2 periods" (read as two months).
+    one_month = [Owed(world.beta, measure, [dt.date(2025, 8, 1)]) for measure in ("a", "b")]
+    assert owed_words(one_month) == "2 values owed across 2 measures, the oldest for Aug 2025."
     assert owed_words(beta) in home_text(world.users["manager"])
 
 
