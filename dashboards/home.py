@@ -572,9 +572,15 @@ def outcome_words(rate: dict | None) -> str:
     it (`claims.outcome_rate`); "" without one."""
     if rate is None or not rate.get("has_denominator"):
         return ""
+    # "7% since Sep 2026" read as a change of 7% since then: it is the level, every team's
+    # counts pooled, over the months from then.
+    pooled = f"every team pooled, from {rate['since']:%b %Y}"
     if rate["suppressed"]:
-        return f"{rate['measure']}: too few to publish since {rate['since']:%b %Y}."
-    return f"{rate['measure']}: {rate['percent']}{rate['unit']} since {rate['since']:%b %Y}."
+        return f"{rate['measure']}: too few to publish ({pooled})."
+    unit = rate["unit"]
+    if unit.strip() and unit.strip() in rate["measure"]:
+        unit = ""  # "Falls per 1,000 bed days: 5", not "...: 5 per 1,000 bed days"
+    return f"{rate['measure']}: {rate['percent']}{unit} ({pooled})."
 
 
 def national_programmes(user) -> list[Programme]:
