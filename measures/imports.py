@@ -472,6 +472,11 @@ _POINT_EXPECTED = {
     "is required for this measure": f"this measure needs one, {NUMBER_EXPECTED}",
     "is missing while a denominator is given": NUMBER_EXPECTED,
     "is too large": "expected a number below 10,000,000,000",
+    "counts people or events, so must be a whole number": "expected a whole number, such as 3",
+    "is zero while the numerator is above zero": "expected what the numerator is counted out "
+    "of, above zero",
+    "is above the denominator, which a proportion cannot be": "expected a numerator no larger "
+    "than the denominator",
 }
 
 
@@ -487,6 +492,8 @@ def _expected(reason: str, period_text: str, day: dt.date) -> str:
             f"{_quoted(period_text)} is not a Monday: expected the Monday its week starts, "
             f"such as {monday:%d/%m/%Y}"
         )
+    if reason.startswith("is before "):  # "is before 01 Jan 2024, the start of ..."
+        return f"{reason}: expected a period from then on"
     return f"{reason}: {_POINT_EXPECTED[reason]}" if reason in _POINT_EXPECTED else reason
 
 

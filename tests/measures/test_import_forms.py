@@ -285,12 +285,16 @@ def test_a_workbook_number_that_is_not_finite_is_one_error_and_a_serial_with_a_t
         ({"period": "2999-01-01"}, "period", "is in the future: expected a period that has"),
         ({"num": "-3"}, "numerator", "cannot be negative: expected 0 or more"),
         ({"den": ""}, "denominator", "is required for this measure: this measure needs one"),
+        ({"den": "0"}, "denominator", "is zero while the numerator is above zero: expected"),
+        ({"num": "2.5"}, "numerator", "counts people or events, so must be a whole number: exp"),
+        ({"period": "2001-01-01"}, "period", "is before "),
     ],
 )
 def test_the_write_paths_reasons_say_what_an_import_expected(cast, cells, column, reason):
     errors = upload(cast, one_row(**cells)).findings["errors"]
     assert len(errors) == 1, errors
     assert errors[0]["column"] == column and errors[0]["reason"].startswith(reason)
+    assert "expected" in errors[0]["reason"], errors[0]["reason"]
 
 
 def test_a_team_seen_but_not_entered_for_is_one_error_saying_what_was_expected(cast):
@@ -302,3 +306,15 @@ def test_a_team_seen_but_not_entered_for_is_one_error_saying_what_was_expected(c
             "member of, or one of a collaborative you run",
         )
     ]
+
+
+def test_every_reason_the_write_path_gives_is_told_with_what_was_expected():
+    # Each reason measures/writes.py can give a cell an import could send (a proportion's
+    # numerator above its denominator among them), as the import words it.
+    from measures.imports import _POINT_EXPECTED, _expected
+
+    day = dt.date(2024, 11, 1)
+    for reason in _POINT_EXPECTED:
+        assert "expected" in _expected(reason, "Nov 2024", day), reason
+    said = _expected("is above the denominator, which a proportion cannot be", "", day)
+    assert said.endswith("expected a numerator no larger than the denominator")
