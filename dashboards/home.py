@@ -49,6 +49,7 @@ from dashboards.summaries import latest_summaries, month_of, previous_month, pro
 from governance import access, disclosure
 from governance.reporting import Owed, overdue
 from measures.models import ChartResult
+from reports.forms import last_twelve_months
 from reports.models import ContractReview
 
 if TYPE_CHECKING:
@@ -209,12 +210,14 @@ class ManagerSection:
 
 
 def owed_words(owed: list[Owed]) -> str:
-    """One team's debt: "3 periods of 2 measures, the oldest from Aug 2026"."""
-    periods = sum(len(o.periods) for o in owed)
+    """One team's debt: "3 values owed across 2 measures, the oldest for Aug 2026" (a
+    value: one measure's one period, a cell of the grid; "3 periods of 3 measures" read as
+    three months each when it was one month of each)."""
+    values = sum(len(o.periods) for o in owed)
     oldest = min(p for o in owed for p in o.periods)
     return (
-        f"{_plural(periods, 'period')} of {_plural(len(owed), 'measure')} owed, "
-        f"the oldest from {oldest:%b %Y}."
+        f"{_plural(values, 'value')} owed across {_plural(len(owed), 'measure')}, "
+        f"the oldest for {oldest:%b %Y}."
     )
 
 
@@ -237,7 +240,12 @@ def event_words(event: LearningEvent | None, today: dt.date) -> str:
     else:
         days = (event.starts_on - today).days
         when = f"{_day(event.starts_on)}, in {_plural(days, 'day')}"
-    return f"{event.get_kind_display()}: {event.title}, {when}."
+    kind = event.get_kind_display()
+    # "Learning session 2: the ramp", not "Learning session: Learning session 2: the ramp".
+    named = (
+        event.title if event.title.lower().startswith(kind.lower()) else f"{kind}: {event.title}"
+    )
+    return f"{named}, {when}."
 
 
 def _run_by(user):
@@ -270,9 +278,13 @@ def manager_sections(user, today: dt.date) -> list[ManagerSection]:
             Item(cycle_words(cycle, today), reverse("cycle", args=[cycle.pk]), "Open the cycle")
         )
     events = {}
-    for event in LearningEvent.objects.filter(
-        collaborative_id__in=ids, ends_on__gte=today
-    ).order_by("starts_on", "title"):
+    # The next event people attend: a learning session or a webinar. An action period is
+    # the stretch between sessions (one is nearly always "on now"), not an event.
+    for event in (
+        LearningEvent.objects.filter(collaborative_id__in=ids, ends_on__gte=today)
+        .exclude(kind=LearningEvent.Kind.ACTION_PERIOD)
+        .order_by("starts_on", "title")
+    ):
         events.setdefault(event.collaborative_id, event)
     out = []
     for c in collaboratives:
@@ -397,6 +409,11 @@ class DirectorSection:
     report: Item
     report_state: str  # the tag: "Signed off", "Draft ready", "Building", "Failed", "Not started"
     attention: list[Item]
+    # When no review of the quarter is built or building: the usual period (the twelve whole
+    # months to last month, reports.forms.last_twelve_months), which the home page's button
+    # posts to `build_url`, the same form the contract reviews page shows; else None.
+    build_period: tuple[dt.date, dt.date] | None = None
+    build_url: str = ""
 
 
 def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -503,6 +520,7 @@ def director_sections(user, today: dt.date) -> list[DirectorSection]:
                         "Open the collaborative",
                     )
                 )
+        may_build = chosen is None or chosen.status == ContractReview.Status.FAILED
         out.append(
             DirectorSection(
                 ahsn=ahsn,
@@ -510,10 +528,12 @@ def director_sections(user, today: dt.date) -> list[DirectorSection]:
                 report=Item(
                     words,
                     url,
-                    "Open the contract review" if chosen else "Ask for this quarter's review",
+                    "Open the contract review" if chosen else "Choose another period",
                 ),
                 report_state=tag,
                 attention=attention,
+                build_period=last_twelve_months(today) if may_build else None,
+                build_url=reverse("review_list", args=[ahsn.pk]),
             )
         )
     return out
@@ -550,9 +570,15 @@ def outcome_words(rate: dict | None) -> str:
     it (`claims.outcome_rate`); "" without one."""
     if rate is None or not rate.get("has_denominator"):
         return ""
+    # "7% since Sep 2026" read as a change of 7% since then: it is the level, every team's
+    # counts pooled, over the months from then.
+    pooled = f"every team pooled, from {rate['since']:%b %Y}"
     if rate["suppressed"]:
-        return f"{rate['measure']}: too few to publish since {rate['since']:%b %Y}."
-    return f"{rate['measure']}: {rate['percent']}{rate['unit']} since {rate['since']:%b %Y}."
+        return f"{rate['measure']}: too few to publish ({pooled})."
+    unit = rate["unit"]
+    if unit.strip() and unit.strip() in rate["measure"]:
+        unit = ""  # "Falls per 1,000 bed days: 5", not "...: 5 per 1,000 bed days"
+    return f"{rate['measure']}: {rate['percent']}{unit} ({pooled})."
 
 
 def national_programmes(user) -> list[Programme]:

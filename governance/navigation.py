@@ -74,6 +74,8 @@ COLLABORATIVES = _names(
     "team",
     "team_create",
     "invitation_create",
+    "invitation_list",
+    "invitation_revoke",
 )
 DASHBOARD = _names(
     "dashboard_collaborative",
@@ -83,7 +85,7 @@ DASHBOARD = _names(
 )
 OVERDUE = _names("overdue")
 COMPLETENESS = _names("measures:completeness")
-CALENDAR = _names("calendar", "event_attendance")
+CALENDAR = _names("calendar", "event_attendance", "event_edit")
 TEAMS_TO_REVIEW = _names(
     "dashboard_collaborative_teams", "collaborative_assessments", "team_assessments"
 )

@@ -591,7 +591,8 @@ def in_progress_trace(result, k) -> dict | None:
         "name": "In progress",
         "x": [p["x"] for p in pending],
         "y": [_round(p["y"] * k) for p in pending],
-        "text": ["in progress"] * len(pending),
+        # Only the last is labelled: weekly charts often have two, whose labels overlapped.
+        "text": [""] * (len(pending) - 1) + ["in progress"],
         # Leftwards from the point: centred on the last period, it ran off the chart's edge.
         "textposition": "top left",
         "textfont": {"color": GREY, "size": 11},

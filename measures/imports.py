@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from collab import jobs
+from collaboratives.models import Team
 from governance import access
 from governance.safeguards import HOW_TO, find_nhs_numbers
 from measures.models import DataPoint, DataPointRevision, ImportBatch, Measure, Series
@@ -411,7 +412,7 @@ def _check_row(number, row, matcher, choices, today, seen):
                 "measure name as in the import template",
             )
         elif not matcher.editable.get(team.pk):
-            error("team", "is a team you may not enter data for")
+            error("team", _not_editable(team))
     if errors:
         return failed()
     numerator, denominator = values["numerator"], values["denominator"]
@@ -449,6 +450,21 @@ def _check_row(number, row, matcher, choices, today, seen):
     return "ok", (number, series, day, num, den)
 
 
+def _not_editable(team) -> str:
+    """Why a team the user can see takes no data from them, and what was expected. The team
+    is named as in Collab, whole (as the preview's rows name it), not as the cell had it."""
+    if team.status == Team.Status.WITHDRAWN:
+        when = f" on {team.withdrawn_on:%d/%m/%Y}" if team.withdrawn_on else ""
+        return (
+            f"means {team}, which withdrew from the collaborative{when}, so its data can no "
+            "longer be entered: expected a team still taking part"
+        )
+    return (
+        f"means {team}, whose data you may not enter: expected a team you are a member "
+        "of, or one of a collaborative you run"
+    )
+
+
 # The write path's reasons (measures/writes.py, shared with the grid) with what an import
 # expected instead.
 _POINT_EXPECTED = {
@@ -457,6 +473,11 @@ _POINT_EXPECTED = {
     "is required for this measure": f"this measure needs one, {NUMBER_EXPECTED}",
     "is missing while a denominator is given": NUMBER_EXPECTED,
     "is too large": "expected a number below 10,000,000,000",
+    "counts people or events, so must be a whole number": "expected a whole number, such as 3",
+    "is zero while the numerator is above zero": "expected what the numerator is counted out "
+    "of, above zero",
+    "is above the denominator, which a proportion cannot be": "expected a numerator no larger "
+    "than the denominator",
 }
 
 
@@ -472,6 +493,8 @@ def _expected(reason: str, period_text: str, day: dt.date) -> str:
             f"{_quoted(period_text)} is not a Monday: expected the Monday its week starts, "
             f"such as {monday:%d/%m/%Y}"
         )
+    if reason.startswith("is before "):  # "is before 01 Jan 2024, the start of ..."
+        return f"{reason}: expected a period from then on"
     return f"{reason}: {_POINT_EXPECTED[reason]}" if reason in _POINT_EXPECTED else reason
 
 

@@ -146,6 +146,10 @@ def test_the_funnel_window_limits_the_months_counted(cast):
     assert (alpha.numerator, alpha.denominator) == (24 + 25 + 26, 6000)
     html = response.content.decode()
     assert 'id="funnel-table"' in html and 'data-figure="funnel-figure"' in html
+    # The key names the axis in a sentence: only its first letter lowered, never the month's.
+    x_title = ctx["funnel"].x_title
+    assert x_title.endswith("to Dec 2025")
+    assert f"Across: {x_title[:1].lower()}{x_title[1:]}." in html
 
 
 def test_a_measure_without_a_denominator_says_why_it_has_no_funnel(cast):

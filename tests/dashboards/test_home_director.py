@@ -3,13 +3,16 @@ collaboratives needing attention (open sustain alerts, from dashboards.alerts; o
 deteriorated and signals of concern, from the stored summaries), for their AHSN only."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
 
 from dashboards.home import director_sections, quarter_of
 from dashboards.models import SustainAlert
+from reports.forms import last_twelve_months
 from reports.models import ContractReview
+from tests.cast import client_for
 from tests.dashboards.home_world import home_text, world  # noqa: F401 (a fixture)
 from tests.dashboards.portfolio_world import TODAY
 
@@ -87,3 +90,29 @@ def test_only_directors_get_the_section(world):  # noqa: F811
     for who in ("lead", "manager", "faculty", "national", "outsider"):
         assert director_sections(world.users[who], TODAY) == []
         assert "contract review" not in home_text(world.users[who])
+
+
+def test_the_home_builds_the_quarters_review_in_one_click_when_none_is_under_way(world):  # noqa: F811
+    director = world.users["director"]
+    (section,) = director_sections(director, TODAY)
+    # The usual contract-review year: the twelve whole months to the end of last month.
+    assert section.build_period == (dt.date(2024, 9, 1), dt.date(2025, 8, 31))
+    assert section.build_url == f"/reports/ahsns/{world.east.pk}/"
+    _review(world.east, ContractReview.Status.FAILED, dt.date(2025, 9, 2))
+    assert director_sections(director, TODAY)[0].build_period is not None  # ask again
+    _review(world.east, ContractReview.Status.BUILDING, dt.date(2025, 9, 3))
+    assert director_sections(director, TODAY)[0].build_period is None
+
+    ContractReview.objects.all().delete()
+    client = client_for(director)
+    html = client.get("/").content.decode()
+    form = re.search(r'<form method="post" action="([^"]+)" class="collab-home-build">(.*?)</form>',
+                     html, re.S)  # fmt: skip
+    assert form, "the home page offers no button to build the review"
+    fields = dict(re.findall(r'name="(period_\w+)" value="([^"]+)"', form.group(2)))
+    start, end = last_twelve_months(timezone.localdate())
+    assert fields == {"period_start": start.isoformat(), "period_end": end.isoformat()}
+    response = client.post(form.group(1), fields)
+    review = ContractReview.objects.get(ahsn=world.east)
+    assert response.status_code == 302 and response["Location"] == f"/reports/{review.pk}/"
+    assert (review.period_start, review.period_end, review.requested_by) == (start, end, director)

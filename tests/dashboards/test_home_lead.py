@@ -32,6 +32,12 @@ def test_each_measure_says_its_verdict_and_peer_position(world):  # noqa: F811
     text = home_text(lead)
     assert f"Your team: {world.alpha}" in text
     assert "Improved" in text and peers.words in text and result.summary in text
+    # The tally counts fewer measures than the table lists (balancing ones are not counted):
+    # it says which it counts, in the team dashboard's words (dashboards/_measures_improved).
+    assert (
+        "1 of 1 measure improved in Falls (outcome and process measures of the "
+        "collaborative's set; a gain counts only where it still holds)"
+    ) in text
 
 
 def test_a_teams_own_measure_is_not_in_the_set_and_not_listed(world):  # noqa: F811

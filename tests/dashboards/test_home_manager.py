@@ -9,7 +9,7 @@ import pytest
 
 from collaboratives.models import LearningEvent, PDSACycle
 from dashboards.home import event_words, manager_sections, owed_words
-from governance.reporting import overdue
+from governance.reporting import Owed, overdue
 from tests.cast import change_idea
 from tests.dashboards.home_world import home_text, world  # noqa: F401 (a fixture)
 from tests.dashboards.portfolio_world import TODAY
@@ -28,8 +28,12 @@ def test_who_owes_data_is_the_reporting_rule(world):  # noqa: F811
     beta = [o for o in owed if o.team == world.beta]
     assert [item.text for item in section.owed] == [f"{world.beta}: {owed_words(beta)}"]
     assert owed_words(beta) == (
-        f"{sum(len(o.periods) for o in beta)} periods of 1 measure owed, the oldest from Jul 2025."
+        f"{sum(len(o.periods) for o in beta)} values owed across 1 measure, the oldest for "
+        "Jul 2025."
     )
+    # One month of each of two measures: two values, not "2 periods" (read as two months).
+    one_month = [Owed(world.beta, measure, [dt.date(2025, 8, 1)]) for measure in ("a", "b")]
+    assert owed_words(one_month) == "2 values owed across 2 measures, the oldest for Aug 2025."
     assert owed_words(beta) in home_text(world.users["manager"])
 
 
@@ -68,8 +72,21 @@ def test_the_next_learning_event(world):  # noqa: F811
     later = event(world.falls, "Session three", dt.date(2025, 11, 12))
     soon = event(world.falls, "Session two", dt.date(2025, 10, 1))
     event(world.maternity, "Western session", dt.date(2025, 9, 25))
+    # An action period is the time between sessions, not an event to attend: never "next".
+    LearningEvent.objects.create(
+        collaborative=world.falls,
+        kind=LearningEvent.Kind.ACTION_PERIOD,
+        title="Action period 2",
+        starts_on=dt.date(2025, 9, 2),
+        ends_on=dt.date(2025, 9, 30),
+    )
     assert _section(world.users["manager"], world.falls).next_event == event_words(soon, TODAY)
     assert event_words(soon, TODAY) == "Learning session: Session two, 1 Oct 2025, in 11 days."
+    assert event_words(later, dt.date(2025, 11, 12)) == (
+        "Learning session: Session three, on now, until 12 Nov 2025."
+    )
+    later.title = "Learning session 3: spread"  # already says what it is: not said twice
+    assert event_words(later, TODAY) == "Learning session 3: spread, 12 Nov 2025, in 53 days."
     assert _section(world.users["manager"], world.sepsis).next_event == (
         "No learning event is planned."
     )

@@ -2,11 +2,13 @@
 counts of teams (dashboards.claims) and outcome rates only as governance.disclosure
 publishes them; no team is named, and no small count leaves the collaborative."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from dashboards import claims
-from dashboards.home import national_programmes
+from dashboards.home import national_programmes, outcome_words
 from governance import disclosure
 from measures.models import Series
 from measures.recompute import charts_recompute
@@ -58,10 +60,12 @@ def test_published_figures_only_and_no_team_names(world):  # noqa: F811
     falls = _line(programmes, world.falls).outcome
     published = disclosure.disclose_rate(18, 4000, multiplier=1000)
     assert published["percent"] == "5"
-    assert falls == f"{measure.name}: 5 per 1,000 bed days since Jun 2025."
+    # The level, pooled, from that month: not "5 ... since Jun 2025" (read as a change);
+    # the unit is not repeated when the measure's name already has it.
+    assert falls == f"{measure.name}: 5 (every team pooled, from Jun 2025)."
     assert "4.5" not in falls  # the raw rate
     sepsis = _line(programmes, world.sepsis).outcome
-    assert sepsis == f"{measure.name}: too few to publish since Jun 2025."
+    assert sepsis == f"{measure.name}: too few to publish (every team pooled, from Jun 2025)."
     assert "1.3" not in sepsis
 
     text = page_text(national)
@@ -75,3 +79,14 @@ def test_only_national_viewers_get_the_section(world):  # noqa: F811
     for who in ("lead", "manager", "faculty", "director", "outsider"):
         assert national_programmes(world.users[who]) == []
         assert "Programmes and their collaboratives" not in home_text(world.users[who])
+
+
+def test_a_proportion_keeps_its_percent_sign_and_a_rate_its_unit_when_the_name_lacks_it():
+    since = dt.date(2026, 9, 1)
+    rate = {"has_denominator": True, "suppressed": False, "since": since}
+    assert outcome_words({**rate, "measure": "Term admissions", "percent": "7", "unit": "%"}) == (
+        "Term admissions: 7% (every team pooled, from Sep 2026)."
+    )
+    assert outcome_words(
+        {**rate, "measure": "Falls", "percent": "5", "unit": " per 1,000 bed days"}
+    ) == ("Falls: 5 per 1,000 bed days (every team pooled, from Sep 2026).")

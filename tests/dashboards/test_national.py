@@ -35,7 +35,13 @@ def test_the_national_viewer_sees_the_programme_across_every_ahsn(world):
     # East (falls, sepsis) and west (maternity) run it; the northern AHSN does not.
     assert "Eastern AHSN" in html and "Western AHSN" in html
     assert "Not running it (1 of 3): Northern AHSN" in html
-    assert "Falls; Sepsis" in html  # east's two collaboratives side by side in one row
+    # east's two collaboratives side by side in one row, each leading to its dashboard
+    assert (
+        f'<a href="/collaboratives/{world.falls.pk}/dashboard/">Falls</a>; '
+        f'<a href="/collaboratives/{world.sepsis.pk}/dashboard/">Sepsis</a>'
+    ) in html
+    national = client_for(world.users["national"])
+    assert national.get(f"/collaboratives/{world.falls.pk}/dashboard/").status_code == 200
     assert "Leads no collaborative yet" in html  # the northern AHSN, in every AHSN's table
 
 

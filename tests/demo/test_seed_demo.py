@@ -1,6 +1,7 @@
 """The demo seed: deterministic, complete, written through the one write path, safe to rerun."""
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from io import StringIO
 
@@ -20,8 +21,16 @@ from collaboratives.models import (
     Team,
 )
 from demo.builder import DEMO_PASSWORD, DEMO_USERS
+from demo.management.commands.seed_demo import QUIET_LOGGERS
 from governance.models import Person, Role, RoleAssignment
-from measures.models import Annotation, DataPoint, DataPointRevision, Measure, Series
+from measures.models import (
+    Annotation,
+    ChartResult,
+    DataPoint,
+    DataPointRevision,
+    Measure,
+    Series,
+)
 
 TODAY = "2025-06-30"
 # Set by the database or the clock, not by the seed: left out of the canonical dump.
@@ -356,6 +365,19 @@ def test_it_sends_no_mail_while_seeding_and_leaves_the_backend_as_it_was(setting
     assert mailoutbox == []
     assert "Subject:" not in out
     assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+
+
+# Transactional: the chart tasks are sent after commit, as in `make run`.
+@pytest.mark.django_db(transaction=True)
+def test_it_logs_no_task_lines_among_its_progress_and_restores_the_loggers(caplog):
+    caplog.set_level(logging.INFO)  # as `make run` logs: LOG_LEVEL defaults to INFO
+    before = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    seed()
+    noisy = [r.getMessage() for r in caplog.records if r.name in QUIET_LOGGERS]
+    assert noisy == []
+    assert {name: logging.getLogger(name).level for name in QUIET_LOGGERS} == before
+    # The tasks did run in the seed's process: their lines were what `make run` printed.
+    assert ChartResult.objects.exists()
 
 
 @pytest.mark.postgres

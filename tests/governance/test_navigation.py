@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from collaboratives.models import Collaborative
+from collaboratives.models import Collaborative, LearningEvent
 from collaboratives.workflows import team_withdraw
 from governance.models import Role
 from governance.navigation import navigation_for
@@ -215,6 +215,21 @@ def test_a_page_within_a_section_marks_the_section_as_current(cast):
     html = lead.get(f"/teams/{cast.alpha.pk}/data/").content.decode()
     fallback = '<strong class="nhsuk-header__navigation-item-current-fallback">Enter data'
     assert f'aria-current="page">{fallback}' in html
+
+
+def test_a_managers_event_edit_and_invitations_pages_mark_their_sections(cast):
+    manager = client_for(cast.users["falls_manager"])
+    event = LearningEvent.objects.create(
+        collaborative=cast.falls,
+        kind=LearningEvent.Kind.WEBINAR,
+        title="Webinar",
+        starts_on=dt.date(2025, 10, 1),
+        ends_on=dt.date(2025, 10, 1),
+    )
+    on_edit = nav(manager.get(f"/collaboratives/{cast.falls.pk}/calendar/{event.pk}/edit/")).links
+    assert [(t, c) for t, _, c in on_edit if c] == [("Calendar", "true")]
+    on_invitations = nav(manager.get("/invitations/")).links
+    assert [(t, c) for t, _, c in on_invitations if c] == [("Collaboratives", "true")]
 
 
 def test_a_page_outside_every_section_marks_nothing(cast):

@@ -3,11 +3,11 @@ the contract review, writes commentary, signs it off with its confirmation and d
 PDF and the spreadsheet; the journey prints `journey director_contract_review: N actions`
 (clicks plus fields filled, login excluded).
 
-The demo is seeded at its tiny scale, ending today. The director opens the contract reviews
-by their address (the home page's way there is the home's own business) and from there
-every action goes through `Counted`, the journeys' shared action-counting wrapper
-(tests/journeys/test_lead_month_of_data_browser.py), so the count is the journey's real
-count. Screenshots go to test-artifacts/journeys/director-contract-review/.
+The demo is seeded at its tiny scale, ending today. The director starts where they land
+after logging in, the home page, whose contract-review line builds this quarter's draft
+in one click; from there every action goes through `Counted`, the journeys' shared
+action-counting wrapper (tests/journeys/counting.py), so the count is the journey's real
+count from the home page. Screenshots go to test-artifacts/journeys/director-contract-review/.
 """
 
 import io
@@ -43,11 +43,11 @@ def test_director_contract_review(page, log_in, director, problems):  # noqa: F8
     log_in(director)
     page.set_viewport_size({"width": 1280, "height": 900})
     counted = Counted(page)
-    page.goto("/reports/")
-    page.get_by_label("First day of the reporting period").wait_for()
-    shoot("reviews")
+    page.goto("/")
+    page.get_by_text("This quarter's contract review").wait_for()
+    shoot("home")
 
-    counted.click(page.get_by_role("button", name="Build the draft report"))
+    counted.click(page.get_by_role("button", name=re.compile("^Build the draft report")))
     page.get_by_role("link", name=re.compile("Download the PDF")).wait_for(timeout=120_000)
     shoot("draft")
 

@@ -186,6 +186,19 @@ def test_the_chart_draws_the_in_progress_point_hollow_grey_and_labelled(cast):
     assert MAY.isoformat() not in value["x"]
 
 
+def test_of_several_in_progress_points_only_the_last_is_labelled(cast):
+    # Two periods entered after the latest complete one (as weekly charts often have): two
+    # labels side by side overprinted each other.
+    points(cast.alpha_series, [MAY, JUNE], numerator=40)
+    recompute.series_mark_stale(series_ids=[cast.alpha_series.pk], send=False)
+    recompute.charts_recompute(series_ids=[cast.alpha_series.pk], worker="t", today=TODAY)
+    result = cast.alpha_series.chart_results.get()
+    figure = figures.figure(result, title="Falls", multiplier=1000)
+    trace = next(t for t in figure["data"] if t["name"] == "In progress")
+    assert trace["x"] == [MAY.isoformat(), JUNE.isoformat()]
+    assert trace["text"] == ["", "in progress"]
+
+
 # --- The daily job ------------------------------------------------------------------------------
 
 

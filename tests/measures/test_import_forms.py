@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from collaboratives.models import Team
+from collaboratives.workflows import team_withdraw
 from measures.imports import ImportNotReady, import_answer, import_batch_create, import_confirm
 from measures.models import DataPoint, ImportBatch, Series
 from tests.cast import START, build_cast, client_for
@@ -137,6 +138,19 @@ def test_each_bad_cell_gets_exactly_one_error_naming_what_was_expected(cast, cel
     assert len(errors) == 1, errors
     assert errors[0]["column"] == column and errors[0]["reason"].startswith(reason)
     assert "expected" in errors[0]["reason"]
+
+
+def test_a_withdrawn_team_is_one_error_saying_so_and_what_was_expected(cast):
+    team_withdraw(team=cast.alpha, on=dt.date(2024, 6, 1))
+    errors = upload(cast, one_row(), user="falls_manager").findings["errors"]
+    assert errors == [
+        {
+            "row": 2,
+            "column": "team",
+            "reason": "means Alpha Hospitals, which withdrew from the collaborative on "
+            "01/06/2024, so its data can no longer be entered: expected a team still taking part",
+        }
+    ]
 
 
 def test_a_cell_with_an_nhs_number_is_refused_without_being_quoted(cast):
@@ -271,9 +285,36 @@ def test_a_workbook_number_that_is_not_finite_is_one_error_and_a_serial_with_a_t
         ({"period": "2999-01-01"}, "period", "is in the future: expected a period that has"),
         ({"num": "-3"}, "numerator", "cannot be negative: expected 0 or more"),
         ({"den": ""}, "denominator", "is required for this measure: this measure needs one"),
+        ({"den": "0"}, "denominator", "is zero while the numerator is above zero: expected"),
+        ({"num": "2.5"}, "numerator", "counts people or events, so must be a whole number: exp"),
+        ({"period": "2001-01-01"}, "period", "is before "),
     ],
 )
 def test_the_write_paths_reasons_say_what_an_import_expected(cast, cells, column, reason):
     errors = upload(cast, one_row(**cells)).findings["errors"]
     assert len(errors) == 1, errors
     assert errors[0]["column"] == column and errors[0]["reason"].startswith(reason)
+    assert "expected" in errors[0]["reason"], errors[0]["reason"]
+
+
+def test_a_team_seen_but_not_entered_for_is_one_error_saying_what_was_expected(cast):
+    errors = upload(cast, one_row(), user="faculty").findings["errors"]
+    assert [(e["column"], e["reason"]) for e in errors] == [
+        (
+            "team",
+            "means Alpha Hospitals, whose data you may not enter: expected a team you are a "
+            "member of, or one of a collaborative you run",
+        )
+    ]
+
+
+def test_every_reason_the_write_path_gives_is_told_with_what_was_expected():
+    # Each reason measures/writes.py can give a cell an import could send (a proportion's
+    # numerator above its denominator among them), as the import words it.
+    from measures.imports import _POINT_EXPECTED, _expected
+
+    day = dt.date(2024, 11, 1)
+    for reason in _POINT_EXPECTED:
+        assert "expected" in _expected(reason, "Nov 2024", day), reason
+    said = _expected("is above the denominator, which a proportion cannot be", "", day)
+    assert said.endswith("expected a numerator no larger than the denominator")

@@ -140,6 +140,13 @@ def test_the_html_version_is_the_same_report_on_an_nhs_page(
                 assert "figures as a table" in html
     assert "<svg" in html and 'role="img"' in html
     assert "style=" not in review.html  # the strict CSP blocks inline styles
+    # Each funnel's caption names its axis as the PDF does: the first letter lowered, the
+    # month's name left as it is ("to Nov 2026", not "to nov 2026").
+    funnels = [m["funnel"] for c in review.document["collaboratives"] for m in c["measures"]]
+    titles = [f["x_title"] for f in funnels if f and f.get("x_title")]
+    assert titles, "the demo's report has a funnel"
+    for title in titles:
+        assert f"Across: {title[:1].lower()}{title[1:]}." in html
 
 
 def test_commentary_goes_into_every_rendering_and_sign_off_freezes_the_report(
