@@ -1,7 +1,7 @@
-"""Whether plotly, pandas and matplotlib earn their place (issue 16): the figures behind
-the README's "Dependencies" table.
+"""Whether plotly, pandas, python-calamine and matplotlib earn their place (issue 16): the
+figures behind the README's "Dependencies" table.
 
-    python bench/deps_bench.py [--rows 50000] [--repeat 5] [--only plotly,pandas,matplotlib]
+    python bench/deps_bench.py [--rows 50000] [--repeat 5] [--only plotly,pandas,xlsx,matplotlib]
 
 No database: everything is generated here. Prints, each the best of --repeat runs:
 
@@ -14,6 +14,8 @@ No database: everything is generated here. Prints, each the best of --repeat run
 - pandas: reading a 50,000-row long-format import file (CSV, then XLSX) into rows, as
   `measures.imports` reads it (csv module / openpyxl read-only) against `pandas.read_csv` /
   `pandas.read_excel` (which reads through openpyxl as well);
+- xlsx: the same XLSX read to rows by python-calamine (the import's reader for a plain
+  workbook) and by openpyxl (its reader for one with a formula or a document type);
 - matplotlib: one report chart drawn into the PDF by `reports/charts.py` (layout, then
   fpdf2's own vector primitives) against the same chart drawn by matplotlib, saved as SVG
   and placed with fpdf2's SVG import; an aggregate chart of 12 months and a funnel of 65
@@ -207,6 +209,21 @@ def bench_pandas(rows: int, repeat: int) -> None:
         )
 
 
+def bench_xlsx(rows: int, repeat: int) -> None:
+    """python-calamine against openpyxl, the two readers of `measures.imports`: the same
+    plain workbook read to rows by each, in this run."""
+    from measures.exporters.formats import render_xlsx
+    from measures.imports import _openpyxl_rows, _xlsx_rows
+
+    xlsx_bytes = render_xlsx([("Data", import_table(rows))])
+    fast = best(lambda: list(_xlsx_rows(xlsx_bytes)), max(1, repeat // 2))
+    slow = best(lambda: list(_openpyxl_rows(xlsx_bytes)), max(1, repeat // 2))
+    print(
+        f"xlsx {rows:,} rows ({len(xlsx_bytes) / 1e6:.1f} MB) to rows: python-calamine "
+        f"{fast * 1000:.0f} ms, openpyxl {slow * 1000:.0f} ms, ratio {slow / fast:.1f}x"
+    )
+
+
 # --- matplotlib -----------------------------------------------------------------------------
 
 
@@ -365,7 +382,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", default="plotly,pandas,matplotlib")
+    parser.add_argument("--only", default="plotly,pandas,xlsx,matplotlib")
     args = parser.parse_args()
     only = set(args.only.split(","))
     load = os.getloadavg()[0]
@@ -375,6 +392,8 @@ def main() -> None:
         bench_plotly(args.repeat)
     if "pandas" in only and installed("pandas"):
         bench_pandas(args.rows, args.repeat)
+    if "xlsx" in only:
+        bench_xlsx(args.rows, args.repeat)
     if "matplotlib" in only and installed("matplotlib"):
         bench_matplotlib(args.repeat)
 
