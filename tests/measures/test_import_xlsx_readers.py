@@ -9,16 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from measures import imports
-
-
-def _workbook(*rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
+from tests.measures.test_imports import _xlsx
 
 PLAIN = (
     ["team", "measure", "period", "numerator", "denominator"],
@@ -33,7 +24,7 @@ def test_a_plain_workbook_is_read_by_calamine_not_openpyxl(monkeypatch):
         raise AssertionError("a plain workbook went to openpyxl")
 
     monkeypatch.setattr(imports, "_openpyxl_rows", refuse)
-    rows = list(imports._xlsx_rows(_workbook(*PLAIN)))
+    rows = list(imports._xlsx_rows(_xlsx(PLAIN)))
     assert rows == [
         ["team", "measure", "period", "numerator", "denominator"],
         [None, None, None, None, None],
@@ -45,7 +36,7 @@ def test_a_plain_workbook_is_read_by_calamine_not_openpyxl(monkeypatch):
 
 
 def test_both_readers_give_the_same_cells_but_for_a_dates_type():
-    content = _workbook(*PLAIN)
+    content = _xlsx(PLAIN)
     fast = list(imports._xlsx_rows(content))
     slow = list(imports._openpyxl_rows(content))
     assert slow[2][2] == dt.datetime(2026, 11, 1) and fast[2][2] == dt.date(2026, 11, 1)
