@@ -148,12 +148,19 @@ VAR_DIR = Path(envstr("COLLAB_VAR_DIR", str(BASE_DIR / "var")))
 # The DejaVu Sans files of the report's PDF; empty: where Linux puts them (reports/pdf.py).
 REPORT_FONT_DIR = envstr("COLLAB_FONT_DIR", "")
 DATABASE_URL = envstr("DATABASE_URL")
+# The few queries on nearly every page planned once per connection (collab/prepared.py).
+# Off for a pooler in transaction mode that does not keep prepared statements.
+COLLAB_PREPARED_QUERIES = envbool("COLLAB_PREPARED_QUERIES", True)
 if DATABASE_URL:
     # Health checks: a connection PostgreSQL dropped (a restart) is replaced at the next
     # request instead of failing it.
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    if COLLAB_PREPARED_QUERIES and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Lets collab.prepared prepare its few queries; Django's own cursors bind on the
+        # client and never prepare, whatever the threshold.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 elif DEPLOYED:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when deployed")
 else:

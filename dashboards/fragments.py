@@ -63,6 +63,7 @@ from django.utils import timezone
 from django.utils.cache import parse_etags, patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
+from collab import prepared
 from governance import disclosure
 
 VERSION = 1  # raise when a fragment's shape or meaning changes
@@ -187,10 +188,8 @@ def collaborative_versions(collaborative, measure_set: Iterable | None = None) -
     from measures.models import CollaborativeMeasure
 
     cid = collaborative.pk
-    with connection.cursor() as cursor:
-        sql = _versions_sql()
-        cursor.execute(sql, [cid] * sql.count("%s"))
-        counts = cursor.fetchone()
+    sql = _versions_sql()
+    counts = prepared.fetchone(sql, [cid] * sql.count("%s"))  # planned once per connection
     teams = list(
         Team.objects.filter(collaborative_id=cid)
         .order_by("pk")
