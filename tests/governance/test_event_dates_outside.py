@@ -100,3 +100,22 @@ def test_event_months_follow_the_rules_for_counts_of_people_whatever_the_flags()
     measure.counts_patient_events = True
     published = disclosure.event_months(measure, events, scope=disclosure.OUTSIDE)
     assert published == [(dt.date(2024, 1, 1), "*", "50"), (dt.date(2024, 3, 1), "10", "35")]
+
+
+@pytest.mark.django_db
+def test_a_cells_history_outside_is_the_same_on_a_day_with_an_event_as_on_one_without(world):
+    """Whether a date's cell has a history would tell which days had an event: outside, no
+    date's history is shown, and the page reads the same but for the date asked about."""
+    c, series, outside = world
+    event, quiet = FEBRUARY[0], FEBRUARY[0] + dt.timedelta(days=1)
+
+    def page(user, day):
+        url = reverse("measures:cell_history", kwargs={"pk": series.pk, "period": day.isoformat()})
+        html = client_for(user).get(url, headers={"HX-Request": "true"}).content.decode()
+        return html.replace(f"{day.day} {day:%b %Y}", "DAY")
+
+    for name, user in outside.items():
+        assert page(user, event) == page(user, quiet), name
+        assert "shown only inside the collaborative" in page(user, event)
+    inside = page(c.users["lead"], event)
+    assert "nothing" in inside and "shown only inside" not in inside
