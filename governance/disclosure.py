@@ -265,6 +265,44 @@ def _plain(n) -> str:
     return decimal_text(Decimal(str(n)))
 
 
+# --- Event-dated measures ---------------------------------------------------------------------
+#
+# An event-dated series (G and T charts) has one row per date with an event: each is a harm
+# to a patient on a day at a team, a count of one (suppressed, like any count from 1 to 7).
+# Outside the collaborative no route shows an event's date, nor anything that tells which
+# days had one (a cell's history): the events page and the published charts show none, and
+# the exports show the events summed per calendar month, each month's count as a count of
+# people is published (0, "*" or rounded to 5). Whatever the measure's flags: the date
+# itself is what identifies.
+
+
+def event_dates_shown(scope: Scope, measure) -> bool:
+    """Whether `scope` may see the dates of `measure`'s events: always for a measure that is
+    not event-dated; for one that is, only inside the collaborative."""
+    return scope.inside or not getattr(measure, "is_event_dated", False)
+
+
+def event_months(measure, events, *, scope: Scope) -> list[tuple]:
+    """An event-dated series' events, (date, events, cases between) oldest first, as `scope`
+    may see them: as they are where `event_dates_shown`; otherwise summed per calendar month
+    (months with an event only), as (first of the month, numerator text, denominator text)
+    through `disclose_for`, so a month of 1 to 7 events is "*" and no date is given."""
+    events = list(events)
+    if event_dates_shown(scope, measure):
+        return events
+    months: dict = {}
+    for day, n, cases in events:
+        month = day.replace(day=1)
+        total, between = months.get(month, (0, None))
+        between = between if cases is None else (between or 0) + cases
+        months[month] = (total + (n or 0), between)
+    out = []
+    for month, (total, between) in sorted(months.items()):
+        shown = disclose_for(measure, total, between, scope=scope)
+        out.append((month, shown["numerator"], shown["denominator"]))
+    return out
+
+
 # --- Figures as numbers, for charts and tables ------------------------------------------------
 
 
@@ -362,7 +400,7 @@ def published_charts(series_list) -> dict:
         measure = series.measure
         publish = publisher(OUTSIDE, measure)
         shown = []
-        if not measure.is_event_dated:
+        if event_dates_shown(OUTSIDE, measure):
             for period, num, den in points[series.pk]:
                 num, den = publish(num, den) if publish else (num, den)
                 if num is not None:

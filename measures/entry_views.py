@@ -167,6 +167,10 @@ def cell_history(request: HttpRequest, pk: int, period: str) -> HttpResponse:
         out = disclosure.disclose_for(series.measure, numerator, denominator, scope=scope)
         return out["numerator"] + (f" / {out['denominator']}" if out["denominator"] else "")
 
+    # An event-dated measure's cell is a date: outside the collaborative, whether it has a
+    # history would tell which days had an event, so no date's history is shown there.
+    withheld = not disclosure.event_dates_shown(scope, series.measure)
+    history = DataPointRevision.objects.filter(series=series, period_start=period_start)
     revisions = [
         {
             "revision": r,
@@ -177,11 +181,16 @@ def cell_history(request: HttpRequest, pk: int, period: str) -> HttpResponse:
             if r.new_numerator is not None
             else "nothing (cleared)",
         }
-        for r in DataPointRevision.objects.filter(series=series, period_start=period_start)
+        for r in (history.none() if withheld else history)
         .select_related("changed_by__person")
         .order_by("-changed_at", "-id")
     ]
-    context = {"series": series, "period_start": period_start, "revisions": revisions}
+    context = {
+        "series": series,
+        "period_start": period_start,
+        "revisions": revisions,
+        "withheld": withheld,
+    }
     if request.htmx:
         return render(request, "measures/cell_history.html#history", context)
     return render(request, "measures/cell_history.html", context)
@@ -197,7 +206,7 @@ def _events_page(request: HttpRequest, series: Series, *, form, status: int = 20
     # list is not shown (the chart shows the days between); inside, the figures pass the
     # one disclosure gate like every other.
     scope = disclosure.scope_for(request.user, series.team.collaborative)
-    events = events_list(series) if scope.inside else []
+    events = events_list(series) if disclosure.event_dates_shown(scope, series.measure) else []
     shown = [
         (
             event,

@@ -61,17 +61,23 @@ class MeasureDataExporter:
         self.viewer = viewer
 
     def rows(self):
-        """The header, then one row per data point: team, measure, period and values."""
+        """The header, then one row per data point: team, measure, period and values. An
+        event-dated series the viewer may not see the dates of gives one row per month
+        instead (governance.disclosure.event_months), with no version."""
         yield DATA_HEADER
         points = (
             DataPoint.objects.filter(series__in=self.series)
             .select_related(
                 "series__team__organisation", "series__team__collaborative", "series__measure"
             )
-            .order_by("series__team_id", "series__measure__name", "period_start")
+            .order_by("series__team_id", "series__measure__name", "series_id", "period_start")
         )
         teams, scopes = {}, {}
+        withheld = []  # the points of the event-dated series being read, to roll up
         for p in points.iterator(chunk_size=2000):
+            if withheld and withheld[0].series_id != p.series_id:
+                yield from self._event_month_rows(withheld, teams, scopes)
+                withheld = []
             team = p.series.team
             if self.viewer is None:
                 yield [str(team), team.organisation.ods_code, p.series.measure.name,
@@ -88,6 +94,9 @@ class MeasureDataExporter:
                     )
             label, code = teams[team.pk]
             scope = scopes[team.collaborative_id]
+            if not disclosure.event_dates_shown(scope, p.series.measure):
+                withheld.append(p)
+                continue
             if scope.inside:
                 numerator, denominator = p.numerator, p.denominator
             else:
@@ -100,6 +109,24 @@ class MeasureDataExporter:
                 )
             yield [label, code, p.series.measure.name, p.period_start, numerator, denominator,
                    p.version]  # fmt: skip
+        if withheld:
+            yield from self._event_month_rows(withheld, teams, scopes)
+
+    @staticmethod
+    def _event_month_rows(points, teams, scopes):
+        """One event-dated series' events summed per month, as its viewer may see them."""
+        series = points[0].series
+        label, code = teams[series.team_id]
+        months = disclosure.event_months(
+            series.measure,
+            [(p.period_start, p.numerator, p.denominator) for p in points],
+            scope=scopes[series.team.collaborative_id],
+        )
+        for month, numerator, denominator in months:
+            numerator, denominator = (
+                int(text) if text.isdigit() else text for text in (numerator, denominator)
+            )
+            yield [label, code, series.measure.name, month, numerator, denominator, ""]
 
     def definition_rows(self):
         """The header, then one row per measure in the export."""

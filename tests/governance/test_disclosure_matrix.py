@@ -61,8 +61,11 @@ TEAM_NAMES = {
     "delta": "Delta Hospitals",
     "omega": "Omega Hospitals",
 }
-# Targets asked about: all but `missing` (a guessed id shows nothing of anyone).
+# Targets asked about: all but `missing` (a guessed id shows nothing of anyone), and alpha's
+# series of the event-dated measure (`events`, as a series and as a team's series).
 ASKED = {kind: sorted(t - {"missing"}) or ["missing"] for kind, t in TARGETS.items()}
+for _kind in ("series", "team"):
+    ASKED[_kind].append("events")
 
 # The dashboards' fragment cache on (tests/conftest.py `fragment_cache`): one cache shared by
 # every viewer's requests within a test, so that a fragment cached for one viewer and served
@@ -76,6 +79,19 @@ class DisclosureWorld:
     measure_entry: int  # the falls collaborative's entry for the marker measure
     markers: set[str]
     clients: dict
+    event_entry: int = 0  # falls' entry for the event-dated measure
+    event_day: dt.date | None = None  # a date with an event at alpha
+    event_dates: frozenset = frozenset()  # every team's event dates
+
+
+# Event dates of the event-dated measure (one row per event, "days between falls with severe
+# harm"): each is a harm to a patient on a day at a team. Days 10 to 28, never a Monday in
+# January to March 2024 (the world's weekly periods) nor the 1st (its monthly ones).
+EVENT_DATES = {
+    "own": [dt.date(2024, 2, 13), dt.date(2024, 4, 17), dt.date(2024, 6, 20), dt.date(2024, 9, 26)],
+    "peer": [dt.date(2024, 3, 14), dt.date(2024, 5, 22), dt.date(2024, 8, 27)],
+    "withdrawn": [dt.date(2024, 2, 21), dt.date(2024, 3, 28)],
+}
 
 
 def _months(today: dt.date) -> list[dt.date]:
@@ -166,6 +182,7 @@ def build_disclosure_world(today: dt.date | None = None) -> DisclosureWorld:
     for target, s in series.items():
         world.kwargs["series"][target]["pk"] = s.pk
         world.kwargs["team"][target]["series_pk"] = s.pk
+    event_entry = _event_measure(c, omega, world, today)
     users = {
         "national": world.users["national"],
         "outsider": world.users["outsider"],
@@ -179,7 +196,44 @@ def build_disclosure_world(today: dt.date | None = None) -> DisclosureWorld:
         if name != "anonymous":
             client.force_login(users[name])
         clients[name] = client
-    return DisclosureWorld(world=world, measure_entry=entry.pk, markers=markers, clients=clients)
+    return DisclosureWorld(
+        world=world,
+        measure_entry=entry.pk,
+        markers=markers,
+        clients=clients,
+        event_entry=event_entry,
+        event_day=EVENT_DATES["own"][0],
+        event_dates=frozenset(d for days in EVENT_DATES.values() for d in days),
+    )
+
+
+def _event_measure(c, omega, world, today: dt.date) -> int:
+    """An event-dated measure in falls with events at alpha, beta and omega; its series are
+    asked about as the `events` target of series and teams (alpha's). Returns its entry."""
+    measure = Measure.objects.create(
+        topic=c.falls.topic,
+        name="Days between falls with severe harm",
+        kind=Measure.Kind.OUTCOME,
+        operational_definition="Each fall with severe harm is entered on its date.",
+        numerator_definition="Falls with severe harm on that date",
+        frequency=Measure.Frequency.EVENT,
+        direction=Measure.Direction.UP,
+        chart_type=Measure.ChartType.T,
+        counts_patient_events=True,
+    )
+    entry = CollaborativeMeasure.objects.create(collaborative=c.falls, measure=measure)
+    teams = {"own": c.alpha, "peer": c.beta, "withdrawn": omega}
+    series = {t: Series.objects.create(team=team, measure=measure) for t, team in teams.items()}
+    for target, s in series.items():
+        changes = [PointChange(day, "1", None) for day in EVENT_DATES[target]]
+        datapoints_write(series=s, changes=changes, by=None,
+                         source=DataPointRevision.Source.GRID, today=today)  # fmt: skip
+    inputs = series_inputs([s.pk for s in series.values()])
+    chart_results_store(charts_compute(list(inputs.values())))
+    summaries_compute(today=today)
+    world.kwargs["series"]["events"] = {**world.kwargs["series"]["own"], "pk": series["own"].pk}
+    world.kwargs["team"]["events"] = {**world.kwargs["team"]["own"], "series_pk": series["own"].pk}
+    return entry.pk
 
 
 def response_text(response) -> str:
@@ -209,11 +263,39 @@ RANDOM_PER_RESPONSE = re.compile(
 )
 
 
-def problems_in(text: str, viewer: str, markers: set[str]) -> list[str]:
+def date_texts(day: dt.date) -> list[str]:
+    """The ways a page, an export or a chart may write `day` (its day is 10 or more): ISO
+    (JSON, CSV, a URL, Plotly's x), "13 Feb 2024", "13 February", "13/02/2024". Not "Feb 13":
+    that is how a month is written ("M y": September 2026 is "Sep 26")."""
+    return [day.isoformat(), f"{day.day} {day:%b}", f"{day:%d/%m/%Y}"]
+
+
+def without_day(text: str, day: dt.date) -> str:
+    """`text` with `day` written as "DAY" (every way `date_texts` knows), and the values
+    drawn at random per response blanked, so two pages about two days can be compared."""
+    for written in date_texts(day):
+        text = text.replace(written, "DAY")
+    return RANDOM_PER_RESPONSE.sub(r"\1", text)
+
+
+def excel_serial(day: dt.date) -> str:
+    """The number an XLSX stores for a date cell."""
+    return str((day - dt.date(1899, 12, 30)).days)
+
+
+def problems_in(
+    text: str, viewer: str, markers: set[str], event_dates: frozenset = frozenset()
+) -> list[str]:
     found = []
     if viewer in OUTSIDE:
-        figures = numbers_in(RANDOM_PER_RESPONSE.sub(r"\1", text))
+        text = RANDOM_PER_RESPONSE.sub(r"\1", text)
+        figures = numbers_in(text)
         found += [f"marker {m}" for m in sorted(figures & markers)]
+        for day in sorted(event_dates):
+            shown = [t for t in date_texts(day) if re.search(rf"(?<!\d){re.escape(t)}(?!\d)", text)]
+            if excel_serial(day) in figures:
+                shown.append(f"Excel date {excel_serial(day)}")
+            found += [f"event date {day} as {t!r}" for t in shown]
     for team, name in TEAM_NAMES.items():
         if team not in VIEWERS[viewer] and name in text:
             found.append(f"the name {name!r}")
@@ -221,7 +303,9 @@ def problems_in(text: str, viewer: str, markers: set[str]) -> list[str]:
 
 
 def requests_for(name: str, entry: dict, params: set[str], dw: DisclosureWorld):
-    """(label, url, headers) for each request the disclosure entry asks of URL `name`."""
+    """(label, url, headers, control) for each request the disclosure entry asks of URL
+    `name`; `control` is the same URL on a day without events, for a URL about an event's
+    date ("@event"), else None."""
     permission = _permission_entries()[name]
     variants = [{}] + DISCLOSURE[name].get("variants", [])
     kind = permission["object"]
@@ -230,14 +314,31 @@ def requests_for(name: str, entry: dict, params: set[str], dw: DisclosureWorld):
         for variant in variants:
             fixed = {**permission.get("kwargs", {}), **variant.get("kwargs", {})}
             kwargs = {p: fixed[p] if p in fixed else ids[p] for p in params}
-            query = variant.get("query", "").replace("@measure", str(dw.measure_entry))
-            url = reverse(name, kwargs=kwargs) + (f"?{query}" if query else "")
-            headers = {}
-            if variant.get("htmx"):
-                headers["HX-Request"] = "true"
-                if isinstance(variant["htmx"], str):
-                    headers["HX-Target"] = variant["htmx"]
-            yield f"{target}{' htmx' if headers else ''}", url, headers
+            # "@event": the date of one of alpha's events (a cell, an event's URL); the same
+            # URL on the next day, which had none, is its control (see `run`)
+            control = None
+            if "@event" in kwargs.values():
+                quiet = dw.event_day + dt.timedelta(days=1)
+                control = {k: quiet.isoformat() if v == "@event" else v for k, v in kwargs.items()}
+                kwargs = {k: dw.event_day.isoformat() if v == "@event" else v
+                          for k, v in kwargs.items()}  # fmt: skip
+            # "@measure": each measure in turn, the marker one and the event-dated one
+            raw_query = variant.get("query", "")
+            entries = [dw.measure_entry, dw.event_entry] if "@measure" in raw_query else [None]
+            for entry in entries:
+                query = raw_query.replace("@measure", str(entry))
+                suffix = f"?{query}" if query else ""
+                url = reverse(name, kwargs=kwargs) + suffix
+                headers = {}
+                if variant.get("htmx"):
+                    headers["HX-Request"] = "true"
+                    if isinstance(variant["htmx"], str):
+                        headers["HX-Target"] = variant["htmx"]
+                label = f"{target}{' htmx' if headers else ''}"
+                if control is None:
+                    yield label, url, headers, None
+                else:
+                    yield label, url, headers, reverse(name, kwargs=control) + suffix
 
 
 def _permission_entries() -> dict:
@@ -257,7 +358,9 @@ def run(names, dw: DisclosureWorld, params: dict[str, set[str]]) -> tuple[int, l
     cases, leaks = 0, []
     try:
         for name in names:
-            for label, url, headers in requests_for(name, DISCLOSURE[name], params[name], dw):
+            for label, url, headers, control in requests_for(
+                name, DISCLOSURE[name], params[name], dw
+            ):
                 # The peer inside the collaborative first: with the fragment cache on, a
                 # fragment it was given must never reach a viewer outside.
                 for viewer, client in sorted(dw.clients.items(), key=lambda v: v[0] != INSIDER):
@@ -265,7 +368,19 @@ def run(names, dw: DisclosureWorld, params: dict[str, set[str]]) -> tuple[int, l
                         response = client.get(url, headers=headers)
                         transaction.set_rollback(True)
                     cases += 1
-                    found = problems_in(response_text(response), viewer, dw.markers)
+                    text = response_text(response)
+                    found = []
+                    if control is not None:
+                        # The page echoes the day asked about; past that, outside, a day with
+                        # an event must read as one without (a history, a form, an answer).
+                        with transaction.atomic():
+                            quiet = response_text(client.get(control, headers=headers))
+                            transaction.set_rollback(True)
+                        text = without_day(text, dw.event_day)
+                        quiet = without_day(quiet, dw.event_day + dt.timedelta(days=1))
+                        if viewer in OUTSIDE and text != quiet:
+                            found.append("a day with an event reads unlike one without")
+                    found += problems_in(text, viewer, dw.markers, dw.event_dates)
                     if found:
                         leaks.append(f"{name} {label} as {viewer} ({url}): {', '.join(found)}")
     finally:

@@ -7,7 +7,9 @@ may add `variants`, more requests of the same URL beyond the permission matrix's
 (tests/governance/matrix/<app>.py gives the object kind and fixed kwargs):
 
     {"kwargs": {...}}   other fixed kwargs, such as another export format
-    {"query": "..."}    a query string; "@measure" stands for the marker measure's entry
+    {"query": "..."}    a query string; "@measure" stands for the marker measure's entry,
+                        then for the event-dated measure's (each is asked)
+    {"kwargs": {"period": "@event"}}  "@event" stands for the date of one of alpha's events
     {"htmx": True}      sent as an htmx request (the partial instead of the page)
 
 A URL with no GET in the permission matrix (a POST-only action) is still listed: what it
@@ -76,7 +78,7 @@ DISCLOSURE = {
     "measures:cell_history": {
         "shows": FIGURES,
         "what": "every change to one cell",
-        "variants": [HTMX],
+        "variants": [HTMX, {"kwargs": {"period": "@event"}}],
     },
     "measures:cell_save": {"shows": FIGURES, "what": "POST only: saves a cell, answers it"},
     "measures:collaborative_export": {
@@ -85,7 +87,11 @@ DISCLOSURE = {
         "variants": [{"kwargs": {"fmt": "xlsx"}}],
     },
     "measures:completeness": {"shows": NAMES, "what": "teams by month, complete or missing"},
-    "measures:event_delete": {"shows": NEITHER, "what": "POST only: removes a date's events"},
+    "measures:event_delete": {
+        "shows": NEITHER,
+        "what": "POST only: removes a date's events",
+        "variants": [{"kwargs": {"period": "@event"}}],
+    },
     "measures:event_save": {
         "shows": FIGURES,
         "what": "POST only: records an event, answers the events page on an error",
