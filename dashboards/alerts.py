@@ -21,9 +21,15 @@ def _open(user=None):
     return alerts
 
 
-def alerts_for_team(team, user=None) -> list[SustainAlert]:
-    """The team's open alerts, newest first (those on series `user` may see, if given)."""
-    return list(_open(user).filter(team=team).order_by("-raised_at", "-id"))
+def alerts_for_team(team, user=None, *, among=None) -> list[SustainAlert]:
+    """The team's open alerts, newest first: those on series `user` may see, if given, or
+    on the series `among`, those the page already read as the user may see them (the team
+    page: no second reading of the access rules)."""
+    if among is not None:
+        alerts = _open().filter(series_id__in=[s.pk for s in among])
+    else:
+        alerts = _open(user)
+    return list(alerts.filter(team=team).order_by("-raised_at", "-id"))
 
 
 def alerts_for_ahsn(ahsn, user=None) -> list[SustainAlert]:

@@ -263,7 +263,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     assessments = list(team.assessments.all())
     context.update(
         {
-            "alerts": alerts_for_team(team, request.user),
+            "alerts": alerts_for_team(team, among=series),
             "ramps": workflows.cycle_ramps(cycles),
             "overdue_cycles": [c for c in cycles if c.is_overdue(today)],
             "assessments": assessments,

@@ -195,3 +195,25 @@ def test_an_alert_on_a_teams_own_measure_stays_private_from_national_viewers(cas
     assert len(alerts_for_ahsn(cast.east, cast.users["director"])) == 1
     assert alerts_for_team(cast.alpha, cast.users["national"]) == []
     assert alerts_for_ahsn(cast.east, cast.users["national"]) == []
+
+
+def test_the_team_page_shows_an_own_measures_alert_to_the_team_not_to_national_viewers(cast):
+    """The page reads its alerts among the series it shows the viewer, not by a second
+    reading of the access rules: the same answer as alerts_for_team with the user."""
+    from django.utils import timezone
+
+    from tests.cast import client_for
+
+    SustainAlert.objects.create(
+        series=cast.alpha_custom_series,
+        team=cast.alpha,
+        period_start=MONTHS[0],
+        message="Alpha's own audit had improved; the gain may be fading.",
+        raised_at=timezone.now(),
+    )
+    page = f"/teams/{cast.alpha.pk}/dashboard/"
+    seen = {
+        who: "the gain may be fading" in client_for(cast.users[who]).get(page).content.decode()
+        for who in ("lead", "national")
+    }
+    assert seen == {"lead": True, "national": False}
