@@ -18,4 +18,7 @@ def of_ahsns_q(ahsns: Iterable, prefix: str = "") -> Q:
     The partner side joins a many-to-many table: callers listing rows add `.distinct()`.
     """
     ahsns = list(ahsns)
+    if not ahsns:
+        # No row, and no join: an empty `__in` still joins the partner table for nothing.
+        return Q(pk__in=[])
     return Q(**{f"{prefix}lead_ahsn__in": ahsns}) | Q(**{f"{prefix}partner_ahsns__in": ahsns})

@@ -108,22 +108,28 @@ def principal(user) -> Principal:
 # --- Which rows a user may read, one builder per guarded model ----------------------------
 
 
+def _in(lookup: str, ids) -> Q:
+    """`lookup` among `ids`; with no ids, no row and no join (Django joins the relation of
+    an empty `__in` all the same, and most principals hold one or two kinds of role)."""
+    return Q(**{lookup: ids}) if ids else Q(pk__in=[])
+
+
 def collaboratives_q(p: Principal, prefix: str = "") -> Q:
     """Collaboratives the principal may read, as a filter on `prefix` + collaborative fields."""
     if p.superuser or p.national:
         return Q()
     ahsns = p.director_ahsns | p.manager_ahsns
     q = of_ahsns_q(ahsns, prefix)
-    q |= Q(**{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives})
-    q |= Q(**{f"{prefix}teams__in": p.teams})
+    q |= _in(f"{prefix}id__in", p.manager_collaboratives | p.faculty_collaboratives)
+    q |= _in(f"{prefix}teams__in", p.teams)
     return q
 
 
 def managed_collaboratives_q(p: Principal, prefix: str) -> Q:
     """Collaboratives the principal runs or teaches in, where every team's detail is open."""
     ahsns = p.director_ahsns | p.manager_ahsns
-    return of_ahsns_q(ahsns, prefix) | Q(
-        **{f"{prefix}id__in": p.manager_collaboratives | p.faculty_collaboratives}
+    return of_ahsns_q(ahsns, prefix) | _in(
+        f"{prefix}id__in", p.manager_collaboratives | p.faculty_collaboratives
     )
 
 
@@ -132,9 +138,7 @@ def teams_q(p: Principal, prefix: str = "") -> Q:
     they run, teach or direct."""
     if p.superuser or p.national:
         return Q()
-    return Q(**{f"{prefix}id__in": p.teams}) | managed_collaboratives_q(
-        p, f"{prefix}collaborative__"
-    )
+    return _in(f"{prefix}id__in", p.teams) | managed_collaboratives_q(p, f"{prefix}collaborative__")
 
 
 def measures_q(p: Principal, prefix: str = "") -> Q:
