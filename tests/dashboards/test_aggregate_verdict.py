@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from collaboratives.models import Collaborative
+from dashboards.aggregate import aggregate_chart
 from governance import disclosure
 from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
 from measures.periods import period_starts
@@ -59,15 +60,14 @@ def aggregate(cast, who):
     return response.context["agg"], response.content.decode()
 
 
-def test_the_data_is_one_whose_published_figures_alone_would_read_no_change():
+def test_national_viewers_read_the_faculty_verdict_beside_only_published_counts(cast):
     # the premise, on the rules themselves: every pooled month rounds to 10 or is withheld,
-    # so the chart of the published figures is a flat line
+    # so the chart of the published figures alone is a flat line
     assert {disclosure.rounded_count(n) for n in POOLED} == {10, None}
-
-
-def test_national_viewers_read_the_aggregate_verdict_faculty_read(cast):
     inside, _ = aggregate(cast, "faculty")
     outside, html = aggregate(cast, "national")
+
+    # one verdict: status, its words, the sentence and the icons
     assert inside.chart.status == "improved"
     assert outside.chart.status == inside.chart.status
     assert outside.words["status"] == inside.words["status"] == "Improved"
@@ -79,10 +79,7 @@ def test_national_viewers_read_the_aggregate_verdict_faculty_read(cast):
     )
     assert escape(outside.chart.summary) in html
 
-
-def test_national_viewers_still_see_no_raw_count_on_the_aggregate(cast):
-    inside, _ = aggregate(cast, "faculty")
-    outside, html = aggregate(cast, "national")
+    # but only published counts
     assert [r["numerator"] for r in inside.rows] == POOLED
     for row, raw in zip(outside.rows, POOLED, strict=True):
         if raw <= 7:  # withheld: neither drawn nor in the table
@@ -155,3 +152,35 @@ def test_national_viewers_read_the_rolled_up_panels_verdict_the_team_reads(cast,
     assert [r["numerator"] for r in inside["rows"]][-12:] == [4, 4, 5, 4, 4, 5, 4, 4, 5, 4, 4, 5]
     shown = [r["numerator"] for r in outside["rows"]]
     assert set(shown[:12]) == {10, 15} and shown[12:] == [None] * 12
+
+
+# --- The fragment cache (dashboards.fragments): one verdict, still two fragments ---------------
+
+
+def test_with_the_same_verdict_inside_and_outside_still_keep_fragments_of_their_own(
+    cast, weekly, fragment_cache
+):
+    """Now that both read the same verdict, the cached aggregate and the cached panel must
+    still be kept apart by scope: the figures in them are not the same."""
+    weekly_cm = CollaborativeMeasure.objects.get(measure=weekly.measure)
+    pages = {
+        "aggregate": (
+            reverse("dashboard_collaborative_aggregate", args=[cast.falls.pk]),
+            "faculty",
+            aggregate_chart(cast.cm),
+        ),
+        "panel": (
+            reverse("dashboard_team_panel", args=[cast.alpha.pk, weekly.pk]),
+            "lead",
+            aggregate_chart(weekly_cm, team_ids=[cast.alpha.pk]),
+        ),
+    }
+    for name, (path, insider, raw) in pages.items():
+        inside = client_for(cast.users[insider]).get(path, headers=HTMX)
+        outside = client_for(cast.users["national"]).get(path, headers=HTMX)
+        assert fragment_cache.stats[(name, "miss")] == 2, name  # the second view built its own
+        inside_html, outside_html = inside.content.decode(), outside.content.decode()
+        assert inside_html != outside_html, name
+        assert raw.chart.status == "improved", name
+        summary = escape(raw.chart.summary)
+        assert summary in inside_html and summary in outside_html, name
