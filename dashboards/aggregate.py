@@ -53,7 +53,9 @@ class Aggregate:
 
     measure: Measure
     monthly: bool  # weekly series rolled up to months
-    result: spc.ChartResult | None = None  # the statistics core's result
+    # the statistics core's result: of the published figures when published, so its own
+    # verdict is not the one to show; `chart`'s is (see `aggregate_chart`)
+    result: spc.ChartResult | None = None
     chart: object = None  # the same as an unsaved measures.models.ChartResult (columnar)
     figure: dict | None = None
     words: dict = field(default_factory=dict)
@@ -202,7 +204,9 @@ def aggregate_chart(
 
     `publish` (governance.disclosure.publisher, for a viewer outside the collaborative)
     turns each period's figures into published ones before they are charted: a
-    suppressed period is left off (not shown as 0), the rest are rounded.
+    suppressed period is left off (not shown as 0), the rest are rounded. The verdict (the
+    chart's status, words and icons) is still worked out on the raw pooled figures and
+    carried over (`disclosure.carry_verdict`), so every viewer reads the same one.
 
     `cutoffs`: the complete periods on `today` (`complete_end`), when the caller has them.
     """
@@ -288,7 +292,9 @@ def aggregate_chart(
             else f"Every team's numerators and denominators summed per {grain}"
         )
 
+    raw = None  # the pooled figures before they are published: the verdict's (issue 14)
     if publish is not None:
+        raw = list(numerator), list(denominator)
         # In place: `y` and `n_values` are these same lists. A per-team chart's
         # denominator is a number of teams reporting, not a count to publish.
         for i, (n, d) in enumerate(zip(numerator, denominator, strict=True)):
@@ -310,11 +316,12 @@ def aggregate_chart(
         target = None
         improvement = {"up": "down", "down": "up"}.get(improvement)
     x = [p.isoformat() for p in periods]
-    try:
-        spec = spc.SeriesSpec(
+
+    def spec_of(y, n):
+        return spc.SeriesSpec(
             chart=chart,
             y=y,
-            n=n_values,
+            n=n,
             convention=convention,
             rules=(
                 {"shift": collaborative.shift_length, "trend": collaborative.trend_length}
@@ -325,27 +332,41 @@ def aggregate_chart(
             improvement=improvement,
             labels=x,
         )
+
+    from measures.recompute import chart_result_from
+
+    def stored_of(spec, core, numerator, denominator):
+        return chart_result_from(
+            SeriesInput(
+                series_id=None,
+                spec=spec,
+                error="",
+                x=x,
+                numerator=numerator,
+                denominator=denominator,
+                annotations=[],
+                inputs_hash="",
+                multiplier=multiplier,
+            ),
+            core,
+            None,
+        )
+
+    try:
+        specs = [spec_of(y, n_values)]
+        if raw is not None:
+            specs.append(spec_of(raw[0], None if n_values is None else raw[1]))
     except ValueError as e:
         agg.error = str(e)
         return agg
-    core = spc.compute_batch([spec]).result(0)
-    from measures.recompute import chart_result_from
-
-    stored = chart_result_from(
-        SeriesInput(
-            series_id=None,
-            spec=spec,
-            error="",
-            x=x,
-            numerator=numerator,
-            denominator=denominator,
-            annotations=[],
-            inputs_hash="",
-            multiplier=multiplier,
-        ),
-        core,
-        None,
-    )
+    batch = spc.compute_batch(specs)
+    core = batch.result(0)
+    stored = stored_of(specs[0], core, numerator, denominator)
+    if raw is not None:
+        # Drawn from the published figures, the chart still says the verdict worked out on
+        # the raw ones, as every viewer inside reads it: disclosure changes how counts are
+        # shown, never what the verdict says (issue 14).
+        disclosure.carry_verdict(stored, stored_of(specs[1], batch.result(1), *raw))
     agg.result = core
     agg.chart = stored
     agg.multiplier = multiplier

@@ -361,7 +361,7 @@ def published_charts(series_list) -> dict:
     from the rounded figures, so none of them gives a raw count away. The verdict is the
     stored one, worked out once on the raw data (issue 14: disclosure changes how counts of
     people are shown, never what the verdict says), so the chart page agrees with every
-    dashboard and report; see `_carry_verdict`. An event-dated series (one row per event)
+    dashboard and report; see `carry_verdict`. An event-dated series (one row per event)
     publishes no events: each is a count of one. A series with nothing left to draw is
     absent. Reads in a fixed number of queries."""
     ids = [s.pk for s in series_list]
@@ -426,15 +426,17 @@ def published_charts(series_list) -> dict:
     published = {r.series_id: r for r in charts_compute(inputs)}
     for sid, result in published.items():
         if sid in raw:
-            _carry_verdict(result, raw[sid])
+            carry_verdict(result, raw[sid])
     return published
 
 
-def _carry_verdict(published, raw) -> None:
+def carry_verdict(published, raw) -> None:
     """Give a published chart the raw chart's verdict: its status, words and icons, with
     its point indexes moved to the same periods of the published chart (a period left off
     there moves a stretch's end to the nearest period still shown inside it). None of
-    these is a count, so none gives a raw figure away."""
+    these is a count, so none gives a raw figure away. Both are ChartResults (unsaved will
+    do): a series' (`published_charts`) or a collaborative's aggregate
+    (dashboards.aggregate.aggregate_chart with `publish`)."""
     at = {period: i for i, period in enumerate(published.x)}
 
     def first_at_or_after(i):
