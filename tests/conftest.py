@@ -171,10 +171,32 @@ def browser():
 
 
 @pytest.fixture
-def page(request, browser, live_server):
+def one_day(monkeypatch):
+    """Today's date, held for the whole test: ``timezone.localdate()`` returns it.
+
+    A browser test reads the day three times: where its data end (the demo seed, a cast
+    "ending today"), in the test's own expectations (last month's column of the grid) and in
+    every page the live server builds. Read from the clock each time, a test that runs
+    across midnight, at the end of a month above all, seeds one month and checks another.
+    The live server runs in this process, so the held day is the pages' day too.
+    """
+    from django.utils import timezone as django_timezone
+
+    today, real = django_timezone.localdate(), django_timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        return today if value is None else real(value, timezone)
+
+    monkeypatch.setattr(django_timezone, "localdate", localdate)
+    return today
+
+
+@pytest.fixture
+def page(request, one_day, browser, live_server):
     """A fresh browser tab whose relative URLs go to the live server: ``page.goto("/")``.
 
-    On a failure, a screenshot goes to test-artifacts/.
+    The test and the pages read one day (`one_day`). On a failure, a screenshot goes to
+    test-artifacts/.
     """
     context = browser.new_context(base_url=live_server.url)
     tab = context.new_page()

@@ -94,7 +94,10 @@ def test_a_manager_logs_a_cycle_and_a_follow_on_and_sees_the_ramp(
     assert page.title().startswith("Error: ")
     shoot(page, "plan-errors")
 
-    page.get_by_label("Change idea").select_option(label="Safety huddle")
+    # Picking the idea asks the server to regroup "Builds on" (htmx): wait for its answer,
+    # as submitting while it is on its way aborts it (a failed request).
+    with page.expect_request_finished(lambda request: "change_idea=" in request.url):
+        page.get_by_label("Change idea").select_option(label="Safety huddle")
     page.get_by_label("Name of the test").fill("Huddle on one night shift")
     page.get_by_label("What question will this test answer?").fill("Does a huddle help?")
     page.get_by_label("What do you predict will happen?").fill("No falls that night.")

@@ -51,12 +51,17 @@ def world(transactional_db):
     return user_with_role("imogen", Role.IMPROVEMENT_MANAGER, ahsn=east)
 
 
-def add_team(page, search: str, name: str) -> None:
+def open_the_team_form(page) -> None:
+    """Click "Add a team" and wait until the new page's scripts run, as a person would:
+    under load the search field appears before htmx starts, and a search typed then goes
+    unheard (the results never come)."""
     page.get_by_role("link", name="Add a team").click()
-    # Type only once htmx has started on the new page, as a person would: under load the
-    # field can appear before the scripts run, and a search typed then goes unheard.
     page.wait_for_url(re.compile(r"/teams/new/"))
     page.wait_for_load_state("load")
+
+
+def add_team(page, search: str, name: str) -> None:
+    open_the_team_form(page)
     page.get_by_label("Find the member organisation").fill(search)
     radio = page.get_by_label(name)
     radio.check()  # waits for htmx to bring the result in
@@ -96,7 +101,7 @@ def test_a_manager_sets_up_a_collaborative_and_a_trust_lead_joins(
     page.get_by_role("link", name="Falls East").first.click()
 
     add_team(page, "Alpha", "Alpha Hospitals NHS Foundation Trust")
-    page.get_by_role("link", name="Add a team").click()
+    open_the_team_form(page)
     page.get_by_label("Find the member organisation").fill("RB1")
     page.get_by_label("Beta Hospitals NHS Trust").wait_for()
     shoot(page, "team-search")

@@ -97,7 +97,12 @@ def test_an_improvement_manager_logs_a_cycle_enters_data_and_the_chart_updates(
     page.goto(f"/teams/{cast.alpha.pk}/")
     shoot("team")
     page.get_by_role("link", name="Log a PDSA cycle").click()
-    page.get_by_label("Change idea").select_option(label="Idea")
+    # Once the form's scripts run (a click returns before the page loads), picking the idea
+    # asks the server to regroup "Builds on" (htmx): wait for its answer, as saving the
+    # plan while it is on its way aborts it (a failed request).
+    page.wait_for_url(re.compile(r"/teams/\d+/cycles/new/$"))
+    with page.expect_request_finished(lambda request: "change_idea=" in request.url):
+        page.get_by_label("Change idea").select_option(label="Idea")
     page.get_by_label("Name of the test").fill("Bed rails checked at handover")
     page.get_by_label("What question will this test answer?").fill("Do checks cut falls?")
     page.get_by_label("What do you predict will happen?").fill("Fewer falls at night.")

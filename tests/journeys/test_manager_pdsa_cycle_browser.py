@@ -53,6 +53,10 @@ def test_manager_pdsa_cycle(page, log_in, demo, problems):  # noqa: F811
     act.click(page.get_by_role("link", name=str(team), exact=True))
     act.click(page.get_by_role("link", name="Team page", exact=True))
     act.click(page.get_by_role("link", name="Log a PDSA cycle"))
+    # A click returns once the new page is committed, not loaded: wait until its scripts
+    # run, as a person would, or the change idea below is picked before htmx listens and
+    # "Builds on" is never regrouped (waiting is not an action).
+    page.wait_for_url(re.compile(r"/teams/\d+/cycles/new/$"))
 
     # Plan: the change idea, what the test asks and predicts, how small, and one measure.
     # The dates keep their defaults: starting today, for a week.
