@@ -168,3 +168,26 @@ def test_json_check_finds_a_number_anywhere_in_the_value(value):
 def test_json_check_passes_numbers_of_fewer_than_ten_digits_and_plain_text():
     value = {"add": [{"row": n, "series": 999_999_999, "ok": True, "x": None} for n in range(50)]}
     assert not json_has_nhs_number(value | {"note": "1234567890 is not one"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"cells": ["９４３ ４７６ ５９１９"]},  # full-width digits
+        {"cells": ["ref ⑨④③④⑦⑥⑤⑨①⑨"]},  # circled digits, which NFKC reads as digits
+        {"rows": [{"period": "2024-01-01", "n": "12"}] * 500 + [{"note": "9434765919"}]},
+        {"note": "943\n476\t5919"},  # JSON writes these separators as escapes
+        {"note": "943\\476\x0b5919"},  # a backslash, a vertical tab (\u000b in JSON)
+        {(1, 2): "call 943 476 5919"},  # a key JSON cannot hold: checked value by value
+    ],
+)
+def test_json_check_finds_a_number_written_any_way_among_many_values(value):
+    assert json_has_nhs_number(value)
+
+
+def test_json_check_never_joins_two_values_into_one_number():
+    """The values are searched together, joined by commas: 94347 and 65919 are two
+    values, not the NHS number 943 476 5919."""
+    assert not json_has_nhs_number({"a": "94347", "b": "65919"})
+    assert not json_has_nhs_number(["94347", "65919", "943-47", "6-5919"])
+    assert json_has_nhs_number(["94347 65919"])
