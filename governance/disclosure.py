@@ -279,7 +279,7 @@ def _plain(n) -> str:
 def event_dates_shown(scope: Scope, measure) -> bool:
     """Whether `scope` may see the dates of `measure`'s events: always for a measure that is
     not event-dated; for one that is, only inside the collaborative."""
-    return scope.inside or not getattr(measure, "is_event_dated", False)
+    return scope.inside or not measure.is_event_dated
 
 
 def event_months(measure, events, *, scope: Scope) -> list[tuple]:

@@ -37,6 +37,12 @@ CONTENT_TYPES = {
 }
 
 
+def _cell(text: str):
+    """A published figure as a spreadsheet cell: a whole number as a number, else the text
+    ("*" for a suppressed count, "" for none)."""
+    return int(text) if text.isdigit() else text
+
+
 class MeasureDataExporter:
     """A series, a team or a collaborative's data: the caller picks which series (already
     filtered to what the user may see) and names the file."""
@@ -103,10 +109,7 @@ class MeasureDataExporter:
                 shown = disclosure.disclose_for(
                     p.series.measure, p.numerator, p.denominator, scope=scope
                 )
-                numerator, denominator = (
-                    int(text) if text.isdigit() else text
-                    for text in (shown["numerator"], shown["denominator"])
-                )
+                numerator, denominator = map(_cell, (shown["numerator"], shown["denominator"]))
             yield [label, code, p.series.measure.name, p.period_start, numerator, denominator,
                    p.version]  # fmt: skip
         if withheld:
@@ -123,10 +126,8 @@ class MeasureDataExporter:
             scope=scopes[series.team.collaborative_id],
         )
         for month, numerator, denominator in months:
-            numerator, denominator = (
-                int(text) if text.isdigit() else text for text in (numerator, denominator)
-            )
-            yield [label, code, series.measure.name, month, numerator, denominator, ""]
+            yield [label, code, series.measure.name, month, _cell(numerator), _cell(denominator),
+                   ""]  # fmt: skip
 
     def definition_rows(self):
         """The header, then one row per measure in the export."""
