@@ -264,16 +264,8 @@ def _ratio_scale(pt: _Points) -> _Scale:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cl_seg = np.where(sn > 0, sy / sn, np.nan)
         c = cl_seg[seg]
-        # in place after the first array: each fresh array of a group's points costs page
-        # faults (bench/README.md, "Statistics core")
-        if pt.chart in ("p", "pp"):
-            s_i = 1 - c
-            s_i *= c
-            s_i /= n
-        else:
-            s_i = c / n
-        np.sqrt(s_i, out=s_i)
-        s_i[~pt.valid] = np.nan
+        s_i = np.sqrt(c * (1 - c) / n) if pt.chart in ("p", "pp") else np.sqrt(c / n)
+        s_i = np.where(pt.valid, s_i, np.nan)
         if pt.chart in ("pp", "up"):
             z = (pt.v - c) / s_i
             z = np.where(np.isfinite(z), z, np.nan)
