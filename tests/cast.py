@@ -59,6 +59,24 @@ def user_with_role(username: str, role: str | None = None, **scope) -> User:
     return user
 
 
+def event_measure(topic: Topic, *, chart=Measure.ChartType.T, **fields) -> Measure:
+    """An event-dated measure: each fall with severe harm entered on its date (G or T chart,
+    `chart`); `fields` adds to or overrides the rest (a name, counts_patient_events)."""
+    return Measure.objects.create(
+        **{
+            "topic": topic,
+            "name": "Days between falls with severe harm",
+            "kind": Measure.Kind.OUTCOME,
+            "operational_definition": "Each fall with severe harm, on its date.",
+            "numerator_definition": "Falls with severe harm on that date",
+            "frequency": Measure.Frequency.EVENT,
+            "direction": Measure.Direction.UP,
+            "chart_type": chart,
+        }
+        | fields
+    )
+
+
 def client_for(user: User) -> Client:
     """A test client already logged in as `user`."""
     client = Client()

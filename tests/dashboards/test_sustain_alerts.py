@@ -181,16 +181,21 @@ def test_detection_reads_a_fixed_number_of_queries_however_many_series(
     assert counts[0] == counts[1]
 
 
-def test_an_alert_on_a_teams_own_measure_stays_private_from_national_viewers(cast):
+def _own_measure_alert(cast) -> SustainAlert:
+    """An open alert on alpha's own (custom) measure, which national viewers may not see."""
     from django.utils import timezone
 
-    SustainAlert.objects.create(
+    return SustainAlert.objects.create(
         series=cast.alpha_custom_series,
         team=cast.alpha,
         period_start=MONTHS[0],
         message="Alpha's own audit had improved; the gain may be fading.",
         raised_at=timezone.now(),
     )
+
+
+def test_an_alert_on_a_teams_own_measure_stays_private_from_national_viewers(cast):
+    _own_measure_alert(cast)
     assert len(alerts_for_team(cast.alpha, cast.users["lead"])) == 1
     assert len(alerts_for_ahsn(cast.east, cast.users["director"])) == 1
     assert alerts_for_team(cast.alpha, cast.users["national"]) == []
@@ -200,17 +205,9 @@ def test_an_alert_on_a_teams_own_measure_stays_private_from_national_viewers(cas
 def test_the_team_page_shows_an_own_measures_alert_to_the_team_not_to_national_viewers(cast):
     """The page reads its alerts among the series it shows the viewer, not by a second
     reading of the access rules: the same answer as alerts_for_team with the user."""
-    from django.utils import timezone
-
     from tests.cast import client_for
 
-    SustainAlert.objects.create(
-        series=cast.alpha_custom_series,
-        team=cast.alpha,
-        period_start=MONTHS[0],
-        message="Alpha's own audit had improved; the gain may be fading.",
-        raised_at=timezone.now(),
-    )
+    _own_measure_alert(cast)
     page = f"/teams/{cast.alpha.pk}/dashboard/"
     seen = {
         who: "the gain may be fading" in client_for(cast.users[who]).get(page).content.decode()

@@ -39,6 +39,7 @@ from measures.models import CollaborativeMeasure, DataPointRevision, Measure, Se
 from measures.periods import period_starts
 from measures.recompute import chart_results_store, charts_compute
 from measures.writes import PointChange, datapoints_write
+from tests.cast import event_measure
 from tests.governance.conftest import DISCLOSURE_PROPERTY
 from tests.governance.matrix.disclosure import DISCLOSURE
 from tests.governance.matrix.world import TARGETS, build_world
@@ -210,17 +211,7 @@ def build_disclosure_world(today: dt.date | None = None) -> DisclosureWorld:
 def _event_measure(c, omega, world, today: dt.date) -> int:
     """An event-dated measure in falls with events at alpha, beta and omega; its series are
     asked about as the `events` target of series and teams (alpha's). Returns its entry."""
-    measure = Measure.objects.create(
-        topic=c.falls.topic,
-        name="Days between falls with severe harm",
-        kind=Measure.Kind.OUTCOME,
-        operational_definition="Each fall with severe harm is entered on its date.",
-        numerator_definition="Falls with severe harm on that date",
-        frequency=Measure.Frequency.EVENT,
-        direction=Measure.Direction.UP,
-        chart_type=Measure.ChartType.T,
-        counts_patient_events=True,
-    )
+    measure = event_measure(c.falls.topic, counts_patient_events=True)
     entry = CollaborativeMeasure.objects.create(collaborative=c.falls, measure=measure)
     teams = {"own": c.alpha, "peer": c.beta, "withdrawn": omega}
     series = {t: Series.objects.create(team=team, measure=measure) for t, team in teams.items()}

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 
 from governance import disclosure
 from governance.models import Role
-from measures.models import DataPointRevision, Measure, Series
+from measures.models import DataPointRevision, Series
 from measures.writes import PointChange, datapoints_write
-from tests.cast import build_cast, client_for, user_with_role
+from tests.cast import build_cast, client_for, event_measure, user_with_role
 
 # Three falls with severe harm in February 2024 (a month of 1 to 7: "*"), nine in April (10).
 FEBRUARY = [dt.date(2024, 2, 13), dt.date(2024, 2, 20), dt.date(2024, 2, 27)]
@@ -26,17 +26,7 @@ EVENTS = FEBRUARY + APRIL
 @pytest.fixture
 def world():
     c = build_cast()
-    measure = Measure.objects.create(
-        topic=c.falls.topic,
-        name="Days between falls with severe harm",
-        kind=Measure.Kind.OUTCOME,
-        operational_definition="Each fall with severe harm, on its date.",
-        numerator_definition="Falls with severe harm on that date",
-        frequency=Measure.Frequency.EVENT,
-        direction=Measure.Direction.UP,
-        chart_type=Measure.ChartType.T,
-        counts_patient_events=True,
-    )
+    measure = event_measure(c.falls.topic, counts_patient_events=True)
     series = Series.objects.create(team=c.alpha, measure=measure)
     datapoints_write(series=series, changes=[PointChange(d, "1", None) for d in EVENTS], by=None,
                      source=DataPointRevision.Source.GRID, today=dt.date(2025, 1, 1))  # fmt: skip

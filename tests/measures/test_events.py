@@ -9,7 +9,7 @@ from django.urls import reverse
 from measures.events import event_add, events_list
 from measures.models import DataPoint, DataPointRevision, Measure, Series
 from measures.writes import DataPointConflict
-from tests.cast import build_cast, client_for
+from tests.cast import build_cast, client_for, event_measure
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +22,8 @@ def cast():
 
 
 def event_series(cast, chart=Measure.ChartType.G) -> Series:
-    measure = Measure.objects.create(
-        topic=cast.falls_rate.topic,
-        name=f"Days between falls with severe harm ({chart})",
-        kind=Measure.Kind.OUTCOME,
-        operational_definition="Each fall with severe harm, on its date.",
-        numerator_definition="Falls with severe harm on that date",
-        frequency=Measure.Frequency.EVENT,
-        direction=Measure.Direction.UP,
-        chart_type=chart,
+    measure = event_measure(
+        cast.falls_rate.topic, chart=chart, name=f"Days between falls with severe harm ({chart})"
     )
     return Series.objects.create(team=cast.alpha, measure=measure)
 

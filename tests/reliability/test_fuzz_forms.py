@@ -62,7 +62,7 @@ from measures.models import (
 from measures.periods import period_starts
 from measures.recompute import charts_recompute
 from measures.writes import PointChange, datapoints_write
-from tests.cast import START, build_cast, client_for, organisation
+from tests.cast import START, build_cast, client_for, event_measure, organisation
 from tests.conftest import HYPOTHESIS_PROFILE
 
 PROFILE = HYPOTHESIS_PROFILE
@@ -490,16 +490,7 @@ def build_world() -> dict:
     )
     # An event-dated measure with one event, so that the event forms (on the grid and on
     # its own page, with a remove button) are found and fuzzed.
-    harm_days = Measure.objects.create(
-        topic=cast.falls_rate.topic,
-        name="Days between falls with severe harm",
-        kind=Measure.Kind.OUTCOME,
-        operational_definition="Each fall with severe harm, on its date.",
-        numerator_definition="Falls with severe harm on that date",
-        frequency=Measure.Frequency.EVENT,
-        direction=Measure.Direction.UP,
-        chart_type=Measure.ChartType.G,
-    )
+    harm_days = event_measure(cast.falls_rate.topic, chart=Measure.ChartType.G)
     datapoints_write(
         series=Series.objects.create(team=cast.alpha, measure=harm_days),
         changes=[PointChange(month[-1], 1)],
