@@ -32,7 +32,7 @@ PYTHON_CANDIDATES := python3.11 python3.12 python3.13 python3
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 HOST_PORT ?= 127.0.0.1:8000
-PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --no-strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
 .PHONY: help venv assets run test lint migrations-check lock audit soak
