@@ -97,6 +97,16 @@ def _pages():
         "portfolio": (director, f"/ahsns/{ahsn.pk}/portfolio/", {}, {}),
         "national": (national, "/national/", {}, {}),
     }
+    # The national viewer's teams table of the largest collaborative: the slowest page of
+    # load_dashboards.py at national scale after the issue 18 work (a row per team).
+    largest = Collaborative.objects.annotate(n=Count("teams")).order_by("-n", "pk").first()
+    if national is not None and largest is not None:
+        pages["national: teams table"] = (
+            national,
+            f"/collaboratives/{largest.pk}/dashboard/teams/",
+            {},
+            {},
+        )
     # The floor (collab/floor.py): base.html signed in with no content, what every page
     # costs before its own work; load_dashboards.py's ratio R is against it.
     pages["floor"] = (manager or director, "/bench/floor/", {}, {})

@@ -81,12 +81,14 @@ def _query(cm, window: str) -> str:
     return q.urlencode()
 
 
-def team_labels(user, collaborative) -> tuple[dict[int, str], set[int]]:
+def team_labels(user, collaborative, teams=None) -> tuple[dict[int, str], set[int]]:
     """Each team's name as the viewer may see it, and the viewer's own teams here: named to
-    those who run or teach the collaborative (as the teams table does), otherwise by name
-    where the organisation agreed and by pseudonym where not; one's own team by name.
-    National viewers see every team but are outside the collaborative's sharing terms."""
-    teams = list(collaborative.teams.select_related("organisation", "collaborative"))
+    those who run or teach the collaborative, otherwise by name where the organisation
+    agreed and by pseudonym where not; one's own team by name. National viewers see every
+    team but are outside the collaborative's sharing terms. `teams`: those already loaded
+    (with their organisation), else every team of the collaborative is read."""
+    if teams is None:
+        teams = list(collaborative.teams.select_related("organisation", "collaborative"))
     own = set(access.principal(user).teams) & {t.pk for t in teams}
     labels = {t.pk: t.full_name if access.may_name(user, t) else t.pseudonym for t in teams}
     return labels, own

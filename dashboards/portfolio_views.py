@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 from collaboratives.models import AHSN, Collaborative, OrganisationKind, Team, Topic
 from dashboards import claims, fragments
 from dashboards.alerts import alerts_for_ahsn
+from dashboards.collaborative_views import team_labels
 from dashboards.models import ReportingSummary
 from dashboards.payloads import AhsnSummary, CollaborativeSummary, GroupSummary
 from dashboards.summaries import (
@@ -507,12 +508,51 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
     for team in teams:
         team.collaborative = collaborative
     names_all = access.can(request.user, access.MONITOR, collaborative)
-    own = access.principal(request.user).teams
+    labels, own = team_labels(request.user, collaborative, teams)
     openable = set(
         Team.objects.visible_to(request.user)
         .filter(collaborative=collaborative)
         .values_list("pk", flat=True)
     )
+    # The rows rendered, cached (dashboards.fragments): they read the stored summaries, the
+    # teams as loaded, and of the viewer only what the key holds: the names they may see,
+    # their own teams, which rows they may open and whether every team is named to them.
+    digest = fragments.summary_digest(
+        "teams_table",
+        objects=[collaborative.pk],
+        filters={
+            **chosen,
+            "names_all": names_all,
+            "openable": tuple(sorted(openable & set(labels))),
+        },
+        loaded=[collaborative, *teams, *(t.organisation for t in teams)],
+        view=fragments.View.of(
+            disclosure.scope_for(request.user, collaborative), labels=labels, own=own
+        ),
+    )
+    results = fragments.rendered(
+        "teams_table",
+        digest,
+        "dashboards/_teams_table.html#results",
+        lambda: _teams_rows(teams, chosen["sort"], labels, own, openable, names_all),
+    )
+    if request.htmx and request.htmx.target == "teams-results":  # a filter
+        return fragments.conditional(request, digest, lambda: HttpResponse(results))
+    context = {
+        "collaborative": collaborative,
+        "form": form,
+        "results": results,
+        "teams_url": reverse("dashboard_collaborative_teams", args=[collaborative.pk]),
+    }
+    if request.htmx:
+        return render(request, "dashboards/_teams_table.html", context)  # the dashboard
+    return render(request, "dashboards/_teams_table_page.html", context)
+
+
+def _teams_rows(teams, sort: str, labels: dict, own: set, openable: set, names_all: bool) -> dict:
+    """The teams table's context: a row per team from its latest reporting summary, named
+    by `labels` (as the viewer may see them), the viewer's `own` teams marked, a link where
+    the viewer may open the team's dashboard (`openable`)."""
     summaries = latest_rows(Level.TEAM, [t.pk for t in teams])
     rows = []
     for team in teams:
@@ -521,7 +561,7 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append(
             {
                 "team": team,
-                "label": team.full_name if access.may_name(request.user, team) else team.pseudonym,
+                "label": labels[team.pk],
                 "own": team.pk in own,
                 "url": reverse("dashboard_team", args=[team.pk]) if team.pk in openable else "",
                 "p": p,
@@ -532,18 +572,10 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
                 "computed_at": row.computed_at if row else None,
             }
         )
-    rows.sort(key=_sort_key(chosen["sort"]))
+    rows.sort(key=_sort_key(sort))
     computed = [r["computed_at"] for r in rows if r["computed_at"]]
-    context = {
-        "collaborative": collaborative,
-        "form": form,
+    return {
         "rows": rows,
         "names_all": names_all,
         "computed_at": max(computed) if computed else None,
-        "teams_url": reverse("dashboard_collaborative_teams", args=[collaborative.pk]),
     }
-    if request.htmx and request.htmx.target == "teams-results":
-        return render(request, "dashboards/_teams_table.html#results", context)  # a filter
-    if request.htmx:
-        return render(request, "dashboards/_teams_table.html", context)  # the dashboard
-    return render(request, "dashboards/_teams_table_page.html", context)

@@ -132,3 +132,105 @@ def test_the_filtered_tables_answer_304_to_their_etag_until_they_change(world, n
     summaries_compute(today=TODAY)
     changed = client.get(url, {"phase": "active"}, headers={**htmx, "If-None-Match": tag})
     assert changed.status_code == 200 and changed["ETag"] != tag
+
+
+# --- The collaborative's teams table -------------------------------------------------------------
+# Its rows are rendered once per key: the summaries, the teams as loaded, and of the viewer
+# the names they may see, their own teams, the rows they may open and their scope.
+
+
+def _teams_url(world) -> str:
+    return reverse("dashboard_collaborative_teams", args=[world.falls.pk])
+
+
+def test_the_teams_table_follows_a_data_point_recomputed_into_the_summaries(
+    world, fragment_cache, settings
+):
+    client, url = client_for(world.users["manager"]), _teams_url(world)
+    before = _get(client, url)
+    assert _get(client, url) == before
+    assert _counts(fragment_cache, "teams_table") == (1, 1)
+    assert "(2 missing)" in before  # beta's last two months
+    write(world.beta_series, LEVEL[-2:], MONTHS[-2:])
+    charts_recompute(series_ids=Series.objects.values_list("pk", flat=True), worker="test")
+    summaries_compute(today=TODAY)
+    after = _get(client, url)
+    assert _counts(fragment_cache, "teams_table") == (1, 2)
+    assert "(2 missing)" not in after
+    assert after == _built(settings, client, url)
+
+
+def test_each_team_lead_gets_the_rows_named_for_them_never_anothers(world, fragment_cache):
+    url = _teams_url(world)
+    alpha = _get(client_for(world.users["lead"]), url)
+    beta = _get(client_for(world.users["beta_lead"]), url)
+    assert _counts(fragment_cache, "teams_table") == (0, 2)
+    assert "Alpha Hospitals" in alpha and "Beta Hospitals" not in alpha
+    assert "Beta Hospitals" in beta and "Alpha Hospitals" not in beta
+    national = _get(client_for(world.users["national"]), url)
+    assert _counts(fragment_cache, "teams_table") == (0, 3)
+    assert "Alpha Hospitals" not in national and "Beta Hospitals" not in national
+
+
+def test_viewers_with_the_same_view_share_the_rows(world, fragment_cache):
+    url = _teams_url(world)
+    first = _get(client_for(world.users["faculty"]), url)
+    second = _get(client_for(world.users["falls_manager"]), url)
+    assert _counts(fragment_cache, "teams_table") == (1, 1)
+    assert "Alpha Hospitals" in first and "Beta Hospitals" in second
+
+
+def test_the_teams_table_follows_a_role_change(world, fragment_cache, settings):
+    from governance.models import Role, RoleAssignment
+
+    lead = world.users["lead"]
+    client, url = client_for(lead), _teams_url(world)
+    assert "Beta Hospitals" not in _get(client, url)
+    RoleAssignment.objects.create(
+        person=lead.person, role=Role.CLINICAL_LEAD, collaborative=world.falls
+    )
+    after = _get(client, url)
+    assert _counts(fragment_cache, "teams_table") == (0, 2)
+    assert "Beta Hospitals" in after  # faculty of the collaborative: every team named
+    assert after == _built(settings, client, url)
+
+
+def test_the_teams_table_follows_a_team_agreeing_to_be_named(world, fragment_cache, settings):
+    client, url = client_for(world.users["lead"]), _teams_url(world)
+    assert "Beta Hospitals" not in _get(client, url)
+    world.beta.consents_to_be_named = True
+    world.beta.save()
+    after = _get(client, url)
+    assert "Beta Hospitals" in after
+    assert after == _built(settings, client, url)
+
+
+def test_the_teams_table_follows_a_team_withdrawing(world, fragment_cache, settings):
+    client, url = client_for(world.users["manager"]), _teams_url(world)
+    assert "Beta Hospitals" in _get(client, url)
+    world.beta.status = "withdrawn"
+    world.beta.withdrawn_on = TODAY
+    world.beta.save()
+    after = _get(client, url)
+    assert "Beta Hospitals" not in after
+    assert after == _built(settings, client, url)
+
+
+def test_the_teams_tables_filtered_rows_answer_304_until_they_change(world):
+    client, url = client_for(world.users["manager"]), _teams_url(world)
+    htmx = {"HX-Request": "true", "HX-Target": "teams-results"}
+    response = client.get(url, {"sort": "name"}, headers=htmx)
+    tag = response["ETag"]
+    assert tag and response["Cache-Control"] == "private, no-cache"
+    assert "<form" not in response.content.decode()
+    again = client.get(url, {"sort": "name"}, headers={**htmx, "If-None-Match": tag})
+    assert again.status_code == 304
+    other = client_for(world.users["lead"]).get(
+        url, {"sort": "name"}, headers={**htmx, "If-None-Match": tag}
+    )
+    assert other.status_code == 200 and other["ETag"] != tag  # another view, another key
+    write(world.beta_series, LEVEL[-2:], MONTHS[-2:])
+    charts_recompute(series_ids=Series.objects.values_list("pk", flat=True), worker="test")
+    summaries_compute(today=TODAY)
+    changed = client.get(url, {"sort": "name"}, headers={**htmx, "If-None-Match": tag})
+    assert changed.status_code == 200 and changed["ETag"] != tag
