@@ -147,6 +147,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
     parser.add_argument("--page", action="append", help="only these pages (repeatable)")
+    parser.add_argument(
+        "--queries", action="store_true", help="print each query of the timed request"
+    )
     args = parser.parse_args()
 
     import django
@@ -188,6 +191,9 @@ def main() -> None:
             f"{name}: {path} {len(connection.queries)} queries, "
             f"{wall:.0f} ms wall of which {sql:.0f} ms in SQL (unprofiled)"
         )
+        if args.queries:
+            for q in connection.queries:
+                print(f"  {1000 * float(q['time']):6.1f} ms  {q['sql'][:160]}")
         calls.append((name, client, path, data, headers))
 
     profile = cProfile.Profile()

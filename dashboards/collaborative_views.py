@@ -336,18 +336,31 @@ def _funnel_context(request, collaborative, cm, window, entries, *, bound=None) 
         )
         return start, end, funnel
 
-    # The funnel's figures and limits, cached; the notes and forms below are the viewer's.
-    start, end, funnel = fragments.cached(
+    may_judge = access.can(request.user, access.RATE, collaborative)
+    # The funnel's figures and limits, and the plot with its words and table rendered,
+    # cached; the notes and forms below are the viewer's. The statistics are shown to those
+    # who may judge (faculty, and those who run the collaborative).
+    digest = fragments.collaborative_digest(
         "funnel",
-        fragments.collaborative_digest(
-            "funnel",
-            collaborative,
-            objects=[cm.pk],
-            filters={"window": window},
-            view=fragments.View.of(scope, labels, [highlight] if highlight else []),
-            measure_set=entries,
-        ),
-        build,
+        collaborative,
+        objects=[cm.pk],
+        filters={"window": window, "statistics": may_judge},
+        view=fragments.View.of(scope, labels, [highlight] if highlight else []),
+        measure_set=entries,
+    )
+    start, end, funnel = fragments.cached("funnel", digest, build)
+    plot = fragments.rendered(
+        "funnel_plot",
+        digest,
+        "dashboards/_funnel.html#plot",
+        lambda: {
+            "funnel": funnel,
+            "cm": cm,
+            "start": start,
+            "end": end,
+            "monthly": cm.measure.frequency != "weekly",
+            "show_statistics": may_judge,
+        },
     )
     open_to_viewer = set(
         Team.objects.visible_to(request.user)
@@ -361,7 +374,6 @@ def _funnel_context(request, collaborative, cm, window, entries, *, bound=None) 
         team_id__in=[u.team.pk for u in outside if u.team.pk in open_to_viewer],
     ).select_related("created_by__person"):
         notes.setdefault(note.team_id, []).append(note)
-    may_judge = access.can(request.user, access.RATE, collaborative)
     rows = []
     for u in outside:
         team_notes = notes.get(u.team.pk, [])
@@ -405,6 +417,7 @@ def _funnel_context(request, collaborative, cm, window, entries, *, bound=None) 
         # The dispersion ratio and its kin, for those who teach the method (faculty, and
         # those who run the collaborative); everyone else reads plain words.
         "show_statistics": may_judge,
+        "plot": plot,
         "outside": rows,
         "query": _query(cm, window),
         "monthly": cm.measure.frequency != "weekly",

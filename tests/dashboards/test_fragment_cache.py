@@ -276,6 +276,41 @@ def test_the_funnel_follows_a_new_data_point(reader, cast, fragment_cache):
     assert after != before
 
 
+def _blank_tokens(html: str) -> str:
+    return re.sub(r'(name="csrfmiddlewaretoken" value=)"[^"]*"', r'\1""', html)
+
+
+def test_the_funnel_plot_is_kept_under_the_funnels_key_and_follows_it(
+    reader, cast, fragment_cache, settings
+):
+    """The plot with its words and table is rendered once per funnel key; the notes and
+    their forms below it are the viewer's, rendered on every request."""
+    client, url = client_for(cast.users["manager"]), path("funnel", cast)
+    before = _blank_tokens(client.get(url, headers=HTMX).content.decode())
+    assert _blank_tokens(client.get(url, headers=HTMX).content.decode()) == before
+    assert fragment_cache.stats[("funnel_plot", "hit")] == 1
+    write(cast.beta_series, DECEMBER, 300)
+    after = _blank_tokens(client.get(url, headers=HTMX).content.decode())
+    assert fragment_cache.stats[("funnel_plot", "miss")] == 2
+    assert after != before
+    settings.COLLAB_FRAGMENT_CACHE = False
+    assert _blank_tokens(client.get(url, headers=HTMX).content.decode()) == after
+
+
+def test_the_funnels_statistics_are_shown_only_to_those_who_may_judge_from_a_shared_cache(
+    cast, fragment_cache
+):
+    """The director and the faculty see the same teams by the same names, but only the
+    faculty may judge the variation, and only they are shown the statistics."""
+    url = path("funnel", cast)
+    director = client_for(cast.users["director"]).get(url, headers=HTMX).content.decode()
+    faculty = client_for(cast.users["faculty"]).get(url, headers=HTMX).content.decode()
+    again = client_for(cast.users["director"]).get(url, headers=HTMX).content.decode()
+    assert "Dispersion ratio" in faculty
+    assert "Dispersion ratio" not in director and "Dispersion ratio" not in again
+    assert fragment_cache.stats[("funnel_plot", "miss")] == 2
+
+
 # --- Conditional GET on the htmx partials -------------------------------------------------
 
 
