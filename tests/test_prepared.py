@@ -48,3 +48,22 @@ def test_turned_off_it_is_an_ordinary_query(settings):
     settings.COLLAB_PREPARED_QUERIES = False
     assert prepared.fetchone(SQL, [1]) == (2, "collab.prepared test")
     assert not any("collab.prepared test" in s for s in _prepared_here())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_versions_query_is_planned_once_not_at_every_use():
+    """PostgreSQL plans a prepared statement anew at each use while a custom plan looks
+    cheaper than the generic one, which for the versions query it always does (5 ms a
+    request instead of 0.8 on the national data): the connection asks for the generic
+    plan, so the statement is planned once, whatever its parameters."""
+    cast = build_cast()
+    for collaborative in [cast.falls, cast.sepsis] * 4:  # more than the 5 custom plans
+        fragments.collaborative_versions(collaborative)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%measures_chartresult%"],
+        )
+        assert cursor.fetchall() == [(8, 0)]
