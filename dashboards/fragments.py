@@ -56,7 +56,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import Count, Max, Model
+from django.db.models import Max, Model
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -236,14 +236,18 @@ def complete_periods(collaborative, versions: tuple, *, today: dt.date) -> tuple
 
 
 def summary_versions() -> tuple:
-    """The reporting summaries' version, in one query: how many rows, the newest row and the
-    newest computation (a recompute overwrites the current month's row)."""
+    """The reporting summaries' version, in one query read from two indexes' ends: the
+    newest row and the newest computation. Summaries are only ever upserted
+    (dashboards.summaries._store), each write stamping its rows with the time it ran, so
+    these two move with every write; no row is deleted, so no count is needed (a count
+    read every row on every portfolio and national page: 4 to 9 ms on the national data,
+    growing by a month of rows each month)."""
     from dashboards.models import ReportingSummary
 
     return tuple(
         sorted(
             ReportingSummary.objects.aggregate(
-                n=Count("id"), newest=Max("id"), computed=Max("computed_at")
+                newest=Max("id"), computed=Max("computed_at")
             ).items()
         )
     )

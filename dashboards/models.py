@@ -64,6 +64,9 @@ class ReportingSummary(models.Model):
         ordering = ["level", "object_id", "-month"]
         indexes = [
             models.Index(fields=["level", "object_id", "-month"], name="summary_latest"),
+            # The summaries' version (dashboards.fragments.summary_versions): the newest
+            # computation, read from the index's end on every portfolio and national page.
+            models.Index(fields=["computed_at"], name="summary_computed_at"),
         ]
         constraints = [
             models.UniqueConstraint(
