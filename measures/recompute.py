@@ -20,12 +20,12 @@ review's build shares; the tasks are sent by name, so this module never imports 
 """
 
 import datetime as dt
-import json
 import logging
 import traceback
 from collections.abc import Iterable
 from datetime import timedelta
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, JSONField
@@ -372,6 +372,13 @@ def chart_results_store(
         ChartResult.objects.filter(pk__in=old).delete()
 
 
+def _json(value) -> str:
+    """A JSON column's text for the COPY: orjson, about 10x the json module on these
+    documents (a third of a worker's time went to json before). Numbers are written in
+    their shortest form that reads back the same (4.3e-6 where json writes 4.3e-06)."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode()
+
+
 def _upsert_copy(results: list[ChartResult]) -> None:
     """The upsert on PostgreSQL: COPY the rows into a temporary table (psycopg 3; the JSON
     columns as JSON text), then one INSERT ... ON CONFLICT from it. Each result gets its
@@ -383,7 +390,6 @@ def _upsert_copy(results: list[ChartResult]) -> None:
     updates = ", ".join(
         f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields if f.name in UPDATE_FIELDS
     )
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
     is_json = [isinstance(f, JSONField) for f in fields]
     names = [f.attname for f in fields]
     with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
@@ -394,7 +400,7 @@ def _upsert_copy(results: list[ChartResult]) -> None:
         with cursor.cursor.copy(f"COPY chart_result_in ({columns}) FROM STDIN") as copy:
             for r in results:
                 values = [getattr(r, name) for name in names]
-                copy.write_row([dumps(v) if j else v for v, j in zip(values, is_json, strict=True)])
+                copy.write_row([_json(v) if j else v for v, j in zip(values, is_json, strict=True)])
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM chart_result_in "
             f"ON CONFLICT (series_id, inputs_hash) DO UPDATE SET {updates} "

@@ -328,3 +328,25 @@ def test_the_store_commits_asynchronously_and_only_the_store(cast, monkeypatch):
     assert seen == ["off"]
     assert setting() == "on"
     assert current(cast.alpha_series) is not None
+
+
+@pytest.mark.postgres
+def test_the_copy_stores_every_json_column_as_computed(cast):
+    """The COPY writes the JSON columns with orjson, not the json module: read back, each
+    column holds the values computed, the tiny limits written in exponent form included."""
+    from django.db.models import JSONField
+
+    # One fall in about 250,000 bed days a month: rates and limits near 4e-6.
+    write(cast.alpha_series, [PointChange(MONTHS[i], i % 3, 250_000 + 97 * i) for i in range(24)])
+    inputs = list(series_inputs([cast.alpha_series.pk]).values())
+    computed = recompute.charts_compute(inputs)
+    recompute.figures_add(computed, inputs)
+    with transaction.atomic():
+        recompute.chart_results_store(computed)
+    stored = ChartResult.objects.get(series=cast.alpha_series, inputs_hash=computed[0].inputs_hash)
+    columns = [f for f in ChartResult._meta.concrete_fields if isinstance(f, JSONField)]
+    assert any(f.name == "figure" for f in columns)
+    tiny = [v for v in stored.ucl if isinstance(v, float) and 0 < v < 1e-4]
+    assert tiny, stored.ucl  # the case the json module writes as 1e-05, orjson as 1e-5
+    for f in columns:
+        assert getattr(stored, f.attname) == getattr(computed[0], f.attname), f.name
