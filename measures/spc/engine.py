@@ -38,7 +38,20 @@ class Layout:
     seg_start: np.ndarray  # first row of each phase
     seg_end: np.ndarray  # last row of each phase (inclusive)
     seg_sid: np.ndarray  # series of each phase
+    lengths: np.ndarray  # rows of each series
+    seg_len: np.ndarray  # rows of each phase
     # a row's phase number within its series is seg[row] - seg[first row of the series]
+
+    # Rows lie series by series and phase by phase, so a per-series or per-phase figure is
+    # spread over the rows by repeating it (a few instructions a row), which gives what
+    # ``per_series[sid]`` and ``per_phase[seg]`` would, at a third of their cost.
+    def by_series(self, per_series: np.ndarray) -> np.ndarray:
+        """Each row's entry of ``per_series`` (``per_series[sid]``)."""
+        return np.repeat(per_series, self.lengths)
+
+    def by_phase(self, per_phase: np.ndarray) -> np.ndarray:
+        """Each row's entry of ``per_phase`` (``per_phase[seg]``)."""
+        return np.repeat(per_phase, self.seg_len)
 
 
 def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
@@ -59,20 +72,21 @@ def layout(specs: list[SeriesSpec], phases: bool = True) -> Layout:
             start[brk] = True
     seg_start = np.flatnonzero(start)
     seg_end = np.concatenate((seg_start[1:], [total])) - 1 if seg_start.size else seg_start
-    seg = np.repeat(np.arange(seg_start.shape[0]), seg_end - seg_start + 1)
-    return Layout(offsets, sid, pos, seg, seg_start, seg_end, sid[seg_start])
+    seg_len = seg_end - seg_start + 1
+    seg = np.repeat(np.arange(seg_start.shape[0]), seg_len)
+    return Layout(offsets, sid, pos, seg, seg_start, seg_end, sid[seg_start], lengths, seg_len)
 
 
 def _one_phase(lay: Layout) -> Layout:
     """The same series as ``lay``, each in one phase."""
-    offsets, sid = lay.offsets, lay.sid
-    has = np.diff(offsets) > 0
+    offsets, sid, lengths = lay.offsets, lay.sid, lay.lengths
+    has = lengths > 0
     seg_start = offsets[:-1][has]
     seg_sid = np.flatnonzero(has)
     seg_of_series = np.cumsum(has) - 1
-    seg = np.repeat(seg_of_series, np.diff(offsets))
+    seg = np.repeat(seg_of_series, lengths)
     seg_end = offsets[1:][has] - 1
-    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid)
+    return Layout(offsets, sid, lay.pos, seg, seg_start, seg_end, seg_sid, lengths, lengths[has])
 
 
 def _flat(specs, attr, lay, fill=np.nan):
@@ -211,6 +225,7 @@ class _Points:
     seg: np.ndarray
     G: int
     P: int
+    lay: Layout
 
 
 @dataclass
@@ -236,7 +251,7 @@ def _run_scale(pt: _Points) -> _Scale:
     cl_seg = L.seg_median(pt.v, pt.basev, pt.seg, pt.G)
     if pt.reference and pt.convention == "ihi":  # only the IHI run chart rules have a trend
         amr, _ = L.screened_amr(pt.v, pt.base, pt.seg, pt.G)  # v is NaN where not valid
-        sigma = (amr / K.D2)[pt.seg]
+        sigma = pt.lay.by_phase(amr / K.D2)
     return _Scale(cl_seg, sigma)
 
 
@@ -248,10 +263,10 @@ def _xmr_scale(pt: _Points) -> _Scale:
     mdc_like = pt.convention in ("mdc", "ihi")
     factor = (K.XMR_LIMIT_FACTOR / K.SIGMA_LIMIT) if mdc_like else 1.0 / K.D2
     sigma_seg = amr * factor
-    sigma = sigma_seg[pt.seg]
+    sigma = pt.lay.by_phase(sigma_seg)
     if pt.chart == "i":
         return _Scale(clw, sigma, mr_cl=amr, sigma_seg=sigma_seg)
-    return _Scale(clw**K.T_EXPONENT, sigma, zone_c=clw[pt.seg])
+    return _Scale(clw**K.T_EXPONENT, sigma, zone_c=pt.lay.by_phase(clw))
 
 
 def _ratio_scale(pt: _Points) -> _Scale:
@@ -263,21 +278,21 @@ def _ratio_scale(pt: _Points) -> _Scale:
     sn = np.bincount(sb, weights=n[basev], minlength=G)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cl_seg = np.where(sn > 0, sy / sn, np.nan)
-        c = cl_seg[seg]
+        c = pt.lay.by_phase(cl_seg)
         s_i = np.sqrt(c * (1 - c) / n) if pt.chart in ("p", "pp") else np.sqrt(c / n)
         s_i = np.where(pt.valid, s_i, np.nan)
         if pt.chart in ("pp", "up"):
             z = (pt.v - c) / s_i
             z = np.where(np.isfinite(z), z, np.nan)
             amr, _ = L.screened_amr(z, pt.base, seg, G)
-            s_i = s_i * (amr / K.D2)[seg]
+            s_i = s_i * pt.lay.by_phase(amr / K.D2)
     return _Scale(cl_seg, s_i)
 
 
 def _c_scale(pt: _Points) -> _Scale:
     cl_seg = L.seg_mean(pt.v, pt.basev, pt.seg, pt.G)
     sigma_seg = np.sqrt(cl_seg)
-    return _Scale(cl_seg, sigma_seg[pt.seg], sigma_seg=sigma_seg)
+    return _Scale(cl_seg, pt.lay.by_phase(sigma_seg), sigma_seg=sigma_seg)
 
 
 def _g_scale(pt: _Points) -> _Scale:
@@ -285,8 +300,8 @@ def _g_scale(pt: _Points) -> _Scale:
     of the part); we take the median of the same points as the mean, so a frozen centre
     stays frozen."""
     m = L.seg_mean(pt.v, pt.basev, pt.seg, pt.G)
-    sigma = np.sqrt(m * (m + 1))[pt.seg]
-    return _Scale(L.seg_median(pt.v, pt.basev, pt.seg, pt.G), sigma, zone_c=m[pt.seg])
+    sigma = pt.lay.by_phase(np.sqrt(m * (m + 1)))
+    return _Scale(L.seg_median(pt.v, pt.basev, pt.seg, pt.G), sigma, zone_c=pt.lay.by_phase(m))
 
 
 SCALES = {
@@ -336,7 +351,7 @@ def _lines(pt: _Points, sc: _Scale, cl: np.ndarray) -> tuple:
 
     def line(k):
         if sc.sigma_seg is not None:  # the same figures per phase, then one gather
-            return _line(chart, sc.cl_seg, sc.sigma_seg, k)[pt.seg]
+            return pt.lay.by_phase(_line(chart, sc.cl_seg, sc.sigma_seg, k))
         return _line(chart, zone_c, sigma, k)
 
     lcl, ucl = line(-K.SIGMA_LIMIT), line(K.SIGMA_LIMIT)
@@ -472,10 +487,10 @@ def _control_rules(
     return seq
 
 
-def _point_types(rule, side, special, above, direction, sid) -> np.ndarray:
+def _point_types(rule, side, special, above, direction, lay) -> np.ndarray:
     """Making Data Count's point types, from each signal's side and the direction."""
     ptype = np.full(rule.shape[0], COMMON, dtype=np.int8)
-    ds = direction[sid]
+    ds = lay.by_series(direction)
     sp = special & (side != 0)
     neutral = ds == 0
     ptype[sp & neutral & (side > 0)] = NEUTRAL_HIGH
@@ -558,13 +573,13 @@ def compute(
     if drawn is not None:  # one phase per series: the position in the phase is in the series
         posin = lay.pos
     else:
-        posin = np.arange(P) - lay.seg_start[seg] if P else np.zeros(0, dtype=np.int64)
-    baseline = posin < per_series[lay.sid]
+        posin = np.arange(P) - lay.by_phase(lay.seg_start) if P else np.zeros(0, dtype=np.int64)
+    baseline = posin < lay.by_series(per_series)
     base = baseline & include
-    pt = _Points(chart, conv, reference, y, n, v, valid, base, base & valid, seg, G, P)
+    pt = _Points(chart, conv, reference, y, n, v, valid, base, base & valid, seg, G, P, lay)
 
     sc = SCALES[chart](pt)
-    cl = sc.cl_seg[seg] if P else np.zeros(0)
+    cl = lay.by_phase(sc.cl_seg) if P else np.zeros(0)
     lines = _lines(pt, sc, cl)
     lcl, ucl, lcl2, ucl2 = lines[:4]
 
@@ -605,11 +620,11 @@ def compute(
     if reference:  # the verdict reads signals, not the drawn point types
         ptype = np.full(P, COMMON, dtype=np.int8)
     else:
-        ptype = _point_types(rule, side, special, above, d, lay.sid)
+        ptype = _point_types(rule, side, special, above, d, lay)
     mr_cl = np.full(G, np.nan) if sc.mr_cl is None else sc.mr_cl
     cl_seg = sc.cl_seg
     if P and not np.isfinite(cl_seg).all():  # infinite (and NaN) centres shown as NaN
-        cl = np.where(np.isfinite(cl_seg), cl_seg, np.nan)[seg]
+        cl = lay.by_phase(np.where(np.isfinite(cl_seg), cl_seg, np.nan))
     trend = None
     if not reference and "trend" in seq and conv != "anhoej" and chart != "run":
         trend = (seq["trend"], seq["_trend_dir"])

@@ -56,7 +56,7 @@ def minimum_points(chart: str, convention: str) -> int:
 def _series_starts(sid: np.ndarray, S: int) -> np.ndarray:
     """For each entry of a sequence grouped by series, the index of its series' first entry."""
     counts = sorted_counts(sid, S)
-    return (np.cumsum(counts) - counts)[sid]
+    return np.repeat(np.cumsum(counts) - counts, counts)  # (...)[sid], as sid is sorted
 
 
 #: A sorting network for six values (Knuth, TAOCP vol. 3, 5.3.4: 12 comparators), so that
@@ -131,7 +131,7 @@ def judge(ref: E.Chart, blen: np.ndarray) -> dict:
     start = lay.offsets[:-1]
     chart, conv = ref.chart, ref.convention
     valid, include = ref.valid, ref.include
-    after = pos >= blen[sid]
+    after = pos >= lay.by_series(blen)
 
     counted = ~after & valid & include
     if run_like(chart, conv):
@@ -150,7 +150,7 @@ def judge(ref: E.Chart, blen: np.ndarray) -> dict:
         zr[dev == 0] = 0.0
     d = ref.direction
     sign = np.where(d != 0, d, 1).astype(np.int8)
-    dsign = sign[sid]
+    dsign = lay.by_series(sign)
     lie = (dev > 0).astype(np.int8) - (dev < 0)  # NaN compares False: 0
 
     # ---- signals, on the side where they count --------------------------------------------
@@ -184,7 +184,7 @@ def judge(ref: E.Chart, blen: np.ndarray) -> dict:
     active[e_sid] = True
     active &= d != 0
     if chart in ("run", "g"):
-        useful = np.flatnonzero(judged & (lie != 0) & active[sid])
+        useful = np.flatnonzero(judged & (lie != 0) & lay.by_series(active))
         rows, gid = useful, sid[useful]
         better = (lie[useful] * dsign[useful] > 0).astype(np.int64)
         ends, firsts = _windows(rows, gid, S)
