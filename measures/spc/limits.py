@@ -48,17 +48,18 @@ def _mean_of(x, s_, n_seg):
 def seg_median(values, mask, seg, n_seg):
     """Median of ``values[mask]`` per phase (``seg`` non-decreasing; R's ``median``: mean of
     the two middle values)."""
-    idx = np.flatnonzero(mask)
-    v, s = values[idx], seg[idx]
+    v, s = values[mask], seg[mask]
     c = sorted_counts(s, n_seg)
     start = np.concatenate(([0], np.cumsum(c)[:-1]))
     out = np.full(n_seg, np.nan)
     has = c > 0
     width = int(c.max()) if c.size else 0
     if n_seg * width <= 4 * v.shape[0] + 1024:
-        # phases of similar length: sort each row of a padded table (NaN sorts last)
+        # phases of similar length: sort each row of a padded table (NaN sorts last); the
+        # j-th value of phase g goes to table[g, j], flat index g * width + j
         table = np.full((n_seg, width), np.nan)
-        table[s, np.arange(v.shape[0]) - start[s]] = v
+        flat = np.arange(v.shape[0]) + np.repeat(np.arange(n_seg) * width - start, c)
+        table.reshape(-1)[flat] = v
         table.sort(axis=1)
         rows = np.flatnonzero(has)
         lo = table[rows, (c[has] - 1) // 2]
