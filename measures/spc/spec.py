@@ -39,10 +39,14 @@ STATUSES = ("improved", "deteriorated", "not_sustained", "no_change", "insuffici
 SIDES = ("improvement", "concern", "high", "low")
 
 
+FLOAT64 = np.dtype(np.float64)  # numpy's one native float64 dtype: ``is`` finds it cheaply
+
+
 def _floats(values, length=None) -> np.ndarray:
     if values is None:
         return np.full(length or 0, np.nan)
-    if type(values) is np.ndarray and values.dtype == np.float64 and values.ndim == 1:
+    # any other float64 dtype (one with metadata, say) takes the asarray path, same values
+    if type(values) is np.ndarray and values.dtype is FLOAT64 and values.ndim == 1:
         return values  # asarray would give a view of the same memory
     # numpy turns None into NaN when asked for floats
     return np.asarray(values, dtype=float).reshape(-1)
