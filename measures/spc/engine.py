@@ -393,13 +393,13 @@ def _anhoej_reference_rules(sq: _Sequence) -> dict:
     """The verdict's chart under Anhoej needs only the points of a run longer than the limit:
     each run (of useful points, those on the line skipped, as ``R.shift``) is judged once,
     then its points flagged."""
-    idx = np.flatnonzero(sq.side)
-    us, uk = sq.seg[idx], sq.side[idx]
+    useful = sq.side != 0
+    us, uk = sq.seg[useful], sq.side[useful]
     first = np.flatnonzero(R._starts(us, uk[1:] != uk[:-1]))
     lens = np.diff(first, append=us.shape[0])
     lmax = R.anhoej_longest_run_max(L.sorted_counts(us, sq.G))
     flags = np.zeros(sq.side.shape[0], dtype=bool)
-    flags[idx] = np.repeat(lens > lmax[us[first]], lens)
+    flags[useful] = np.repeat(lens > lmax[us[first]], lens)
     return {"runs": flags}
 
 
@@ -596,11 +596,13 @@ def compute(
     # a phase without a centre line (no usable baseline point) has no side
     above = (gap > 0).astype(np.int8) - (gap < 0)  # NaN compares False: no side
     if drawn is None:
-        ri = np.flatnonzero(valid & include)
-        rv = v[ri]
+        seen = valid & include
+        ri = np.flatnonzero(seen)
+        rv = v[seen]  # picks by mask cost less than by index
     else:  # the same points as the drawn chart's
         ri, rv = drawn.seq_rows, drawn.seq_values
-    sq = _Sequence(ri, rv, seg[ri], above[ri], G)
+        seen = drawn.valid & drawn.include
+    sq = _Sequence(ri, rv, seg[seen], above[seen], G)
     ph = {k: np.full(G, np.nan) for k in PHASE_FIGURES}
     shift_k = shift_s[lay.seg_sid] if G else np.zeros(0)
     trend_k = trend_s[lay.seg_sid] if G else np.zeros(0)

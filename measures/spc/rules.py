@@ -125,8 +125,8 @@ def runs_summary(side: np.ndarray, seg: np.ndarray, n_seg: int):
     """Per phase: the useful points (off the centre line), the longest run and the number
     of runs, as ``shift`` with ``on_line_breaks`` false counts them (points on the line
     skipped), from the runs themselves: no array of every point's run length."""
-    idx = np.flatnonzero(side)
-    us, uk = seg[idx], side[idx]
+    useful = side != 0
+    us, uk = seg[useful], side[useful]
     n_useful = sorted_counts(us, n_seg)
     first = np.flatnonzero(_starts(us, uk[1:] != uk[:-1]))
     run_seg = us[first]
