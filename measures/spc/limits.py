@@ -82,10 +82,9 @@ def screened_amr(values, rows, seg, n_seg):
     Nelson 1982": ranges of 3.267 x AMR or more are dropped (strict ``<`` keeps).
     Returns (amr per phase, amr before screening per phase).
     """
-    idx = np.flatnonzero(rows)
-    w = values[idx]
-    s = seg[idx]
-    if idx.shape[0] < 2:
+    w = values[rows]
+    s = seg[rows]
+    if w.shape[0] < 2:
         nan = np.full(n_seg, np.nan)
         return nan, nan.copy()
     mr = np.abs(w[1:] - w[:-1])

@@ -165,7 +165,7 @@ def judge(ref: E.Chart, blen: np.ndarray) -> dict:
 
     # ---- history: maximal stretches of signalled points on one side -----------------------
     J = np.flatnonzero(judged)
-    sj, gj = s[J], sid[J]
+    sj, gj = s[judged], sid[judged]  # as s[J], sid[J]: picks by mask cost less
     if J.size:
         diff = (sj[1:] != sj[:-1]) | (gj[1:] != gj[:-1])
         begins = (sj != 0) & np.concatenate(([True], diff))
@@ -298,7 +298,7 @@ def default_baselines(res: E.Chart, explicit: np.ndarray) -> tuple[np.ndarray, n
     counted = res.valid & res.include
     minimum = minimum_points(res.chart, res.convention)
     rows = np.flatnonzero(counted)
-    have = sorted_counts(lay.sid[rows], lengths.shape[0])
+    have = sorted_counts(lay.sid[counted], lengths.shape[0])
     reach = have >= minimum  # the series' minimum-th counted point is rows[first + minimum - 1]
     at = rows[(np.cumsum(have) - have)[reach] + minimum - 1]
     guess = lengths.copy()
