@@ -291,13 +291,10 @@ def _collab_settings() -> tuple:
     """Every COLLAB_* setting (the headline's minimum reporting share, the small-number
     rules ...): what a fragment shows can turn on one, and a kept fragment must not outlive
     a change of settings (a deploy; Redis keeps the cache across it)."""
-    return tuple(
-        sorted(
-            (name, repr(getattr(settings, name)))
-            for name in dir(settings)
-            if name.startswith("COLLAB_")
-        )
-    )
+    # Each name once: under a settings override (the tests') dir() lists an overridden
+    # name once per override, which would move every key without any setting changing.
+    names = {name for name in dir(settings) if name.startswith("COLLAB_")}
+    return tuple(sorted((name, repr(getattr(settings, name))) for name in names))
 
 
 def cache_key(name: str, digest: str) -> str:
