@@ -261,13 +261,49 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("planned_start", "id")
     )
     assessments = list(team.assessments.all())
+    # The ramps and the assessment chart with its table, rendered once per key: the cycles
+    # (with their change ideas and fidelity counts) and assessments as loaded here, the
+    # team, the right to log a cycle (dashboards.fragments).
+    history_digest = (
+        fragments.key(
+            "team_history",
+            objects=[team.pk],
+            filters={"can_edit_data": can_edit_data},
+            view=fragments.View.of(scope),
+            versions=(
+                tuple(
+                    (
+                        fragments.row(c),
+                        fragments.row(c.change_idea),
+                        c.measure_count,
+                        c.follow_count,
+                    )
+                    for c in cycles
+                ),
+                tuple(fragments.row(a) for a in assessments),
+            ),
+            today=today,
+        )
+        if fragments.enabled()
+        else None
+    )
+    history = fragments.rendered(
+        "team_history",
+        history_digest,
+        "dashboards/team.html#history",
+        lambda: {
+            "team": team,
+            "can_edit_data": can_edit_data,
+            "ramps": workflows.cycle_ramps(cycles),
+            "assessments": assessments,
+            "assessment_chart": workflows.assessment_chart(assessments) if assessments else None,
+        },
+    )
     context.update(
         {
             "alerts": alerts_for_team(team, among=series),
-            "ramps": workflows.cycle_ramps(cycles),
+            "history": history,
             "overdue_cycles": [c for c in cycles if c.is_overdue(today)],
-            "assessments": assessments,
-            "assessment_chart": workflows.assessment_chart(assessments) if assessments else None,
             "owed": said["owed"],
             "next_session": LearningEvent.objects.filter(
                 collaborative=collaborative,

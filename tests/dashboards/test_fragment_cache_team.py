@@ -44,6 +44,14 @@ def lead_section(page: str) -> str:
     return match.group(0)
 
 
+def history(page: str) -> str:
+    """The team dashboard's ramps and assessment scores: what the `team_history` fragment
+    shows (the rest of the page holds the CSRF token)."""
+    match = re.search(r'<h2 class="nhsuk-heading-m" id="ramps">.*?IHI scale</a></p>', page, re.S)
+    assert match, "no ramps and assessments on the team dashboard"
+    return match.group(0)
+
+
 @pytest.fixture
 def reader(fragment_cache, settings, cast):
     """`reader(who, "panels" | "panel" | "home")`: the team dashboard's panels (the htmx
@@ -63,6 +71,9 @@ def reader(fragment_cache, settings, cast):
                 url,
                 {"HX-Request": "true", "HX-Target": "panels"},
             )
+        if name == "history":
+            url = reverse("dashboard_team", args=[team.pk])
+            return Reader(fragment_cache, settings, user, "team_history", url, {}, history)
         if name == "panel":
             url = reverse("dashboard_team_panel", args=[team.pk, series.pk])
             return Reader(fragment_cache, settings, user, "panel", url, {"HX-Request": "true"})
@@ -301,3 +312,39 @@ def test_a_pdsa_cycle_on_the_chart_shows_in_the_panel(reader, cast):
     assert "Falls huddle at handover" in after and "Falls huddle" not in before
     PDSACycle.objects.filter(pk=cycle.pk).update(title="Falls huddle at every handover")
     assert "Falls huddle at every handover" in assert_rekeyed(r)
+
+
+# --- The ramps and assessment scores on the team dashboard -------------------------------------
+
+
+def test_the_ramps_follow_a_cycle_logged_decided_and_its_idea_renamed(reader, cast):
+    r = reader("lead", "history")
+    before = render_twice(r)
+    cycle = PDSACycle.objects.create(
+        team=cast.alpha,
+        change_idea=cast.alpha_cycle.change_idea,
+        title="Falls huddle at handover",
+        planned_start=dt.date(2025, 11, 1),
+        planned_end=dt.date(2025, 12, 15),
+    )
+    after = assert_rekeyed(r)
+    assert "Falls huddle at handover" in after and "Falls huddle" not in before
+    PDSACycle.objects.filter(pk=cycle.pk).update(act_decision=PDSACycle.Decision.ADOPT)
+    assert "Adopt" in assert_rekeyed(r)
+    idea = cast.alpha_cycle.change_idea
+    type(idea).objects.filter(pk=idea.pk).update(title="Huddles, renamed")
+    assert "Huddles, renamed" in assert_rekeyed(r)
+
+
+def test_the_assessment_scores_follow_a_new_rating(reader, cast):
+    from decimal import Decimal
+
+    from collaboratives.models import TeamAssessment
+
+    r = reader("lead", "history")
+    render_twice(r)
+    TeamAssessment.objects.create(
+        team=cast.alpha, month=dt.date(2025, 12, 1), self_rating=Decimal("2.5")
+    )
+    after = assert_rekeyed(r)
+    assert "Dec 2025" in after and "2.5" in after
