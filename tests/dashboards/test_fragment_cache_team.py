@@ -297,16 +297,21 @@ def test_a_direction_change_shows_in_the_panel(reader, cast):
     assert after != before
 
 
-def test_a_pdsa_cycle_on_the_chart_shows_in_the_panel(reader, cast):
-    r = reader("lead", "panel")
-    before = render_twice(r)
-    cycle = PDSACycle.objects.create(
+def huddle(cast) -> PDSACycle:
+    """A new cycle of alpha's, on the change idea of its first."""
+    return PDSACycle.objects.create(
         team=cast.alpha,
         change_idea=cast.alpha_cycle.change_idea,
         title="Falls huddle at handover",
         planned_start=dt.date(2025, 11, 1),
         planned_end=dt.date(2025, 12, 15),
     )
+
+
+def test_a_pdsa_cycle_on_the_chart_shows_in_the_panel(reader, cast):
+    r = reader("lead", "panel")
+    before = render_twice(r)
+    cycle = huddle(cast)
     cycle.measures.add(cast.falls_rate)
     after = assert_rekeyed(r)
     assert "Falls huddle at handover" in after and "Falls huddle" not in before
@@ -320,13 +325,7 @@ def test_a_pdsa_cycle_on_the_chart_shows_in_the_panel(reader, cast):
 def test_the_ramps_follow_a_cycle_logged_decided_and_its_idea_renamed(reader, cast):
     r = reader("lead", "history")
     before = render_twice(r)
-    cycle = PDSACycle.objects.create(
-        team=cast.alpha,
-        change_idea=cast.alpha_cycle.change_idea,
-        title="Falls huddle at handover",
-        planned_start=dt.date(2025, 11, 1),
-        planned_end=dt.date(2025, 12, 15),
-    )
+    cycle = huddle(cast)
     after = assert_rekeyed(r)
     assert "Falls huddle at handover" in after and "Falls huddle" not in before
     PDSACycle.objects.filter(pk=cycle.pk).update(act_decision=PDSACycle.Decision.ADOPT)
