@@ -237,10 +237,11 @@ def complete_periods(collaborative, versions: tuple, *, today: dt.date) -> tuple
 
 def summary_versions() -> tuple:
     """The reporting summaries' version, in one query read from two indexes' ends: the
-    newest row and the newest computation. Summaries are only ever upserted
-    (dashboards.summaries._store), each write stamping its rows with the time it ran, so
-    these two move with every write; no row is deleted, so no count is needed (a count
-    read every row on every portfolio and national page: 4 to 9 ms on the national data,
+    newest row and the newest stamp. Summaries are only ever upserted
+    (dashboards.summaries._store), each store stamping its rows with the time it took the
+    summaries' write lock (`summaries._stamp`), so stamps rise in commit order and the
+    newest moves with every store; no row is deleted, so no count is needed (a count read
+    every row on every portfolio and national page: 4 to 9 ms on the national data,
     growing by a month of rows each month)."""
     from dashboards.models import ReportingSummary
 

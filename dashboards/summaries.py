@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import fields as dataclass_fields
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
@@ -73,6 +73,8 @@ from measures.models import ChartResult, Measure, Series
 from measures.periods import MONTHLY
 
 Level = ReportingSummary.Level
+# The advisory lock every store of summaries takes for its transaction (`_stamp`).
+SUMMARIES_WRITE_LOCK = 0x5C0_11AB
 log = logging.getLogger(__name__)
 
 COMPLETENESS_MONTHS = 6
@@ -384,6 +386,21 @@ def _fields_of(summary) -> dict:
 # --- Storing -------------------------------------------------------------------------------
 
 
+def _stamp() -> dt.datetime:
+    """The time a store's rows are stamped with (`computed_at`), read once the store's
+    transaction holds the summaries' write lock: stores are stamped in the order they
+    commit, so the newest stamp moves with every store, whichever run it belongs to. The
+    fragment cache keys the tables read from summaries on that newest stamp
+    (dashboards.fragments.summary_versions); a run stamped once at its start would leave
+    the key unmoved by every store after its first, and a page cached between two of them
+    stale. Call inside the store's transaction (PostgreSQL releases the lock at its end;
+    SQLite serialises writers already)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SUMMARIES_WRITE_LOCK])
+    return timezone.now()
+
+
 def _store(level: str, rows: dict[int, tuple[Summary, int, str]], *, month, now) -> None:
     """Upsert {object id: (summary, data version, inputs key)} on (level, object, month)."""
     ReportingSummary.objects.bulk_create(
@@ -449,7 +466,6 @@ def summaries_compute(
     """
     today = today or timezone.localdate()
     month = month_of(today)
-    now = timezone.now()
     collaboratives = _as_of(Collaborative.objects.all(), "starts_on", today).order_by("pk")
     if collaborative_ids is not None:
         collaboratives = collaboratives.filter(pk__in=list(collaborative_ids))
@@ -460,6 +476,7 @@ def summaries_compute(
         team_payloads, payload = collaborative_compute(collaborative, today=today)
         version, key = keys.get(collaborative.pk, (0, ""))
         with transaction.atomic():
+            now = _stamp()
             _store(
                 Level.TEAM,
                 {tid: (p, version, key) for tid, p in team_payloads.items()},
@@ -484,7 +501,6 @@ def summaries_compute(
                 topic_ids={c.topic_id for c in collaboratives},
                 month=month,
                 today=today,
-                now=now,
             )
         )
     return dict(counts)
@@ -503,7 +519,7 @@ def programme_topic_ids() -> set[int]:
     return national | spread
 
 
-def rollups_compute(*, ahsn_ids, topic_ids, month, today, now) -> Counter:
+def rollups_compute(*, ahsn_ids, topic_ids, month, today) -> Counter:
     """Recompute the AHSN and programme rows from the stored collaborative rows of `month`."""
     topic_ids = set(topic_ids) & programme_topic_ids()
     collaboratives = list(
@@ -534,6 +550,7 @@ def rollups_compute(*, ahsn_ids, topic_ids, month, today, now) -> Counter:
         p = programme_payload(by_ahsn, phases)
         topic_out[topic_id] = (p, p.data_version, "")
     with transaction.atomic():
+        now = _stamp()
         _store(Level.AHSN, ahsn_out, month=month, now=now)
         _store(Level.PROGRAMME, topic_out, month=month, now=now)
     return Counter(ahsn=len(ahsn_out), programme=len(topic_out))

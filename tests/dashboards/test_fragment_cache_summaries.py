@@ -234,3 +234,32 @@ def test_the_teams_tables_filtered_rows_answer_304_until_they_change(world):
     summaries_compute(today=TODAY)
     changed = client.get(url, {"sort": "name"}, headers={**htmx, "If-None-Match": tag})
     assert changed.status_code == 200 and changed["ETag"] != tag
+
+
+def test_a_table_cached_between_two_stores_of_one_run_follows_the_later_store(
+    world, fragment_cache, settings, monkeypatch
+):
+    """A run stores each collaborative in its own transaction. A teams table asked for
+    between two of them is cached with its collaborative's old rows; when those rows are
+    stored, later in the same run, the key must move (each store is stamped when it takes
+    the write lock, not once for the run)."""
+    from dashboards import summaries
+
+    client = client_for(world.users["national"])
+    url = reverse("dashboard_collaborative_teams", args=[world.maternity.pk])
+    before = _get(client, url)
+    write(world.delta_series, LEVEL[:12] + [0] * 8)  # delta's falls stop: a new picture
+    charts_recompute(series_ids=[world.delta_series.pk], worker="test")
+    real, mid = summaries._store, []
+
+    def store(level, rows, **kwargs):
+        real(level, rows, **kwargs)
+        if level == summaries.Level.COLLABORATIVE and world.falls.pk in rows:
+            mid.append(_get(client, url))  # falls stored, maternity not yet
+
+    monkeypatch.setattr(summaries, "_store", store)
+    summaries_compute(today=TODAY)
+    assert mid == [before]  # the old rows, cached under the key of that moment
+    after = _get(client, url)
+    assert after != before
+    assert after == _built(settings, client, url)
