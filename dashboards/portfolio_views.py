@@ -530,18 +530,21 @@ def collaborative_teams(request: HttpRequest, pk: int) -> HttpResponse:
             disclosure.scope_for(request.user, collaborative), labels=labels, own=own
         ),
     )
-    results = fragments.rendered(
-        "teams_table",
-        digest,
-        "dashboards/_teams_table.html#results",
-        lambda: _teams_rows(teams, chosen["sort"], labels, own, openable, names_all),
-    )
+
+    def results():
+        return fragments.rendered(
+            "teams_table",
+            digest,
+            "dashboards/_teams_table.html#results",
+            lambda: _teams_rows(teams, chosen["sort"], labels, own, openable, names_all),
+        )
+
     if request.htmx and request.htmx.target == "teams-results":  # a filter
-        return fragments.conditional(request, digest, lambda: HttpResponse(results))
+        return fragments.conditional(request, digest, lambda: HttpResponse(results()))
     context = {
         "collaborative": collaborative,
         "form": form,
-        "results": results,
+        "results": results(),
         "teams_url": reverse("dashboard_collaborative_teams", args=[collaborative.pk]),
     }
     if request.htmx:

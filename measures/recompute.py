@@ -375,7 +375,9 @@ def chart_results_store(
 def _json(value) -> str:
     """A JSON column's text for the COPY: orjson, about 10x the json module on these
     documents (a third of a worker's time went to json before). Numbers are written in
-    their shortest form that reads back the same (4.3e-6 where json writes 4.3e-06)."""
+    their shortest form that reads back the same (4.3e-6 where json writes 4.3e-06). A
+    NaN or infinity would be written as null, where json wrote a text PostgreSQL refused;
+    the results hold none (the core gives None for a value it cannot work out)."""
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode()
 
 
