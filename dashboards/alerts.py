@@ -11,10 +11,9 @@ from governance import access
 from measures.models import Series
 
 
-def _open(user=None):
-    alerts = SustainAlert.objects.filter(cleared_at__isnull=True).select_related(
-        "series__measure", "team__organisation", "team__collaborative"
-    )
+def _open(user=None, related=("series__measure", "team__organisation", "team__collaborative")):
+    """Open alerts (on series `user` may see, if given), with the `related` rows joined."""
+    alerts = SustainAlert.objects.filter(cleared_at__isnull=True).select_related(*related)
     if user is not None:
         # a team's own (custom) measures stay private to those who may open the team
         alerts = alerts.filter(series__in=access.visible(Series.objects.all(), user))
@@ -26,7 +25,8 @@ def alerts_for_team(team, user=None, *, among=None) -> list[SustainAlert]:
     on the series `among`, those the page already read as the user may see them (the team
     page: no second reading of the access rules)."""
     if among is not None:
-        alerts = _open().filter(series_id__in=[s.pk for s in among])
+        # The team page shows each alert's measure, message and date: no team to join.
+        alerts = _open(related=["series__measure"]).filter(series_id__in=[s.pk for s in among])
     else:
         alerts = _open(user)
     return list(alerts.filter(team=team).order_by("-raised_at", "-id"))
