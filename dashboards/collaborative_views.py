@@ -338,8 +338,9 @@ def _funnel_context(request, collaborative, cm, window, entries, *, bound=None) 
 
     may_judge = access.can(request.user, access.RATE, collaborative)
     # The funnel's figures and limits, and the plot with its words and table rendered,
-    # cached; the notes and forms below are the viewer's. The statistics are shown to those
-    # who may judge (faculty, and those who run the collaborative).
+    # cached; the notes and forms below are the viewer's. The dispersion ratio and its kin
+    # are shown to those who may judge (faculty, and those who run the collaborative);
+    # everyone else reads plain words.
     digest = fragments.collaborative_digest(
         "funnel",
         collaborative,
@@ -409,18 +410,12 @@ def _funnel_context(request, collaborative, cm, window, entries, *, bound=None) 
         "cm": cm,
         "window": window,
         "window_label": WINDOWS[window],
-        "start": start,
-        "end": end,
         "funnel": funnel,
         # the viewer's own team's place, in the words its dashboard uses
         "own_position": peer_position(funnel, funnel.own.team.pk) if funnel.own else None,
-        # The dispersion ratio and its kin, for those who teach the method (faculty, and
-        # those who run the collaborative); everyone else reads plain words.
-        "show_statistics": may_judge,
         "plot": plot,
         "outside": rows,
         "query": _query(cm, window),
-        "monthly": cm.measure.frequency != "weekly",
     }
 
 
