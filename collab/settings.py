@@ -148,26 +148,40 @@ VAR_DIR = Path(envstr("COLLAB_VAR_DIR", str(BASE_DIR / "var")))
 # The DejaVu Sans files of the report's PDF; empty: where Linux puts them (reports/pdf.py).
 REPORT_FONT_DIR = envstr("COLLAB_FONT_DIR", "")
 DATABASE_URL = envstr("DATABASE_URL")
-# The few queries on nearly every page planned once per connection (collab/prepared.py).
-# Off for a pooler in transaction mode that does not keep prepared statements.
+# Queries planned once per PostgreSQL connection, not at every request (prepared
+# statements). Off for a pooler in transaction mode that does not keep prepared statements.
 COLLAB_PREPARED_QUERIES = envbool("COLLAB_PREPARED_QUERIES", True)
+
+
+def postgres_options(options: dict, prepared: bool) -> dict:
+    """The PostgreSQL connection's options. `prepared`: every query is sent with its
+    parameters bound on the server (not written into its text, Django's default), so psycopg
+    prepares a query the sixth time a connection runs it and PostgreSQL plans it once.
+    Planning costs more than running for most of a dashboard's queries (the versions query
+    on nearly every page: about 4 ms to plan, 1 to run on the national data), and PostgreSQL
+    would otherwise plan a prepared statement anew at each use while a custom plan looks
+    cheaper than the generic one (the versions query: 5 ms a request instead of 0.8), so the
+    connection asks for the generic plan. Measured (bench/README.md, issue 18): dashboard
+    pages 10-20% less time in-process, the recompute, contract review and import unchanged."""
+    options = dict(options)
+    if prepared:
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = 5
+        options["options"] = " ".join(
+            filter(None, [options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
+        )
+    return options
+
+
 if DATABASE_URL:
     # Health checks: a connection PostgreSQL dropped (a restart) is replaced at the next
     # request instead of failing it.
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
-    if COLLAB_PREPARED_QUERIES and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        # Lets collab.prepared prepare its few queries; Django's own cursors bind on the
-        # client and never prepare, whatever the threshold. PostgreSQL would otherwise plan
-        # a prepared statement anew at every execution while its generic plan looks
-        # costlier than a custom one (measured: 5 ms a request instead of 0.8 for the
-        # versions query); the generic plan is the point of preparing, and only these
-        # queries are prepared.
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["prepare_threshold"] = 5
-        options["options"] = " ".join(
-            filter(None, [options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"]["OPTIONS"] = postgres_options(
+            DATABASES["default"].get("OPTIONS", {}), COLLAB_PREPARED_QUERIES
         )
 elif DEPLOYED:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when deployed")

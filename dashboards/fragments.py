@@ -63,7 +63,6 @@ from django.utils import timezone
 from django.utils.cache import parse_etags, patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
-from collab import prepared
 from governance import disclosure
 
 VERSION = 1  # raise when a fragment's shape or meaning changes
@@ -189,7 +188,9 @@ def collaborative_versions(collaborative, measure_set: Iterable | None = None) -
 
     cid = collaborative.pk
     sql = _versions_sql()
-    counts = prepared.fetchone(sql, [cid] * sql.count("%s"))  # planned once per connection
+    with connection.cursor() as cursor:  # a prepared statement (collab.settings.postgres_options)
+        cursor.execute(sql, [cid] * sql.count("%s"))
+        counts = cursor.fetchone()
     teams = list(
         Team.objects.filter(collaborative_id=cid)
         .order_by("pk")
