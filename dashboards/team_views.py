@@ -137,7 +137,11 @@ def visible_series(team, user) -> list[Series]:
                 Q(measure__team__isnull=True) | Q(measure__team=team)
             ),
             user,
-        ).select_related("measure")
+        )
+        .select_related("measure")
+        # Series' default order joins the team's collaborative and organisation to sort
+        # by their names, the same for every row here: by measure only.
+        .order_by("measure__name", "pk")
     )
 
 
