@@ -13,7 +13,9 @@ from measures.models import Series
 
 def _open(user=None, related=("series__measure", "team__organisation", "team__collaborative")):
     """Open alerts (on series `user` may see, if given), with the `related` rows joined."""
-    alerts = SustainAlert.objects.filter(cleared_at__isnull=True).select_related(*related)
+    alerts = SustainAlert.objects.filter(cleared_at__isnull=True)
+    if related:  # (select_related() with no field would join every relation)
+        alerts = alerts.select_related(*related)
     if user is not None:
         # a team's own (custom) measures stay private to those who may open the team
         alerts = alerts.filter(series__in=access.visible(Series.objects.all(), user))
@@ -24,12 +26,19 @@ def alerts_for_team(team, user=None, *, among=None) -> list[SustainAlert]:
     """The team's open alerts, newest first: those on series `user` may see, if given, or
     on the series `among`, those the page already read as the user may see them (the team
     page: no second reading of the access rules)."""
-    if among is not None:
-        # The team page shows each alert's measure, message and date: no team to join.
-        alerts = _open(related=["series__measure"]).filter(series_id__in=[s.pk for s in among])
-    else:
-        alerts = _open(user)
-    return list(alerts.filter(team=team).order_by("-raised_at", "-id"))
+    if among is None:
+        return list(_open(user).filter(team=team).order_by("-raised_at", "-id"))
+    # The team page shows each alert's measure, message and date: the series (with their
+    # measures) are those it read, so nothing is joined.
+    series = {s.pk: s for s in among}
+    alerts = list(
+        _open(related=())
+        .filter(team=team, series_id__in=list(series))
+        .order_by("-raised_at", "-id")
+    )
+    for alert in alerts:
+        alert.series = series[alert.series_id]
+    return alerts
 
 
 def alerts_for_ahsn(ahsn, user=None) -> list[SustainAlert]:

@@ -214,3 +214,36 @@ def test_the_team_page_shows_an_own_measures_alert_to_the_team_not_to_national_v
         for who in ("lead", "national")
     }
     assert seen == {"lead": True, "national": False}
+
+
+def test_the_team_page_names_each_alerts_measure_without_a_query_per_alert(cast):
+    """The alerts take their series and measures from those the page read: the measure's
+    name and the chart's link are shown, and a second alert adds no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from django.utils.html import escape
+
+    from tests.cast import client_for
+
+    client = client_for(cast.users["lead"])
+    page = f"/teams/{cast.alpha.pk}/dashboard/"
+    _own_measure_alert(cast)
+    client.get(page)  # the session and caches warm
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(page).content.decode()
+    measure = cast.alpha_custom_series.measure
+    assert f"/series/{cast.alpha_custom_series.pk}/" in html.split('id="sustain-alerts"')[1]
+    assert escape(measure.name) in html.split('id="sustain-alerts"')[1].split("</div>")[0]
+    SustainAlert.objects.create(
+        series=cast.alpha_series,
+        team=cast.alpha,
+        period_start=MONTHS[1],
+        message="Falls had improved; the gain may be fading.",
+        raised_at=timezone.now(),
+    )
+    with CaptureQueriesContext(connection) as two:
+        html = client.get(page).content.decode()
+    alerts = html.split('id="sustain-alerts"')[1].split("</div>")[0]
+    assert escape(cast.alpha_series.measure.name) in alerts and escape(measure.name) in alerts
+    assert len(two.captured_queries) == len(one.captured_queries)
