@@ -156,20 +156,18 @@ COLLAB_PREPARED_QUERIES = envbool("COLLAB_PREPARED_QUERIES", True)
 def postgres_options(options: dict, prepared: bool) -> dict:
     """The PostgreSQL connection's options. `prepared`: every query is sent with its
     parameters bound on the server (not written into its text, Django's default), so psycopg
-    prepares a query the sixth time a connection runs it and PostgreSQL plans it once.
-    Planning costs more than running for most of a dashboard's queries (the versions query
-    on nearly every page: about 4 ms to plan, 1 to run on the national data), and PostgreSQL
-    would otherwise plan a prepared statement anew at each use while a custom plan looks
-    cheaper than the generic one (the versions query: 5 ms a request instead of 0.8), so the
-    connection asks for the generic plan. Measured (bench/README.md, issue 18): dashboard
-    pages 10-20% less time in-process, the recompute, contract review and import unchanged."""
+    prepares a query the sixth time a connection runs it and PostgreSQL keeps its plan
+    where the generic plan is as good as a custom one (its own choice, `plan_cache_mode`
+    auto). Planning costs more than running for most of a dashboard's queries. Generic
+    plans are not forced: PostgreSQL applies that to every query with parameters, and a
+    skewed column then loses its index (the jobs sweep's `status = $1` on 43,000 done jobs:
+    a sequential scan of 8.6 ms instead of 0.09). Measured (bench/README.md, issue 18):
+    dashboard pages 10-20% less time in-process; the recompute, contract review and import
+    unchanged."""
     options = dict(options)
     if prepared:
         options["server_side_binding"] = True
         options["prepare_threshold"] = 5
-        options["options"] = " ".join(
-            filter(None, [options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
-        )
     return options
 
 

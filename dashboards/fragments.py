@@ -188,8 +188,13 @@ def collaborative_versions(collaborative, measure_set: Iterable | None = None) -
 
     cid = collaborative.pk
     sql = _versions_sql()
-    with connection.cursor() as cursor:  # a prepared statement (collab.settings.postgres_options)
-        cursor.execute(sql, [cid] * sql.count("%s"))
+    # The collaborative's id written into the text (an integer, read from the database):
+    # a statement without parameters, which PostgreSQL plans once when it is prepared
+    # (collab.settings.postgres_options), one per collaborative a connection serves. With
+    # the id as a parameter it would plan it anew at every use, a custom plan always
+    # looking cheaper than the generic one for this query (about 4 ms to plan, 1 to run).
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("%s", str(int(cid))))
         counts = cursor.fetchone()
     teams = list(
         Team.objects.filter(collaborative_id=cid)

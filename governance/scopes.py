@@ -191,7 +191,10 @@ def joins_many(model, q: Q) -> bool:
     id through a subquery, so that each row comes once. Most principals' rules join none
     (a lead's: their teams' ids), and the plain filter costs less to build and to run."""
     return any(
-        joins_many(model, child) if isinstance(child, Q) else _many_valued(model, child[0])
+        joins_many(model, child)
+        if isinstance(child, Q)
+        # an expression (Exists, say) rather than a lookup: taken as joining many
+        else not isinstance(child, tuple) or _many_valued(model, child[0])
         for child in q.children
     )
 
