@@ -11,6 +11,7 @@ is tests/dashboards/dashboard_cast.py: alpha and beta report the falls rate to D
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.cache import caches
@@ -19,7 +20,13 @@ from django.utils import timezone
 
 from collaboratives.models import PDSACycle, Team
 from governance.models import RoleAssignment
-from measures.models import DataPoint, DataPointRevision, PointMark
+from measures.models import (
+    CollaborativeMeasure,
+    DataPoint,
+    DataPointRevision,
+    Measure,
+    PointMark,
+)
 from measures.writes import PointChange, datapoints_write
 from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast, charts
 from tests.dashboards.fragment_reader import Reader, render_twice
@@ -295,6 +302,18 @@ def test_a_direction_change_shows_in_the_panel(reader, cast):
     charts([cast.alpha_series.pk, cast.beta_series.pk])
     after = assert_rekeyed(r)
     assert after != before
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_change_to_the_measure_set_moves_the_key(reader, cast, name):
+    """The team pages read the measure set for the key themselves (fragments._rows_sql):
+    a row's target, and its measure's name, each move it."""
+    r = reader("lead", name)
+    render_twice(r)
+    CollaborativeMeasure.objects.filter(collaborative=cast.falls).update(target=Decimal("2.5"))
+    assert_rekeyed(r)
+    Measure.objects.filter(pk=cast.falls_rate.pk).update(name="Falls per 1,000 bed days (all)")
+    assert_rekeyed(r)
 
 
 def huddle(cast) -> PDSACycle:
