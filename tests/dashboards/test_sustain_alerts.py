@@ -247,3 +247,24 @@ def test_the_team_page_names_each_alerts_measure_without_a_query_per_alert(cast)
     alerts = html.split('id="sustain-alerts"')[1].split("</div>")[0]
     assert escape(cast.alpha_series.measure.name) in alerts and escape(measure.name) in alerts
     assert len(two.captured_queries) == len(one.captured_queries)
+
+
+def test_with_no_alert_open_in_the_ahsn_one_short_query_answers(cast):
+    """The access rules are read only when an alert is open in the AHSN's collaboratives:
+    a cleared alert, or none in the AHSN's collaboratives, gives one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    cleared = _own_measure_alert(cast)
+    cleared.cleared_at = timezone.now()
+    cleared.save()
+    with CaptureQueriesContext(connection) as captured:
+        assert alerts_for_ahsn(cast.east, cast.users["director"]) == []
+        assert alerts_for_ahsn(cast.west, cast.users["director"]) == []
+    assert len(captured) == 2
+    assert all("measures_series" not in q["sql"] for q in captured.captured_queries)
+    cleared.cleared_at = None  # open again
+    cleared.save()
+    assert len(alerts_for_ahsn(cast.east, cast.users["director"])) == 1
+    assert alerts_for_ahsn(cast.west, cast.users["director"]) == []
