@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from collaboratives import workflows
-from collaboratives.models import LearningEvent, PDSACycle
+from collaboratives.models import DriverNode, LearningEvent, PDSACycle, TeamAssessment
 from dashboards import claims, fragments
 from dashboards.aggregate import aggregate_chart
 from dashboards.alerts import alerts_for_team
@@ -190,6 +190,35 @@ def team_panels(team, today: dt.date, user, *, set_rows=None, series=None) -> li
     return panels
 
 
+def history_cycles(team_id: int):
+    """The team's current cycles as its page's ramps draw them, with their change ideas and
+    what fidelity needs, oldest planned first."""
+    return (
+        PDSACycle.objects.filter(team_id=team_id)
+        .current()
+        .with_fidelity()
+        .select_related("change_idea")
+        .order_by("planned_start", "id")
+    )
+
+
+def history_assessments(team_id: int):
+    return TeamAssessment.objects.filter(team_id=team_id)
+
+
+def _history_cycle_rows(team_id: int):
+    """`history_cycles` as rows for the key: every column of each cycle and of its change
+    idea, and the fidelity counts."""
+    own = [f.name for f in PDSACycle._meta.concrete_fields]
+    idea = [f"change_idea__{f.name}" for f in DriverNode._meta.concrete_fields]
+    return history_cycles(team_id).values_list(*own, *idea, "measure_count", "follow_count")
+
+
+def _history_assessment_rows(team_id: int):
+    columns = [f.name for f in TeamAssessment._meta.concrete_fields]
+    return history_assessments(team_id).values_list(*columns).order_by("id")
+
+
 @login_required
 @require_GET
 def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -258,16 +287,11 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "show": show,
         "show_choices": SHOW.items(),
     }
-    cycles = list(
-        team.cycles.current()
-        .with_fidelity()
-        .select_related("change_idea")
-        .order_by("planned_start", "id")
-    )
-    assessments = list(team.assessments.all())
-    # The ramps and the assessment chart with its table, rendered once per key: the cycles
-    # (with their change ideas and fidelity counts) and assessments as loaded here, the
-    # team, the right to log a cycle (dashboards.fragments).
+    # The ramps and the assessment chart with its table, and the overdue cycles, kept once
+    # per key: the team's current cycles with their change ideas and fidelity counts and its
+    # assessments, as plain rows read through the querysets below (fragments.rows), the
+    # team, the right to log a cycle and the day (dashboards.fragments). A page whose key
+    # is kept loads no cycle and no assessment.
     history_digest = (
         fragments.key(
             "team_history",
@@ -275,39 +299,43 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             filters={"can_edit_data": can_edit_data},
             view=fragments.View.of(scope),
             versions=(
-                tuple(
-                    (
-                        fragments.row(c),
-                        fragments.row(c.change_idea),
-                        c.measure_count,
-                        c.follow_count,
-                    )
-                    for c in cycles
-                ),
-                tuple(fragments.row(a) for a in assessments),
+                fragments.rows(_history_cycle_rows, team.pk),
+                fragments.rows(_history_assessment_rows, team.pk),
             ),
             today=today,
         )
         if fragments.enabled()
         else None
     )
-    history = fragments.rendered(
-        "team_history",
-        history_digest,
-        "dashboards/team.html#history",
-        lambda: {
-            "team": team,
-            "can_edit_data": can_edit_data,
-            "ramps": workflows.cycle_ramps(cycles),
-            "assessments": assessments,
-            "assessment_chart": workflows.assessment_chart(assessments) if assessments else None,
-        },
-    )
+
+    def build_history() -> dict:
+        cycles = list(history_cycles(team.pk))
+        assessments = list(history_assessments(team.pk))
+        html = render_to_string(
+            "dashboards/team.html#history",
+            {
+                "team": team,
+                "can_edit_data": can_edit_data,
+                "ramps": workflows.cycle_ramps(cycles),
+                "assessments": assessments,
+                "assessment_chart": (
+                    workflows.assessment_chart(assessments) if assessments else None
+                ),
+            },
+        )
+        overdue = [
+            {"pk": c.pk, "title": c.title, "planned_end": c.planned_end}
+            for c in cycles
+            if c.is_overdue(today)
+        ]
+        return {"html": str(html), "overdue": overdue}
+
+    history = fragments.cached("team_history", history_digest, build_history)
     context.update(
         {
             "alerts": alerts_for_team(team, among=series),
-            "history": history,
-            "overdue_cycles": [c for c in cycles if c.is_overdue(today)],
+            "history": mark_safe(history["html"]),  # noqa: S308 - rendered by Django's templates
+            "overdue_cycles": history["overdue"],
             "owed": said["owed"],
             "next_session": LearningEvent.objects.filter(
                 collaborative=collaborative,

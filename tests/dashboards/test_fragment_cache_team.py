@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import PDSACycle, Team
+from dashboards import fragments
 from governance.models import RoleAssignment
 from measures.models import (
     CollaborativeMeasure,
@@ -28,6 +29,7 @@ from measures.models import (
     PointMark,
 )
 from measures.writes import PointChange, datapoints_write
+from tests.cast import client_for
 from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast, charts
 from tests.dashboards.fragment_reader import Reader, render_twice
 
@@ -366,3 +368,44 @@ def test_the_assessment_scores_follow_a_new_rating(reader, cast):
     )
     after = assert_rekeyed(r)
     assert "Dec 2025" in after and "2.5" in after
+
+
+def test_the_overdue_cycles_come_with_a_kept_history_and_move_with_the_day(
+    reader, cast, monkeypatch
+):
+    """The overdue cycles are kept with the ramps (the page then loads no cycle): a kept
+    page lists them as a built one does, and a cycle becomes overdue when its end passes."""
+    cycle = huddle(cast)
+    PDSACycle.objects.filter(pk=cycle.pk).update(planned_end=TODAY + dt.timedelta(days=3))
+    client = client_for(cast.users["lead"])
+    url = reverse("dashboard_team", args=[cast.alpha.pk])
+    overdue = "Falls huddle at handover</a>: planned to end"
+
+    r = reader("lead", "history")
+    render_twice(r)  # built, then kept
+    assert overdue not in client.get(url).content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY + dt.timedelta(days=4))
+    assert_rekeyed(r)
+    hits = r.counts()[0]
+    assert overdue in client.get(url).content.decode()  # kept
+    assert r.counts()[0] == hits + 1
+
+
+def test_rows_reads_what_the_queryset_reads_compiled_once(cast):
+    from dashboards.team_views import _history_cycle_rows
+
+    for team in (cast.alpha, cast.beta):
+        expected = tuple(_history_cycle_rows(team.pk))
+        assert len(expected) == PDSACycle.objects.filter(team=team, archived_at=None).count()
+        got = fragments.rows(_history_cycle_rows, team.pk)
+        assert [r[0] for r in got] == [r[0] for r in expected]
+        assert [r[-2:] for r in got] == [r[-2:] for r in expected]  # the fidelity counts
+    assert fragments._compiled.cache_info().currsize >= 1
+
+
+def test_rows_refuses_a_queryset_with_its_id_twice(cast):
+    def twice(pk):
+        return PDSACycle.objects.filter(team_id=pk, parent__team_id=pk)
+
+    with pytest.raises(ValueError, match="once, not 2 times"):
+        fragments.rows(twice, cast.alpha.pk)
