@@ -308,7 +308,7 @@ def test_a_direction_change_shows_in_the_panel(reader, cast):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_change_to_the_measure_set_moves_the_key(reader, cast, name):
-    """The team pages read the measure set for the key themselves (fragments._rows_sql):
+    """The team pages read the measure set for the key themselves (fragments._measure_set_rows):
     a row's target, and its measure's name, each move it."""
     r = reader("lead", name)
     render_twice(r)
