@@ -139,10 +139,6 @@ class Funnel:
 # --- The aggregate chart ---------------------------------------------------------------------
 
 
-def _month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
 def _points(cm, *, start, end, team_ids, active_only=False):
     """(team id, period, numerator, denominator) of the measure's series in the collaborative."""
     rows = DataPoint.objects.filter(
@@ -227,8 +223,15 @@ def aggregate_chart(
     num: dict[dt.date, float] = defaultdict(float)
     den: dict[dt.date, float | None] = {}
     count: dict[dt.date, int] = defaultdict(int)
+    # Each point's period, or the month that holds it: one key per distinct period, not one
+    # `date.replace` per point (a contract review reads 300,000 points here).
+    month_of = (
+        {p: p.replace(day=1) for p in {r[1] for r in rows}}
+        if monthly or measure.is_event_dated
+        else None
+    )
     for team_id, period, n, d in rows:
-        key = _month(period) if monthly or measure.is_event_dated else period
+        key = period if month_of is None else month_of[period]
         teams[key].add(team_id)
         num[key] += float(n)
         count[key] += 1
