@@ -14,31 +14,56 @@ import datetime as dt
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from dashboards.claims import STATUS_WORDS, rounded, status_of
 from measures.exporters.formats import neutralise
 
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+WRAPPED = Alignment(wrap_text=True, vertical="top")
+BOLD = Font(bold=True)
+DATE = "d mmm yyyy"
+PERCENT = "0%"
 
 
-def _sheet(wb, title, header, rows, widths):
+def _cell(ws, value, **style) -> WriteOnlyCell:
+    """`value` with a style (font, fill, alignment, number_format), as a streamed sheet
+    takes one."""
+    cell = WriteOnlyCell(ws, value=value)
+    for name, v in style.items():
+        setattr(cell, name, v)
+    return cell
+
+
+def _sheet(wb, title, header, rows, widths, *, formats=None, alignment=None):
+    """A sheet of a styled `header` row, frozen and filtered, and `rows`.
+
+    The workbook is written as a stream (openpyxl's write-only mode: each row becomes XML
+    as it is appended, not a cell object kept until the save), so what a sheet says of its
+    columns comes first and each cell's style is given with it: `formats` a number format
+    per column letter ({"D": DATE}), `alignment` every body cell's."""
     ws = wb.create_sheet(title)
-    ws.append(header)
-    for cell in ws[1]:
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        ws.append([neutralise(v) for v in row])
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
+    ws.append([_cell(ws, v, fill=HEADER_FILL, font=HEADER_FONT, alignment=WRAPPED) for v in header])
+    formatted = [
+        (column_index_from_string(column) - 1, number_format)
+        for column, number_format in (formats or {}).items()
+    ]
+    for row in rows:
+        values = [neutralise(v) for v in row]
+        for i, number_format in formatted:
+            if values[i] is not None:
+                values[i] = _cell(ws, values[i], number_format=number_format)
+        if alignment is not None:
+            values = [v if v is None else _cell(ws, v, alignment=alignment) for v in values]
+        ws.append(values)
     if rows:
-        ws.auto_filter.ref = ws.dimensions
-    return ws
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
 
 
 def _count(text):
@@ -58,12 +83,6 @@ def _day(iso):
     return dt.date.fromisoformat(iso[:10]) if iso else None
 
 
-def _dates(ws, columns: str) -> None:
-    for column in columns:
-        for cell in ws[column][1:]:
-            cell.number_format = "d mmm yyyy"
-
-
 def verdict_words(status) -> str:
     return STATUS_WORDS[status_of(status)]
 
@@ -75,9 +94,10 @@ def _yes(v) -> str:
 def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None = None) -> bytes:
     """The report's figures a sheet per table, and the director's commentary on its own sheet
     (a row per section written, in the report's order), as the PDF and the page carry it."""
-    wb = Workbook()
-    about = wb.active
-    about.title = "About"
+    wb = Workbook(write_only=True)
+    about = wb.create_sheet("About")
+    about.column_dimensions["A"].width = 26
+    about.column_dimensions["B"].width = 100
     d = document["disclosure"]
     for row in [
         ["Contract review", document["ahsn"]["name"]],
@@ -93,11 +113,8 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
             "(NHS Digital's method for sub-national figures).",
         ],
     ]:
-        about.append([neutralise(v) for v in row])
-    about.column_dimensions["A"].width = 26
-    about.column_dimensions["B"].width = 100
-    for cell in about["A"]:
-        cell.font = Font(bold=True)
+        label, value = (neutralise(v) for v in row)
+        about.append([_cell(about, label, font=BOLD), value])
 
     _sheet(
         wb,
@@ -194,10 +211,8 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
             for t in document["teams"]
         ],
         [45, 45, 10, 12, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 12, 12, 10, 12, 12, 16],
+        formats={"D": DATE, "E": DATE, "F": PERCENT, "Q": DATE},
     )
-    _dates(wb["Teams"], "DEQ")
-    for cell in wb["Teams"]["F"][1:]:
-        cell.number_format = "0%"
     _sheet(
         wb,
         "Team measures",
@@ -259,8 +274,8 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
             for p in m["chart"]["points"]
         ],
         [40, 45, 10, 12, 12, 12, 10, 10, 10, 10],
+        formats={"D": DATE},
     )
-    _dates(wb["Measures by month"], "D")
     _sheet(
         wb,
         "Measures",
@@ -276,16 +291,14 @@ def render_xlsx(document: dict, *, signed: dict | None, commentary: dict | None 
     sections = [("summary", "Portfolio summary")]
     sections += [(c["key"], c["name"]) for c in document["collaboratives"]]
     sections += [("lessons", "Lessons learned across the collaboratives")]
-    ws = _sheet(
+    _sheet(
         wb,
         "Commentary",
         ["Section", "Commentary"],
         [[title, commentary[key]] for key, title in sections if commentary.get(key)],
         [40, 120],
+        alignment=WRAPPED,
     )
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -124,6 +124,42 @@ def test_the_xlsx_has_each_teams_detail_which_the_pdf_leaves_out(
     assert "Against the funnel limits" not in text
 
 
+def test_the_xlsx_sheets_keep_their_header_in_view_filter_and_format_dates_and_rates(
+    demo, django_capture_on_commit_callbacks
+):
+    ahsn, director = demo
+    review = build(ahsn, director, django_capture_on_commit_callbacks)
+    book = load_workbook(io.BytesIO(bytes(review.xlsx)))
+    about = book["About"]
+    assert [c.font.b for c in about["A"]] == [True] * about.max_row
+    assert about.column_dimensions["B"].width == 100
+    for name in ("Collaboratives", "Teams", "Team measures", "Measures by month", "Measures"):
+        sheet = book[name]
+        assert sheet.max_row > 1, name
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref == sheet.dimensions, name
+        header = sheet[1]
+        assert all(c.font.b and c.fill.fgColor.rgb.endswith("005EB8") for c in header), name
+    teams = book["Teams"]
+    header = [c.value for c in teams[1]]
+    for column, number_format in [
+        ("Joined", "d mmm yyyy"),
+        ("Assessed in", "d mmm yyyy"),
+        ("Data completeness", "0%"),
+    ]:
+        cells = [row[header.index(column)] for row in teams.iter_rows(min_row=2)]
+        filled = [c for c in cells if c.value is not None]
+        assert filled, column
+        assert {c.number_format for c in filled} == {number_format}, column
+    assert all(0 <= c.value <= 1 for c in filled)  # completeness: a fraction, shown as %
+    joined = [row[header.index("Joined")].value for row in teams.iter_rows(min_row=2)]
+    assert all(isinstance(v, dt.datetime) for v in joined)  # dates the sheet can sort
+    by_month = book["Measures by month"]
+    periods = [row[3] for row in by_month.iter_rows(min_row=2)]
+    assert {c.number_format for c in periods} == {"d mmm yyyy"}
+    assert by_month.column_dimensions["B"].width == 45
+
+
 def test_the_html_version_is_the_same_report_on_an_nhs_page(
     demo, django_capture_on_commit_callbacks
 ):
