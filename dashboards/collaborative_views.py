@@ -363,12 +363,18 @@ def _funnel_context(request, collaborative, cm, window, entries, *, bound=None) 
             "show_statistics": may_judge,
         },
     )
-    open_to_viewer = set(
-        Team.objects.visible_to(request.user)
-        .filter(collaborative=collaborative)
-        .values_list("pk", flat=True)
-    )
     outside = [u for u in funnel.units if u.outside]
+    # Which of the teams outside the limits the viewer may open (their notes and forms are
+    # shown only for those): asked only when some team is outside.
+    open_to_viewer = (
+        set(
+            Team.objects.visible_to(request.user)
+            .filter(pk__in=[u.team.pk for u in outside])
+            .values_list("pk", flat=True)
+        )
+        if outside
+        else set()
+    )
     notes: dict[int, list] = {}
     for note in VariationNote.objects.filter(
         collaborative_measure=cm,
