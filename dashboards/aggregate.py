@@ -846,16 +846,20 @@ def _month_shift(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def window_dates(cm, window: str) -> tuple[dt.date | None, dt.date | None]:
+def window_dates(
+    cm, window: str, *, cutoffs: dict | None = None
+) -> tuple[dt.date | None, dt.date | None]:
     """The window's first and last period: `window` months back from the newest period any
     team reported (so a window never starts in a month nobody could have reported), but
-    never past the latest complete period (a period one team has entered early is left out)."""
+    never past the latest complete period (a period one team has entered early is left out).
+
+    `cutoffs`: the complete periods on today (`complete_end`), when the caller has them."""
     last = DataPoint.objects.filter(
         series__team__collaborative_id=cm.collaborative_id, series__measure_id=cm.measure_id
     ).aggregate(last=Max("period_start"))["last"]
     if last is not None:
         frequency = cm.measure.frequency
-        last = min(last, period_start_for(complete_end(cm, None), frequency))
+        last = min(last, period_start_for(complete_end(cm, None, cutoffs=cutoffs), frequency))
     if last is None or window == "all":
         return None, last
     return _month_shift(last.replace(day=1), int(window) - 1), last

@@ -48,6 +48,7 @@ from dashboards.start import team_attention
 from dashboards.summaries import latest_summaries, month_of, previous_month, programme_topic_ids
 from governance import access, disclosure
 from governance.reporting import Owed, overdue
+from measures.completeness import complete_cutoffs
 from measures.models import ChartResult
 from reports.forms import last_twelve_months
 from reports.models import ContractReview
@@ -166,15 +167,24 @@ def _lead_measures(team, user, today, series, set_rows, scope):
         .latest_per_series()
         .defer("figure")  # the claims read the verdicts, never draw
     }
+    # The collaborative's complete periods, read once for the verdicts and every measure's
+    # funnel window.
+    cutoffs = complete_cutoffs([team.collaborative], today=today)
     said = claims.team_claims(
-        team, viewer=user, day=today, set_rows=set_rows, series=series, results=results
+        team,
+        viewer=user,
+        day=today,
+        set_rows=set_rows,
+        series=series,
+        results=results,
+        cutoffs=cutoffs,
     )
     by_measure = {s.measure_id: s for s in series}
     measures = []
     for verdict in said.verdicts:
         s = by_measure[verdict.measure_id]
         result = results.get(s.pk)
-        peers, _ = team_peer_position(s, user, scope)
+        peers, _ = team_peer_position(s, user, scope, cutoffs=cutoffs)
         measures.append(
             MeasureLine(
                 name=verdict.name,

@@ -7,9 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from collaboratives.models import Team
 from dashboards.summaries import summaries_compute
+from measures.models import CollaborativeMeasure, Measure, Series
+from measures.recompute import charts_recompute
 from tests.cast import client_for
-from tests.dashboards.portfolio_world import TODAY, add_teams, build_world
+from tests.dashboards.portfolio_world import LEVEL, TODAY, add_teams, build_world, write
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +63,34 @@ def test_the_lead_home_from_the_fragment_cache_makes_fewer_queries(
     with CaptureQueriesContext(connection) as built:
         assert client.get("/").status_code == 200
     assert len(cached) < len(built), (len(cached), len(built))
+
+
+def test_the_lead_home_reads_the_complete_periods_once_for_every_measure(monkeypatch):
+    """The verdicts and each measure's funnel window count up to the latest complete period:
+    read once for the team's section, not once more per measure (each read is a pass over the
+    collaborative's recent points)."""
+    from measures import completeness
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    world = build_world()
+    add_teams(world.falls, 2, world.falls_rate, ahsn=world.east)
+    # A second rate in the falls collaborative's set, charted for each of its teams.
+    second = Measure.objects.get(pk=world.falls_rate.pk)
+    second.pk = None
+    second.name = "Falls with harm per 1,000 bed days"
+    second.save()
+    CollaborativeMeasure.objects.create(collaborative=world.falls, measure=second)
+    for team in Team.objects.filter(collaborative=world.falls):
+        write(Series.objects.create(team=team, measure=second), LEVEL)
+    charts_recompute(series_ids=Series.objects.values_list("pk", flat=True), worker="test")
+    summaries_compute(today=TODAY)
+    reads = []
+    entered = completeness._entered
+    monkeypatch.setattr(
+        completeness, "_entered", lambda *a, **k: reads.append(1) or entered(*a, **k)
+    )
+    response = client_for(world.users["lead"]).get("/")
+    assert response.status_code == 200
+    (section,) = response.context["home"].lead
+    assert sum(line.peers is not None for line in section.measures) >= 2
+    assert len(reads) == 1
