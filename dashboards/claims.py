@@ -504,11 +504,17 @@ def collaborative_progress(collaborative, *, today: dt.date, scope=None) -> Prog
     )
     if cm is None:
         return Progress(float(target.baseline_value), float(target.target_value))
-    agg = aggregate_chart(cm, today=today)
-    period = headline_period(collaborative, today=today, measure=cm.measure)
+    # The complete periods on `today`, read once for the chart(s) and the headline period.
+    cutoffs = complete_cutoffs([collaborative], today=today)
+    agg = aggregate_chart(cm, today=today, cutoffs=cutoffs)
+    period = headline_period(collaborative, today=today, measure=cm.measure, cutoffs=cutoffs)
     status = agg.chart.status if agg.chart is not None else INSUFFICIENT
     publish = disclosure.publisher(scope or disclosure.INSIDE, cm.measure)
-    shown = agg if publish is None else aggregate_chart(cm, today=today, publish=publish)
+    shown = (
+        agg
+        if publish is None
+        else aggregate_chart(cm, today=today, publish=publish, cutoffs=cutoffs)
+    )
     progress = progress_to_target(
         baseline=target.baseline_value,
         target=target.target_value,

@@ -289,3 +289,30 @@ def test_the_partials_seen_from_outside_read_a_fixed_number_of_queries_however_m
             assert client.get(url(name, cast.falls), headers=HTMX).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_progress_to_the_stretch_target_reads_the_complete_periods_once(cast, monkeypatch):
+    """The aggregate chart and the headline period both count up to the latest complete
+    period: read once for both (each read passes over the collaborative's recent points)."""
+    from dashboards import claims
+    from measures import completeness
+
+    StretchTarget.objects.create(
+        collaborative=cast.falls,
+        measure=cast.falls_rate,
+        baseline_value=8,
+        baseline_period_start=dt.date(2024, 1, 1),
+        baseline_period_end=dt.date(2024, 12, 1),
+        target_value=4,
+        target_date=dt.date(2026, 12, 31),
+        reason="Halve the gap to the best in class.",
+        set_at=timezone.now(),
+    )
+    reads = []
+    entered = completeness._entered
+    monkeypatch.setattr(
+        completeness, "_entered", lambda *a, **k: reads.append(1) or entered(*a, **k)
+    )
+    progress = claims.collaborative_progress(cast.falls, today=TODAY)
+    assert progress.latest == pytest.approx(1000 * (ALPHA[-1] + BETA[-1]) / 4000)
+    assert len(reads) == 1
