@@ -197,9 +197,13 @@ def _entered(collaboratives: dict, wanted: dict) -> dict:
     if not wanted:
         return {}
     ids = sorted({cid for cid, _ in wanted})
+    # Each query without its model's ordering: nothing below depends on the order, and
+    # the series' and teams' orderings join three more tables (and widen the DISTINCT).
     teams = defaultdict(list)
-    for team in Team.objects.filter(collaborative_id__in=ids).only(
-        "id", "collaborative_id", "joined_on", "withdrawn_on"
+    for team in (
+        Team.objects.filter(collaborative_id__in=ids)
+        .only("id", "collaborative_id", "joined_on", "withdrawn_on")
+        .order_by()
     ):
         teams[team.collaborative_id].append(team)
     series = defaultdict(list)  # (team id, frequency) -> series ids
@@ -210,6 +214,7 @@ def _entered(collaboratives: dict, wanted: dict) -> dict:
             measure__in_collaboratives__collaborative_id=F("team__collaborative_id"),
         )
         .values_list("id", "team_id", "measure__frequency")
+        .order_by()
         .distinct()
     ):
         series[(team_id, frequency)].append(sid)
@@ -218,9 +223,9 @@ def _entered(collaboratives: dict, wanted: dict) -> dict:
     # reads the (series, period) index instead of scanning every point in the country.
     owed = sorted({sid for sids in series.values() for sid in sids})
     filled = set(
-        DataPoint.objects.filter(series_id__in=owed, period_start__gte=first).values_list(
-            "series_id", "period_start"
-        )
+        DataPoint.objects.filter(series_id__in=owed, period_start__gte=first)
+        .values_list("series_id", "period_start")
+        .order_by()
     )
     out = {}
     for (cid, frequency), periods in wanted.items():
