@@ -39,6 +39,12 @@ def date_field(label: str | None = None, *, required: str | None = None) -> form
     )
 
 
+def _plain(value) -> str:
+    """A value as Django's `stringformat:'s'` gives it: a plain str (never a SafeString),
+    so that it is escaped."""
+    return "%s" % value  # noqa: UP031 - the filter's own formatting
+
+
 def _attrs_html(attrs: dict) -> SafeString:
     """An element's attributes as Django's widgets/attrs.html writes them: in order, a True
     value as the bare name, a False one left out."""
@@ -49,7 +55,7 @@ def _attrs_html(attrs: dict) -> SafeString:
             (
                 format_html(" {}", name)
                 if value is True
-                else format_html(' {}="{}"', name, "%s" % value),
+                else format_html(' {}="{}"', name, _plain(value)),
             )
             for name, value in attrs.items()
             if value is not False
@@ -75,7 +81,7 @@ class Select(forms.Select):
             parts.extend(
                 format_html(
                     '\n  <option value="{}"{}>{}</option>\n',
-                    "%s" % option["value"],
+                    _plain(option["value"]),
                     _attrs_html(option["attrs"]),
                     localize(option["label"]),
                 )

@@ -22,6 +22,12 @@ CASES = [
         "w",
         {"class": "nhsuk-select", "required": True, "disabled": False, "data-x": '"q" & <'},
     ),
+    # A value marked safe is still escaped in an attribute (Django's stringformat filter).
+    (
+        [(mark_safe("<v>"), "Safe value")],
+        "<v>",
+        {"title": mark_safe("<b>")},
+    ),
     # Option groups, and a choice outside any group after them.
     (
         [("Outcome", [("o1", "Falls"), ("o2", "Harm")]), ("Process", [("p1", "Audit")])],
