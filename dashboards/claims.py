@@ -481,7 +481,9 @@ def progress_words(progress: float | None, status: str = "") -> str:
     return f"{share}." if status == IMPROVED else f"{share}; {unproven}"
 
 
-def collaborative_progress(collaborative, *, today: dt.date, scope=None) -> Progress | None:
+def collaborative_progress(
+    collaborative, *, today: dt.date, scope=None, cutoffs: dict | None = None
+) -> Progress | None:
     """Progress to the stretch target of the whole collaborative (its aggregate chart),
     read at the headline period (measures.completeness.headline_period: the latest complete
     period that enough teams reported); None without a stretch target. `latest` is None
@@ -489,7 +491,8 @@ def collaborative_progress(collaborative, *, today: dt.date, scope=None) -> Prog
 
     The verdict is the raw chart's, for every viewer; a viewer outside the collaborative
     (`scope`, governance.disclosure) reads the value from the chart of published figures
-    when the measure counts people.
+    when the measure counts people. `cutoffs`: the complete periods on `today`
+    (measures.completeness.complete_cutoffs), when the caller has them.
     """
     from dashboards.aggregate import aggregate_chart
     from governance import disclosure
@@ -505,7 +508,8 @@ def collaborative_progress(collaborative, *, today: dt.date, scope=None) -> Prog
     if cm is None:
         return Progress(float(target.baseline_value), float(target.target_value))
     # The complete periods on `today`, read once for the chart(s) and the headline period.
-    cutoffs = complete_cutoffs([collaborative], today=today)
+    if cutoffs is None:
+        cutoffs = complete_cutoffs([collaborative], today=today)
     agg = aggregate_chart(cm, today=today, cutoffs=cutoffs)
     period = headline_period(collaborative, today=today, measure=cm.measure, cutoffs=cutoffs)
     status = agg.chart.status if agg.chart is not None else INSUFFICIENT

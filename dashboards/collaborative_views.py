@@ -98,12 +98,18 @@ def team_labels(user, collaborative, teams=None) -> tuple[dict[int, str], set[in
 
 
 def stretch_progress(
-    collaborative, entries, scope=disclosure.INSIDE, *, today: dt.date | None = None
+    collaborative,
+    entries,
+    scope=disclosure.INSIDE,
+    *,
+    today: dt.date | None = None,
+    cutoffs: dict | None = None,
 ) -> dict | None:
     """How far the whole collaborative has come from the stretch target's baseline to its
     target, read from the aggregate chart at the headline period
     (`measures.completeness.headline_period`, through dashboards.claims); a gain is
-    claimed only where the chart's verdict is improved."""
+    claimed only where the chart's verdict is improved. `cutoffs`: the complete periods on
+    `today`, when the caller has them."""
     target = collaborative.current_stretch_target()
     if target is None:
         return None
@@ -112,7 +118,7 @@ def stretch_progress(
     if cm is None:
         return progress
     p = claims.collaborative_progress(
-        collaborative, today=today or timezone.localdate(), scope=scope
+        collaborative, today=today or timezone.localdate(), scope=scope, cutoffs=cutoffs
     )
     progress["reported"] = p.reported
     progress["min_reporting"] = round(100 * settings.COLLAB_HEADLINE_MIN_REPORTING)
@@ -151,13 +157,21 @@ def collaborative_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     progress = None
     if collaborative.current_stretch_target() is not None:
         # The stretch target's progress, cached: it reads the whole collaborative's
-        # aggregate chart at the headline period.
+        # aggregate chart at the headline period, as of the key's complete periods.
+        today = timezone.localdate()
+        key = fragments.collaborative_key(
+            "progress",
+            collaborative,
+            view=fragments.View.of(scope),
+            measure_set=entries,
+            today=today,
+        )
         progress = fragments.cached(
             "progress",
-            fragments.collaborative_digest(
-                "progress", collaborative, view=fragments.View.of(scope), measure_set=entries
+            key.digest,
+            lambda: stretch_progress(
+                collaborative, entries, scope, today=today, cutoffs=key.cutoffs
             ),
-            lambda: stretch_progress(collaborative, entries, scope),
         )
     context.update(
         {

@@ -357,7 +357,18 @@ def cache_key(name: str, digest: str) -> str:
     return f"{PREFIX}:{name}:{digest}"
 
 
-def collaborative_digest(
+@dataclasses.dataclass(frozen=True)
+class CollaborativeKey:
+    """A collaborative fragment's key (`digest`, None when the cache is off) and the latest
+    complete periods it was made with (`cutoffs`, as measures.completeness.complete_cutoffs
+    gives them; None when the cache is off): a build that reads them takes these, so the
+    periods the key holds are the ones the fragment was built from, read once."""
+
+    digest: str | None
+    cutoffs: dict | None
+
+
+def collaborative_key(
     name: str,
     collaborative,
     *,
@@ -366,24 +377,32 @@ def collaborative_digest(
     view: View,
     measure_set: Iterable | None = None,
     today: dt.date | None = None,
-) -> str | None:
-    """The key of a fragment of `collaborative`'s figures, or None when the cache is off
-    (then nothing is read to make it). Costs two queries (three without `measure_set`,
-    the measure set as the view loaded it), plus the latest complete periods' when they
-    are not cached yet."""
+) -> CollaborativeKey:
+    """The key of a fragment of `collaborative`'s figures, with its complete periods, or
+    nothing when the cache is off (then nothing is read to make it). Costs two queries
+    (three without `measure_set`, the measure set as the view loaded it), plus the latest
+    complete periods' when they are not cached yet."""
     if not enabled():
-        return None
+        return CollaborativeKey(None, None)
     today = today or timezone.localdate()
     versions = collaborative_versions(collaborative, measure_set)
-    return key(
+    periods = complete_periods(collaborative, versions, today=today)
+    digest = key(
         name,
         objects=(collaborative.pk, *objects),
         filters=filters,
         view=view,
         versions=versions,
-        periods=complete_periods(collaborative, versions, today=today),
+        periods=periods,
         today=today,
     )
+    return CollaborativeKey(digest, dict(periods))
+
+
+def collaborative_digest(name: str, collaborative, **kwargs) -> str | None:
+    """`collaborative_key`'s digest alone, for a fragment whose build does not read the
+    complete periods."""
+    return collaborative_key(name, collaborative, **kwargs).digest
 
 
 def summary_digest(

@@ -130,23 +130,21 @@ def lead_sections(user, today: dt.date) -> list[LeadSection]:
         )
         scope = disclosure.scope_for(user, team.collaborative)
 
-        def build(team=team, series=series, set_rows=set_rows, scope=scope):
-            return _lead_measures(team, user, today, series, set_rows, scope)
-
         # Each measure's verdict and place among peers (a funnel plot each), cached: the
         # same for every viewer of the team's own people who sees the same series in the
         # same scope (dashboards.fragments).
-        tally, measures = fragments.cached(
+        key = fragments.collaborative_key(
             "lead_measures",
-            fragments.collaborative_digest(
-                "lead_measures",
-                team.collaborative,
-                objects=[team.pk, tuple((s.pk, fragments.row(s.measure)) for s in series)],
-                view=fragments.View.of(scope, own=[team.pk]),
-                today=today,
-            ),
-            build,
+            team.collaborative,
+            objects=[team.pk, tuple((s.pk, fragments.row(s.measure)) for s in series)],
+            view=fragments.View.of(scope, own=[team.pk]),
+            today=today,
         )
+
+        def build(team=team, series=series, set_rows=set_rows, scope=scope, key=key):
+            return _lead_measures(team, user, today, series, set_rows, scope, cutoffs=key.cutoffs)
+
+        tally, measures = fragments.cached("lead_measures", key.digest, build)
         section = LeadSection(
             team=team,
             url=reverse("dashboard_team", args=[team.pk]),
@@ -158,9 +156,10 @@ def lead_sections(user, today: dt.date) -> list[LeadSection]:
     return out
 
 
-def _lead_measures(team, user, today, series, set_rows, scope):
+def _lead_measures(team, user, today, series, set_rows, scope, *, cutoffs=None):
     """The team's measures tally and each measure's line (verdict, summary, place among
-    peers), as a lead's home section shows them."""
+    peers), as a lead's home section shows them. `cutoffs`: the complete periods on
+    `today`, when the caller has them (the fragment's key)."""
     results = {
         r.series_id: r
         for r in ChartResult.objects.filter(series__in=series)
@@ -169,7 +168,8 @@ def _lead_measures(team, user, today, series, set_rows, scope):
     }
     # The collaborative's complete periods, read once for the verdicts and every measure's
     # funnel window.
-    cutoffs = complete_cutoffs([team.collaborative], today=today)
+    if cutoffs is None:
+        cutoffs = complete_cutoffs([team.collaborative], today=today)
     said = claims.team_claims(
         team,
         viewer=user,

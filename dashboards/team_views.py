@@ -243,6 +243,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             set_rows=set_rows,
             series=[p.series for p in panels],
             results={p.series.pk: p.raw_result for p in panels if p.raw_result is not None},
+            cutoffs=key.cutoffs,
         )
         shown = [p for p in panels if p.attention] if show == "attention" else panels
         html = render_to_string(
@@ -264,7 +265,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     # right to enter data (dashboards.fragments). The series as read above (who may see
     # which) and their measures are part of the key: a team's own measures are outside the
     # collaborative's measure set.
-    digest = fragments.collaborative_digest(
+    key = fragments.collaborative_key(
         "team_panels",
         collaborative,
         objects=[team.pk, tuple((s.pk, fragments.row(s.measure)) for s in series)],
@@ -272,6 +273,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         view=fragments.View.of(scope),
         today=today,
     )
+    digest = key.digest
     said = fragments.cached("team_panels", digest, build)
     panels_html = mark_safe(said["html"])  # noqa: S308 - rendered by Django's escaping templates
     if request.htmx and request.htmx.target == "panels":

@@ -22,7 +22,13 @@ from governance.models import RoleAssignment
 from measures.models import DataPoint, DataPointRevision, Phase, PointMark
 from measures.writes import PointChange, datapoints_write
 from tests.cast import client_for
-from tests.dashboards.dashboard_cast import TODAY, add_teams, build_dashboard_cast, charts
+from tests.dashboards.dashboard_cast import (
+    BETA,
+    TODAY,
+    add_teams,
+    build_dashboard_cast,
+    charts,
+)
 from tests.dashboards.fragment_reader import Reader, render_twice
 
 pytestmark = pytest.mark.django_db
@@ -222,6 +228,40 @@ def test_a_new_stretch_target_shows_on_the_page(reader, cast, fragment_cache):
     )
     assert "31 March 2027" in client.get(page).content.decode()
     assert fragment_cache.stats[("progress", "miss")] == 2
+
+
+def test_the_progress_rebuilt_after_data_entry_reads_the_complete_periods_once(
+    cast, fragment_cache, monkeypatch
+):
+    """The progress fragment's key holds the latest complete periods, and its build (the
+    aggregate chart at the headline period) counts up to them: one read for both."""
+    from measures import completeness
+
+    StretchTarget.objects.create(
+        collaborative=cast.falls,
+        measure=cast.falls_rate,
+        baseline_value=8,
+        baseline_period_start=dt.date(2024, 1, 1),
+        baseline_period_end=dt.date(2024, 12, 1),
+        target_value=4,
+        target_date=dt.date(2026, 12, 31),
+        reason="Halve the gap to the best in class.",
+        set_at=timezone.now(),
+    )
+    client = client_for(cast.users["manager"])
+    page = reverse("dashboard_collaborative", args=[cast.falls.pk])
+    client.get(page)
+    write(cast.alpha_series, dt.date(2025, 12, 1), 777)
+    reads = []
+    entered = completeness._entered
+    monkeypatch.setattr(
+        completeness, "_entered", lambda *a, **k: reads.append(1) or entered(*a, **k)
+    )
+    progress = client.get(page).context["progress"]
+    assert fragment_cache.stats[("progress", "miss")] == 2
+    assert len(reads) == 1
+    # December 2025: alpha's 777 falls (just written) and beta's, over 4,000 bed days
+    assert progress["latest"] == pytest.approx(1000 * (777 + BETA[-1]) / 4000)
 
 
 @pytest.mark.parametrize("edit", ["phase", "mark"])

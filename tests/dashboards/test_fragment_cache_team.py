@@ -409,3 +409,27 @@ def test_rows_refuses_a_queryset_with_its_id_twice(cast):
 
     with pytest.raises(ValueError, match="once, not 2 times"):
         fragments.rows(twice, cast.alpha.pk)
+
+
+@pytest.mark.parametrize("name", ["panels", "home"])
+def test_a_rebuild_after_data_entry_reads_the_complete_periods_once(
+    reader, cast, name, monkeypatch
+):
+    """The key holds the latest complete periods and the build counts up to them: one read
+    for both (each read passes over the collaborative's recent points), and what is built
+    is what a build without the cache gives."""
+    from measures import completeness
+
+    r = reader("lead", name)
+    render_twice(r)
+    write(cast.alpha_series, DECEMBER, 777)
+    reads = []
+    entered = completeness._entered
+    monkeypatch.setattr(
+        completeness, "_entered", lambda *a, **k: reads.append(1) or entered(*a, **k)
+    )
+    hits, misses = r.counts()
+    after = r.get()
+    assert r.counts() == (hits, misses + 1)
+    assert len(reads) == 1
+    assert after == r.built()
