@@ -25,6 +25,7 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -846,17 +847,34 @@ def _month_shift(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def newest_periods(collaborative_id: int, measure_ids: Iterable[int]) -> dict[int, dt.date]:
+    """{measure id: the newest period any team of the collaborative reported}, in one query;
+    a measure nobody has reported is left out. What `window_dates` counts back from."""
+    return dict(
+        DataPoint.objects.filter(
+            series__team__collaborative_id=collaborative_id,
+            series__measure_id__in=list(measure_ids),
+        )
+        .values("series__measure_id")
+        .annotate(last=Max("period_start"))
+        .values_list("series__measure_id", "last")
+        .order_by()
+    )
+
+
 def window_dates(
-    cm, window: str, *, cutoffs: dict | None = None
+    cm, window: str, *, cutoffs: dict | None = None, newest: dict | None = None
 ) -> tuple[dt.date | None, dt.date | None]:
     """The window's first and last period: `window` months back from the newest period any
     team reported (so a window never starts in a month nobody could have reported), but
     never past the latest complete period (a period one team has entered early is left out).
 
-    `cutoffs`: the complete periods on today (`complete_end`), when the caller has them."""
-    last = DataPoint.objects.filter(
-        series__team__collaborative_id=cm.collaborative_id, series__measure_id=cm.measure_id
-    ).aggregate(last=Max("period_start"))["last"]
+    `cutoffs`: the complete periods on today (`complete_end`), and `newest`: the newest
+    periods (`newest_periods`, holding this measure's if it has one), when the caller has
+    them for several measures."""
+    if newest is None:
+        newest = newest_periods(cm.collaborative_id, [cm.measure_id])
+    last = newest.get(cm.measure_id)
     if last is not None:
         frequency = cm.measure.frequency
         last = min(last, period_start_for(complete_end(cm, None, cutoffs=cutoffs), frequency))

@@ -42,6 +42,7 @@ from collaboratives.models import (
     Topic,
 )
 from dashboards import claims, fragments
+from dashboards.aggregate import newest_periods
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.peers import PeerPosition, team_peer_position
 from dashboards.start import team_attention
@@ -49,7 +50,7 @@ from dashboards.summaries import latest_summaries, month_of, previous_month, pro
 from governance import access, disclosure
 from governance.reporting import Owed, overdue
 from measures.completeness import complete_cutoffs
-from measures.models import ChartResult
+from measures.models import ChartResult, CollaborativeMeasure
 from reports.forms import last_twelve_months
 from reports.models import ContractReview
 
@@ -180,11 +181,21 @@ def _lead_measures(team, user, today, series, set_rows, scope, *, cutoffs=None):
         cutoffs=cutoffs,
     )
     by_measure = {s.measure_id: s for s in series}
+    # Each measure's row in the set and its newest period, read once for every funnel.
+    in_set = {
+        cm.measure_id: cm
+        for cm in CollaborativeMeasure.objects.filter(
+            collaborative_id=team.collaborative_id, measure_id__in=list(by_measure)
+        ).select_related("measure", "collaborative")
+    }
+    newest = newest_periods(team.collaborative_id, in_set)
     measures = []
     for verdict in said.verdicts:
         s = by_measure[verdict.measure_id]
         result = results.get(s.pk)
-        peers, _ = team_peer_position(s, user, scope, cutoffs=cutoffs)
+        peers, _ = team_peer_position(
+            s, user, scope, cutoffs=cutoffs, cm=in_set.get(s.measure_id), newest=newest
+        )
         measures.append(
             MeasureLine(
                 name=verdict.name,

@@ -147,21 +147,32 @@ def _lower(text: str) -> str:
 
 
 def team_peer_position(
-    series, user, scope, *, cutoffs: dict | None = None
+    series,
+    user,
+    scope,
+    *,
+    cutoffs: dict | None = None,
+    cm: CollaborativeMeasure | None = None,
+    newest: dict | None = None,
 ) -> tuple[PeerPosition | None, str]:
     """Where the series' team stands among its peers (`dashboards.peers.peer_position`),
     read from the funnel plot the collaborative's dashboard draws by default (its window; its
     figures, published ones to a viewer whose `scope` is outside the sharing terms), and the
     query of that funnel's page; (None, "") for a measure outside the collaborative's set.
-    `cutoffs`: the collaborative's complete periods on today (`window_dates`), when the
-    caller has them for several measures."""
+    `cutoffs`: the collaborative's complete periods on today, `newest`: its measures' newest
+    periods (both as `window_dates` takes them), and `cm`: the measure's row in its
+    collaborative's set with its measure and collaborative, when the caller has them for
+    several measures."""
     team = series.team
     collaborative = team.collaborative
-    cm = (
-        CollaborativeMeasure.objects.filter(collaborative=collaborative, measure=series.measure_id)
-        .select_related("measure", "collaborative")
-        .first()
-    )
+    if cm is None:
+        cm = (
+            CollaborativeMeasure.objects.filter(
+                collaborative=collaborative, measure=series.measure_id
+            )
+            .select_related("measure", "collaborative")
+            .first()
+        )
     if cm is None:
         return None, ""
     own = set(access.principal(user).teams)
@@ -169,6 +180,6 @@ def team_peer_position(
     if not funnel_data_type(cm.measure):  # says why there is no comparison; reads no rows
         return peer_position(funnel_for(cm, figure=False), team.pk, you=you), ""
     publish = disclosure.publisher(scope, cm.measure)
-    start, end = window_dates(cm, DEFAULT_WINDOW, cutoffs=cutoffs)
+    start, end = window_dates(cm, DEFAULT_WINDOW, cutoffs=cutoffs, newest=newest)
     funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False, end_complete=True)
     return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"

@@ -65,16 +65,12 @@ def test_the_lead_home_from_the_fragment_cache_makes_fewer_queries(
     assert len(cached) < len(built), (len(cached), len(built))
 
 
-def test_the_lead_home_reads_the_complete_periods_once_for_every_measure(monkeypatch):
-    """The verdicts and each measure's funnel window count up to the latest complete period:
-    read once for the team's section, not once more per measure (each read is a pass over the
-    collaborative's recent points)."""
-    from measures import completeness
-
+def _two_rates(monkeypatch):
+    """The portfolio world with a second rate in the falls collaborative's set, charted for
+    each of its teams: two measures with a funnel each on the lead's home."""
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
     world = build_world()
     add_teams(world.falls, 2, world.falls_rate, ahsn=world.east)
-    # A second rate in the falls collaborative's set, charted for each of its teams.
     second = Measure.objects.get(pk=world.falls_rate.pk)
     second.pk = None
     second.name = "Falls with harm per 1,000 bed days"
@@ -84,6 +80,16 @@ def test_the_lead_home_reads_the_complete_periods_once_for_every_measure(monkeyp
         write(Series.objects.create(team=team, measure=second), LEVEL)
     charts_recompute(series_ids=Series.objects.values_list("pk", flat=True), worker="test")
     summaries_compute(today=TODAY)
+    return world
+
+
+def test_the_lead_home_reads_the_complete_periods_once_for_every_measure(monkeypatch):
+    """The verdicts and each measure's funnel window count up to the latest complete period:
+    read once for the team's section, not once more per measure (each read is a pass over the
+    collaborative's recent points)."""
+    from measures import completeness
+
+    world = _two_rates(monkeypatch)
     reads = []
     entered = completeness._entered
     monkeypatch.setattr(
@@ -94,3 +100,28 @@ def test_the_lead_home_reads_the_complete_periods_once_for_every_measure(monkeyp
     (section,) = response.context["home"].lead
     assert sum(line.peers is not None for line in section.measures) >= 2
     assert len(reads) == 1
+
+
+def test_the_lead_home_reads_the_measures_rows_and_newest_periods_once_for_every_funnel(
+    monkeypatch,
+):
+    """Each measure's funnel window counts back from the newest period any team reported,
+    and its funnel reads the measure's row in the set: both read once for the team's
+    section, not once per measure."""
+    world = _two_rates(monkeypatch)
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(world.users["lead"]).get("/")
+    assert response.status_code == 200
+    (section,) = response.context["home"].lead
+    assert sum(line.peers is not None for line in section.measures) >= 2
+    sql = [q["sql"] for q in captured]
+    newest = [q for q in sql if 'MAX("measures_datapoint"."period_start")' in q]
+    rows = [
+        q
+        for q in sql
+        if q.startswith('SELECT "measures_collaborativemeasure"."id"')
+        and '"measures_measure"."id"' in q
+        and '"collaboratives_collaborative"."id"' in q
+    ]
+    assert len(newest) == 1, newest
+    assert len(rows) == 1, rows
