@@ -22,7 +22,9 @@ It prints throughput, p50/p95/p99 and errors per kind of request, and the reside
 memory (RSS) of each server process at the start (after a warm-up) and at the end. The
 aim (issue 10): no errors, p95 under 300 ms at 50 requests a second, no process
 growing more than 10%. Data entry adds revisions to the database's history; nothing is
-deleted.
+deleted. Before each run the tables the mix rewrites are vacuumed, so that runs in turn
+start alike; the server's autovacuum setting is printed (off on a development server:
+dead rows then pile up during the run).
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ def prepare(args, env) -> tuple[list[Target], dict, dict]:
     from measures.api import api_token_create
     from measures.models import DataPoint, Series
 
+    autovacuum = _database_ready()
     users = get_user_model().objects
     sessions = {}
     for name in ("national", "director", "lead"):
@@ -168,7 +171,34 @@ def prepare(args, env) -> tuple[list[Target], dict, dict]:
     random.Random(1).shuffle(writes)
     state = {"versions": versions, "values": values, "writes": writes, "key": key}
     state["api_reads"] = api_reads
-    return targets, sessions, {"missing": missing, "team": str(team), "state": state}
+    info = {"missing": missing, "team": str(team), "state": state, "autovacuum": autovacuum}
+    return targets, sessions, info
+
+
+# The tables whose rows the mix rewrites (each write: a point, its series' data version,
+# its recompute job three times, its chart result) or reads on every request (sessions).
+REWRITTEN = [
+    "measures_datapoint",
+    "measures_series",
+    "measures_recomputejob",
+    "measures_chartresult",
+    "django_session",
+]
+
+
+def _database_ready() -> str:
+    """Every run starts from the same state: the rewritten tables vacuumed and analysed
+    (earlier runs' dead rows would otherwise slow the next run's reads of the same rows).
+    Returns the server's `autovacuum` setting: with it off (a development server),
+    the dead rows of the rows the mix rewrites pile up during the run, as they would not
+    on a production server."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        (autovacuum,) = cursor.fetchone()
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(REWRITTEN)}")
+    return autovacuum
 
 
 @dataclass
@@ -466,7 +496,17 @@ def main() -> int:
     try:
         targets, sessions, info = prepare(args, env)
         stack.start()
-        print(f"team for data entry: {info['team']}; {len(targets)} read targets", flush=True)
+        print(
+            f"team for data entry: {info['team']}; {len(targets)} read targets; "
+            f"{', '.join(REWRITTEN)} vacuumed; the server's autovacuum {info['autovacuum']}",
+            flush=True,
+        )
+        if info["autovacuum"] != "on":
+            print(
+                "autovacuum is off on this server: the dead rows the writes leave pile up "
+                "during the run (production servers run it)",
+                flush=True,
+            )
         driver = Driver(args.port, targets, sessions, info["state"], args.rate, args.threads)
         for t in targets:  # warm-up: every page once, and say which fail
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=120)
