@@ -4,7 +4,9 @@ teams as a test asks for (to pin query counts at two sizes)."""
 
 import datetime as dt
 
-from collaboratives.models import Organisation, Team
+from django.utils import timezone
+
+from collaboratives.models import Organisation, StretchTarget, Team
 from measures import recompute
 from measures.models import CollaborativeMeasure, DataPoint, Measure, Series
 from measures.periods import period_starts
@@ -105,3 +107,18 @@ def build_dashboard_cast():
     cast.extra_teams = []
     charts([cast.alpha_series.pk, cast.beta_series.pk, cast.alpha_share.pk])
     return cast
+
+
+def halve_falls(cast):
+    """The falls collaborative's stretch target: from 8 falls per 1,000 bed days to 4."""
+    StretchTarget.objects.create(
+        collaborative=cast.falls,
+        measure=cast.falls_rate,
+        baseline_value=8,
+        baseline_period_start=dt.date(2024, 1, 1),
+        baseline_period_end=dt.date(2024, 12, 1),
+        target_value=4,
+        target_date=dt.date(2026, 12, 31),
+        reason="Halve the gap to the best in class.",
+        set_at=timezone.now(),
+    )

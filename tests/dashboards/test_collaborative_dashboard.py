@@ -6,10 +6,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from collaboratives.models import StretchTarget
 from measures.models import DataPoint
 from tests.cast import client_for, user_with_role
-from tests.dashboards.dashboard_cast import ALPHA, BETA, TODAY, add_teams, build_dashboard_cast
+from tests.dashboards.dashboard_cast import (
+    ALPHA,
+    BETA,
+    TODAY,
+    add_teams,
+    build_dashboard_cast,
+    halve_falls,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -189,23 +195,8 @@ def test_the_aggregate_partial_charts_the_whole_collaborative_with_its_table(cas
     assert "<html" in page.content.decode() and "Back to the collaborative" in page.content.decode()
 
 
-def _halve_falls(cast):
-    """The falls collaborative's stretch target: from 8 falls per 1,000 bed days to 4."""
-    StretchTarget.objects.create(
-        collaborative=cast.falls,
-        measure=cast.falls_rate,
-        baseline_value=8,
-        baseline_period_start=dt.date(2024, 1, 1),
-        baseline_period_end=dt.date(2024, 12, 1),
-        target_value=4,
-        target_date=dt.date(2026, 12, 31),
-        reason="Halve the gap to the best in class.",
-        set_at=timezone.now(),
-    )
-
-
 def test_progress_against_the_stretch_target(cast):
-    _halve_falls(cast)
+    halve_falls(cast)
     response = client_for(cast.users["lead"]).get(url("dashboard_collaborative", cast.falls))
     progress = response.context["progress"]
     # December 2025, alpha's and beta's falls over 4,000 bed days: further from the target
@@ -215,7 +206,7 @@ def test_progress_against_the_stretch_target(cast):
 
 
 def test_a_value_for_the_month_in_progress_does_not_move_the_stretch_progress(cast):
-    _halve_falls(cast)
+    halve_falls(cast)
     page = url("dashboard_collaborative", cast.falls)
     before = client_for(cast.users["lead"]).get(page).context["progress"]
     # one ward enters January 2026, the month still in progress on TODAY (20 January)
@@ -292,7 +283,7 @@ def test_progress_to_the_stretch_target_reads_the_complete_periods_once(cast, mo
     from dashboards import claims
     from measures import completeness
 
-    _halve_falls(cast)
+    halve_falls(cast)
     reads = []
     entered = completeness._entered
     monkeypatch.setattr(

@@ -28,6 +28,7 @@ from tests.dashboards.dashboard_cast import (
     add_teams,
     build_dashboard_cast,
     charts,
+    halve_falls,
 )
 from tests.dashboards.fragment_reader import Reader, render_twice
 
@@ -237,17 +238,7 @@ def test_the_progress_rebuilt_after_data_entry_reads_the_complete_periods_once(
     aggregate chart at the headline period) counts up to them: one read for both."""
     from measures import completeness
 
-    StretchTarget.objects.create(
-        collaborative=cast.falls,
-        measure=cast.falls_rate,
-        baseline_value=8,
-        baseline_period_start=dt.date(2024, 1, 1),
-        baseline_period_end=dt.date(2024, 12, 1),
-        target_value=4,
-        target_date=dt.date(2026, 12, 31),
-        reason="Halve the gap to the best in class.",
-        set_at=timezone.now(),
-    )
+    halve_falls(cast)
     client = client_for(cast.users["manager"])
     page = reverse("dashboard_collaborative", args=[cast.falls.pk])
     client.get(page)
