@@ -233,6 +233,20 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     scope = disclosure.scope_for(request.user, collaborative)
     can_edit_data = access.can(request.user, access.EDIT_DATA, team)
 
+    # The panels, rendered, and the team's claims, cached: the same for every viewer who
+    # sees the same series in the same disclosure scope with the same "show" and the same
+    # right to enter data (dashboards.fragments). The series as read above (who may see
+    # which) and their measures are part of the key: a team's own measures are outside the
+    # collaborative's measure set.
+    key = fragments.collaborative_key(
+        "team_panels",
+        collaborative,
+        objects=[team.pk, tuple((s.pk, fragments.row(s.measure)) for s in series)],
+        filters={"show": show, "can_edit_data": can_edit_data},
+        view=fragments.View.of(scope),
+        today=today,
+    )
+
     def build() -> dict:
         set_rows = claims.measure_set_rows(collaborative)
         panels = team_panels(team, today, request.user, set_rows=set_rows, series=series)
@@ -243,7 +257,7 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             set_rows=set_rows,
             series=[p.series for p in panels],
             results={p.series.pk: p.raw_result for p in panels if p.raw_result is not None},
-            cutoffs=key.cutoffs,
+            cutoffs=key.cutoffs,  # the periods the key holds
         )
         shown = [p for p in panels if p.attention] if show == "attention" else panels
         html = render_to_string(
@@ -260,19 +274,6 @@ def team_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "owed": [(p.series.measure, p.owed) for p in panels if p.owed],
         }
 
-    # The panels, rendered, and the team's claims, cached: the same for every viewer who
-    # sees the same series in the same disclosure scope with the same "show" and the same
-    # right to enter data (dashboards.fragments). The series as read above (who may see
-    # which) and their measures are part of the key: a team's own measures are outside the
-    # collaborative's measure set.
-    key = fragments.collaborative_key(
-        "team_panels",
-        collaborative,
-        objects=[team.pk, tuple((s.pk, fragments.row(s.measure)) for s in series)],
-        filters={"show": show, "can_edit_data": can_edit_data},
-        view=fragments.View.of(scope),
-        today=today,
-    )
     digest = key.digest
     said = fragments.cached("team_panels", digest, build)
     panels_html = mark_safe(said["html"])  # noqa: S308 - rendered by Django's escaping templates

@@ -11,7 +11,7 @@ error.
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from governance.safeguards import EXEMPT, EXEMPT_FORM_FIELD_NAMES, reject_nhs_numbers
@@ -48,18 +48,14 @@ def _plain(value) -> str:
 def _attrs_html(attrs: dict) -> SafeString:
     """An element's attributes as Django's widgets/attrs.html writes them: in order, a True
     value as the bare name, a False one left out."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (
-                format_html(" {}", name)
-                if value is True
-                else format_html(' {}="{}"', name, _plain(value)),
-            )
+    return SafeString(
+        "".join(
+            format_html(" {}", name)
+            if value is True
+            else format_html(' {}="{}"', name, _plain(value))
             for name, value in attrs.items()
             if value is not False
-        ),
+        )
     )
 
 
