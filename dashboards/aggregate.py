@@ -206,6 +206,8 @@ def aggregate_chart(
     carried over (`disclosure.carry_verdict`), so every viewer reads the same one.
 
     `cutoffs`: the complete periods on `today` (`complete_end`), when the caller has them.
+    `teams`: the collaborative's teams by id (`funnel_teams`), when the caller draws several
+    measures' funnels of it; a team plotted but not among them is read as without it.
     """
     measure = cm.measure
     collaborative = cm.collaborative
@@ -406,6 +408,19 @@ def funnel_data_type(measure: Measure) -> str:
     return ""
 
 
+def funnel_teams(**lookup) -> dict:
+    """Teams by id with what a funnel shows of them: the organisation's name and the
+    collaborative's naming default (`Team.name_for_peers`), and the pseudonym it sorts by.
+    `funnel_teams(collaborative_id=c)`: every team of a collaborative, read once by a caller
+    drawing several of its measures' funnels (`funnel_for(..., teams=)`)."""
+    from collaboratives.models import Team
+
+    return {
+        t.pk: t
+        for t in Team.objects.filter(**lookup).select_related("organisation", "collaborative")
+    }
+
+
 def funnel_for(
     cm,
     *,
@@ -420,6 +435,7 @@ def funnel_for(
     today=None,
     end_complete: bool = False,
     cutoffs: dict | None = None,
+    teams: dict | None = None,
 ) -> Funnel:
     """Each active team's rate of `cm` over [start, end], against the funnel limits; the
     window never reaches past the latest complete period (on `today`, by default today).
@@ -438,8 +454,9 @@ def funnel_for(
     `end_complete`: `end` is already no later than the latest complete period (the
     dashboards' `window_dates` cuts it there), so the cut is not read a second time.
     `cutoffs`: the complete periods on `today` (`complete_end`), when the caller has them.
+    `teams`: the collaborative's teams by id (`funnel_teams`), when the caller draws several
+    measures' funnels of it; a team plotted but not among them is read as without it.
     """
-    from collaboratives.models import Team
     from governance import disclosure
 
     measure = cm.measure
@@ -478,12 +495,10 @@ def funnel_for(
         sums = published
     if data_type == "PR" and any(o > n for o, n in sums.values()):
         data_type = result.data_type = "SR"  # a "share" above 1 is a rate after all
-    team_objs = {
-        t.pk: t
-        for t in Team.objects.filter(pk__in=list(sums) + withheld).select_related(
-            "organisation", "collaborative"
-        )
-    }
+    wanted = [*sums, *withheld]
+    if teams is None or any(t not in teams for t in wanted):
+        teams = funnel_teams(pk__in=wanted)
+    team_objs = teams
     for team_id in sorted(withheld, key=lambda t: (team_objs[t].pseudonym, t)):
         team = team_objs[team_id]
         result.units.append(

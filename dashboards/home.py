@@ -42,7 +42,7 @@ from collaboratives.models import (
     Topic,
 )
 from dashboards import claims, fragments
-from dashboards.aggregate import newest_periods
+from dashboards.aggregate import funnel_data_type, funnel_teams, newest_periods
 from dashboards.alerts import alerts_for_ahsn
 from dashboards.peers import PeerPosition, team_peer_position
 from dashboards.start import team_attention
@@ -189,12 +189,24 @@ def _lead_measures(team, user, today, series, set_rows, scope, *, cutoffs=None):
         ).select_related("measure", "collaborative")
     }
     newest = newest_periods(team.collaborative_id, in_set)
+    # Its teams, read once for every funnel (their names and pseudonyms).
+    teams = (
+        funnel_teams(collaborative_id=team.collaborative_id)
+        if any(funnel_data_type(cm.measure) for cm in in_set.values())
+        else None
+    )
     measures = []
     for verdict in said.verdicts:
         s = by_measure[verdict.measure_id]
         result = results.get(s.pk)
         peers, _ = team_peer_position(
-            s, user, scope, cutoffs=cutoffs, cm=in_set.get(s.measure_id), newest=newest
+            s,
+            user,
+            scope,
+            cutoffs=cutoffs,
+            cm=in_set.get(s.measure_id),
+            newest=newest,
+            teams=teams,
         )
         measures.append(
             MeasureLine(

@@ -154,15 +154,16 @@ def team_peer_position(
     cutoffs: dict | None = None,
     cm: CollaborativeMeasure | None = None,
     newest: dict | None = None,
+    teams: dict | None = None,
 ) -> tuple[PeerPosition | None, str]:
     """Where the series' team stands among its peers (`dashboards.peers.peer_position`),
     read from the funnel plot the collaborative's dashboard draws by default (its window; its
     figures, published ones to a viewer whose `scope` is outside the sharing terms), and the
     query of that funnel's page; (None, "") for a measure outside the collaborative's set.
     `cutoffs`: the collaborative's complete periods on today, `newest`: its measures' newest
-    periods (both as `window_dates` takes them), and `cm`: the measure's row in its
-    collaborative's set with its measure and collaborative, when the caller has them for
-    several measures."""
+    periods (both as `window_dates` takes them), `cm`: the measure's row in its
+    collaborative's set with its measure and collaborative, and `teams`: its teams
+    (`funnel_teams`), when the caller has them for several measures."""
     team = series.team
     collaborative = team.collaborative
     if cm is None:
@@ -181,5 +182,7 @@ def team_peer_position(
         return peer_position(funnel_for(cm, figure=False), team.pk, you=you), ""
     publish = disclosure.publisher(scope, cm.measure)
     start, end = window_dates(cm, DEFAULT_WINDOW, cutoffs=cutoffs, newest=newest)
-    funnel = funnel_for(cm, start=start, end=end, publish=publish, figure=False, end_complete=True)
+    funnel = funnel_for(
+        cm, start=start, end=end, publish=publish, figure=False, end_complete=True, teams=teams
+    )
     return peer_position(funnel, team.pk, you=you), f"measure={cm.pk}&window={DEFAULT_WINDOW}"

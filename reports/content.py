@@ -308,6 +308,7 @@ def collaborative_section(
                 chart_from=chart_from,
                 today=today,
                 cutoffs=cutoffs,
+                teams={t.pk: t for t in teams},
             )
         )
     kinds = [Measure.Kind.OUTCOME, Measure.Kind.PROCESS, Measure.Kind.BALANCING]
@@ -487,9 +488,10 @@ def _disclosed_value(measure, numerator, denominator, multiplier):
 
 
 def measure_section(
-    cm, start, end, labels, team_rows, *, chart_from=None, today=None, cutoffs=None
+    cm, start, end, labels, team_rows, *, chart_from=None, today=None, cutoffs=None, teams=None
 ) -> dict:
-    """One measure's chart and funnel (`cutoffs`: the complete periods on `today`, if read)."""
+    """One measure's chart and funnel (`cutoffs`: the complete periods on `today`, if read;
+    `teams`: the collaborative's teams by id, if read)."""
     from dashboards.aggregate import aggregate_chart, funnel_for, limit_curves
 
     measure = cm.measure
@@ -569,6 +571,7 @@ def measure_section(
         today=today,
         figure=False,
         cutoffs=cutoffs,
+        teams=teams,
     )
     symbol = disclosure.rules().symbol
     if fun.result is None:

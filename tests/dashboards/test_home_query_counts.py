@@ -125,3 +125,25 @@ def test_the_lead_home_reads_the_measures_rows_and_newest_periods_once_for_every
     ]
     assert len(newest) == 1, newest
     assert len(rows) == 1, rows
+
+
+def test_the_lead_home_reads_the_teams_once_for_every_funnel(monkeypatch):
+    """Each funnel names and orders its teams (organisation, pseudonym, the collaborative's
+    naming default): the collaborative's teams are read once for the team's section, not
+    once per measure."""
+    world = _two_rates(monkeypatch)
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(world.users["lead"]).get("/")
+    assert response.status_code == 200
+    (section,) = response.context["home"].lead
+    assert sum(line.peers is not None for line in section.measures) >= 2
+    # Teams read with their organisations (the funnels' names), other than the viewer's own
+    # teams (the home's sections and the header read those, leaving out closed collaboratives)
+    teams = [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith('SELECT "collaboratives_team"."id"')
+        and '"collaboratives_organisation"."id"' in q["sql"].split(" FROM ")[0]
+        and "\"phase\" = 'closed'" not in q["sql"]
+    ]
+    assert len(teams) == 1, teams
