@@ -3,9 +3,12 @@ import datetime as dt
 from django import template
 from django.utils.dateformat import format as date_format
 
-from measures.numbers import number_text, percent_text
+from measures.numbers import percent_text
+from measures.templatetags.number_tags import figure
 
 register = template.Library()
+# A figure as the PDF and every page write it (measures.numbers.number_text), one filter.
+register.filter("figure", figure)
 
 
 @register.filter
@@ -17,12 +20,6 @@ def isodate(value, fmt="j F Y"):
         return date_format(dt.date.fromisoformat(str(value)[:10]), fmt)
     except ValueError:
         return value
-
-
-@register.filter
-def figure(value, places=2):
-    """A figure as the PDF and every page write it (measures.numbers.number_text)."""
-    return number_text(value, int(places))
 
 
 @register.filter

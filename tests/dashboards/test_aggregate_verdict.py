@@ -97,7 +97,7 @@ def test_national_viewers_read_the_faculty_verdict_beside_only_published_counts(
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
     assert len(counts) == len(POOLED)
-    assert {tuple(c) for c in counts} == {("10", "2000"), ("–", "–")}
+    assert {tuple(c) for c in counts} == {("10", "2,000"), ("–", "–")}
 
 
 # --- The sustain phase's monthly panel (dashboards.team_views._sustain_months) ------------------

@@ -209,3 +209,17 @@ def test_admin_edits_of_chart_inputs_mark_the_charts_stale(client, cast, monkeyp
     )
     assert response.status_code == 302
     assert RecomputeJob.objects.get(series=cast.alpha_series).status == "pending"
+
+
+def test_the_table_writes_each_figure_as_the_charts_hover_does(client, cast):
+    """The table beside the chart and the chart's hover are one figure read two ways: both
+    written by measures.numbers (a denominator of 1,010 bed days with its separator)."""
+    client.force_login(cast.users["lead"])
+    response = client.get(url(cast.alpha_series))
+    assert response.status_code == 200
+    trace = next(t for t in response.context["figure"]["data"] if t.get("customdata"))
+    numerator, denominator = trace["customdata"][1][:2]  # the second month's
+    assert (numerator, denominator) == ("10", "1,010")
+    row = response.content.decode().split('role="rowheader"')[2]  # the second month's row
+    assert f"Numerator </span>{numerator}</td>" in row
+    assert f"Denominator </span>{denominator}</td>" in row

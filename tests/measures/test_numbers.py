@@ -110,3 +110,19 @@ def test_a_charts_hover_writes_numerators_and_target_with_the_formatter():
     assert hover[0][:2] == ["1,234,567", "2,469,134"]
     assert hover[1][:2] == ["2.68", "5.35"]
     assert "Target: 0.46<" in traces["Target"]["hovertemplate"]
+
+
+def test_the_figure_filter_writes_what_number_text_writes():
+    """Pages write figures through `{{ value|figure }}`: the same text as the hover and the
+    report (separators, half up, no trailing zeros); "–" for no value, and nothing for a
+    variable the context does not hold, as Django's floatformat did."""
+    from django.template import Context, Template
+
+    template = Template(
+        "{% load number_tags %}{{ a|figure }}|{{ b|figure }}|{{ c|figure }}|{{ d|figure }}"
+        "|{{ e|figure:1 }}|{{ missing|figure }}"
+    )
+    text = template.render(
+        Context({"a": 1010.0, "b": 2.675, "c": None, "d": Decimal("12.5000"), "e": 0.25})
+    )
+    assert text == "1,010|2.68|–|12.5|0.3|"
