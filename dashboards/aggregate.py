@@ -206,8 +206,6 @@ def aggregate_chart(
     carried over (`disclosure.carry_verdict`), so every viewer reads the same one.
 
     `cutoffs`: the complete periods on `today` (`complete_end`), when the caller has them.
-    `teams`: the collaborative's teams by id (`funnel_teams`), when the caller draws several
-    measures' funnels of it; a team plotted but not among them is read as without it.
     """
     measure = cm.measure
     collaborative = cm.collaborative
