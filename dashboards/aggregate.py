@@ -453,7 +453,8 @@ def funnel_for(
     dashboards' `window_dates` cuts it there), so the cut is not read a second time.
     `cutoffs`: the complete periods on `today` (`complete_end`), when the caller has them.
     `teams`: the collaborative's teams by id (`funnel_teams`), when the caller draws several
-    measures' funnels of it; a team plotted but not among them is read as without it.
+    measures' funnels of it; should a team to list be missing from them, the teams are read
+    here as without them.
     """
     from governance import disclosure
 

@@ -23,6 +23,24 @@ from measures.periods import last_periods
 PERIODS = 12
 
 
+class CellUrls:
+    """A series' cell URLs (saving a cell, its history) for any period, from one `reverse`
+    each: the URL reversed with a stand-in period, the period's text put in its place. A
+    reverse for every cell was a tenth of the grid page's time."""
+
+    STAND_IN = "0000-00-00"
+
+    def __init__(self, series_pk: int):
+        self._save = reverse("measures:cell_save", args=[series_pk, self.STAND_IN])
+        self._history = reverse("measures:cell_history", args=[series_pk, self.STAND_IN])
+
+    def save(self, iso: str) -> str:
+        return self._save.replace(self.STAND_IN, iso)
+
+    def history(self, iso: str) -> str:
+        return self._history.replace(self.STAND_IN, iso)
+
+
 @dataclass
 class GridCell:
     series: Series
@@ -37,6 +55,9 @@ class GridCell:
     row_index: int = 0
     col_index: int = 0
     editable: bool = False
+    # Shared by a row's cells (`grid_tables`); a cell alone works them out itself.
+    urls: CellUrls | None = field(default=None, repr=False, compare=False)
+    day: str = field(default="", repr=False, compare=False)  # `day_text`, when already known
 
     @property
     def has_denominator(self) -> bool:
@@ -64,15 +85,24 @@ class GridCell:
     @cached_property
     def day_text(self) -> str:
         """The period's first day as the grid's labels say it ("3 Mar 2026")."""
-        return dateformat.format(self.period_start, "j M Y")
+        return self.day or day_text(self.period_start)
+
+    @cached_property
+    def _urls(self) -> CellUrls:
+        return self.urls or CellUrls(self.series.pk)
 
     @cached_property
     def save_url(self) -> str:
-        return reverse("measures:cell_save", args=[self.series.pk, self.iso])
+        return self._urls.save(self.iso)
 
     @cached_property
     def history_url(self) -> str:
-        return reverse("measures:cell_history", args=[self.series.pk, self.iso])
+        return self._urls.history(self.iso)
+
+
+def day_text(day: dt.date) -> str:
+    """A period's first day as the grid's labels say it ("3 Mar 2026")."""
+    return dateformat.format(day, "j M Y")
 
 
 def _text(value) -> str:
@@ -144,9 +174,11 @@ def grid_tables(series_list, *, today: dt.date, editable, scope=None) -> list[Gr
             for p in DataPoint.objects.filter(series_id__in=ids, period_start__in=periods)
         }
         edited = edited_periods(ids, periods)
+        days = {period: day_text(period) for period in periods}  # once a column, not a cell
         rows, line = [], 0
         for series in members:
             may_edit = editable(series)
+            urls = CellUrls(series.pk)
             cells = []
             for col, period in enumerate(periods):
                 point = points.get((series.pk, period))
@@ -157,6 +189,8 @@ def grid_tables(series_list, *, today: dt.date, editable, scope=None) -> list[Gr
                     row_index=line,
                     col_index=col,
                     editable=may_edit,
+                    urls=urls,
+                    day=days[period],
                 )
                 if point is not None:
                     cell.numerator, cell.denominator = point.numerator, point.denominator

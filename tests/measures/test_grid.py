@@ -48,6 +48,32 @@ def test_it_shows_the_teams_measures_down_and_periods_across(client, cast):
     assert "js/grid.js" in html and "<script>" not in html
 
 
+def test_every_cell_saves_to_and_links_its_own_series_and_period(client, cast, month):
+    """Each cell's form posts to the save URL of its own series and period, and an edited
+    cell links its own history (the URLs a row's cells share one reverse for)."""
+    for value in (1, 2):  # entered, then changed: the cell is edited
+        datapoints_write(
+            series=cast.alpha_series,
+            changes=[PointChange(month, value, 10)],
+            by=None,
+            source=DataPointRevision.Source.IMPORT,
+        )
+    client.force_login(cast.users["lead"])
+    response = client.get(reverse("measures:team_grid", kwargs={"pk": cast.alpha.pk}))
+    html = response.content.decode()
+    cells = [c for table in response.context["tables"] for row in table.rows for c in row.cells]
+    assert len(cells) == 24
+    for cell in cells:
+        url = reverse("measures:cell_save", kwargs={"pk": cell.series.pk, "period": cell.iso})
+        assert f'action="{url}" hx-post="{url}"' in html
+    edited = [(c.series, c.period_start) for c in cells if c.edited]
+    assert edited == [(cast.alpha_series, month)]
+    history = reverse(
+        "measures:cell_history", kwargs={"pk": cast.alpha_series.pk, "period": month.isoformat()}
+    )
+    assert f'href="{history}" hx-get="{history}"' in html
+
+
 def test_the_series_page_shows_the_operational_definition_beside_the_grid(client, cast):
     client.force_login(cast.users["member"])
     response = client.get(reverse("measures:series_grid", kwargs={"pk": cast.alpha_series.pk}))
