@@ -254,7 +254,10 @@ class Driver:
                 numerator, denominator, has_denominator, flipped = self.state["values"][k]
                 self.state["values"][k] = (numerator, denominator, has_denominator, not flipped)
 
-    def request(self, conn, target: Target, due: float | None = None) -> Result:
+    def build(self, target: Target) -> tuple[str, str | None, dict, tuple | None]:
+        """The request to send for `target`: path, body, headers, and for a write the cell
+        it writes (to be passed to `_written` with the answer). Also what
+        bench/profile_soak.py sends in-process."""
         headers = {"Host": "127.0.0.1"}
         body = None
         path = target.path
@@ -282,6 +285,10 @@ class Driver:
             headers["Content-Type"] = "application/json"
         if target.api:
             headers["Authorization"] = f"Bearer {target.token or self.state['key']}"
+        return path, body, headers, k
+
+    def request(self, conn, target: Target, due: float | None = None) -> Result:
+        path, body, headers, k = self.build(target)
         started = time.perf_counter()
         try:
             conn.request(target.method, path, body=body, headers=headers)
