@@ -102,19 +102,25 @@ def test_the_lead_home_reads_the_complete_periods_once_for_every_measure(monkeyp
     assert len(reads) == 1
 
 
-def test_the_lead_home_reads_the_measures_rows_and_newest_periods_once_for_every_funnel(
-    monkeypatch,
-):
-    """Each measure's funnel window counts back from the newest period any team reported,
-    and its funnel reads the measure's row in the set: both read once for the team's
-    section, not once per measure."""
+def _lead_home_queries(monkeypatch) -> list[str]:
+    """The SQL of the lead's home in the two-rates world, built (the cache is off in tests),
+    with a funnel for each of the two measures."""
     world = _two_rates(monkeypatch)
     with CaptureQueriesContext(connection) as captured:
         response = client_for(world.users["lead"]).get("/")
     assert response.status_code == 200
     (section,) = response.context["home"].lead
     assert sum(line.peers is not None for line in section.measures) >= 2
-    sql = [q["sql"] for q in captured]
+    return [q["sql"] for q in captured]
+
+
+def test_the_lead_home_reads_the_measures_rows_and_newest_periods_once_for_every_funnel(
+    monkeypatch,
+):
+    """Each measure's funnel window counts back from the newest period any team reported,
+    and its funnel reads the measure's row in the set: both read once for the team's
+    section, not once per measure."""
+    sql = _lead_home_queries(monkeypatch)
     newest = [q for q in sql if 'MAX("measures_datapoint"."period_start")' in q]
     rows = [
         q
@@ -131,19 +137,13 @@ def test_the_lead_home_reads_the_teams_once_for_every_funnel(monkeypatch):
     """Each funnel names and orders its teams (organisation, pseudonym, the collaborative's
     naming default): the collaborative's teams are read once for the team's section, not
     once per measure."""
-    world = _two_rates(monkeypatch)
-    with CaptureQueriesContext(connection) as captured:
-        response = client_for(world.users["lead"]).get("/")
-    assert response.status_code == 200
-    (section,) = response.context["home"].lead
-    assert sum(line.peers is not None for line in section.measures) >= 2
     # Teams read with their organisations (the funnels' names), other than the viewer's own
     # teams (the home's sections and the header read those, leaving out closed collaboratives)
     teams = [
-        q["sql"]
-        for q in captured
-        if q["sql"].startswith('SELECT "collaboratives_team"."id"')
-        and '"collaboratives_organisation"."id"' in q["sql"].split(" FROM ")[0]
-        and "\"phase\" = 'closed'" not in q["sql"]
+        q
+        for q in _lead_home_queries(monkeypatch)
+        if q.startswith('SELECT "collaboratives_team"."id"')
+        and '"collaboratives_organisation"."id"' in q.split(" FROM ")[0]
+        and "\"phase\" = 'closed'" not in q
     ]
     assert len(teams) == 1, teams
