@@ -247,6 +247,7 @@ def collaborative_section(
         if _team_active_in(t, start, end)
     ]
     labels = {t.pk: t.name_for_peers() for t in teams}
+    by_id = {t.pk: t for t in teams}  # for every measure's funnel
     team_rows = {
         t.pk: {
             "team_id": t.pk,
@@ -308,7 +309,7 @@ def collaborative_section(
                 chart_from=chart_from,
                 today=today,
                 cutoffs=cutoffs,
-                teams={t.pk: t for t in teams},
+                teams=by_id,
             )
         )
     kinds = [Measure.Kind.OUTCOME, Measure.Kind.PROCESS, Measure.Kind.BALANCING]
